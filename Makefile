@@ -1,0 +1,59 @@
+# 云睐 AggreSmart back office. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: help install system-deps run test lint check-migrations test-sqlite test-postgres e2e messages clean
+
+help:
+	@echo "make run      install, migrate, load demo data, start web server + task worker (PORT=$(PORT))"
+	@echo "make test     install, lint, migration check, whole test suite"
+	@echo "make install  install only"
+
+# System packages: Chromium for browser tests, a CJK TrueType font for PDFs, gettext.
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(VENV)/.installed: pyproject.toml scripts/find-python.sh
+	@PYBIN=$$(bash scripts/find-python.sh) || exit 1; \
+	  if [ ! -x "$(PY)" ]; then echo "Creating $(VENV) with $$PYBIN"; "$$PYBIN" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: system-deps $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+run: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py loaddemo
+	$(PY) manage.py setup_schedules
+	$(PY) manage.py demo_banner
+	@bash scripts/run.sh
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-migrations:
+	DJANGO_SETTINGS_MODULE=backoffice.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=backoffice.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+test: install lint check-migrations
+	$(VENV)/bin/pytest
+
+# The same suite on PostgreSQL (CI runs it; needs a server on 127.0.0.1:5432).
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backoffice} $(VENV)/bin/pytest
+
+e2e: install
+	$(VENV)/bin/pytest -m e2e
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

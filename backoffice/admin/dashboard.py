@@ -1,0 +1,79 @@
+"""Dashboard: figures come from domain selectors only; empty states, never fake numbers.
+
+Each domain contributes cards through a function added to ``CARD_PROVIDERS``; a
+provider returns cards only for what the staff member may see.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.selectors import task_queue_stats
+from partners.selectors import user_counts
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    value: int | str
+    icon: str
+    link: str = ""
+    hint: str = ""
+
+
+def _partner_cards(request: HttpRequest) -> list[Card]:
+    if not request.user.has_perm("partners.view_user"):
+        return []
+    counts = user_counts()
+    link = reverse("admin:partners_user_changelist")
+    return [
+        Card(_("Active staff"), counts["staff"], "badge", f"{link}?is_staff__exact=1"),
+        Card(
+            _("Active partner users"), counts["partner_users"], "group", f"{link}?is_staff__exact=0"
+        ),
+    ]
+
+
+def _task_cards(request: HttpRequest) -> list[Card]:
+    if not request.user.has_perm("django_q.view_failure"):
+        return []
+    stats = task_queue_stats()
+    return [
+        Card(
+            _("Queued tasks"),
+            stats["queued"],
+            "schedule",
+            reverse("admin:django_q_ormq_changelist"),
+        ),
+        Card(
+            _("Failed tasks (7 days)"),
+            stats["failed_7d"],
+            "error",
+            reverse("admin:django_q_failure_changelist"),
+            hint=_("Tasks that ran out of retries."),
+        ),
+    ]
+
+
+CARD_PROVIDERS: list[Callable[[HttpRequest], list[Card]]] = [_partner_cards, _task_cards]
+
+# Work queues (registrations to review, payments to confirm, ...) are appended by
+# the domain issues; each returns (title, count, link) for items needing action.
+WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[tuple[str, int, str]]]] = []
+
+
+def dashboard_callback(request: HttpRequest, context: dict) -> dict:
+    cards = [card for provider in CARD_PROVIDERS for card in provider(request)]
+    queues = [item for provider in WORK_QUEUE_PROVIDERS for item in provider(request)]
+    context.update({"kpi_cards": cards, "work_queues": queues})
+    return context
+
+
+def environment_callback(request: HttpRequest) -> list[str] | None:
+    if settings.DEBUG:
+        return [str(_("Development")), "warning"]
+    return None

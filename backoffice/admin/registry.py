@@ -1,0 +1,3 @@
+"""Imports every console module so their registrations land on the one site."""
+
+from . import partners, system  # noqa: F401

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BackofficeConfig(AppConfig):
+    """The project package: staff console registrations, portal templates and commands."""
+
+    name = "backoffice"
+    verbose_name = _("Back office")
+
+    def ready(self) -> None:
+        # Register every domain's ModelAdmin on the console site (one module per domain).
+        from backoffice.admin import registry  # noqa: F401

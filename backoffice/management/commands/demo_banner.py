@@ -1,0 +1,26 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from fixtures.demo import demo_logins
+
+
+class Command(BaseCommand):
+    help = "Print the portal and console URLs with the demo logins."
+
+    def handle(self, *args, **options) -> None:
+        port = os.environ.get("PORT", "8000")
+        base = f"http://127.0.0.1:{port}"
+        lines = [
+            "",
+            "=" * 64,
+            "云睐 AggreSmart back office is starting",
+            f"  Reseller portal : {base}/",
+            f"  Staff console   : {base}/admin/",
+            "  Demo logins (staff console):",
+        ]
+        lines += [
+            f"    {role:<12} {email:<24} {password}" for role, email, password in demo_logins()
+        ]
+        lines += ["  Mails are written to var/mail/. Stop with Ctrl-C.", "=" * 64, ""]
+        self.stdout.write("\n".join(lines))

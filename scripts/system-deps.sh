@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only when missing:
+#   chromium        browser tests (Playwright drives /usr/bin/chromium; nothing downloads a browser)
+#   fonts-wqy-zenhei  CJK TrueType font embedded in PDFs (contracts, statements)
+#   gettext         compilemessages / makemessages
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+echo "Installing system packages: ${need[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "error: need root (or sudo) to install: ${need[*]}" >&2; exit 1; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,34 @@
+import pytest
+from django.utils import timezone
+from django_q.models import Failure
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _kpis(response) -> dict[str, object]:
+    return {str(card.title): card.value for card in response.context["kpi_cards"]}
+
+
+def test_dashboard_figures_come_from_the_database(staff_client):
+    UserFactory.create_batch(3, is_staff=False)
+    response = staff_client.get("/admin/")
+    assert response.status_code == 200
+    kpis = _kpis(response)
+    assert kpis["活跃合作伙伴用户"] == 3
+    assert kpis["活跃员工"] == 1  # the superuser of the fixture
+    assert kpis["失败任务（7天）"] == 0
+
+
+def test_dashboard_counts_recent_failures(staff_client):
+    now = timezone.now()
+    Failure.objects.create(
+        id="a" * 32, name="t", func="x.y", started=now, stopped=now, success=False
+    )
+    assert _kpis(staff_client.get("/admin/"))["失败任务（7天）"] == 1
+
+
+def test_dashboard_shows_empty_work_queue_state(staff_client):
+    html = staff_client.get("/admin/").content.decode()
+    assert "data-empty-state" in html

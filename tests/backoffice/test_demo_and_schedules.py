@@ -1,0 +1,42 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django_q.models import Schedule
+
+from fixtures.demo import DEMO_PASSWORD, STAFF_LOGINS
+
+pytestmark = pytest.mark.django_db
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if not model._meta.label.startswith(("sessions.", "admin.", "django_q."))
+    }
+
+
+def test_loaddemo_twice_leaves_the_same_row_counts():
+    call_command("loaddemo", verbosity=0)
+    first = _row_counts()
+    call_command("loaddemo", verbosity=0)
+    assert _row_counts() == first
+    assert first["partners.User"] == len(STAFF_LOGINS)
+
+
+def test_demo_creates_one_staff_user_per_role_and_they_can_sign_in(client):
+    call_command("loaddemo", verbosity=0)
+    for login in STAFF_LOGINS:
+        ok = client.login(username=login.email, password=DEMO_PASSWORD)
+        assert ok, login.email
+        response = client.get("/admin/")
+        assert response.status_code == 200, login.email
+        client.logout()
+
+
+def test_setup_schedules_is_idempotent():
+    call_command("setup_schedules", verbosity=0)
+    first = list(Schedule.objects.values_list("name", "func", "schedule_type"))
+    assert first
+    call_command("setup_schedules", verbosity=0)
+    assert list(Schedule.objects.values_list("name", "func", "schedule_type")) == first
