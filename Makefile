@@ -51,9 +51,9 @@ test-postgres: install
 e2e: install
 	$(VENV)/bin/pytest -m e2e
 
+# Refresh locale/zh_Hans from the sources, fill it from locale/pending/*.json, compile.
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+	$(PY) scripts/i18n.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -26,33 +26,21 @@ for model in (Schedule, Success, Failure, OrmQ):
         admin.site.unregister(model)
 
 
-@admin.register(Schedule)
-class ScheduleAdmin(q_admin.ScheduleAdmin, ModelAdmin):
-    nav_group = NavGroup.SYSTEM
-    nav_icon = "event_repeat"
-    nav_order = 20
-    show_full_result_count = False
+def _console_admin(base: type, icon: str, order: int) -> type:
+    """django-q2's own ModelAdmin restyled by unfold and placed in the 系统 group."""
+    return type(
+        base.__name__,
+        (base, ModelAdmin),
+        {
+            "nav_group": NavGroup.SYSTEM,
+            "nav_icon": icon,
+            "nav_order": order,
+            "show_full_result_count": False,
+        },
+    )
 
 
-@admin.register(Success)
-class SuccessAdmin(q_admin.TaskAdmin, ModelAdmin):
-    nav_group = NavGroup.SYSTEM
-    nav_icon = "task_alt"
-    nav_order = 30
-    show_full_result_count = False
-
-
-@admin.register(Failure)
-class FailureAdmin(q_admin.FailAdmin, ModelAdmin):
-    nav_group = NavGroup.SYSTEM
-    nav_icon = "error"
-    nav_order = 40
-    show_full_result_count = False
-
-
-@admin.register(OrmQ)
-class QueueAdmin(q_admin.QueueAdmin, ModelAdmin):
-    nav_group = NavGroup.SYSTEM
-    nav_icon = "queue"
-    nav_order = 50
-    show_full_result_count = False
+admin.site.register(Schedule, _console_admin(q_admin.ScheduleAdmin, "event_repeat", 20))
+admin.site.register(Success, _console_admin(q_admin.TaskAdmin, "task_alt", 30))
+admin.site.register(Failure, _console_admin(q_admin.FailAdmin, "error", 40))
+admin.site.register(OrmQ, _console_admin(q_admin.QueueAdmin, "queue", 50))

@@ -1,0 +1,57 @@
+"""Refresh the zh_Hans catalog and fill it from locale/pending/*.json, then compile.
+
+Usage: .venv/bin/python scripts/i18n.py
+Each JSON file maps English msgids to Chinese; several people (or helpers) can
+each keep their own file. The run holds a lock, so concurrent runs do not clash.
+Prints msgids still without a translation.
+"""
+
+import fcntl
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+PY = sys.executable
+IGNORE = ["--ignore=.venv", "--ignore=var", "--ignore=tests", "--ignore=scripts", "--ignore=bench"]
+
+
+def main() -> int:
+    (ROOT / "var").mkdir(exist_ok=True)
+    with open(ROOT / "var" / ".i18n.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(
+            [PY, "manage.py", "makemessages", "-l", "zh_Hans", "-v", "0", *IGNORE],
+            cwd=ROOT,
+            check=True,
+        )
+        translations: dict[str, str] = {}
+        for path in sorted((ROOT / "locale" / "pending").glob("*.json")):
+            translations.update(json.loads(path.read_text(encoding="utf-8")))
+        po = polib.pofile(str(PO))
+        missing = []
+        for entry in po:
+            if entry.msgid in translations:
+                entry.msgstr = translations[entry.msgid]
+                if "fuzzy" in entry.flags:
+                    entry.flags.remove("fuzzy")
+            elif "fuzzy" in entry.flags or not entry.msgstr:
+                missing.append(entry.msgid)
+        po.metadata.update({"Language": "zh_Hans", "Plural-Forms": "nplurals=1; plural=0;"})
+        po.save()
+        subprocess.run(
+            [PY, "manage.py", "compilemessages", "-v", "0", "--ignore=.venv", "--ignore=var"],
+            cwd=ROOT,
+            check=True,
+        )
+    for msgid in missing:
+        print("untranslated:", msgid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
