@@ -1,6 +1,9 @@
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -11,6 +14,232 @@ phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9\- ]{5,19}$",
     message=_("Enter a valid phone number: digits, spaces or hyphens, optionally starting with +."),
 )
+
+RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class Tier(models.Model):
+    """Membership tier (会员等级): 注册级 / 银牌级 / 金牌级. Rates are staff-editable data."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=50, blank=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("Higher is better.")
+    )
+    is_default = models.BooleanField(
+        _("default for new companies"),
+        default=False,
+        help_text=_("Approved registrations start here."),
+    )
+    rebate_rate = models.DecimalField(
+        _("rebate rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=RATE_VALIDATORS,
+        help_text=_("Half-yearly rebate as a fraction of paid order amounts, e.g. 0.0100 = 1%."),
+    )
+    revenue_share_rate = models.DecimalField(
+        _("revenue-share rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=RATE_VALIDATORS,
+        help_text=_("Default share of sales paid to companies of this tier, e.g. 0.0500 = 5%."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="partners_tier_one_default",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rebate_rate__gte=0, rebate_rate__lte=1),
+                name="partners_tier_rebate_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
+                name="partners_tier_share_rate_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Benefit(models.Model):
+    """A row of the 会员权益 table; its per-tier cells are ``TierBenefit`` rows."""
+
+    category = models.CharField(_("category"), max_length=100)
+    name = models.CharField(_("benefit"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("benefit")
+        verbose_name_plural = _("benefits")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="partners_benefit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierBenefit(models.Model):
+    """One cell: what a tier gets of a benefit. Empty value = not included (shown as —)."""
+
+    INCLUDED = "✓"
+
+    benefit = models.ForeignKey(
+        Benefit, on_delete=models.CASCADE, related_name="cells", verbose_name=_("benefit")
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, related_name="benefit_cells", verbose_name=_("tier")
+    )
+    value = models.CharField(
+        _("value"),
+        max_length=200,
+        blank=True,
+        help_text=_("✓ for included, text for a quota, empty for not included."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tier benefit")
+        verbose_name_plural = _("tier benefits")
+        constraints = [
+            models.UniqueConstraint(fields=["benefit", "tier"], name="partners_tierbenefit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier} · {self.benefit}: {self.value or '—'}"
+
+
+class CompanyType(models.TextChoices):
+    DISTRIBUTOR = "distributor", _("Distributor")
+    RESELLER = "reseller", _("Reseller")
+
+
+class CompanyStatus(models.TextChoices):
+    ENABLED = "enabled", _("Enabled")
+    DISABLED = "disabled", _("Disabled")
+
+
+class Company(models.Model):
+    """A partner company: a distributor (分销商) or a reseller (经销商), optionally under a distributor."""
+
+    name = models.CharField(_("company name"), max_length=100)
+    company_type = models.CharField(
+        _("type"), max_length=20, choices=CompanyType.choices, default=CompanyType.RESELLER
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_resellers",
+        limit_choices_to={"company_type": CompanyType.DISTRIBUTOR},
+        verbose_name=_("parent distributor"),
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="companies", verbose_name=_("tier")
+    )
+    business_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_companies",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("business owner"),
+    )
+    customer_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_companies",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("customer manager"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CompanyStatus.choices, default=CompanyStatus.ENABLED
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    revenue_share_rate = models.DecimalField(
+        _("revenue-share rate"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+        help_text=_("Leave empty to use the tier's rate."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="partners_company_name_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True)
+                | models.Q(company_type=CompanyType.RESELLER),
+                name="partners_company_only_resellers_have_parent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revenue_share_rate__isnull=True)
+                | models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
+                name="partners_company_share_rate_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="partners_co_status_idx"),
+            models.Index(fields=["company_type", "-created_at"], name="partners_co_type_idx"),
+            models.Index(fields=["tier", "-created_at"], name="partners_co_tier_idx"),
+            models.Index(fields=["parent", "-created_at"], name="partners_co_parent_idx"),
+            models.Index(fields=["-created_at", "-id"], name="partners_co_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.status == CompanyStatus.ENABLED
+
+    @property
+    def is_distributor(self) -> bool:
+        return self.company_type == CompanyType.DISTRIBUTOR
+
+    @property
+    def effective_revenue_share_rate(self) -> Decimal:
+        return (
+            self.revenue_share_rate
+            if self.revenue_share_rate is not None
+            else self.tier.revenue_share_rate
+        )
+
+
+class CompanyRole(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    CO_ADMIN = "co_admin", _("Co-administrator")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -65,6 +294,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Disabled users cannot sign in."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("company"),
+    )
+    company_role = models.CharField(
+        _("role"), max_length=20, choices=CompanyRole.choices, blank=True
+    )
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    activated_at = models.DateTimeField(
+        _("activated"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the user has set a password from the e-mail link."),
+    )
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     objects = UserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
@@ -79,10 +327,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="partners_user_email_ci_unique"),
+            # Exactly one 管理员 per company: at most one here, at least one by the services.
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(company_role="admin"),
+                name="partners_user_one_admin_per_company",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=True, company_role="")
+                | models.Q(company__isnull=False, company_role__in=["admin", "co_admin"]),
+                name="partners_user_company_role_consistent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_staff=False) | models.Q(company__isnull=True),
+                name="partners_user_staff_has_no_company",
+            ),
         ]
         indexes = [
             models.Index(fields=["is_staff", "is_active"], name="partners_user_staff_idx"),
             models.Index(fields=["-date_joined"], name="partners_user_joined_idx"),
+            models.Index(fields=["company", "-date_joined"], name="partners_user_company_idx"),
         ]
 
     def __str__(self) -> str:
@@ -92,8 +356,206 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
 
+    @property
+    def is_partner(self) -> bool:
+        return self.company_id is not None
+
+    @property
+    def is_company_admin(self) -> bool:
+        return self.company_role == CompanyRole.ADMIN
+
+    @property
+    def is_activated(self) -> bool:
+        return self.activated_at is not None
+
     def get_full_name(self) -> str:
         return self.name or self.email
 
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+
+def private_storage():
+    """Uploaded partner files live under MEDIA_ROOT/private and have no public URL."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+
+
+def qualification_upload_to(instance: "QualificationFile", filename: str) -> str:
+    # The stored name is random; the sanitised original name is kept in a column.
+    import uuid
+
+    ext = (instance.extension or "bin").lower()
+    return f"qualifications/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RegistrationApplication(models.Model):
+    """A reseller's application (云睐经销商申请表), reviewed by staff."""
+
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.PENDING,
+    )
+    company_name = models.CharField(_("company name"), max_length=100)
+    business_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_applications",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        verbose_name=_("business owner"),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=50)
+    email = models.EmailField(_("e-mail"), max_length=254)
+    phone = models.CharField(_("phone"), max_length=20, validators=[phone_validator])
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    agreed_at = models.DateTimeField(_("agreement accepted"))
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_applications",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), max_length=500, blank=True)
+    company = models.OneToOneField(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="application",
+        verbose_name=_("company"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("registration application")
+        verbose_name_plural = _("registration applications")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            # One open application per e-mail and per company name.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="partners_app_pending_email_unique",
+            ),
+            models.UniqueConstraint(
+                Lower("company_name"),
+                condition=models.Q(status="pending"),
+                name="partners_app_pending_name_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="partners_app_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(company__isnull=False),
+                name="partners_app_approved_has_company",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-submitted_at"], name="partners_app_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} <{self.email}>"
+
+
+class QualificationFile(models.Model):
+    """A qualification document (营业执照, ...) checked by content, stored privately."""
+
+    application = models.ForeignKey(
+        RegistrationApplication,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("application"),
+    )
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("company"),
+    )
+    file = models.FileField(
+        _("file"), upload_to=qualification_upload_to, storage=private_storage, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=120)
+    extension = models.CharField(_("type"), max_length=10)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("qualification file")
+        verbose_name_plural = _("qualification files")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False) | models.Q(company__isnull=False),
+                name="partners_file_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class EndCustomer(models.Model):
+    """我的客户: an end customer of a partner company (not a login user)."""
+
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.CASCADE,
+        related_name="end_customers",
+        verbose_name=_("partner company"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    email = models.EmailField(_("e-mail"), max_length=254)
+    company_name = models.CharField(_("company"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("end customer")
+        verbose_name_plural = _("end customers")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="partners_cust_company_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company_name})"

@@ -1,8 +1,19 @@
-"""Read queries of the partners domain."""
+"""Read queries of the partners domain. Portal callers always pass the signed-in user's company."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import User
+from .models import (
+    ApplicationStatus,
+    Benefit,
+    Company,
+    CompanyStatus,
+    EndCustomer,
+    QualificationFile,
+    RegistrationApplication,
+    Tier,
+    TierBenefit,
+    User,
+)
 
 
 def user_counts() -> dict[str, int]:
@@ -12,3 +23,79 @@ def user_counts() -> dict[str, int]:
         partner_users=Count("pk", filter=Q(is_staff=False, is_active=True)),
         disabled=Count("pk", filter=Q(is_active=False)),
     )
+
+
+def pending_application_count() -> int:
+    return RegistrationApplication.objects.filter(status=ApplicationStatus.PENDING).count()
+
+
+def business_owner_choices() -> QuerySet[User]:
+    """Blue Cloud staff a registrant may pick as 业务负责人."""
+    return User.objects.filter(is_staff=True, is_active=True).order_by("name", "email")
+
+
+def company_users(*, company: Company, search: str = "") -> QuerySet[User]:
+    qs = User.objects.filter(company=company, deleted_at__isnull=True).order_by(
+        "-date_joined", "-pk"
+    )
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search)
+        )
+    return qs
+
+
+def sub_resellers(*, distributor: Company, search: str = "") -> QuerySet[Company]:
+    qs = Company.objects.filter(parent=distributor).order_by("-created_at", "-pk")
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs
+
+
+def end_customers(*, company: Company, search: str = "") -> QuerySet[EndCustomer]:
+    qs = EndCustomer.objects.filter(company=company).order_by("-created_at", "-pk")
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(company_name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(phone__icontains=search)
+        )
+    return qs
+
+
+def visible_company_ids(*, user: User) -> list[int]:
+    """The user's company, plus its sub-resellers for a distributor (read-only visibility, decision 6)."""
+    if not user.is_authenticated or not user.company_id:
+        return []
+    ids = [user.company_id]
+    if user.company.is_distributor:
+        ids += list(Company.objects.filter(parent_id=user.company_id).values_list("pk", flat=True))
+    return ids
+
+
+def company_files(*, company: Company) -> QuerySet[QualificationFile]:
+    return QualificationFile.objects.filter(company=company).order_by("pk")
+
+
+def benefit_table() -> tuple[list[Tier], list[dict]]:
+    """Tiers and rows for the 会员权益 table: each row has category, name and one value per tier."""
+    tiers = list(Tier.objects.order_by("rank"))
+    benefits = Benefit.objects.order_by("position", "pk").prefetch_related(
+        Prefetch("cells", queryset=TierBenefit.objects.only("benefit_id", "tier_id", "value"))
+    )
+    rows = []
+    for benefit in benefits:
+        by_tier = {cell.tier_id: cell.value for cell in benefit.cells.all()}
+        rows.append(
+            {
+                "category": benefit.category,
+                "name": benefit.name,
+                "values": [by_tier.get(t.pk, "") for t in tiers],
+            }
+        )
+    return tiers, rows
+
+
+def enabled_company(company: Company | None) -> bool:
+    return company is not None and company.status == CompanyStatus.ENABLED

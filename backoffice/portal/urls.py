@@ -1,12 +1,13 @@
-from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import home
 
 app_name = "portal"
 
+# Included modules have no app_name of their own: their names live in "portal:".
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("logout/", LogoutView.as_view(next_page="portal:home"), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("", include("backoffice.portal.urls_auth")),
+    path("account/", include("backoffice.portal.urls_account")),
 ]

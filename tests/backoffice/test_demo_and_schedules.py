@@ -27,10 +27,14 @@ def test_loaddemo_twice_leaves_the_same_row_counts():
 def test_demo_creates_one_staff_user_per_role_and_they_can_sign_in(client):
     call_command("loaddemo", verbosity=0)
     for login in STAFF_LOGINS:
-        ok = client.login(username=login.email, password=DEMO_PASSWORD)
-        assert ok, login.email
-        response = client.get("/admin/")
+        response = client.post(
+            "/admin/login/?next=/admin/",
+            {"username": login.email, "password": DEMO_PASSWORD},
+            follow=True,
+        )
+        assert response.redirect_chain[-1][0] == "/admin/", login.email
         assert response.status_code == 200, login.email
+        assert 'data-testid="dashboard"' in response.content.decode()
         client.logout()
 
 

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.db import IntegrityError
+from django.test import RequestFactory
 
 from partners.models import User
 from tests.factories import TEST_PASSWORD, UserFactory
@@ -16,15 +17,25 @@ def test_email_is_stored_lower_case():
 @pytest.mark.parametrize("typed", ["bob@example.com", "BOB@EXAMPLE.COM", "Bob@Example.com"])
 def test_login_email_is_case_insensitive(typed):
     UserFactory(email="bob@example.com")
-    user = authenticate(username=typed, password=TEST_PASSWORD)
+    user = authenticate(RequestFactory().post("/login/"), username=typed, password=TEST_PASSWORD)
     assert user is not None and user.email == "bob@example.com"
 
 
 def test_wrong_password_and_disabled_user_cannot_authenticate():
     UserFactory(email="carol@example.com", is_active=False)
-    assert authenticate(username="carol@example.com", password=TEST_PASSWORD) is None
+    assert (
+        authenticate(
+            RequestFactory().post("/login/"), username="carol@example.com", password=TEST_PASSWORD
+        )
+        is None
+    )
     UserFactory(email="dave@example.com")
-    assert authenticate(username="dave@example.com", password="wrong") is None
+    assert (
+        authenticate(
+            RequestFactory().post("/login/"), username="dave@example.com", password="wrong"
+        )
+        is None
+    )
 
 
 def test_duplicate_email_differing_only_in_case_is_rejected_by_the_database():

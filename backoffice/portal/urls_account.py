@@ -1,0 +1,3 @@
+"""Personal center (/account/): profile, benefits, users, resellers, customers."""
+
+urlpatterns: list = []
