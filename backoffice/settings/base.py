@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "backoffice.portal.context_processors.portal",
+                "backoffice.portal.context_processors_catalog.catalog_menu",
             ],
         },
     },
