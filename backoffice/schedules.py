@@ -19,6 +19,7 @@ class ScheduleSpec:
     func: str
     schedule_type: str
     first_run_at: time = time(2, 0)  # local (Asia/Shanghai) time of day
+    first_run_day: int | None = None  # for monthly runs: day of the month
     kwargs: dict = field(default_factory=dict)
 
 
@@ -29,13 +30,38 @@ SCHEDULES: list[ScheduleSpec] = [
         schedule_type=Schedule.DAILY,
         first_run_at=time(3, 30),
     ),
+    ScheduleSpec(
+        name="billing.daily_bills",
+        func="billing.tasks.daily_bills",
+        schedule_type=Schedule.DAILY,
+        first_run_at=time(0, 0),
+    ),
+    ScheduleSpec(
+        name="billing.expire_coupons",
+        func="billing.tasks.expire_coupons",
+        schedule_type=Schedule.HOURLY,
+        first_run_at=time(0, 5),
+    ),
+    ScheduleSpec(
+        name="billing.half_yearly_rebates",
+        func="billing.tasks.half_yearly_rebates",
+        schedule_type=Schedule.MONTHLY,
+        first_run_at=time(1, 0),
+        first_run_day=1,
+    ),
 ]
 
 
-def _next_local(at: time, now: datetime) -> datetime:
+def _next_local(at: time, now: datetime, day: int | None = None) -> datetime:
     tz = ZoneInfo(settings.TIME_ZONE)
     local_now = now.astimezone(tz)
     candidate = local_now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if day is not None:
+        candidate = candidate.replace(day=day)
+        if candidate <= local_now:
+            month = candidate.month % 12 + 1
+            candidate = candidate.replace(year=candidate.year + (month == 1), month=month)
+        return candidate
     if candidate <= local_now:
         candidate += timedelta(days=1)
     return candidate
@@ -57,7 +83,7 @@ def schedules_sync(now: datetime | None = None) -> tuple[int, int]:
                 kwargs=spec.kwargs,
                 schedule_type=spec.schedule_type,
                 repeats=-1,
-                next_run=_next_local(spec.first_run_at, now),
+                next_run=_next_local(spec.first_run_at, now, spec.first_run_day),
             )
             created += 1
             continue

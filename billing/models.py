@@ -75,6 +75,17 @@ class CreditAccount(models.Model):
     term_days = models.PositiveSmallIntegerField(
         _("term (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
+    overdue_block_lifted_until = models.DateTimeField(
+        _("overdue block lifted until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Finance may let an overdue company use credit pay until this time (reason required)."
+        ),
+    )
+    overdue_block_lift_reason = models.CharField(
+        _("reason for lifting the block"), max_length=200, blank=True
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords()
@@ -109,3 +120,519 @@ class CreditAccount(models.Model):
     @property
     def available(self) -> Decimal:
         return self.credit_limit - self.used
+
+
+# ---------------------------------------------------------------------------
+# Numbering
+# ---------------------------------------------------------------------------
+
+
+class NumberSequence(models.Model):
+    """A gap-free counter per key (e.g. ``rebate:20261127``), taken under a row lock."""
+
+    key = models.CharField(_("key"), max_length=60, unique=True)
+    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"
+
+
+# ---------------------------------------------------------------------------
+# Ledgers: append-only entries, written with the balance row under a lock
+# ---------------------------------------------------------------------------
+
+
+class RebateEntryType(models.TextChoices):
+    REWARD = "reward", _("Blue Cloud incentive reward")
+    GRANT = "grant", _("Staff grant")
+    CLAWBACK = "clawback", _("Clawback")
+    SPEND = "spend", _("Purchase expense")
+    SPEND_REVERSAL = "spend_reversal", _("Refund of cancelled order")
+
+
+class RebateEntry(models.Model):
+    """账户收支明细 row. Never edited: a correction is a new entry."""
+
+    wallet = models.ForeignKey(
+        RebateWallet, on_delete=models.PROTECT, related_name="entries", verbose_name=_("wallet")
+    )
+    number = models.CharField(_("transaction no."), max_length=20, unique=True)
+    entry_type = models.CharField(_("type"), max_length=20, choices=RebateEntryType.choices)
+    amount = money_field(_("amount"))
+    balance_after = money_field(_("balance after"))
+    order_number = models.CharField(_("order no."), max_length=30, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rebate ledger entry")
+        verbose_name_plural = _("rebate ledger entries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="billing_rebate_entry_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance_after__gte=0), name="billing_rebate_entry_balance_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    entry_type__in=["reward", "grant", "spend_reversal"], amount__gt=0
+                )
+                | models.Q(entry_type__in=["clawback", "spend"], amount__lt=0),
+                name="billing_rebate_entry_sign_matches_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["wallet", "-created_at"], name="billing_rebate_wallet_idx"),
+            models.Index(
+                fields=["wallet", "entry_type", "-created_at"], name="billing_rebate_type_idx"
+            ),
+            models.Index(fields=["order_number"], name="billing_rebate_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.amount}"
+
+
+class CreditEntryType(models.TextChoices):
+    CHARGE = "charge", _("Expense")
+    OFFLINE_CHARGE = "offline_charge", _("Offline consumption")
+    CHARGE_REVERSAL = "charge_reversal", _("Refund of cancelled order")
+    REPAYMENT = "repayment", _("Repayment")
+
+
+class CreditEntry(models.Model):
+    """全部明细 row of a credit line. ``amount`` is the change of *used*: charges are
+    positive (available falls), repayments and reversals negative."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("credit account"),
+    )
+    number = models.CharField(_("transaction no."), max_length=24, unique=True)
+    entry_type = models.CharField(_("type"), max_length=20, choices=CreditEntryType.choices)
+    amount = money_field(_("amount"))
+    used_after = money_field(_("used after"))
+    available_after = money_field(_("remaining available"))
+    order_number = models.CharField(_("order no."), max_length=30, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    repayment = models.ForeignKey(
+        "Repayment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("repayment"),
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit ledger entry")
+        verbose_name_plural = _("credit ledger entries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="billing_credit_entry_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_after__gte=0), name="billing_credit_entry_used_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(available_after__gte=0), name="billing_credit_entry_available_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entry_type__in=["charge", "offline_charge"], amount__gt=0)
+                | models.Q(entry_type__in=["charge_reversal", "repayment"], amount__lt=0),
+                name="billing_credit_entry_sign_matches_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="billing_credit_account_idx"),
+            models.Index(
+                fields=["account", "entry_type", "created_at"], name="billing_credit_type_idx"
+            ),
+            models.Index(fields=["order_number"], name="billing_credit_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.amount}"
+
+
+class CreditLimitChange(models.Model):
+    """Staff changes of the guarantee (limit 1:1) or term days, with the reason."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="limit_changes",
+        verbose_name=_("credit account"),
+    )
+    old_limit = money_field(_("old limit"))
+    new_limit = money_field(_("new limit"))
+    old_term_days = models.PositiveSmallIntegerField(_("old term (days)"))
+    new_term_days = models.PositiveSmallIntegerField(_("new term (days)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    actor = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit limit change")
+        verbose_name_plural = _("credit limit changes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.old_limit} → {self.new_limit}"
+
+
+class BillStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting repayment")
+    SETTLED = "settled", _("Settled")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class Bill(models.Model):
+    """已出账单: the unbilled credit charges of a company for one cycle (a day)."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="bills",
+        verbose_name=_("credit account"),
+    )
+    number = models.CharField(_("bill no."), max_length=24, unique=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount = money_field(_("amount"))
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=BillStatus.choices, default=BillStatus.PENDING
+    )
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    overdue_notice_sent_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("bill date"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start", "period_end"], name="billing_bill_one_per_cycle"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="billing_bill_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="billing_bill_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status", "due_date"], name="billing_bill_status_idx"),
+            models.Index(fields=["status", "due_date"], name="billing_bill_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class BillItem(models.Model):
+    """Links each charge (or reversal) entry to the one bill that contains it."""
+
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="items", verbose_name=_("bill")
+    )
+    entry = models.OneToOneField(
+        CreditEntry, on_delete=models.PROTECT, related_name="bill_item", verbose_name=_("entry")
+    )
+
+    class Meta:
+        verbose_name = _("bill item")
+        verbose_name_plural = _("bill items")
+
+    def __str__(self) -> str:
+        return f"{self.bill_id}:{self.entry_id}"
+
+
+class RepaymentMethod(models.TextChoices):
+    ONLINE = "online", _("Online repayment")
+    OFFLINE = "offline", _("Offline repayment")
+
+
+class RepaymentStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Under review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Repayment(models.Model):
+    """还款: one payment for one or several bills (批量还款)."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="repayments",
+        verbose_name=_("credit account"),
+    )
+    bills = models.ManyToManyField(Bill, related_name="repayments", verbose_name=_("bills"))
+    method = models.CharField(_("method"), max_length=10, choices=RepaymentMethod.choices)
+    amount = money_field(_("amount"))
+    payer_account = models.CharField(_("paying bank account"), max_length=50, blank=True)
+    paid_on = models.DateField(_("payment date"), null=True, blank=True)
+    provider_reference = models.CharField(
+        _("payment reference"), max_length=64, null=True, blank=True, unique=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RepaymentStatus.choices,
+        default=RepaymentStatus.SUBMITTED,
+    )
+    submitted_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    reviewed_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="billing_repayment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="billing_repayment_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="billing_repayment_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount} ({self.get_status_display()})"
+
+
+class CreditPayCode(models.Model):
+    """The 6-digit code e-mailed for a credit payment: 10 minutes, single use, rate-limited."""
+
+    user = models.ForeignKey(
+        "partners.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    code_hash = models.CharField(max_length=128)
+    purpose = models.CharField(
+        max_length=60, help_text=_("What the code authorises, e.g. the checkout key.")
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit payment code")
+        verbose_name_plural = _("credit payment codes")
+        indexes = [models.Index(fields=["user", "-created_at"], name="billing_paycode_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose}"
+
+
+# ---------------------------------------------------------------------------
+# Coupons
+# ---------------------------------------------------------------------------
+
+
+class CouponCampaign(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    face_value = money_field(_("face value"), default=None)
+    threshold_amount = money_field(
+        _("minimum order amount"), help_text=_("满X: usable when the order amount ≥ X.")
+    )
+    min_quantity = models.PositiveIntegerField(_("minimum quantity"), default=0)
+    solutions = models.ManyToManyField(
+        "catalog.Solution",
+        related_name="coupon_campaigns",
+        blank=True,
+        verbose_name=_("applicable solutions"),
+        help_text=_("Empty: every solution."),
+    )
+    region = models.CharField(
+        _("region"), max_length=10, blank=True, help_text=_("Empty: every region.")
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(
+        _("valid until"), null=True, blank=True, help_text=_("Both empty: never expires.")
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), help_text=_("How many coupons this campaign may issue.")
+    )
+    created_by = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("coupon campaign")
+        verbose_name_plural = _("coupon campaigns")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(face_value__gt=0), name="billing_campaign_face_value_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(threshold_amount__gte=0), name="billing_campaign_threshold_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gt=models.F("valid_from")),
+                name="billing_campaign_validity_ok",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CouponStatus(models.TextChoices):
+    UNUSED = "unused", _("Unused")
+    USED = "used", _("Used")
+    EXPIRED = "expired", _("Expired")
+
+
+class Coupon(models.Model):
+    campaign = models.ForeignKey(
+        CouponCampaign, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("campaign")
+    )
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="coupons",
+        verbose_name=_("company"),
+    )
+    code = models.CharField(_("coupon code"), max_length=8, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CouponStatus.choices, default=CouponStatus.UNUSED
+    )
+    order_number = models.CharField(_("order no."), max_length=30, blank=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="used") | ~models.Q(order_number=""),
+                name="billing_coupon_used_has_order",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "status", "-issued_at"], name="billing_coupon_company_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RebateRun(models.Model):
+    """One half-yearly rebate per company, currency and period: the idempotency record."""
+
+    company = models.ForeignKey(
+        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    period = models.CharField(_("period"), max_length=7, help_text=_("e.g. 2026H1"))
+    base_amount = money_field(_("paid order amount"))
+    rate = models.DecimalField(_("rate"), max_digits=5, decimal_places=4)
+    amount = money_field(_("rebate"))
+    entry = models.OneToOneField(
+        RebateEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rebate run")
+        verbose_name_plural = _("rebate runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency", "period"], name="billing_rebaterun_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.period}: {self.amount}"

@@ -32,7 +32,7 @@ class SkuKind(models.TextChoices):
 class Category(models.Model):
     """Two levels: top categories (商务服务, 云与应用, ...) and their sub-categories."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("category name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=50, blank=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     parent = models.ForeignKey(
@@ -44,14 +44,14 @@ class Category(models.Model):
         limit_choices_to={"parent__isnull": True},
         verbose_name=_("parent category"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
+        verbose_name = _("solution category")
+        verbose_name_plural = _("solution categories")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="catalog_category_unique_name"),
@@ -82,9 +82,15 @@ upload_image = public_upload_to("images")
 upload_banner = public_upload_to("banners")
 upload_resource = public_upload_to("resources")
 
+# Migrations refer to these callables by their ``__qualname__`` (upload_to_<folder>).
+upload_to_logos = upload_logo
+upload_to_images = upload_image
+upload_to_banners = upload_banner
+upload_to_resources = upload_resource
+
 
 class Solution(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("solution name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=False)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
@@ -156,7 +162,7 @@ class SolutionImage(models.Model):
     )
     image = models.ImageField(_("image"), upload_to=upload_image, max_length=200)
     caption = models.CharField(_("caption"), max_length=100, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     class Meta:
         verbose_name = _("solution image")
@@ -184,7 +190,7 @@ class SolutionResource(models.Model):
     )
     file = models.FileField(_("file"), upload_to=upload_resource, blank=True, max_length=200)
     url = models.URLField(_("link"), blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     class Meta:
         verbose_name = _("resource")
@@ -238,7 +244,7 @@ class Sku(models.Model):
     )
     parameters = models.JSONField(_("purchase parameters"), default=list, blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     history = HistoricalRecords()
 
@@ -279,12 +285,12 @@ class Banner(models.Model):
         help_text=_("A path such as /solutions/x/ or a full URL."),
     )
     position = models.CharField(
-        _("position"),
+        _("slot"),
         max_length=20,
         choices=BannerPosition.choices,
         default=BannerPosition.HOME_CAROUSEL,
     )
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     starts_at = models.DateTimeField(_("starts"), default=timezone.now)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -335,8 +341,8 @@ class NewsItem(models.Model):
 class IndustryGroup(models.Model):
     """行业解决方案: a curated group of solutions for an industry."""
 
-    name = models.CharField(_("name"), max_length=50, unique=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name = models.CharField(_("group name"), max_length=50, unique=True)
+    position = models.PositiveSmallIntegerField(_("sort order"), default=0)
     solutions = models.ManyToManyField(
         Solution, related_name="industry_groups", blank=True, verbose_name=_("solutions")
     )

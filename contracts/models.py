@@ -1,1 +1,225 @@
-"""Models arrive with the contracts issue."""
+"""Contracts: versioned templates of the e-order (spec 5.4) and the agreed, frozen contract (spec 11).
+
+- ``ContractTemplate``: the fixed clauses with ``{{ merge_field }}`` placeholders, edited by staff.
+  A version that a contract used is never edited again; staff publish a new version instead
+  (``services.template_publish_new_version``).
+- ``Contract``: number, template version, the full merge-data snapshot, the PDF rendered once
+  at agreement and its SHA-256. Immutable.
+- ``DocumentSequence``: gap-free counters behind document numbers (``contracts.numbering``).
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from billing.models import MONEY_DIGITS, MONEY_PLACES, Currency
+from partners.models import private_storage
+
+from .constants import MERGE_FIELDS, PAYMENT_TERMS_FIELDS
+
+CLAUSE_TITLE_MAX = 100
+CLAUSE_TEXT_MAX = 3000
+CLAUSES_MAX = 40
+PAYMENT_TERMS_MAX = 2000
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_NAME = re.compile(r"^[a-z_]+$")
+
+
+def merge_field_errors(text: str, allowed: dict[str, str]) -> list[str]:
+    """What is wrong with the placeholders of ``text``: only ``{{ known_name }}`` is allowed."""
+    errors = []
+    if "{%" in text or "%}" in text or "{#" in text or "#}" in text:
+        errors.append(
+            _("Template tags and comments are not allowed: use only {{ name }} merge fields.")
+        )
+    for match in _PLACEHOLDER.finditer(text):
+        name = match.group(1).strip()
+        if not _NAME.match(name) or name not in allowed:
+            errors.append(_("Unknown merge field: {{ %(name)s }}.") % {"name": name})
+    remainder = _PLACEHOLDER.sub("", text)
+    if "{{" in remainder or "}}" in remainder:
+        errors.append(_("Unbalanced braces: write merge fields as {{ name }}."))
+    return errors
+
+
+class ContractTemplate(models.Model):
+    """合同模板: one version of the e-order's fixed clauses."""
+
+    name = models.CharField(_("template name"), max_length=100, default="电子订单")
+    version = models.PositiveIntegerField(_("version"), validators=[MinValueValidator(1)])
+    clauses = models.JSONField(
+        _("clauses"),
+        default=list,
+        help_text=_("A list of clauses, each with a title and a text."),
+    )
+    payment_terms_online = models.TextField(
+        _("payment terms: online payment"), max_length=PAYMENT_TERMS_MAX
+    )
+    payment_terms_offline = models.TextField(
+        _("payment terms: offline payment"), max_length=PAYMENT_TERMS_MAX
+    )
+    payment_terms_credit = models.TextField(
+        _("payment terms: credit line"), max_length=PAYMENT_TERMS_MAX
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=False,
+        help_text=_("New contracts use the active version. Exactly one version is active."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contract template")
+        verbose_name_plural = _("contract templates")
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"], name="contracts_template_name_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="contracts_template_one_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="contracts_template_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list] = {}
+        clause_errors = self.clause_errors(self.clauses)
+        if clause_errors:
+            errors["clauses"] = clause_errors
+        for method in ("online", "offline", "credit"):
+            field = f"payment_terms_{method}"
+            problems = merge_field_errors(getattr(self, field) or "", PAYMENT_TERMS_FIELDS)
+            if problems:
+                errors[field] = problems
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def clause_errors(clauses) -> list[str]:
+        if not isinstance(clauses, list) or not clauses:
+            return [_("Enter at least one clause.")]
+        if len(clauses) > CLAUSES_MAX:
+            return [_("At most %(max)d clauses.") % {"max": CLAUSES_MAX}]
+        errors = []
+        for index, clause in enumerate(clauses, start=1):
+            if (
+                not isinstance(clause, dict)
+                or set(clause) != {"title", "text"}
+                or not all(isinstance(clause[k], str) for k in ("title", "text"))
+            ):
+                errors.append(_("Clause %(n)d must have a title and a text.") % {"n": index})
+                continue
+            if not clause["text"].strip():
+                errors.append(_("Clause %(n)d has no text.") % {"n": index})
+            if len(clause["title"]) > CLAUSE_TITLE_MAX or len(clause["text"]) > CLAUSE_TEXT_MAX:
+                errors.append(_("Clause %(n)d is too long.") % {"n": index})
+            for problem in merge_field_errors(clause["title"] + clause["text"], MERGE_FIELDS):
+                errors.append(_("Clause %(n)d: %(problem)s") % {"n": index, "problem": problem})
+        return errors
+
+    @property
+    def is_used(self) -> bool:
+        """A version that an agreed contract points at is frozen."""
+        return self.pk is not None and self.contracts.exists()
+
+    def payment_terms_for(self, method: str) -> str:
+        return getattr(self, f"payment_terms_{method}")
+
+
+class Contract(models.Model):
+    """电子合同: the e-order a partner agreed to. Never changed after it is created."""
+
+    number = models.CharField(_("contract number"), max_length=32, unique=True)
+    template = models.ForeignKey(
+        ContractTemplate,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("template version"),
+    )
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("company"),
+    )
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="agreed_contracts",
+        verbose_name=_("agreed by"),
+    )
+    agreed_at = models.DateTimeField(_("agreed at"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    total = models.DecimalField(
+        _("total amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES
+    )
+    snapshot = models.JSONField(_("merge data snapshot"))
+    pdf = models.FileField(
+        _("PDF"), upload_to="contracts/%Y/%m/", storage=private_storage, max_length=200
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # Filled by the orders issue: the order this contract belongs to.
+    order_number = models.CharField(_("order number"), max_length=32, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        ordering = ["-agreed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0), name="contracts_contract_total_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "-agreed_at"], name="contracts_company_idx"),
+            models.Index(fields=["-agreed_at", "-id"], name="contracts_agreed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"contract-{self.number}.pdf"
+
+
+class DocumentSequence(models.Model):
+    """A gap-free counter per key, incremented under a row lock (``contracts.numbering``)."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("document sequence")
+        verbose_name_plural = _("document sequences")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"

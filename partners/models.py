@@ -80,7 +80,7 @@ class Benefit(models.Model):
 
     category = models.CharField(_("category"), max_length=100)
     name = models.CharField(_("benefit"), max_length=200)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     history = HistoricalRecords()
 

@@ -563,6 +563,42 @@ def company_set_status(*, company: Company, status: str, actor: User) -> Company
     return company
 
 
+COMPANY_CREATE_FIELDS = (
+    "name",
+    "company_type",
+    "parent",
+    "tier",
+    "business_owner",
+    "customer_manager",
+    "address",
+    "revenue_share_rate",
+)
+
+
+@transaction.atomic
+def company_create(*, actor: User, **fields) -> Company:
+    """Staff add a company in the console, together with its balance rows (one per currency)."""
+    from billing.services import balance_rows_create
+
+    unknown = set(fields) - set(COMPANY_CREATE_FIELDS)
+    if unknown:
+        raise TypeError(f"company_create() got unexpected fields: {sorted(unknown)}")
+    name = (fields.pop("name", "") or "").strip()
+    if _company_name_taken(name):
+        raise PartnerError(
+            {"name": [_("A company with this name already exists.")]}, code="name_taken"
+        )
+    if fields.get("tier") is None:
+        fields["tier"] = default_tier()
+    fields["address"] = (fields.get("address") or "").strip()
+    company = Company(name=name, **fields)
+    company._history_user = actor  # simple-history: who created it, also outside a request
+    company.full_clean()
+    company.save()
+    balance_rows_create(company=company)
+    return company
+
+
 # --------------------------------------------------------------------------
 # End customers (我的客户)
 # --------------------------------------------------------------------------

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.conf import settings
 
 from tests.factories import UserFactory
@@ -23,3 +26,21 @@ def superuser(db):
 def staff_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+SEED_MIGRATIONS = ["partners.migrations.0003_seed_tiers_and_benefits"]
+
+
+@pytest.fixture(autouse=True)
+def _reseed_reference_data(request):
+    """Transactional tests flush the database, taking the migrations' seed data with it
+    (tiers, benefits): put it back so every test starts from a migrated database."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.selectors import task_queue_stats
-from partners.selectors import user_counts
+from partners.models import Company, CompanyStatus
+from partners.selectors import pending_application_count, user_counts
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def _partner_cards(request: HttpRequest) -> list[Card]:
     ]
 
 
+def _company_cards(request: HttpRequest) -> list[Card]:
+    if not request.user.has_perm("partners.view_company"):
+        return []
+    # One COUNT on an indexed column; move to partners.selectors when it grows.
+    enabled = Company.objects.filter(status=CompanyStatus.ENABLED).count()
+    link = reverse("admin:partners_company_changelist")
+    return [Card(_("Enabled companies"), enabled, "apartment", f"{link}?status__exact=enabled")]
+
+
 def _task_cards(request: HttpRequest) -> list[Card]:
     if not request.user.has_perm("django_q.view_failure"):
         return []
@@ -59,11 +69,29 @@ def _task_cards(request: HttpRequest) -> list[Card]:
     ]
 
 
-CARD_PROVIDERS: list[Callable[[HttpRequest], list[Card]]] = [_partner_cards, _task_cards]
+CARD_PROVIDERS: list[Callable[[HttpRequest], list[Card]]] = [
+    _partner_cards,
+    _company_cards,
+    _task_cards,
+]
+
+
+def _registration_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+    """待审核注册申请: shown to staff who may see applications, when any are waiting."""
+    if not request.user.has_perm("partners.view_registrationapplication"):
+        return []
+    count = pending_application_count()
+    if not count:
+        return []
+    link = reverse("admin:partners_registrationapplication_changelist")
+    return [(_("Pending registrations"), count, f"{link}?status=pending")]
+
 
 # Work queues (registrations to review, payments to confirm, ...) are appended by
 # the domain issues; each returns (title, count, link) for items needing action.
-WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[tuple[str, int, str]]]] = []
+WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[tuple[str, int, str]]]] = [
+    _registration_queue,
+]
 
 
 def dashboard_callback(request: HttpRequest, context: dict) -> dict:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("healthz", home.healthz, name="healthz"),
     path("", include("backoffice.portal.urls_auth")),
     path("account/", include("backoffice.portal.urls_account")),
+    path("contracts/", include("backoffice.portal.urls_contracts")),
+    path("", include("backoffice.portal.urls_catalog")),
 ]

@@ -1,3 +1,35 @@
 """Personal center (/account/): profile, benefits, users, resellers, customers."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import account
+
+urlpatterns = [
+    path("", account.profile, name="account_profile"),
+    path("benefits/", account.benefits, name="account_benefits"),
+    path("files/<int:pk>/", account.file_download, name="account_file"),
+    # 分销商用户 (the company's 管理员)
+    path("users/", account.users, name="account_users"),
+    path("users/invite/", account.user_invite, name="account_user_invite"),
+    path("users/<int:pk>/edit/", account.user_edit, name="account_user_edit"),
+    path(
+        "users/<int:pk>/transfer-admin/",
+        account.user_transfer_admin,
+        name="account_user_transfer_admin",
+    ),
+    # 经销商管理 (a distributor's 管理员)
+    path("resellers/", account.resellers, name="account_resellers"),
+    path("resellers/add/", account.reseller_add, name="account_reseller_add"),
+    path("resellers/<int:pk>/", account.reseller_edit, name="account_reseller_edit"),
+    path("resellers/<int:pk>/users/", account.reseller_users, name="account_reseller_users"),
+    path(
+        "resellers/<int:pk>/users/invite/",
+        account.reseller_user_invite,
+        name="account_reseller_user_invite",
+    ),
+    # 我的客户 (every partner user)
+    path("customers/", account.customers, name="account_customers"),
+    path("customers/add/", account.customer_add, name="account_customer_add"),
+    path("customers/<int:pk>/edit/", account.customer_edit, name="account_customer_edit"),
+    path("customers/<int:pk>/delete/", account.customer_delete, name="account_customer_delete"),
+]

@@ -3,7 +3,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django_q.models import Schedule
 
-from fixtures.demo import DEMO_PASSWORD, STAFF_LOGINS
+from fixtures.demo import COMPANIES, DEMO_PASSWORD, STAFF_LOGINS
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,8 @@ def test_loaddemo_twice_leaves_the_same_row_counts():
     first = _row_counts()
     call_command("loaddemo", verbosity=0)
     assert _row_counts() == first
-    assert first["partners.User"] == len(STAFF_LOGINS)
+    assert first["partners.User"] == len(STAFF_LOGINS) + sum(len(c.users) for c in COMPANIES)
+    assert first["partners.Company"] == len(COMPANIES)
 
 
 def test_demo_creates_one_staff_user_per_role_and_they_can_sign_in(client):

@@ -13,14 +13,12 @@ class Command(BaseCommand):
         base = f"http://127.0.0.1:{port}"
         lines = [
             "",
-            "=" * 64,
+            "=" * 72,
             "云睐 AggreSmart back office is starting",
-            f"  Reseller portal : {base}/",
+            f"  Reseller portal : {base}/          (partner logins at {base}/login/)",
             f"  Staff console   : {base}/admin/",
-            "  Demo logins (staff console):",
+            "  Demo logins (e-mail / password / who):",
         ]
-        lines += [
-            f"    {role:<12} {email:<24} {password}" for role, email, password in demo_logins()
-        ]
-        lines += ["  Mails are written to var/mail/. Stop with Ctrl-C.", "=" * 64, ""]
+        lines += [f"    {email:<30} {password}   {role}" for role, email, password in demo_logins()]
+        lines += ["  Mails are written to var/mail/. Stop with Ctrl-C.", "=" * 72, ""]
         self.stdout.write("\n".join(lines))

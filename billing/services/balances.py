@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .models import CreditAccount, Currency, RebateWallet
+from billing.models import CreditAccount, Currency, RebateWallet
 
 
 @transaction.atomic

@@ -1,0 +1,56 @@
+"""Personal center (个人中心) sidebar and the role checks behind it.
+
+The menu is one list built here, so later areas (我的资产, 客户订单, 分账管理) add an
+entry in ``account_menu`` with their visibility rule and nothing else changes.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import User
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    label: str
+    url: str
+    active: bool = False
+
+
+def is_partner(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "company_id", None))
+
+
+def can_manage_users(user: User) -> bool:
+    """分销商用户: the company's 管理员 (decision 6)."""
+    return is_partner(user) and user.is_company_admin
+
+
+def can_manage_resellers(user: User) -> bool:
+    """经销商管理: a distributor's 管理员 (decision 6)."""
+    return can_manage_users(user) and user.company.is_distributor
+
+
+def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
+    """The sidebar entries ``user`` may see, in display order; ``active`` is the current key."""
+    entries: list[tuple[str, str, str, bool]] = [
+        # key, label, URL name, visible
+        ("profile", _("Profile"), "portal:account_profile", True),
+        ("benefits", _("Member benefits"), "portal:account_benefits", True),
+        ("customers", _("My customers"), "portal:account_customers", True),
+        ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
+        (
+            "resellers",
+            _("Reseller management"),
+            "portal:account_resellers",
+            can_manage_resellers(user),
+        ),
+    ]
+    return [
+        MenuItem(key=key, label=label, url=reverse(url_name), active=key == active)
+        for key, label, url_name, visible in entries
+        if visible
+    ]

@@ -1,0 +1,210 @@
+"""Registration, activation, login and password reset pages (spec 2.1, 2.2).
+
+Thin: forms parse the input, ``partners.services`` change state, ``partners.tokens``
+judges links, ``partners.captcha`` the slider.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from partners import services
+from partners.captcha import challenge_issue
+from partners.tokens import Purpose, TokenState, token_check
+
+from ..forms.auth import (
+    ActivationForm,
+    EmailForm,
+    LoginForm,
+    RegistrationForm,
+    SetPasswordForm,
+    errors_to_form,
+)
+
+GET_POST = ["GET", "POST"]
+_REGISTERED_EMAIL = "portal.registered_email"
+
+
+def _bound(request: HttpRequest, *, files: bool = False) -> tuple:
+    """Form data for a POST (bound form), nothing for a GET (unbound form)."""
+    if request.method != "POST":
+        return ()
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+# --------------------------------------------------------------------------
+# Registration
+# --------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(GET_POST)
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(*_bound(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.registration_submit(**form.service_kwargs())
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            request.session[_REGISTERED_EMAIL] = application.email
+            return redirect("portal:register_done")
+    return render(request, "portal/auth/register.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def register_done(request: HttpRequest) -> HttpResponse:
+    email = request.session.pop(_REGISTERED_EMAIL, "")
+    return render(request, "portal/auth/register_done.html", {"email": email})
+
+
+# --------------------------------------------------------------------------
+# Activation
+# --------------------------------------------------------------------------
+
+
+def _link_problem(request: HttpRequest, state: TokenState, purpose: Purpose, user=None):
+    """The page for an expired, used or invalid link (status 400 for invalid, else 200)."""
+    context = {
+        "state": state.value,
+        "purpose": purpose.value,
+        "resend_form": EmailForm(initial={"email": user.email if user else ""}),
+    }
+    status = 400 if state == TokenState.INVALID else 200
+    return render(request, "portal/auth/activate_invalid.html", context, status=status)
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(GET_POST)
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    check = token_check(token, Purpose.ACTIVATION)
+    if check.state != TokenState.VALID:
+        return _link_problem(request, check.state, Purpose.ACTIVATION, check.user)
+    form = ActivationForm(*_bound(request), user=check.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_activate(user=check.user, **form.service_kwargs())
+        except services.PartnerError as exc:
+            if getattr(exc, "code", None) == "already_activated":
+                return _link_problem(request, TokenState.USED, Purpose.ACTIVATION, check.user)
+            errors_to_form(form, exc)
+        except ValidationError as exc:  # password validators
+            if hasattr(exc, "error_dict"):
+                errors_to_form(form, exc)
+            else:
+                form.add_error("password1", exc.messages)
+        else:
+            messages.success(
+                request, _("Your account is activated. Log in with your e-mail and password.")
+            )
+            return redirect("portal:login")
+    return render(
+        request, "portal/auth/activate.html", {"form": form, "account_email": check.user.email}
+    )
+
+
+@never_cache
+@require_http_methods(GET_POST)
+def activation_resend(request: HttpRequest) -> HttpResponse:
+    """Always the same answer, so nobody can probe which e-mails have accounts."""
+    form = EmailForm(*_bound(request))
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        services.activation_resend(email=form.cleaned_data["email"])
+        sent = True
+        form = EmailForm()
+    return render(request, "portal/auth/activation_resend.html", {"form": form, "sent": sent})
+
+
+# --------------------------------------------------------------------------
+# Password reset
+# --------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(GET_POST)
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(*_bound(request))
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return redirect("portal:password_reset_done")
+    return render(request, "portal/auth/password_reset.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/auth/password_reset_done.html")
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(GET_POST)
+def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    check = token_check(token, Purpose.PASSWORD_RESET)
+    if check.state != TokenState.VALID:
+        return _link_problem(request, check.state, Purpose.PASSWORD_RESET, check.user)
+    form = SetPasswordForm(*_bound(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_reset_complete(
+                user=check.user, password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                errors_to_form(form, exc)
+            else:
+                form.add_error("password1", exc.messages)
+        else:
+            messages.success(
+                request, _("Your password was changed. Log in with your new password.")
+            )
+            return redirect("portal:login")
+    return render(
+        request,
+        "portal/auth/password_reset_confirm.html",
+        {"form": form, "account_email": check.user.email},
+    )
+
+
+# --------------------------------------------------------------------------
+# Login
+# --------------------------------------------------------------------------
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(GET_POST)
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(next_url or reverse("portal:home"))
+    form = LoginForm(request, *_bound(request))
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user)
+        request.session.set_expiry(settings.REMEMBER_ME_AGE if form.cleaned_data["remember"] else 0)
+        return redirect(next_url or reverse("portal:home"))
+    context = {
+        "form": form,
+        "next": next_url,
+        "challenge": challenge_issue(request),
+    }
+    return render(request, "portal/auth/login.html", context)

@@ -1,0 +1,202 @@
+"""Coupons (优惠券): campaigns issued to companies or a tier, single-use redemption.
+
+Redemption is one conditional UPDATE (unused → used) that also re-checks the
+validity window, so concurrent checkouts cannot both use one coupon.
+"""
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Coupon, CouponCampaign, CouponStatus
+from billing.money import format_money, to_money
+
+from .errors import BillingError
+
+CODE_ALPHABET = string.ascii_uppercase + string.digits
+CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class CartLine:
+    solution_id: int
+    region: str
+    currency: str
+    amount: Decimal  # line total
+    quantity: int
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@transaction.atomic
+def campaign_issue(*, campaign: CouponCampaign, company_ids: list[int], actor=None) -> list[Coupon]:
+    """Issue one coupon of ``campaign`` to each company, within the campaign's quantity."""
+    campaign = CouponCampaign.objects.select_for_update().get(pk=campaign.pk)
+    company_ids = list(dict.fromkeys(company_ids))
+    issued = campaign.coupons.count()
+    if issued + len(company_ids) > campaign.quantity:
+        raise BillingError(
+            _("Only %(left)d of %(quantity)d coupons are left in this campaign.")
+            % {"left": max(campaign.quantity - issued, 0), "quantity": campaign.quantity},
+            code="quantity",
+        )
+    coupons = []
+    for company_id in company_ids:
+        for _attempt in range(10):
+            try:
+                with transaction.atomic():
+                    coupons.append(
+                        Coupon.objects.create(
+                            campaign=campaign, company_id=company_id, code=_new_code()
+                        )
+                    )
+                break
+            except IntegrityError:
+                continue  # code collision: draw again
+        else:
+            raise BillingError(_("Could not draw a unique coupon code."), code="code")
+    return coupons
+
+
+def campaign_issue_to_tier(*, campaign: CouponCampaign, tier_id: int, actor=None) -> list[Coupon]:
+    from partners.models import Company, CompanyStatus
+
+    ids = list(
+        Company.objects.filter(tier_id=tier_id, status=CompanyStatus.ENABLED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return campaign_issue(campaign=campaign, company_ids=ids, actor=actor)
+
+
+def _valid_now(now: datetime) -> Q:
+    return (Q(campaign__valid_from__isnull=True) | Q(campaign__valid_from__lte=now)) & (
+        Q(campaign__valid_until__isnull=True) | Q(campaign__valid_until__gt=now)
+    )
+
+
+def coupon_problem(coupon: Coupon, lines: list[CartLine], now: datetime) -> str | None:
+    """Why the coupon does not apply to these lines, or None when it does."""
+    campaign = coupon.campaign
+    if coupon.status != CouponStatus.UNUSED:
+        return _("This coupon was already used.")
+    if campaign.valid_from and now < campaign.valid_from:
+        return _("This coupon is not valid yet.")
+    if campaign.valid_until and now >= campaign.valid_until:
+        return _("This coupon has expired.")
+    solution_ids = {s.pk for s in campaign.solutions.all()}
+    eligible = [
+        line
+        for line in lines
+        if line.currency == campaign.currency
+        and (not solution_ids or line.solution_id in solution_ids)
+        and (not campaign.region or line.region == campaign.region)
+    ]
+    if not eligible:
+        return _("This coupon does not apply to these solutions.")
+    amount = sum((line.amount for line in eligible), Decimal("0"))
+    quantity = sum(line.quantity for line in eligible)
+    if amount < campaign.threshold_amount:
+        return _("Usable from an order amount of %(threshold)s.") % {
+            "threshold": format_money(campaign.threshold_amount, campaign.currency)
+        }
+    if quantity < campaign.min_quantity:
+        return _("Usable from a quantity of %(quantity)d.") % {"quantity": campaign.min_quantity}
+    return None
+
+
+def coupons_applicable(
+    *, company_id: int, lines: list[CartLine], now: datetime | None = None
+) -> list[Coupon]:
+    """The company's unused, valid coupons that apply to the cart lines."""
+    now = now or timezone.now()
+    candidates = (
+        Coupon.objects.filter(company_id=company_id, status=CouponStatus.UNUSED)
+        .filter(_valid_now(now))
+        .select_related("campaign")
+        .prefetch_related("campaign__solutions")
+        .order_by("-campaign__face_value", "campaign__valid_until", "pk")
+    )
+    return [c for c in candidates if coupon_problem(c, lines, now) is None]
+
+
+@transaction.atomic
+def coupon_redeem(
+    *,
+    coupon_id: int,
+    company_id: int,
+    order_number: str,
+    lines: list[CartLine],
+    now: datetime | None = None,
+) -> Coupon:
+    """Use the coupon for an order. Single use, also under concurrent checkouts."""
+    now = now or timezone.now()
+    coupon = (
+        Coupon.objects.select_related("campaign")
+        .prefetch_related("campaign__solutions")
+        .filter(pk=coupon_id, company_id=company_id)
+        .first()
+    )
+    if coupon is None:
+        raise BillingError(_("Coupon not found."), code="not_found")
+    problem = coupon_problem(coupon, lines, now)
+    if problem:
+        raise BillingError(problem, code="not_applicable")
+    # One UPDATE on the coupon's own columns. (A filter through the campaign would
+    # make Django emit ``WHERE id IN (subquery)``, which PostgreSQL does not re-check
+    # after waiting for the row lock: several concurrent redemptions would pass.)
+    updated = Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.UNUSED).update(
+        status=CouponStatus.USED, order_number=order_number, used_at=now
+    )
+    if updated != 1:
+        raise BillingError(_("This coupon was already used."), code="used")
+    coupon.refresh_from_db()
+    return coupon
+
+
+def coupon_discount(coupon: Coupon, payable: Decimal) -> Decimal:
+    """A coupon never makes the amount negative."""
+    return min(to_money(coupon.campaign.face_value), to_money(payable))
+
+
+@transaction.atomic
+def coupon_restore(*, coupon_id: int, order_number: str, now: datetime | None = None) -> Coupon:
+    """Order cancelled: the coupon returns to unused, or to expired when past its validity."""
+    now = now or timezone.now()
+    coupon = Coupon.objects.select_for_update().select_related("campaign").get(pk=coupon_id)
+    if coupon.status != CouponStatus.USED or coupon.order_number != order_number:
+        return coupon  # already restored, or used by another order: nothing to do
+    expired = coupon.campaign.valid_until is not None and now >= coupon.campaign.valid_until
+    coupon.status = CouponStatus.EXPIRED if expired else CouponStatus.UNUSED
+    coupon.order_number = ""
+    coupon.used_at = None
+    coupon.save(update_fields=["status", "order_number", "used_at"])
+    return coupon
+
+
+def coupons_expire(*, now: datetime | None = None) -> int:
+    """Scheduled: unused coupons past their validity become expired. Idempotent."""
+    now = now or timezone.now()
+    return Coupon.objects.filter(
+        status=CouponStatus.UNUSED,
+        campaign__valid_until__isnull=False,
+        campaign__valid_until__lte=now,
+    ).update(status=CouponStatus.EXPIRED)
+
+
+def company_coupons(*, company_id: int, status: str) -> QuerySet[Coupon]:
+    return (
+        Coupon.objects.filter(company_id=company_id, status=status)
+        .select_related("campaign")
+        .prefetch_related("campaign__solutions")
+        .order_by("-issued_at", "-pk")
+    )

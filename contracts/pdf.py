@@ -1,0 +1,347 @@
+"""The contract PDF (reportlab platypus): an embedded CJK TrueType font, a header and a
+"Page N of M · Final & Confidential" footer on every page, tables that split across pages
+with their header row repeated.
+
+Every piece of text goes through ``_para``/``_cell``, which escape it before reportlab's
+Paragraph markup parser sees it, so a company called ``<font color=red>X</font>`` prints
+literally. The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
+"""
+
+import functools
+import io
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .constants import DOCUMENT_LANGUAGE, PARTY_B_NAME, PARTY_B_NAME_EN, PARTY_B_SHORT
+from .models import ContractTemplate
+from .rendering import document_build
+
+FONT = "AggreSmartCJK"
+BLUE = colors.HexColor("#1f5fbf")
+GRID = colors.HexColor("#9aa5b1")
+HEAD_BG = colors.HexColor("#e8eef7")
+MARGIN_X = 18 * mm
+MARGIN_TOP = 30 * mm
+MARGIN_BOTTOM = 22 * mm
+
+
+@functools.cache
+def cjk_font() -> str:
+    """Register the CJK TrueType font once per process (parsing the TTC is the slow part).
+
+    A TrueType font is embedded (as a subset) by reportlab; the built-in CID fonts
+    (STSong-Light, ...) are never used because they are not embedded.
+    """
+    pdfmetrics.registerFont(TTFont(FONT, settings.CJK_FONT_PATH, subfontIndex=0))
+    # One face only: map bold/italic to it so markup never falls back to Helvetica.
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
+    return FONT
+
+
+@functools.cache
+def _styles() -> dict[str, ParagraphStyle]:
+    font = cjk_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10),
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=15, leading=20, alignment=TA_CENTER, spaceAfter=2 * mm
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, alignment=TA_CENTER, spaceAfter=4 * mm),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontSize=11,
+            leading=15,
+            textColor=BLUE,
+            spaceBefore=4 * mm,
+            spaceAfter=2 * mm,
+            keepWithNext=1,
+        ),
+        "clause_title": ParagraphStyle(
+            "clause_title", parent=base, textColor=BLUE, spaceBefore=2 * mm
+        ),
+        "clause": ParagraphStyle("clause", parent=base, spaceAfter=1 * mm),
+        "total": ParagraphStyle("total", parent=base, alignment=TA_RIGHT, spaceBefore=1.5 * mm),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5),
+        "cell_small": ParagraphStyle(
+            "cell_small",
+            parent=base,
+            fontSize=6.5,
+            leading=8.5,
+            textColor=colors.HexColor("#52606d"),
+        ),
+    }
+
+
+def _markup(text) -> str:
+    """Escaped text with line breaks kept: the only markup reportlab ever gets from data."""
+    return escape(str(text)).replace("\n", "<br/>")
+
+
+def _para(text, style: str = "base") -> Paragraph:
+    return Paragraph(_markup(text), _styles()[style])
+
+
+def _labelled(label: str, value) -> Paragraph:
+    return Paragraph(
+        f'<font color="#52606d">{_markup(label)}:</font> {_markup(value)}', _styles()["base"]
+    )
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Two passes: pages are kept until ``save`` knows the total, then "Page N of M" is drawn."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_page_states: list[dict] = []
+
+    def showPage(self):  # noqa: N802 - reportlab API
+        self._saved_page_states.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved_page_states)
+        for state in self._saved_page_states:
+            self.__dict__.update(state)
+            self._draw_page_count(total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_count(self, total: int) -> None:
+        self.saveState()
+        self.setFont(FONT, 8)
+        self.setFillColor(colors.HexColor("#52606d"))
+        self.drawCentredString(A4[0] / 2, 12 * mm, f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+
+def _page_decorations(number: str):
+    """Header (logo text, contract number, Blue Cloud's name) and the static footer parts."""
+    number_label = _("Contract number")
+
+    def draw(canv, doc) -> None:
+        width, height = A4
+        canv.saveState()
+        canv.setFont(FONT, 13)
+        canv.setFillColor(BLUE)
+        canv.drawString(MARGIN_X, height - 17 * mm, PARTY_B_SHORT)
+        canv.setFont(FONT, 8.5)
+        canv.setFillColor(colors.black)
+        canv.drawString(MARGIN_X, height - 22 * mm, f"{number_label}: {number or '—'}")
+        canv.drawRightString(width - MARGIN_X, height - 17 * mm, PARTY_B_NAME)
+        canv.setFont(FONT, 7.5)
+        canv.drawRightString(width - MARGIN_X, height - 21 * mm, PARTY_B_NAME_EN)
+        canv.setStrokeColor(BLUE)
+        canv.setLineWidth(0.8)
+        canv.line(MARGIN_X, height - 24.5 * mm, width - MARGIN_X, height - 24.5 * mm)
+        canv.setStrokeColor(GRID)
+        canv.setLineWidth(0.4)
+        canv.line(MARGIN_X, 16 * mm, width - MARGIN_X, 16 * mm)
+        canv.setFont(FONT, 8)
+        canv.setFillColor(colors.HexColor("#52606d"))
+        canv.drawString(MARGIN_X, 12 * mm, PARTY_B_SHORT)
+        canv.drawRightString(width - MARGIN_X, 12 * mm, "Final & Confidential")
+        canv.restoreState()
+
+    return draw
+
+
+def _lines_table(lines: list[dict], symbol: str) -> Table:
+    rows = [
+        [
+            _para(_("Service/solution"), "cell"),
+            _para(_("Name (material)"), "cell"),
+            _para(_("Quantity"), "cell"),
+            _para(f"{_('Unit price')}{symbol}", "cell"),
+            _para(_("Tax rate") + "%", "cell"),
+            _para(f"{_('Total amount')}{symbol}", "cell"),
+        ]
+    ]
+    for line in lines:
+        name = [_para(line["name"], "cell")]
+        if line.get("sku"):
+            name.append(_para(f"SKU: {line['sku']}", "cell_small"))
+        rows.append(
+            [
+                _para(line.get("solution", ""), "cell"),
+                name,
+                str(line["quantity"]),
+                line["unit_price_display"],
+                line["tax_rate_display"],
+                line["amount_display"],
+            ]
+        )
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, 8),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if not lines:
+        rows.append([_para(_("None"), "cell"), "", "", "", "", ""])
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    available = A4[0] - 2 * MARGIN_X
+    widths = [0.2, 0.34, 0.09, 0.13, 0.09, 0.15]
+    return Table(
+        rows,
+        colWidths=[available * w for w in widths],
+        repeatRows=1,
+        style=TableStyle(style),
+    )
+
+
+def _total_line(label: str, display: str, capitals: str) -> Paragraph:
+    text = f"{label}: {display}  {_('In words')}({capitals})"
+    return _para(text, "total")
+
+
+def _story(doc: dict) -> list:
+    party_a, party_b = doc["party_a"], doc["party_b"]
+    symbol = doc["currency_symbol"]
+    story: list = [
+        _para(party_a["name"], "title"),
+        _para(_("Order form"), "subtitle"),
+    ]
+    meta = [
+        _labelled(_("Contract number"), doc.get("contract_number") or "—"),
+        _labelled(_("Payment method"), doc["payment_method_label"]),
+    ]
+    if doc.get("agreed_at"):
+        meta.append(_labelled(_("Agreed at"), doc["agreed_at"]))
+    story.extend(meta)
+    story.append(Spacer(1, 3 * mm))
+    parties = [
+        (_("Reseller (Party A) name"), party_a["name"]),
+        (_("Reseller contact name"), party_a["contact_name"]),
+        (_("Reseller contact info"), party_a["contact_phone"]),
+        (_("Party B name"), party_b["name"]),
+        (_("Party B contact name"), party_b["contact_name"]),
+        (_("Party B contact info"), party_b["contact_email"]),
+    ]
+    story.extend(_labelled(label, value) for label, value in parties)
+
+    story.append(_para(_("Terms"), "h2"))
+    for index, clause in enumerate(doc["clauses"], start=1):
+        if clause["title"]:
+            story.append(_para(f"{index}. {clause['title']}", "clause_title"))
+            story.append(_para(clause["text"], "clause"))
+        else:
+            story.append(_para(f"{index}. {clause['text']}", "clause"))
+
+    total_label = _("Total (incl. tax)")
+    for heading, lines, key in (
+        (_("Product order"), doc["product_lines"], "product_total"),
+        (_("Service/deployment order"), doc["service_lines"], "service_total"),
+    ):
+        story.append(_para(heading, "h2"))
+        story.append(_lines_table(lines, symbol))
+        story.append(_total_line(total_label, doc[f"{key}_display"], doc[f"{key}_capitals"]))
+
+    story.append(Spacer(1, 3 * mm))
+    story.append(
+        _total_line(
+            _("Total of this order form (product and service/deployment orders)"),
+            doc["grand_total_display"],
+            doc["grand_total_capitals"],
+        )
+    )
+    bank = doc["bank"]
+    story.append(
+        KeepTogether(
+            [
+                _para(_("Party B bank account"), "h2"),
+                _labelled(_("Account name"), bank["account_name"]),
+                _labelled(_("Bank"), bank["bank_name"]),
+                _labelled(_("Account no."), bank["account_no"]),
+            ]
+        )
+    )
+
+    story.append(PageBreak())
+    story.append(_para(_("Appendix A: service activation information"), "h2"))
+    customer = doc.get("end_customer") or {}
+    rows = [
+        [_para(label, "cell"), _para(customer.get(key, ""), "cell")]
+        for label, key in (
+            (_("Name"), "name"),
+            (_("Company"), "company"),
+            (_("E-mail"), "email"),
+            (_("Phone"), "phone"),
+            (_("Address"), "address"),
+        )
+    ]
+    available = A4[0] - 2 * MARGIN_X
+    story.append(
+        Table(
+            rows,
+            colWidths=[available * 0.25, available * 0.75],
+            style=TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), FONT, 8),
+                    ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                    ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            ),
+        )
+    )
+    return story
+
+
+def render_contract_pdf(data: dict, template: ContractTemplate | None = None) -> bytes:
+    """The contract PDF of ``data`` (merge data) with ``template``'s clauses.
+
+    Without ``template``, ``data`` must be a document that already has its clauses
+    (``rendering.document_build``), e.g. a stored snapshot.
+    """
+    doc = document_build(data=data, template=template)
+    font = cjk_font()
+    buffer = io.BytesIO()
+    with translation.override(DOCUMENT_LANGUAGE):
+        number = doc.get("contract_number", "")
+        pdf = SimpleDocTemplate(
+            buffer,
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=f"{_('Contract number')} {number}".strip(),
+            author=PARTY_B_NAME,
+            subject=_("E-order"),
+            initialFontName=font,  # so no Helvetica is referenced, even as the default
+            lang="zh-CN",
+        )
+        decorate = _page_decorations(number)
+        pdf.build(
+            _story(doc),
+            onFirstPage=decorate,
+            onLaterPages=decorate,
+            canvasmaker=_NumberedCanvas,
+        )
+    return buffer.getvalue()

@@ -1,0 +1,69 @@
+"""The login page's human check: a server-verified stand-in for the manual's slider (§2.2).
+
+``challenge_issue`` signs a random target position; the page shows it on a track
+and the user drags a range input onto it. ``challenge_verify`` accepts the value
+only if the signature is genuine, the challenge is neither too fresh (a script
+answering instantly) nor older than ten minutes, the value is within the
+tolerance, and the challenge was never used before (its nonce is remembered in
+the cache for as long as the challenge could be valid).
+"""
+
+import secrets
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+SALT = "portal.slider"
+TARGET_MIN = 20
+TARGET_MAX = 90
+TOLERANCE = 3
+MAX_AGE_SECONDS = 10 * 60
+_NONCE_KEY = "portal.slider.nonce:{}"
+
+
+def _min_age() -> float:
+    return float(getattr(settings, "SLIDER_MIN_AGE_SECONDS", 1))
+
+
+def challenge_issue(request=None) -> dict:
+    """A new challenge: ``target`` (20–90), ``issued``, ``nonce`` and the signed ``token``.
+
+    ``request`` is accepted so callers need not change if challenges are ever
+    bound to the session; the signed token alone is enough to verify today.
+    """
+    challenge = {
+        "target": TARGET_MIN + secrets.randbelow(TARGET_MAX - TARGET_MIN + 1),
+        "issued": time.time(),
+        "nonce": secrets.token_urlsafe(16),
+    }
+    token = signing.dumps(
+        {"t": challenge["target"], "i": challenge["issued"], "n": challenge["nonce"]}, salt=SALT
+    )
+    return {**challenge, "token": token}
+
+
+def challenge_verify(token: str | None, value) -> bool:
+    """True once per challenge, when ``value`` lands on its target in time."""
+    if not token:
+        return False
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
+        target = int(payload["t"])
+        issued = float(payload["i"])
+        nonce = str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return False
+    age = time.time() - issued
+    if age < _min_age() or age > MAX_AGE_SECONDS:
+        return False
+    try:
+        position = int(value)
+    except (TypeError, ValueError):
+        return False
+    # Single use: the first verification of a challenge consumes it, right or wrong,
+    # so one challenge cannot be used to probe positions.
+    if not cache.add(_NONCE_KEY.format(nonce), True, timeout=MAX_AGE_SECONDS):
+        return False
+    return 0 <= position <= 100 and abs(position - target) <= TOLERANCE

@@ -1,0 +1,198 @@
+"""Concurrency on PostgreSQL: row locks and conditional updates under real parallel transactions."""
+
+import threading
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connections
+
+from billing.models import (
+    Coupon,
+    CouponCampaign,
+    CouponStatus,
+    CreditAccount,
+    CreditEntry,
+    RebateWallet,
+)
+from billing.selectors import ledger_mismatches
+from billing.services import coupons, credit, wallet
+from billing.services.errors import BillingError
+from tests.billing.helpers import make_company, make_partner_user
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_parallel(count: int, work, workers: int = 16) -> Counter:
+    """Run ``work(i)`` ``count`` times on ``workers`` threads started together; count outcomes."""
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(min(workers, count))
+    queue = list(range(count))
+
+    def worker():
+        try:
+            barrier.wait(timeout=30)
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    i = queue.pop()
+                try:
+                    work(i)
+                    result = "ok"
+                except BillingError:
+                    result = "refused"
+                with lock:
+                    outcomes[result] += 1
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(min(workers, count))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def assert_ledgers_clean():
+    report = ledger_mismatches()
+    assert not any(v for v in report.values() if isinstance(v, list)), report
+
+
+def test_64_concurrent_spends_of_10_on_100():
+    company, staff = make_company(), UserFactory(is_staff=True)
+    wallet.wallet_grant(
+        company_id=company.pk, currency="CNY", amount="100.00", actor=staff, reason="seed"
+    )
+
+    def spend(i):
+        wallet.wallet_spend(
+            company_id=company.pk,
+            currency="CNY",
+            amount="10.00",
+            order_number=f"o{i}",
+            actor=None,
+            idempotency_key=f"spend:{i}",
+        )
+
+    outcomes = run_parallel(64, spend)
+    assert outcomes == Counter({"ok": 10, "refused": 54})
+    assert RebateWallet.objects.get(company=company, currency="CNY").balance == Decimal("0.00")
+    assert_ledgers_clean()
+
+
+def test_40_concurrent_credit_payments_of_50_against_1000():
+    company, staff = make_company(), UserFactory(is_staff=True)
+    credit.credit_limit_set(
+        company_id=company.pk,
+        currency="CNY",
+        credit_limit="1000",
+        term_days=30,
+        actor=staff,
+        reason="guarantee",
+    )
+
+    def pay(i):
+        credit.credit_charge(
+            company_id=company.pk,
+            currency="CNY",
+            amount="50",
+            order_number=f"o{i}",
+            actor=None,
+            idempotency_key=f"pay:{i}",
+        )
+
+    outcomes = run_parallel(40, pay)
+    assert outcomes == Counter({"ok": 20, "refused": 20})
+    assert CreditAccount.objects.get(company=company, currency="CNY").used == Decimal("1000.00")
+    assert_ledgers_clean()
+
+
+def test_50_concurrent_redemptions_of_one_coupon():
+    company, staff = make_company(), UserFactory(is_staff=True)
+    campaign = CouponCampaign.objects.create(
+        name="双十一促销", face_value="10", threshold_amount="0", quantity=1, created_by=staff
+    )
+    coupon = coupons.campaign_issue(campaign=campaign, company_ids=[company.pk])[0]
+    lines = [
+        coupons.CartLine(
+            solution_id=1, region="cn", currency="CNY", amount=Decimal("100"), quantity=1
+        )
+    ]
+
+    def redeem(i):
+        coupons.coupon_redeem(
+            coupon_id=coupon.pk, company_id=company.pk, order_number=f"o{i}", lines=lines
+        )
+
+    outcomes = run_parallel(50, redeem)
+    assert outcomes == Counter({"ok": 1, "refused": 49})
+    assert Coupon.objects.get(pk=coupon.pk).status == CouponStatus.USED
+
+
+def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
+    company, staff = make_company(), UserFactory(is_staff=True, is_superuser=True)
+    user = make_partner_user(company)
+    credit.credit_limit_set(
+        company_id=company.pk,
+        currency="CNY",
+        credit_limit="500",
+        term_days=30,
+        actor=staff,
+        reason="guarantee",
+    )
+    credit.credit_charge(
+        company_id=company.pk,
+        currency="CNY",
+        amount="120",
+        order_number="o1",
+        actor=None,
+        idempotency_key="c1",
+    )
+    credit.bills_generate(until=credit.local_today())
+    bill = company.credit_accounts.get(currency="CNY").bills.get()
+    repayment = credit.repayment_submit_offline(
+        company_id=company.pk,
+        currency="CNY",
+        bill_ids=[bill.pk],
+        payer_account="6222",
+        paid_on=date.today(),
+        actor=user,
+    )
+
+    outcomes = run_parallel(
+        10, lambda i: credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+    )
+    assert outcomes == Counter({"ok": 10})
+    assert CreditEntry.objects.filter(entry_type="repayment").count() == 1
+    assert CreditAccount.objects.get(company=company, currency="CNY").used == Decimal("0.00")
+    assert_ledgers_clean()
+
+
+def test_bill_run_in_two_workers_at_once_makes_one_bill():
+    company, staff = make_company(), UserFactory(is_staff=True)
+    credit.credit_limit_set(
+        company_id=company.pk,
+        currency="CNY",
+        credit_limit="500",
+        term_days=30,
+        actor=staff,
+        reason="guarantee",
+    )
+    credit.credit_charge(
+        company_id=company.pk,
+        currency="CNY",
+        amount="10",
+        order_number="o1",
+        actor=None,
+        idempotency_key="c1",
+    )
+    today = credit.local_today()
+    outcomes = run_parallel(2, lambda i: credit.bills_generate(until=today), workers=2)
+    assert outcomes["ok"] == 2
+    assert company.credit_accounts.get(currency="CNY").bills.count() == 1
+    assert_ledgers_clean()

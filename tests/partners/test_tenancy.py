@@ -1,0 +1,374 @@
+"""Tenancy acceptance test: a portal user of company A never reaches company B's objects.
+
+It walks every URL of the "portal" namespace that takes an object id, fills the id with
+objects that are not A's to reach (B's, B's sub-reseller's, and those of A's own
+sub-reseller where the page is about A's own company), and requests each one with
+every method as A's 管理员 (a distributor admin, so the reseller pages are reachable).
+Every answer is 404 (or 405 for a verb the view does not take) and nothing changes.
+A new id-taking URL that the mapping below does not know fails the test: add it to
+``ID_URLS`` (or ``NOT_COMPANY_OBJECT_URLS`` for public pages) with its object kind.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter, PathConverter, UUIDConverter
+from django.utils import timezone
+
+from contracts.models import Contract, ContractTemplate
+from partners.models import Company, CompanyStatus, EndCustomer, QualificationFile, User
+from tests.partners.factories import (
+    CompanyFactory,
+    DistributorFactory,
+    EndCustomerFactory,
+    PartnerUserFactory,
+    QualificationFileFactory,
+    admin_of,
+)
+
+pytestmark = pytest.mark.django_db
+
+ID_CONVERTERS = (IntConverter, PathConverter, UUIDConverter)
+
+# URL name (in "portal:") → {parameter: object kind}. Kinds are keys of World.foreign/own.
+ID_URLS: dict[str, dict[str, str]] = {
+    "account_file": {"pk": "file"},
+    "account_user_edit": {"pk": "user"},
+    "account_user_transfer_admin": {"pk": "user"},
+    "account_reseller_edit": {"pk": "reseller"},
+    "account_reseller_users": {"pk": "reseller"},
+    "account_reseller_user_invite": {"pk": "reseller"},
+    "account_customer_edit": {"pk": "customer"},
+    "account_customer_delete": {"pk": "customer"},
+    "contract_pdf": {"pk": "contract"},
+}
+# Id-taking URLs that do not show a company's objects (public catalogue files, tokens).
+NOT_COMPANY_OBJECT_URLS: set[str] = {"activate", "password_reset_confirm", "catalog_media"}
+
+METHODS = ("get", "post", "put", "patch", "delete", "options")
+
+
+def portal_patterns() -> dict[str, dict]:
+    """Every named URL of the portal namespace → its converters (including included prefixes)."""
+    _prefix, portal = get_resolver().namespace_dict["portal"]
+    found: dict[str, dict] = {}
+
+    def walk(patterns, converters: dict) -> None:
+        for entry in patterns:
+            here = {**converters, **getattr(entry.pattern, "converters", {})}
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, here)
+            elif isinstance(entry, URLPattern) and entry.name:
+                found[entry.name] = here
+
+    walk(portal.url_patterns, {})
+    return found
+
+
+def id_taking_urls() -> dict[str, dict]:
+    return {
+        name: converters
+        for name, converters in portal_patterns().items()
+        if any(isinstance(conv, ID_CONVERTERS) for conv in converters.values())
+    }
+
+
+@dataclass
+class World:
+    a: Company
+    a_admin: User
+    a_co: User
+    a_sub: Company
+    a_sub_admin: User
+    a_customer: EndCustomer
+    a_sub_customer: EndCustomer
+    a_file: QualificationFile
+    a_sub_file: QualificationFile
+    b: Company
+    b_admin: User
+    b_co: User
+    b_sub: Company
+    b_sub_admin: User
+    b_sub_co: User
+    b_customer: EndCustomer
+    b_sub_customer: EndCustomer
+    b_file: QualificationFile
+    b_sub_file: QualificationFile
+    a_contract: Contract
+    a_sub_contract: Contract
+    b_contract: Contract
+    b_sub_contract: Contract
+
+    @property
+    def own(self) -> dict[str, object]:
+        """A's object of each kind: the positive control (A's admin reaches it)."""
+        return {
+            "user": self.a_co,
+            "reseller": self.a_sub,
+            "customer": self.a_customer,
+            "file": self.a_file,
+            "contract": self.a_contract,
+        }
+
+    @property
+    def foreign(self) -> dict[str, list]:
+        """Objects A's admin must not reach at a URL of that kind."""
+        return {
+            # Users pages are about A's own company: B's users and A's sub-reseller's too.
+            "user": [self.b_admin, self.b_co, self.b_sub_admin, self.b_sub_co, self.a_sub_admin],
+            # Reseller pages take A's sub-resellers only: not B's, not B, not A itself.
+            "reseller": [self.b_sub, self.b, self.a],
+            # Customers and files are private to the owning company.
+            "customer": [self.b_customer, self.b_sub_customer, self.a_sub_customer],
+            "file": [self.b_file, self.b_sub_file, self.a_sub_file],
+            "contract": [self.b_contract, self.b_sub_contract, self.a_sub_contract],
+        }
+
+    @property
+    def b_people(self) -> list:
+        return [self.b_admin, self.b_co, self.b_sub_admin, self.b_sub_co]
+
+
+def make_contract(company: Company) -> Contract:
+    """An agreed e-contract row of ``company`` (the contracts area builds real ones)."""
+    number = f"T{timezone.now():%Y%m%d%H%M%S}{company.pk:06d}"
+    return Contract.objects.create(
+        number=number,
+        template=ContractTemplate.objects.order_by("pk").first(),
+        company=company,
+        agreed_by=admin_of(company),
+        agreed_at=timezone.now(),
+        currency="CNY",
+        total=Decimal("107.00"),
+        snapshot={},
+        pdf=ContentFile(b"%PDF-1.4\n%test\n", name=f"{number}.pdf"),
+        sha256="0" * 64,
+    )
+
+
+@pytest.fixture
+def world() -> World:
+    a = DistributorFactory(name="甲方分销商")
+    a_sub = CompanyFactory(name="甲方下属经销商", parent=a)
+    b = DistributorFactory(name="乙方分销商")
+    b_sub = CompanyFactory(name="乙方下属经销商", parent=b)
+    a_admin = admin_of(a, name="甲方管理员", email="a-admin@a.example.com")
+    a_sub_admin = admin_of(a_sub, name="甲下属管理员", email="a-sub@a.example.com")
+    b_admin = admin_of(b, name="乙方管理员", email="b-admin@b.example.com")
+    b_sub_admin = admin_of(b_sub, name="乙下属管理员", email="b-sub-admin@b.example.com")
+    return World(
+        a=a,
+        a_admin=a_admin,
+        a_co=PartnerUserFactory(company=a, name="甲方协同", email="a-co@a.example.com"),
+        a_sub=a_sub,
+        a_sub_admin=a_sub_admin,
+        a_customer=EndCustomerFactory(company=a, name="甲方客户", email="cust@a.example.com"),
+        a_sub_customer=EndCustomerFactory(company=a_sub, name="甲下属客户"),
+        a_file=QualificationFileFactory(company=a, original_name="甲方执照.pdf"),
+        a_sub_file=QualificationFileFactory(company=a_sub, original_name="甲下属执照.pdf"),
+        b=b,
+        b_admin=b_admin,
+        b_co=PartnerUserFactory(company=b, name="乙方协同", email="b-co@b.example.com"),
+        b_sub=b_sub,
+        b_sub_admin=b_sub_admin,
+        b_sub_co=PartnerUserFactory(
+            company=b_sub, name="乙下属协同", email="b-sub-co@b.example.com"
+        ),
+        b_customer=EndCustomerFactory(
+            company=b, name="乙方客户", email="cust@b.example.com", company_name="乙方客户公司"
+        ),
+        b_sub_customer=EndCustomerFactory(
+            company=b_sub, name="乙下属客户", email="cust-sub@b.example.com"
+        ),
+        b_file=QualificationFileFactory(company=b, original_name="乙方执照.pdf"),
+        b_sub_file=QualificationFileFactory(company=b_sub, original_name="乙下属执照.pdf"),
+        a_contract=make_contract(a),
+        a_sub_contract=make_contract(a_sub),
+        b_contract=make_contract(b),
+        b_sub_contract=make_contract(b_sub),
+    )
+
+
+def snapshot() -> dict:
+    """Everything a leaking view could change, for every company."""
+    return {
+        "users": list(
+            User.objects.order_by("pk").values(
+                "pk",
+                "email",
+                "name",
+                "phone",
+                "is_active",
+                "company_id",
+                "company_role",
+                "activated_at",
+                "deleted_at",
+            )
+        ),
+        "companies": list(
+            Company.objects.order_by("pk").values("pk", "name", "address", "status", "parent_id")
+        ),
+        "customers": list(EndCustomer.objects.order_by("pk").values()),
+        "files": list(QualificationFile.objects.order_by("pk").values("pk", "company_id", "file")),
+        "contracts": list(Contract.objects.order_by("pk").values("pk", "company_id", "pdf")),
+    }
+
+
+HOSTILE_DATA = {
+    "name": "被篡改",
+    "phone": "13000000000",
+    "email": "intruder@example.com",
+    "company_name": "被篡改公司",
+    "address": "被篡改地址",
+    "confirm": "on",
+    "action": "disable",
+}
+
+
+def _request(client, method: str, url: str, ids: list[int]):
+    data = {**HOSTILE_DATA, "ids": ids}
+    if method in ("put", "patch"):
+        return client.generic(
+            method.upper(),
+            url,
+            urlencode(data, doseq=True),
+            content_type="application/x-www-form-urlencoded",
+        )
+    if method == "post":
+        return client.post(url, data)
+    return getattr(client, method)(url)
+
+
+def test_every_id_taking_portal_url_is_mapped():
+    urls = id_taking_urls()
+    assert "account_user_edit" in urls  # the walk really reaches the included account URLs
+    unknown = set(urls) - set(ID_URLS) - NOT_COMPANY_OBJECT_URLS
+    assert not unknown, (
+        f"New id-taking portal URL(s) {sorted(unknown)}: add them to ID_URLS with the kind of "
+        "object each parameter names, so the tenancy test covers them."
+    )
+    stale = set(ID_URLS) - set(portal_patterns())
+    assert not stale, f"ID_URLS names URLs that no longer exist: {sorted(stale)}"
+    for name, params in ID_URLS.items():
+        assert set(params) == set(urls[name]), f"{name}: parameters {set(urls[name])}"
+
+
+def test_company_b_objects_answer_404_to_company_a_for_every_method(client, world):
+    client.force_login(world.a_admin)
+    urls = id_taking_urls()
+    before = snapshot()
+    checked = 0
+    for name, params in ID_URLS.items():
+        assert name in urls, name
+        # Positive control: the same URL with A's own object works, so a 404 below is scoping.
+        own = reverse(
+            f"portal:{name}", kwargs={p: world.own[kind].pk for p, kind in params.items()}
+        )
+        assert client.get(own).status_code == 200, own
+        (param, kind), *rest = params.items()
+        assert not rest, f"{name}: extend this test for several object parameters"
+        for obj in world.foreign[kind]:
+            url = reverse(f"portal:{name}", kwargs={param: obj.pk})
+            for method in METHODS:
+                response = _request(client, method, url, ids=[obj.pk])
+                assert response.status_code in (404, 405), (
+                    f"{method.upper()} {url} ({kind} {obj}) answered {response.status_code}"
+                )
+                checked += 1
+    assert checked >= len(ID_URLS) * 3 * len(METHODS)
+    assert snapshot() == before
+
+
+def test_anonymous_users_are_sent_to_login_for_every_account_id_url(client, world):
+    for name, params in ID_URLS.items():
+        if not name.startswith("account_"):
+            continue
+        url = reverse(f"portal:{name}", kwargs={p: world.own[k].pk for p, k in params.items()})
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/login/?next=")
+
+
+def _checkbox_ids(html: str) -> set[int]:
+    return {int(v) for v in re.findall(r'name="ids" value="(\d+)"', html)}
+
+
+def test_company_b_objects_never_appear_in_company_a_lists(client, world):
+    client.force_login(world.a_admin)
+    b_texts = [u.email for u in world.b_people] + [u.name for u in world.b_people]
+    b_texts += [world.b.name, world.b_sub.name, world.b_customer.name, world.b_customer.email]
+    b_texts += [world.b_sub_customer.name, world.b_file.original_name]
+
+    pages = {
+        reverse("portal:account_profile"): [world.a.name, world.a_file.original_name],
+        reverse("portal:account_users"): [world.a_co.email, world.a_admin.email],
+        reverse("portal:account_resellers"): [world.a_sub.name],
+        reverse("portal:account_customers"): [world.a_customer.email],
+        reverse("portal:account_reseller_users", args=[world.a_sub.pk]): [world.a_sub_admin.email],
+    }
+    for url, own_texts in pages.items():
+        for query in ["", "?q=b.example.com", "?q=乙方", f"?q={world.b_customer.company_name}"]:
+            html = client.get(url + query).content.decode()
+            # The search boxes echo the query back; only the page's data counts.
+            html = re.sub(r'value="[^"]*"', "", html)
+            leaked = [text for text in b_texts if text in html]
+            assert not leaked, f"{url}{query} shows company B's {leaked}"
+        html = client.get(url).content.decode()
+        for text in own_texts:
+            assert text in html, f"{url} should list A's {text}"
+
+    # Form choices: the checkboxes offer exactly the scoped rows.
+    users_html = client.get(reverse("portal:account_users")).content.decode()
+    assert _checkbox_ids(users_html) == {world.a_admin.pk, world.a_co.pk}
+    resellers_html = client.get(reverse("portal:account_resellers")).content.decode()
+    assert _checkbox_ids(resellers_html) == {world.a_sub.pk}
+    tab_html = client.get(
+        reverse("portal:account_reseller_users", args=[world.a_sub.pk])
+    ).content.decode()
+    assert _checkbox_ids(tab_html) == {world.a_sub_admin.pk}
+
+
+def test_bulk_actions_ignore_company_b_ids(client, world):
+    client.force_login(world.a_admin)
+    before = snapshot()
+    b_user_ids = [u.pk for u in world.b_people]
+    posts = [
+        (reverse("portal:account_users"), "disable", b_user_ids),
+        (reverse("portal:account_users"), "delete", b_user_ids),
+        # A mix of A's own row and B's: the whole action is refused, A's row is untouched too.
+        (reverse("portal:account_users"), "disable", [world.a_co.pk, world.b_co.pk]),
+        (reverse("portal:account_users"), "delete", [world.a_co.pk, world.b_co.pk]),
+        # A's sub-reseller's user is not a user of A's own company.
+        (reverse("portal:account_users"), "disable", [world.a_sub_admin.pk]),
+        (reverse("portal:account_resellers"), "disable", [world.b_sub.pk, world.b.pk]),
+        (reverse("portal:account_resellers"), "disable", [world.a_sub.pk, world.b_sub.pk]),
+        (
+            reverse("portal:account_reseller_users", args=[world.a_sub.pk]),
+            "disable",
+            [world.b_sub_admin.pk, world.b_sub_co.pk, world.a_co.pk],
+        ),
+    ]
+    for url, action, ids in posts:
+        response = client.post(url, {"action": action, "ids": ids}, follow=True)
+        assert response.status_code == 200
+        errors = [m for m in response.context["messages"] if m.level_tag == "error"]
+        assert errors, f"{url} {action} {ids}: no error shown"
+    assert snapshot() == before
+    assert Company.objects.get(pk=world.b_sub.pk).status == CompanyStatus.ENABLED
+
+
+def test_company_a_co_admin_and_b_admin_do_not_reach_each_other(client, world):
+    """The same walk from the other side: B's admin asks for A's objects."""
+    client.force_login(world.b_admin)
+    before = snapshot()
+    for name, params in ID_URLS.items():
+        url = reverse(f"portal:{name}", kwargs={p: world.own[k].pk for p, k in params.items()})
+        for method in METHODS:
+            status = _request(client, method, url, ids=[world.a_co.pk]).status_code
+            assert status in (404, 405), f"{method.upper()} {url} answered {status}"
+    assert snapshot() == before
