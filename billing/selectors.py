@@ -2,17 +2,23 @@
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, QuerySet, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+
+from catalog.models import Solution
 
 from .models import (
     Bill,
     BillStatus,
+    Coupon,
+    CouponStatus,
     CreditAccount,
     CreditEntry,
     RebateEntry,
     RebateEntryType,
     RebateWallet,
+    Repayment,
+    RepaymentStatus,
 )
 from .money import to_money
 
@@ -91,3 +97,100 @@ def credit_entries(
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     return qs
+
+
+# --------------------------------------------------------------------------
+# Portal 我的资产 and console work queues
+# --------------------------------------------------------------------------
+
+
+def wallet_of(*, company_id: int, currency: str) -> RebateWallet | None:
+    """The company's rebate wallet in ``currency`` (None if the row is missing)."""
+    return RebateWallet.objects.filter(company_id=company_id, currency=currency).first()
+
+
+def credit_overview(*, company_id: int, currency: str) -> dict | None:
+    """``credit_summary`` for the header cards, or None when the company has no such account."""
+    try:
+        return credit_summary(company_id=company_id, currency=currency)
+    except CreditAccount.DoesNotExist:
+        return None
+
+
+def coupons_by_status(
+    *, company_id: int, status: str, currency: str | None = None, since=None, until=None
+) -> QuerySet[Coupon]:
+    """优惠券 tabs: the company's coupons of one status, newest first, campaign solutions prefetched.
+
+    The time window applies to ``used_at`` for used coupons and ``issued_at`` otherwise.
+    """
+    qs = (
+        Coupon.objects.filter(company_id=company_id, status=status)
+        .select_related("campaign")
+        .prefetch_related(
+            Prefetch("campaign__solutions", queryset=Solution.objects.order_by("name", "pk"))
+        )
+        .order_by("-issued_at", "-pk")
+    )
+    if currency:
+        qs = qs.filter(campaign__currency=currency)
+    field = "used_at" if status == CouponStatus.USED else "issued_at"
+    if since is not None:
+        qs = qs.filter(**{f"{field}__gte": since})
+    if until is not None:
+        qs = qs.filter(**{f"{field}__lt": until})
+    return qs
+
+
+def company_bills(*, company_id: int, currency: str, since=None, until=None) -> QuerySet[Bill]:
+    """已出账单 of the company's credit line, newest first; ``under_review`` marks bills with an
+    offline repayment waiting for finance."""
+    waiting = Repayment.bills.through.objects.filter(
+        bill_id=OuterRef("pk"), repayment__status=RepaymentStatus.SUBMITTED
+    )
+    qs = (
+        Bill.objects.filter(account__company_id=company_id, account__currency=currency)
+        .annotate(under_review=Exists(waiting))
+        .order_by("-created_at", "-pk")
+    )
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs
+
+
+def company_bills_by_ids(*, company_id: int, bill_ids) -> QuerySet[Bill]:
+    """The company's own bills among ``bill_ids`` (another company's ids simply do not match)."""
+    return (
+        Bill.objects.filter(account__company_id=company_id, pk__in=list(bill_ids))
+        .select_related("account")
+        .order_by("pk")
+    )
+
+
+def company_repayments(
+    *, company_id: int, currency: str, since=None, until=None
+) -> QuerySet[Repayment]:
+    """还款记录 of the company's credit line, newest first, with the bills' numbers prefetched."""
+    qs = (
+        Repayment.objects.filter(account__company_id=company_id, account__currency=currency)
+        .prefetch_related(
+            Prefetch("bills", queryset=Bill.objects.only("pk", "number").order_by("pk"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs
+
+
+def repayments_awaiting_review_count() -> int:
+    """待确认线下还款: offline repayments finance has not confirmed or rejected yet."""
+    return Repayment.objects.filter(status=RepaymentStatus.SUBMITTED).count()
+
+
+def overdue_bill_count() -> int:
+    return Bill.objects.filter(status=BillStatus.OVERDUE).count()

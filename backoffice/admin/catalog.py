@@ -204,8 +204,9 @@ class SubCategoryFilter(admin.SimpleListFilter):
         return [(str(c.pk), str(c)) for c in categories.order_by("parent__position", "position")]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(categories__pk=self.value())
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(categories__pk=int(value))
         return queryset
 
 

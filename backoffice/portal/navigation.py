@@ -1,7 +1,8 @@
 """Personal center (个人中心) sidebar and the role checks behind it.
 
 The menu is one list built here, so later areas (我的资产, 客户订单, 分账管理) add an
-entry in ``account_menu`` with their visibility rule and nothing else changes.
+entry in ``account_menu`` with their visibility rule and nothing else changes. Entries
+of a sub-menu (我的资产: 零钱, 优惠券, 账期余额) carry the group's label in ``group``.
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import User
+from partners.models import CompanyRole, User
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class MenuItem:
     label: str
     url: str
     active: bool = False
+    group: str = ""
 
 
 def is_partner(user) -> bool:
@@ -34,13 +36,22 @@ def can_manage_resellers(user: User) -> bool:
     return can_manage_users(user) and user.company.is_distributor
 
 
+def can_view_assets(user: User) -> bool:
+    """我的资产: the company's 管理员 and 协同管理员 (every partner user, spec 0.4)."""
+    return is_partner(user) and user.company_role in (CompanyRole.ADMIN, CompanyRole.CO_ADMIN)
+
+
 def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
     """The sidebar entries ``user`` may see, in display order; ``active`` is the current key."""
-    entries: list[tuple[str, str, str, bool]] = [
-        # key, label, URL name, visible
+    assets = can_view_assets(user)
+    entries: list[tuple[str, str, str, bool] | tuple[str, str, str, bool, str]] = [
+        # key, label, URL name, visible[, group]
         ("profile", _("Profile"), "portal:account_profile", True),
         ("benefits", _("Member benefits"), "portal:account_benefits", True),
         ("customers", _("My customers"), "portal:account_customers", True),
+        ("assets_rebate", _("Small change"), "portal:assets_rebate", assets, _("My assets")),
+        ("assets_coupons", _("Coupons"), "portal:assets_coupons", assets, _("My assets")),
+        ("assets_credit", _("Credit-line balance"), "portal:assets_credit", assets, _("My assets")),
         ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
         (
             "resellers",
@@ -50,7 +61,13 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
         ),
     ]
     return [
-        MenuItem(key=key, label=label, url=reverse(url_name), active=key == active)
-        for key, label, url_name, visible in entries
+        MenuItem(
+            key=key,
+            label=label,
+            url=reverse(url_name),
+            active=key == active,
+            group=group[0] if group else "",
+        )
+        for key, label, url_name, visible, *group in entries
         if visible
     ]

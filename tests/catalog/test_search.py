@@ -196,3 +196,24 @@ def test_search_runs_on_the_configured_backend(catalogue):
         row = cursor.fetchone()
     assert row and "gin_trgm_ops" in row[0]
     assert "saasame" in _slugs("transprot")  # typo, caught by word similarity
+
+
+def test_listing_selectors_share_the_backend_sql(catalogue):
+    """The window/subquery SQL of the other storefront selectors also runs on this backend."""
+    sub = catalogue["saasame"].categories.get()
+    assert [s.slug for s in selectors.category_tabs(limit=1)[sub.parent_id]] == ["quest"]
+    assert [s.slug for s in selectors.category_tabs()[sub.parent_id]] == [
+        "quest",
+        "saasame",
+        "migrator",
+    ]
+    assert [s.slug for s in selectors.hot_solutions(2)] == ["quest", "saasame"]
+    assert selectors.category_solutions(sub.parent, 1).paginator.count == 3
+    assert selectors.all_solutions(1, category=sub, q="迁移").paginator.count == 2
+    detail = selectors.solution_detail("saasame")
+    assert [s.code for s in detail.active_skus] == ["S-BLU-BUS-PLA-P-PLAN-ABD"]
+    assert [s.slug for s in selectors.menu_tree()[0].children[0].solutions] == [
+        "quest",
+        "saasame",
+        "migrator",
+    ]

@@ -256,7 +256,10 @@ def test_unpublished_solutions_never_appear(client, shop):
 # --------------------------------------------------------------------------
 
 
-def test_menu_tree_shape_and_cache(django_assert_num_queries, shop):
+def test_menu_tree_shape_and_cache(django_assert_num_queries, settings, shop):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "menu"}
+    }
     with django_assert_num_queries(3):
         tree = selectors.menu_tree()
     assert [top.name for top in tree] == ["商务服务", "备份与迁移"]

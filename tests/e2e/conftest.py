@@ -56,7 +56,17 @@ def block_external(page):
 
     def check(route):
         url = route.request.url
-        if url.startswith(("http://localhost", "http://127.0.0.1", "data:", "blob:")):
+        # The project's own server, inline data, and the browser's built-in PDF viewer.
+        if url.startswith(
+            (
+                "http://localhost",
+                "http://127.0.0.1",
+                "data:",
+                "blob:",
+                "chrome://",
+                "chrome-extension://",
+            )
+        ):
             return route.continue_()
         external.append(url)
         return route.abort()
