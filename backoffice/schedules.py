@@ -43,6 +43,13 @@ SCHEDULES: list[ScheduleSpec] = [
         first_run_at=time(0, 5),
     ),
     ScheduleSpec(
+        name="billing.cancel_unpaid_orders",
+        func="billing.tasks.cancel_unpaid_orders",
+        schedule_type=Schedule.MINUTES,
+        first_run_at=time(0, 1),
+        kwargs={},
+    ),
+    ScheduleSpec(
         name="billing.half_yearly_rebates",
         func="billing.tasks.half_yearly_rebates",
         schedule_type=Schedule.MONTHLY,
@@ -82,6 +89,7 @@ def schedules_sync(now: datetime | None = None) -> tuple[int, int]:
                 func=spec.func,
                 kwargs=spec.kwargs,
                 schedule_type=spec.schedule_type,
+                minutes=1 if spec.schedule_type == Schedule.MINUTES else None,
                 repeats=-1,
                 next_run=_next_local(spec.first_run_at, now, spec.first_run_day),
             )

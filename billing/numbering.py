@@ -1,4 +1,6 @@
-"""Document numbers in the manual's formats, from gap-free locked counters (decision 8).
+"""Ledger and bill numbers in the manual's formats, from gap-free locked counters (decision 8).
+
+Orders and contracts use ``contracts.numbering.next_number`` (``yyyyMMddHHmmss`` + sequence).
 
 All timestamps are Asia/Shanghai local time. Each call must run inside the
 transaction that stores the document, so a rollback also returns the number.
@@ -11,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import NumberSequence
+from contracts.numbering import sequence_next as _locked_sequence_next
 
 
 def _local(now: datetime | None) -> datetime:
@@ -21,12 +23,8 @@ def _local(now: datetime | None) -> datetime:
 def sequence_next(key: str) -> int:
     """Increment and return the counter ``key`` under a row lock (creating it if missing)."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("sequence_next must run inside a transaction")
-    NumberSequence.objects.get_or_create(key=key)
-    row = NumberSequence.objects.select_for_update().get(key=key)
-    row.last_value += 1
-    row.save(update_fields=["last_value"])
-    return row.last_value
+        raise RuntimeError("sequence_next must run inside the transaction that stores the document")
+    return _locked_sequence_next(key=key)
 
 
 def rebate_entry_number(now: datetime | None = None) -> str:
@@ -45,9 +43,3 @@ def bill_number(now: datetime | None = None) -> str:
     """``ZD`` + ``yyMMddHHmmss`` + 4 digits, e.g. ZD2002290000075612."""
     stamp = _local(now).strftime("%y%m%d%H%M%S")
     return f"ZD{stamp}{sequence_next('bill') % 10000:04d}"
-
-
-def document_number(key: str, now: datetime | None = None, width: int = 3) -> str:
-    """``yyyyMMddHHmmss`` + a running sequence of at least ``width`` digits (orders, contracts)."""
-    stamp = _local(now).strftime("%Y%m%d%H%M%S")
-    return f"{stamp}{sequence_next(key):0{width}d}"

@@ -2,6 +2,7 @@
 
 from billing.services.coupons import coupons_expire
 from billing.services.credit import bills_generate, bills_mark_overdue_and_remind
+from billing.services.orders import orders_cancel_unpaid
 from billing.services.wallet import previous_half_year, rebate_run
 
 
@@ -16,3 +17,7 @@ def expire_coupons() -> int:
 
 def half_yearly_rebates(period: str | None = None) -> dict:
     return rebate_run(period=period or previous_half_year())
+
+
+def cancel_unpaid_orders() -> int:
+    return orders_cancel_unpaid()

@@ -28,7 +28,10 @@ def staff_client(client, superuser):
     return client
 
 
-SEED_MIGRATIONS = ["partners.migrations.0003_seed_tiers_and_benefits"]
+SEED_MIGRATIONS = [
+    "partners.migrations.0003_seed_tiers_and_benefits",
+    "contracts.migrations.0002_seed_template",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.forms.widgets import WysiwygWidget
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from catalog.models import (
     Banner,
@@ -140,6 +141,7 @@ class SkuForm(forms.ModelForm):
             "is_active",
             "position",
         )
+        widgets = {"parameters": UnfoldAdminTextareaWidget(attrs={"rows": 2, "cols": 40})}
         help_texts = {
             "parameters": _(
                 'What the buyer fills in at checkout, e.g. [{"key": "tenant_id", "label": '

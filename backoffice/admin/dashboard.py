@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.selectors import task_queue_stats
+from billing.selectors import overdue_bill_count, repayments_awaiting_review_count
 from partners.models import Company, CompanyStatus
 from partners.selectors import pending_application_count, user_counts
 
@@ -87,10 +88,34 @@ def _registration_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
     return [(_("Pending registrations"), count, f"{link}?status=pending")]
 
 
+def _offline_repayment_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+    """待确认线下还款: offline repayments waiting for finance to confirm or reject."""
+    if not request.user.has_perm("billing.view_repayment"):
+        return []
+    count = repayments_awaiting_review_count()
+    if not count:
+        return []
+    link = reverse("admin:billing_repayment_changelist")
+    return [(_("Offline repayments to confirm"), count, f"{link}?status=submitted")]
+
+
+def _overdue_bill_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+    """逾期账单: credit bills past their due date and not repaid."""
+    if not request.user.has_perm("billing.view_bill"):
+        return []
+    count = overdue_bill_count()
+    if not count:
+        return []
+    link = reverse("admin:billing_bill_changelist")
+    return [(_("Overdue bills"), count, f"{link}?status__exact=overdue")]
+
+
 # Work queues (registrations to review, payments to confirm, ...) are appended by
 # the domain issues; each returns (title, count, link) for items needing action.
 WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[tuple[str, int, str]]]] = [
     _registration_queue,
+    _offline_repayment_queue,
+    _overdue_bill_queue,
 ]
 
 

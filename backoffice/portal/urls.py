@@ -9,6 +9,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
     path("", include("backoffice.portal.urls_auth")),
+    path("account/assets/", include("backoffice.portal.urls_assets")),
     path("account/", include("backoffice.portal.urls_account")),
     path("contracts/", include("backoffice.portal.urls_contracts")),
     path("", include("backoffice.portal.urls_catalog")),

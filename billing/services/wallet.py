@@ -212,11 +212,21 @@ def previous_half_year(now=None) -> str:
 
 
 def paid_order_totals(start, end) -> list[dict]:
-    """Hook: [{company_id, currency, total}] of paid, non-cancelled orders in [start, end).
+    """[{company_id, currency, total}] of paid, non-cancelled orders created in [start, end).
 
-    The orders issue implements this over its Order model; until then there are no orders.
+    One grouped query; "paid" means payment status 已付款 (cancelled orders are refunded).
     """
-    return []
+    from django.db.models import Sum
+
+    from billing.models import Order, OrderStatus, PaymentStatus
+
+    return list(
+        Order.objects.filter(created_at__gte=start, created_at__lt=end, payment_status=PaymentStatus.PAID)
+        .exclude(status=OrderStatus.CANCELLED)
+        .values("company_id", "currency")
+        .annotate(total=Sum("payable_total"))
+        .order_by("company_id", "currency")
+    )
 
 
 def rebate_run(*, period: str, totals=None) -> dict[str, int]:

@@ -196,3 +196,104 @@ def test_bill_run_in_two_workers_at_once_makes_one_bill():
     assert outcomes["ok"] == 2
     assert company.credit_accounts.get(currency="CNY").bills.count() == 1
     assert_ledgers_clean()
+
+
+# --- checkout -------------------------------------------------------------------------
+
+
+def _shop_with_users(count: int, **kwargs):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import CreditPayCode
+    from billing.services.credit import _code_hash
+    from tests.billing.order_helpers import Shop
+
+    shop = Shop(**kwargs)
+    users = [make_partner_user(shop.company, role="co_admin") for _ in range(count)]
+    for i, user in enumerate(users):
+        CreditPayCode.objects.create(
+            user=user,
+            purpose=f"checkout:k{i}",
+            code_hash=_code_hash("424242", user.pk, f"checkout:k{i}"),
+            expires_at=timezone.now() + timedelta(minutes=10),
+        )
+    return shop, users
+
+
+def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
+    from billing.models import Order
+    from billing.services.orders import LineInput, checkout_place_order
+
+    shop, users = _shop_with_users(32, rebate="100.00", credit_limit="400.00")
+
+    def checkout(i):
+        checkout_place_order(
+            user=users[i],
+            lines=[LineInput(shop.sku2.pk, 1)],
+            end_customer_id=shop.customer.pk,
+            payment_method="online",
+            idempotency_key=f"k{i}",
+            rebate_amount="10.00",
+            use_credit=True,
+            credit_code="424242",
+        )
+
+    outcomes = run_parallel(32, checkout)
+    assert outcomes == Counter({"ok": 10, "refused": 22})
+    assert Order.objects.count() == 10
+    assert RebateWallet.objects.get(company=shop.company, currency="CNY").balance == Decimal("0.00")
+    assert CreditAccount.objects.get(company=shop.company, currency="CNY").used == Decimal("400.00")
+    assert_ledgers_clean()
+
+
+def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
+    from billing.models import Order
+    from billing.services.orders import LineInput, checkout_place_order
+
+    shop, users = _shop_with_users(32, rebate="0", credit_limit="0")
+
+    def checkout(i):
+        checkout_place_order(
+            user=users[i],
+            lines=[LineInput(shop.sku2.pk, 1)],
+            end_customer_id=shop.customer.pk,
+            payment_method="online",
+            idempotency_key=f"c{i}",
+            coupon_id=shop.coupon.pk,
+        )
+
+    outcomes = run_parallel(32, checkout)
+    assert outcomes == Counter({"ok": 1, "refused": 31})
+    assert Order.objects.filter(coupon=shop.coupon).count() == 1
+
+
+def test_same_submission_20_times_at_once_creates_one_order():
+    from billing.models import Order
+    from billing.services.orders import LineInput, checkout_place_order
+    from tests.billing.order_helpers import Shop
+
+    shop = Shop()
+    orders = []
+
+    def submit(i):
+        orders.append(
+            checkout_place_order(
+                user=shop.user,
+                lines=[LineInput(shop.sku.pk, 1)],
+                end_customer_id=shop.customer.pk,
+                payment_method="online",
+                idempotency_key="same-click",
+                coupon_id=shop.coupon.pk,
+                rebate_amount="7.00",
+            ).pk
+        )
+
+    outcomes = run_parallel(20, submit)
+    assert outcomes == Counter({"ok": 20})
+    assert Order.objects.count() == 1 and len(set(orders)) == 1
+    assert RebateWallet.objects.get(company=shop.company, currency="CNY").balance == Decimal(
+        "93.00"
+    )
+    assert_ledgers_clean()

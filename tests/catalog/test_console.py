@@ -8,9 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-# Registers the catalog console even while backoffice/admin/registry.py lists modules by
-# hand; it must run before the URLconf is first loaded (collection time is early enough).
-import backoffice.admin.catalog  # noqa: E402, F401
 from catalog.models import Review, Sku, Solution
 from tests.catalog.factories import (
     CategoryFactory,

@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export.formats.base_formats import XLSX
 
-import backoffice.admin.catalog  # noqa: F401  (registers the console; see test_console.py)
 from catalog.models import Sku, Solution
 from catalog.resources import SkuExcelResource, SolutionExcelResource
 from tests.catalog.factories import (

@@ -1,0 +1,432 @@
+"""我的资产 (My assets): 零钱 / 可抵扣优惠金额, 优惠券, 账期余额 and the offline repayment form.
+
+Every query is scoped to ``request.user.company`` through ``billing.selectors``; the
+only write (线下还款) goes through ``billing.services.credit.repayment_submit_offline``,
+whose refusal becomes a form error. Amounts are formatted with ``format_money`` only.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from billing import selectors
+from billing.constants import BLUE_CLOUD_RECEIVING_ACCOUNT, SUPPORT_EMAIL
+from billing.models import (
+    Bill,
+    BillStatus,
+    CouponStatus,
+    CreditEntry,
+    Currency,
+    RebateEntry,
+    RebateEntryType,
+    Repayment,
+    RepaymentStatus,
+)
+from billing.money import format_money
+from billing.services.credit import local_today, repayment_submit_offline
+from billing.services.errors import BillingError
+from catalog.models import Region
+
+from ..forms.assets import (
+    CUSTOM,
+    PERIOD_CHOICES,
+    AssetFilters,
+    OfflineRepaymentForm,
+    asset_filters,
+)
+from ..navigation import account_menu, can_view_assets
+from .account import account_view
+
+PAGE_SIZE = 15
+OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
+
+REBATE_TABS = [
+    ("ledger", gettext_lazy("Account ledger")),
+    ("topups", gettext_lazy("Top-up history")),
+]
+COUPON_TABS = [
+    (CouponStatus.UNUSED, gettext_lazy("Unused")),
+    (CouponStatus.USED, gettext_lazy("Used")),
+    (CouponStatus.EXPIRED, gettext_lazy("Expired")),
+]
+CREDIT_TABS = [
+    ("entries", gettext_lazy("All details")),
+    ("bills", gettext_lazy("Bills issued")),
+    ("repayments", gettext_lazy("Repayment records")),
+]
+# 账期状态 as the manual words it (待还款 / 已完成), plus overdue.
+BILL_STATUS_LABELS = {
+    BillStatus.PENDING: gettext_lazy("Awaiting repayment"),
+    BillStatus.OVERDUE: gettext_lazy("Overdue"),
+    BillStatus.SETTLED: gettext_lazy("Completed"),
+}
+REPAYMENT_STATUS_LABELS = {
+    RepaymentStatus.SUBMITTED: gettext_lazy("Pending review"),
+    RepaymentStatus.CONFIRMED: gettext_lazy("Confirmed"),
+    RepaymentStatus.REJECTED: gettext_lazy("Rejected"),
+}
+TOPUP_TYPES = (RebateEntryType.REWARD, RebateEntryType.GRANT)
+
+
+# --------------------------------------------------------------------------
+# Plumbing shared by the three pages
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    active: bool
+
+
+def _tabs(request: HttpRequest, choices) -> tuple[str, list[Tab]]:
+    keys = [key for key, _label in choices]
+    current = request.GET.get("tab")
+    current = current if current in keys else keys[0]
+    return current, [Tab(key, label, key == current) for key, label in choices]
+
+
+def _paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, list]:
+    paginator = Paginator(queryset, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page, page_range
+
+
+def _scoped(queryset: QuerySet, filters: AssetFilters) -> QuerySet:
+    """No rows for an invalid filter: the page shows the errors, never another period's rows."""
+    return queryset if filters.valid else queryset.none()
+
+
+def _render(
+    request: HttpRequest, template: str, section: str, filters: AssetFilters, context: dict
+) -> HttpResponse:
+    context = {
+        **context,
+        "account_menu": account_menu(request.user, active=section),
+        "company": request.user.company,
+        "filters": filters,
+        "filter_form": filters.form,
+        "currencies": Currency.choices,
+        "periods": PERIOD_CHOICES,
+        "custom_period": CUSTOM,
+    }
+    return render(request, f"portal/account/assets/{template}", context)
+
+
+def _period(bill: Bill) -> str:
+    """账期 as in the manual: 2020/2/28~2020/2/28."""
+
+    def short(day: date) -> str:
+        return f"{day.year}/{day.month}/{day.day}"
+
+    return f"{short(bill.period_start)}~{short(bill.period_end)}"
+
+
+# --------------------------------------------------------------------------
+# 零钱 / 可抵扣优惠金额
+# --------------------------------------------------------------------------
+
+
+def _rebate_row(entry: RebateEntry, currency: str) -> dict:
+    return {
+        "pk": entry.pk,
+        "number": entry.number,
+        "created_at": entry.created_at,
+        "amount": format_money(entry.amount, currency, signed=True),
+        "negative": entry.amount < 0,
+        "balance": format_money(entry.balance_after, currency),
+        "type": entry.get_entry_type_display(),
+        "order_number": entry.order_number,
+        # Rewards and staff grants are credited by Blue Cloud online (spec 10.1.4).
+        "method": _("Online") if entry.entry_type in TOPUP_TYPES else "",
+    }
+
+
+@account_view(allowed=can_view_assets)
+def rebate(request: HttpRequest) -> HttpResponse:
+    company = request.user.company
+    filters = asset_filters(request.GET)
+    tab, tabs = _tabs(request, REBATE_TABS)
+    window = {"company_id": company.pk, "currency": filters.currency}
+    window.update(since=filters.since, until=filters.until)
+    if tab == "ledger":
+        entries = selectors.wallet_entries(**window)
+    else:
+        entries = selectors.wallet_topups(**window)
+    page, page_range = _paginate(request, _scoped(entries, filters))
+    wallet = selectors.wallet_of(company_id=company.pk, currency=filters.currency)
+    return _render(
+        request,
+        "rebate.html",
+        "assets_rebate",
+        filters,
+        {
+            "balance": format_money(wallet.balance if wallet else 0, filters.currency),
+            "tab": tab,
+            "tabs": tabs,
+            "page": page,
+            "page_range": page_range,
+            "rows": [_rebate_row(entry, filters.currency) for entry in page],
+            "support_email": SUPPORT_EMAIL,
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# 优惠券
+# --------------------------------------------------------------------------
+
+
+def _coupon_row(coupon) -> dict:
+    campaign = coupon.campaign
+    regions = dict(Region.choices)
+    return {
+        "pk": coupon.pk,
+        "code": coupon.code,
+        "name": campaign.name,
+        "face_value": format_money(campaign.face_value, campaign.currency),
+        "threshold": format_money(campaign.threshold_amount, campaign.currency),
+        "min_quantity": campaign.min_quantity,
+        "solutions": list(campaign.solutions.all()),
+        "valid_from": campaign.valid_from,
+        "valid_until": campaign.valid_until,
+        "region": regions.get(campaign.region, campaign.region) if campaign.region else "",
+        "order_number": coupon.order_number,
+        "used_at": coupon.used_at,
+    }
+
+
+@account_view(allowed=can_view_assets)
+def coupons(request: HttpRequest) -> HttpResponse:
+    company = request.user.company
+    filters = asset_filters(request.GET)
+    status, tabs = _tabs(request, COUPON_TABS)
+    queryset = selectors.coupons_by_status(
+        company_id=company.pk,
+        status=status,
+        currency=filters.currency,
+        since=filters.since,
+        until=filters.until,
+    )
+    page, page_range = _paginate(request, _scoped(queryset, filters))
+    return _render(
+        request,
+        "coupons.html",
+        "assets_coupons",
+        filters,
+        {
+            "tab": status,
+            "tabs": tabs,
+            "show_order": status == CouponStatus.USED,
+            "page": page,
+            "page_range": page_range,
+            "rows": [_coupon_row(coupon) for coupon in page],
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# 账期余额
+# --------------------------------------------------------------------------
+
+
+def _credit_entry_row(entry: CreditEntry, currency: str) -> dict:
+    # ``amount`` is the change of *used*; the customer sees -charge / +repayment.
+    return {
+        "pk": entry.pk,
+        "number": entry.number,
+        "created_at": entry.created_at,
+        "amount": format_money(-entry.amount, currency, signed=True),
+        "negative": entry.amount > 0,
+        "available_after": format_money(entry.available_after, currency),
+        "type": entry.get_entry_type_display(),
+        "order_number": entry.order_number,
+    }
+
+
+def _bill_row(bill: Bill, currency: str, today: date) -> dict:
+    is_open = bill.status in OPEN_BILL_STATUSES
+    days = (bill.due_date - today).days if is_open else None
+    return {
+        "pk": bill.pk,
+        "number": bill.number,
+        "created_at": bill.created_at,
+        "amount": format_money(bill.amount, currency),
+        "period": _period(bill),
+        "days_remaining": days,
+        "overdue": days is not None and days < 0,
+        "status": bill.status,
+        "status_label": BILL_STATUS_LABELS[bill.status],
+        "under_review": is_open and bill.under_review,
+        "can_repay": is_open and not bill.under_review,
+    }
+
+
+def _repayment_row(repayment: Repayment, currency: str) -> dict:
+    return {
+        "pk": repayment.pk,
+        "bills": [bill.number for bill in repayment.bills.all()],
+        "created_at": repayment.created_at,
+        "amount": format_money(repayment.amount, currency),
+        "method": repayment.get_method_display(),
+        "payer_account": repayment.payer_account,
+        "paid_on": repayment.paid_on,
+        "status": repayment.status,
+        "status_label": REPAYMENT_STATUS_LABELS[repayment.status],
+        "reason": repayment.rejection_reason,
+    }
+
+
+@account_view(allowed=can_view_assets)
+def credit(request: HttpRequest) -> HttpResponse:
+    company = request.user.company
+    filters = asset_filters(request.GET)
+    tab, tabs = _tabs(request, CREDIT_TABS)
+    currency = filters.currency
+    window = {"company_id": company.pk, "currency": currency}
+    window.update(since=filters.since, until=filters.until)
+    today = local_today()
+    if tab == "entries":
+        page, page_range = _paginate(request, _scoped(selectors.credit_entries(**window), filters))
+        rows = [_credit_entry_row(entry, currency) for entry in page]
+    elif tab == "bills":
+        page, page_range = _paginate(request, _scoped(selectors.company_bills(**window), filters))
+        rows = [_bill_row(bill, currency, today) for bill in page]
+    else:
+        repayments = selectors.company_repayments(**window)
+        page, page_range = _paginate(request, _scoped(repayments, filters))
+        rows = [_repayment_row(repayment, currency) for repayment in page]
+    summary = selectors.credit_overview(company_id=company.pk, currency=currency)
+    cards = None
+    if summary is not None:
+        account = summary["account"]
+        cards = {
+            "limit": format_money(account.credit_limit, currency),
+            "term_days": account.term_days,
+            "available": format_money(account.available, currency),
+            "pending": format_money(summary["pending_bills"], currency),
+        }
+    return _render(
+        request,
+        "credit.html",
+        "assets_credit",
+        filters,
+        {
+            "cards": cards,
+            "tab": tab,
+            "tabs": tabs,
+            "page": page,
+            "page_range": page_range,
+            "rows": rows,
+            "repay_offline_url": reverse("portal:assets_repay_offline"),
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# 线下还款 (one bill or 批量还款)
+# --------------------------------------------------------------------------
+
+
+def _bill_ids(values: list[str]) -> list[int]:
+    try:
+        ids = [int(value) for value in values]
+    except ValueError:
+        raise Http404 from None
+    if any(pk <= 0 for pk in ids):
+        raise Http404
+    return list(dict.fromkeys(ids))
+
+
+def _bills_page(currency: str) -> str:
+    return f"{reverse('portal:assets_credit')}?{urlencode({'tab': 'bills', 'currency': currency})}"
+
+
+@account_view(methods=("GET", "POST"), allowed=can_view_assets)
+def repay_offline(request: HttpRequest) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    ids = _bill_ids(source.getlist("bills"))
+    company = request.user.company
+    if not ids:
+        messages.error(request, _("Select at least one bill first."))
+        return redirect(_bills_page(Currency.CNY))
+    bills = list(selectors.company_bills_by_ids(company_id=company.pk, bill_ids=ids))
+    if len(bills) != len(ids):
+        raise Http404  # another company's bill, or none at all: it does not exist here
+    currencies = {bill.account.currency for bill in bills}
+    currency = next(iter(currencies))
+    if len(currencies) > 1:
+        messages.error(request, _("Repay bills of one currency at a time."))
+        return redirect(_bills_page(currency))
+    if any(bill.status not in OPEN_BILL_STATUSES for bill in bills):
+        messages.error(request, _("Choose bills of your own that are awaiting repayment."))
+        return redirect(_bills_page(currency))
+
+    form = OfflineRepaymentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repayment_submit_offline(
+                company_id=company.pk,
+                currency=currency,
+                bill_ids=ids,
+                payer_account=form.cleaned_data["payer_account"],
+                paid_on=form.cleaned_data["paid_on"],
+                actor=request.user,
+            )
+        except BillingError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your offline repayment was submitted. Blue Cloud finance will confirm it "
+                    "after checking the transfer."
+                ),
+            )
+            return redirect(
+                f"{reverse('portal:assets_credit')}?"
+                f"{urlencode({'tab': 'repayments', 'currency': currency})}"
+            )
+    total = sum((bill.amount for bill in bills), Decimal("0"))
+    return render(
+        request,
+        "portal/account/assets/repay_offline.html",
+        {
+            "account_menu": account_menu(request.user, active="assets_credit"),
+            "company": company,
+            "form": form,
+            "bills": [
+                {
+                    "pk": bill.pk,
+                    "number": bill.number,
+                    "amount": format_money(bill.amount, currency),
+                }
+                for bill in bills
+            ],
+            "total": format_money(total, currency),
+            "currency": currency,
+            "receiving": BLUE_CLOUD_RECEIVING_ACCOUNT,
+            "back_url": _bills_page(currency),
+        },
+    )
+
+
+def _errors_to_form(form, exc: BillingError) -> None:
+    """A service refusal on the form: field messages on their field, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

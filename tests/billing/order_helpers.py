@@ -1,0 +1,67 @@
+"""Builders for order tests: a company with a user, a customer, money and two SKUs."""
+
+import uuid
+from decimal import Decimal
+
+from billing.models import CouponCampaign
+from billing.services import coupons, credit, wallet
+from billing.services.orders import LineInput, checkout_place_order
+from partners.models import EndCustomer
+from tests.billing.helpers import make_company, make_partner_user
+from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
+from tests.factories import UserFactory
+
+
+class Shop:
+    def __init__(self, *, rebate="100.00", credit_limit="1000.00", coupon_value="10.00"):
+        self.staff = UserFactory(is_staff=True, is_superuser=True)
+        self.company = make_company()
+        self.user = make_partner_user(self.company)
+        self.customer = EndCustomer.objects.create(
+            company=self.company,
+            name="test2",
+            email="customer@example.com",
+            company_name="BlueCloud_O",
+        )
+        solution = PublishedSolutionFactory(name="SaaSaMe Transport", with_sku=False)
+        self.sku = SkuFactory(
+            solution=solution, unit_price=Decimal("107.00"), plan_name="迁移至蓝云"
+        )
+        self.sku2 = SkuFactory(
+            solution=solution, unit_price=Decimal("50.00"), plan_name="DR", kind="service"
+        )
+        if Decimal(rebate):
+            wallet.wallet_grant(
+                company_id=self.company.pk,
+                currency="CNY",
+                amount=rebate,
+                actor=self.staff,
+                reason="demo",
+            )
+        if Decimal(credit_limit):
+            credit.credit_limit_set(
+                company_id=self.company.pk,
+                currency="CNY",
+                credit_limit=credit_limit,
+                term_days=30,
+                actor=self.staff,
+                reason="guarantee",
+            )
+        campaign = CouponCampaign.objects.create(
+            name="双十一促销",
+            face_value=coupon_value,
+            threshold_amount="0",
+            quantity=5,
+            created_by=self.staff,
+        )
+        self.coupon = coupons.campaign_issue(campaign=campaign, company_ids=[self.company.pk])[0]
+
+    def place(self, *, key=None, **kwargs):
+        defaults = {
+            "user": self.user,
+            "lines": [LineInput(self.sku.pk, 1), LineInput(self.sku2.pk, 2)],
+            "end_customer_id": self.customer.pk,
+            "payment_method": "online",
+            "idempotency_key": key or str(uuid.uuid4()),
+        }
+        return checkout_place_order(**{**defaults, **kwargs})
