@@ -36,10 +36,13 @@ def main() -> int:
         missing = []
         for entry in po:
             if entry.msgid in translations:
-                entry.msgstr = translations[entry.msgid]
+                if entry.msgid_plural:  # Chinese has one plural form
+                    entry.msgstr_plural = {0: translations[entry.msgid]}
+                else:
+                    entry.msgstr = translations[entry.msgid]
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
-            elif "fuzzy" in entry.flags or not entry.msgstr:
+            elif "fuzzy" in entry.flags or not (entry.msgstr or any(entry.msgstr_plural.values())):
                 missing.append(entry.msgid)
         po.metadata.update({"Language": "zh_Hans", "Plural-Forms": "nplurals=1; plural=0;"})
         po.save()

@@ -47,3 +47,13 @@ def _reseed_reference_data(request):
     request.getfixturevalue("transactional_db")
     for module in SEED_MIGRATIONS:
         importlib.import_module(module).seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """The menu and other selectors cache in locmem: start every test cold."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

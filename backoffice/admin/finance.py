@@ -608,7 +608,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         )
 
     @action(
-        description=_("Offline consumption"),
+        description=_("Offline use"),
         url_path="offline-charge",
         permissions=["offline_charge"],
         icon="point_of_sale",

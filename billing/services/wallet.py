@@ -221,7 +221,9 @@ def paid_order_totals(start, end) -> list[dict]:
     from billing.models import Order, OrderStatus, PaymentStatus
 
     return list(
-        Order.objects.filter(created_at__gte=start, created_at__lt=end, payment_status=PaymentStatus.PAID)
+        Order.objects.filter(
+            created_at__gte=start, created_at__lt=end, payment_status=PaymentStatus.PAID
+        )
         .exclude(status=OrderStatus.CANCELLED)
         .values("company_id", "currency")
         .annotate(total=Sum("payable_total"))
