@@ -1,6 +1,17 @@
+import ipaddress
+import re
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from backoffice.logging import request_id_var
+
+# What we accept as a proxy-given request id: a short token, nothing that could forge
+# log lines or headers (nginx's $request_id is 32 hex digits, a uuid is 36 chars).
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class ChineseFirstLocaleMiddleware:
@@ -23,3 +34,77 @@ class ChineseFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestIdMiddleware:
+    """Gives every request an id, for correlating log lines across proxy, web and tasks.
+
+    The id is the proxy's ``X-Request-ID`` header when it is a sane token (nginx sets
+    it, see deploy/nginx.conf.example), else a new uuid4. It is stored on
+    ``request.request_id``, in ``backoffice.logging.request_id_var`` (so every log
+    record of this request carries it, see ``RequestIdFilter``) and sent back in the
+    response's ``X-Request-ID`` header.
+    """
+
+    HEADER = "X-Request-ID"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = self.incoming_id(request) or uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers[self.HEADER] = request_id
+        return response
+
+    def incoming_id(self, request) -> str | None:
+        value = request.headers.get(self.HEADER, "").strip()
+        return value if REQUEST_ID_PATTERN.fullmatch(value) else None
+
+
+class TrustedProxyMiddleware:
+    """Behind a proxy, REMOTE_ADDR is the client's address, not the proxy's.
+
+    gunicorn sets REMOTE_ADDR to its peer: nginx. When that peer is one of
+    settings.TRUSTED_PROXIES (addresses or networks; empty = no proxy, nothing
+    changes), the client is the right-most X-Forwarded-For entry that is not itself
+    a trusted proxy. Entries left of it were written by the client and are ignored.
+    Login lockout (django-axes) and everything else reading REMOTE_ADDR then see
+    the real client instead of one shared proxy address.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.proxies = [ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXIES]
+        if not self.proxies:
+            raise MiddlewareNotUsed
+
+    def __call__(self, request):
+        if self.is_trusted(request.META.get("REMOTE_ADDR", "")):
+            client = self.client_address(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+            if client:
+                request.META["REMOTE_ADDR"] = client
+        return self.get_response(request)
+
+    def is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.proxies)
+
+    def client_address(self, forwarded_for: str) -> str | None:
+        client = None
+        for entry in reversed([part.strip() for part in forwarded_for.split(",")]):
+            try:
+                client = str(ipaddress.ip_address(entry))
+            except ValueError:
+                break  # garbage (or a forged entry): keep the last good address
+            if not self.is_trusted(client):
+                break
+        return client

@@ -56,6 +56,13 @@ SCHEDULES: list[ScheduleSpec] = [
         first_run_at=time(1, 0),
         first_run_day=1,
     ),
+    ScheduleSpec(
+        name="billing.monthly_statements",
+        func="billing.statements.tasks.generate_previous_month",
+        schedule_type=Schedule.MONTHLY,
+        first_run_at=time(2, 0),
+        first_run_day=1,
+    ),
 ]
 
 

@@ -339,11 +339,17 @@ def news_item_save(*, news_item: NewsItem, actor: User | None = None) -> NewsIte
 def has_completed_order(company: Company, solution: Solution, order_number: str) -> bool:
     """Hook: does ``company`` have a completed (已完成) order ``order_number`` for ``solution``?
 
-    Orders do not exist yet, so this default says no and every review is refused.
-    The orders domain passes its real check as ``completed_order_check`` to
-    :func:`review_submit` (or replaces this default when it lands).
+    True only for an order with that number that belongs to ``company``, has status
+    已完成 and has a line of ``solution``.
     """
-    return False
+    from billing.models import Order, OrderStatus
+
+    return Order.objects.filter(
+        number=order_number,
+        company_id=company.pk,
+        status=OrderStatus.COMPLETED,
+        lines__solution_id=solution.pk,
+    ).exists()
 
 
 def _solution_rating_refresh(*, solution_id: int) -> None:

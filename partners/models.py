@@ -376,9 +376,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 def private_storage():
-    """Uploaded partner files live under MEDIA_ROOT/private and have no public URL."""
-    from django.core.files.storage import FileSystemStorage
+    """Uploaded partner files: STORAGES["private"] (MEDIA_ROOT/private, or "private/" in
+    the S3 bucket), never served by URL. Settings without a "private" storage fall back
+    to MEDIA_ROOT/private on disk."""
+    from django.core.files.storage import FileSystemStorage, storages
 
+    if "private" in settings.STORAGES:
+        return storages["private"]
     return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
 
 

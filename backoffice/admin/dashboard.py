@@ -130,3 +130,32 @@ def environment_callback(request: HttpRequest) -> list[str] | None:
     if settings.DEBUG:
         return [str(_("Development")), "warning"]
     return None
+
+
+def _offline_payment_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+    """待确认线下付款: offline order payments waiting for finance to confirm or reject."""
+    from billing.selectors_fulfilment import pending_offline_payment_count
+
+    if not request.user.has_perm("billing.view_payment"):
+        return []
+    count = pending_offline_payment_count()
+    if not count:
+        return []
+    link = reverse("admin:billing_payment_changelist")
+    return [(_("Offline payments to confirm"), count, f"{link}?kind=offline&status=pending")]
+
+
+def _invoice_request_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+    """待开票申请: invoice requests waiting to be issued or rejected."""
+    from billing.selectors_fulfilment import pending_invoice_request_count
+
+    if not request.user.has_perm("billing.view_invoicerequest"):
+        return []
+    count = pending_invoice_request_count()
+    if not count:
+        return []
+    link = reverse("admin:billing_invoicerequest_changelist")
+    return [(_("Invoice requests to issue"), count, f"{link}?status=pending")]
+
+
+WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue]

@@ -253,7 +253,7 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
     search_fields = ("company__name",)
     search_help_text = _("Search by company name")
     ordering = ("company__name", "currency")
-    fields = ("company", "currency", "balance", "updated_at")
+    fields = ("company", "currency", "balance_display", "updated_at")
     readonly_fields = fields
     actions_detail = ("grant_detail", "clawback_detail")
 
@@ -452,8 +452,8 @@ class CreditLimitChangeInline(TabularInline):
     can_delete = False
     fields = (
         "created_at",
-        "old_limit",
-        "new_limit",
+        "old_limit_display",
+        "new_limit_display",
         "old_term_days",
         "new_term_days",
         "reason",
@@ -465,7 +465,15 @@ class CreditLimitChangeInline(TabularInline):
     verbose_name_plural = _("credit limit changes")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related("actor", "account")
+
+    @display(description=_("old limit"))
+    def old_limit_display(self, obj: CreditLimitChange) -> str:
+        return format_money(obj.old_limit, obj.account.currency)
+
+    @display(description=_("new limit"))
+    def new_limit_display(self, obj: CreditLimitChange) -> str:
+        return format_money(obj.new_limit, obj.account.currency)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -500,8 +508,9 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
     fields = (
         "company",
         "currency",
-        "credit_limit",
-        "used",
+        "limit_display",
+        "used_display",
+        "available_display",
         "term_days",
         "overdue_block_lifted_until",
         "overdue_block_lift_reason",
@@ -846,7 +855,7 @@ class BillAdmin(ReadOnlyAdmin):
         "account",
         "period_start",
         "period_end",
-        "amount",
+        "amount_display",
         "due_date",
         "status",
         "settled_at",
@@ -934,7 +943,7 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
     fields = (
         "account",
         "method",
-        "amount",
+        "amount_display",
         "payer_account",
         "paid_on",
         "provider_reference",
@@ -1303,7 +1312,7 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
     def _summary(self, campaign: CouponCampaign) -> list[tuple[str, object]]:
         issued = campaign.coupons.count()
         return [
-            (_("name"), campaign.name),
+            (_("Campaign"), campaign.name),
             (_("face value"), format_money(campaign.face_value, campaign.currency)),
             (_("quantity"), campaign.quantity),
             (_("Issued"), issued),

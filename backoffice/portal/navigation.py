@@ -52,6 +52,7 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
         ("assets_rebate", _("Small change"), "portal:assets_rebate", assets, _("My assets")),
         ("assets_coupons", _("Coupons"), "portal:assets_coupons", assets, _("My assets")),
         ("assets_credit", _("Credit-line balance"), "portal:assets_credit", assets, _("My assets")),
+        ("customer_orders", _("Customer orders"), "portal:account_orders", True),
         ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
         (
             "resellers",

@@ -10,7 +10,9 @@ urlpatterns = [
     path("healthz", home.healthz, name="healthz"),
     path("", include("backoffice.portal.urls_auth")),
     path("account/assets/", include("backoffice.portal.urls_assets")),
+    path("account/orders/", include("backoffice.portal.urls_fulfilment")),
     path("account/", include("backoffice.portal.urls_account")),
     path("contracts/", include("backoffice.portal.urls_contracts")),
+    path("", include("backoffice.portal.urls_orders")),
     path("", include("backoffice.portal.urls_catalog")),
 ]

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.middleware.RequestIdMiddleware",
+    "backoffice.middleware.TrustedProxyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backoffice.middleware.ChineseFirstLocaleMiddleware",
@@ -81,6 +83,11 @@ MIDDLEWARE = [
     # Last: turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Reverse proxies in front of the app (addresses or networks, comma-separated), e.g.
+# "127.0.0.1,::1" with nginx on the same machine. Their X-Forwarded-For gives the
+# client address (TrustedProxyMiddleware); empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 ROOT_URLCONF = "backoffice.urls"
 WSGI_APPLICATION = "backoffice.wsgi.application"
@@ -159,10 +166,59 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Two media storages: "default" holds public catalogue media (logos, images, banners,
+# resources) and "private" holds partner uploads, contracts and invoices, which are
+# only ever served by permission-checked views (partners.models.private_storage).
+# On disk they are MEDIA_ROOT and MEDIA_ROOT/private. AWS_STORAGE_BUCKET_NAME moves
+# both to one S3-compatible bucket (django-storages): private files under "private/"
+# (private ACL, short-lived signed URLs), public ones under "public/" (plain URLs; the
+# bucket must let anyone read public/*, by ACL or by bucket policy).
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_options = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "custom_domain": None,
+        "file_overwrite": False,
+        **{
+            option: os.environ[variable]
+            for option, variable in {
+                "endpoint_url": "AWS_S3_ENDPOINT_URL",
+                "region_name": "AWS_S3_REGION_NAME",
+                "access_key": "AWS_ACCESS_KEY_ID",
+                "secret_key": "AWS_SECRET_ACCESS_KEY",
+                "addressing_style": "AWS_S3_ADDRESSING_STYLE",
+            }.items()
+            if os.environ.get(variable)
+        },
+    }
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_s3_options,
+                "location": "public",
+                # "" sends no ACL (buckets with ACLs disabled; grant read by policy).
+                "default_acl": os.environ.get("AWS_PUBLIC_ACL", "public-read") or None,
+                "querystring_auth": False,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_s3_options,
+                "location": "private",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "300")),
+            },
+        },
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "backoffice.storage.PrivateFileSystemStorage"},
+    }
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # --- E-mail ----------------------------------------------------------------
 # MAIL_BACKEND: "file" (default: one .log file per mail under var/mail/, open them
@@ -239,11 +295,28 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Logging ---------------------------------------------------------------
+# Everything goes to stderr (systemd's journal, or the platform's log collector).
+# LOG_FORMAT: "plain" (default here) or "json" (default in production): one JSON object
+# per line with time, level, logger, message, request_id and exception
+# (backoffice/logging.py). The request id comes from RequestIdMiddleware.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "backoffice.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "backoffice.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

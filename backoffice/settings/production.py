@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("MAIL_BACKEND", "smtp")
+os.environ.setdefault("LOG_FORMAT", "json")
 
 from .base import *  # noqa: E402,F403
 
@@ -26,6 +27,8 @@ if os.environ.get("MAIL_BACKEND", "smtp") == "file":
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Load balancers probe the health check over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -37,9 +40,16 @@ CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
+# Media storages (disk, or S3 when AWS_STORAGE_BUCKET_NAME is set) come from base.py.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# JSON log lines by default (LOG_FORMAT=plain for humans), see base.py.
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")
+
+# Scheduled tasks: every qcluster runs the scheduler unless Q_SCHEDULER=0. Schedules are
+# claimed under a row lock, so several schedulers on PostgreSQL do not run a schedule
+# twice; still, the README advises one scheduler (Q_SCHEDULER=0 on extra workers).
+Q_CLUSTER["scheduler"] = env_bool("Q_SCHEDULER", True)

@@ -345,6 +345,41 @@ def _event(order: Order, *, from_status: str, actor=None, note: str = "") -> Non
     )
 
 
+def checkout_contract_data(
+    *, user, quote: Quote, customer, payment_method: str, use_credit: bool = False
+) -> dict:
+    """The e-order's merge data for a checkout. The 生成电子订单 preview and 同意 both use
+    it, so the document shown is the document agreed."""
+    from contracts.services import contract_build_data
+
+    return contract_build_data(
+        company=user.company,
+        contact_name=user.get_full_name(),
+        contact_phone=user.phone,
+        payment_method="credit" if use_credit else payment_method,
+        currency=quote.currency,
+        lines=[
+            {
+                "name": p.sku.plan_name,
+                "solution": p.sku.solution.name,
+                "sku": p.sku.code,
+                "kind": p.sku.kind,
+                "quantity": p.quantity,
+                "unit_price": p.sku.unit_price,
+                "tax_rate": p.sku.tax_rate,
+            }
+            for p in quote.lines
+        ],
+        end_customer={
+            "name": customer.name,
+            "company": customer.company_name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "address": customer.address,
+        },
+    )
+
+
 def checkout_place_order(
     *,
     user,
@@ -363,7 +398,7 @@ def checkout_place_order(
 ) -> Order:
     """同意: create the order in one transaction, or change nothing at all."""
     from contracts.numbering import next_number
-    from contracts.services import contract_agree, contract_build_data
+    from contracts.services import contract_agree
     from partners.models import EndCustomer
 
     if not user.company_id:
@@ -476,32 +511,12 @@ def checkout_place_order(
                     for p in quote.lines
                 ]
             )
-            contract_method = "credit" if use_credit else payment_method
-            data = contract_build_data(
-                company=user.company,
-                contact_name=user.get_full_name(),
-                contact_phone=user.phone,
-                payment_method=contract_method,
-                currency=quote.currency,
-                lines=[
-                    {
-                        "name": p.sku.plan_name,
-                        "solution": p.sku.solution.name,
-                        "sku": p.sku.code,
-                        "kind": p.sku.kind,
-                        "quantity": p.quantity,
-                        "unit_price": p.sku.unit_price,
-                        "tax_rate": p.sku.tax_rate,
-                    }
-                    for p in quote.lines
-                ],
-                end_customer={
-                    "name": customer.name,
-                    "company": customer.company_name,
-                    "email": customer.email,
-                    "phone": customer.phone,
-                    "address": customer.address,
-                },
+            data = checkout_contract_data(
+                user=user,
+                quote=quote,
+                customer=customer,
+                payment_method=payment_method,
+                use_credit=use_credit,
             )
             order.contract = contract_agree(
                 data=data, company=user.company, agreed_by=user, order_number=number

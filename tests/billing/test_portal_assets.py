@@ -15,6 +15,7 @@ from django.utils import timezone
 from billing.models import (
     Bill,
     BillStatus,
+    Coupon,
     CouponCampaign,
     CreditAccount,
     CreditEntry,
@@ -311,9 +312,13 @@ def test_coupon_tabs(client, company, user, other, staff):
         coupon_id=used.pk, company_id=company.pk, order_number="202002050845362237", lines=[line]
     )
 
+    # Coupons have no time filter: one issued long ago is still listed.
+    Coupon.objects.filter(pk=unused.pk).update(issued_at=timezone.now() - timedelta(days=400))
+
     client.force_login(user)
     html = html_of(client.get(COUPONS))
     assert row_ids(html) == [unused.pk]
+    assert "data-period" not in html
     for text in (
         "未使用",
         "已使用",

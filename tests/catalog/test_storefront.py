@@ -354,9 +354,9 @@ def test_detail_shows_header_tabs_contact_and_related(client, shop):
     assert "测评公司" in html and "不错" in html and "隐藏的评价" not in html
     assert "数据迁移专家" in html  # related, published
     assert "中国大陆" in html and "香港" in html
-    # Ordering is not live yet: the buttons are disabled with a tooltip.
+    # Ordering is live (tests/billing/test_portal_cart.py): the buttons post to the cart.
     assert 'action="/cart/add/"' in html and 'formaction="/checkout/buy-now/"' in html
-    assert html.count("data-pending") == 2 and "即将上线" in html
+    assert "data-pending" not in html
     assert 'id="sku-data"' in html
 
 

@@ -109,6 +109,16 @@ def _scoped(queryset: QuerySet, filters: AssetFilters) -> QuerySet:
     return queryset if filters.valid else queryset.none()
 
 
+def _window(company, filters: AssetFilters) -> dict:
+    """Selector arguments: the company, the chosen currency and the time window."""
+    return {
+        "company_id": company.pk,
+        "currency": filters.currency,
+        "since": filters.since,
+        "until": filters.until,
+    }
+
+
 def _render(
     request: HttpRequest, template: str, section: str, filters: AssetFilters, context: dict
 ) -> HttpResponse:
@@ -159,8 +169,7 @@ def rebate(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     filters = asset_filters(request.GET)
     tab, tabs = _tabs(request, REBATE_TABS)
-    window = {"company_id": company.pk, "currency": filters.currency}
-    window.update(since=filters.since, until=filters.until)
+    window = _window(company, filters)
     if tab == "ledger":
         entries = selectors.wallet_entries(**window)
     else:
@@ -213,12 +222,9 @@ def coupons(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     filters = asset_filters(request.GET)
     status, tabs = _tabs(request, COUPON_TABS)
+    # No time window: a coupon stays listed for as long as it exists (spec 10.2 has no filter).
     queryset = selectors.coupons_by_status(
-        company_id=company.pk,
-        status=status,
-        currency=filters.currency,
-        since=filters.since,
-        until=filters.until,
+        company_id=company.pk, status=status, currency=filters.currency
     )
     page, page_range = _paginate(request, _scoped(queryset, filters))
     return _render(
@@ -295,8 +301,7 @@ def credit(request: HttpRequest) -> HttpResponse:
     filters = asset_filters(request.GET)
     tab, tabs = _tabs(request, CREDIT_TABS)
     currency = filters.currency
-    window = {"company_id": company.pk, "currency": currency}
-    window.update(since=filters.since, until=filters.until)
+    window = _window(company, filters)
     today = local_today()
     if tab == "entries":
         page, page_range = _paginate(request, _scoped(selectors.credit_entries(**window), filters))
@@ -317,6 +322,7 @@ def credit(request: HttpRequest) -> HttpResponse:
             "term_days": account.term_days,
             "available": format_money(account.available, currency),
             "pending": format_money(summary["pending_bills"], currency),
+            "pending_due": summary["pending_bills"] > 0,
         }
     return _render(
         request,

@@ -1,8 +1,13 @@
+import logging
+
+from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from catalog import selectors
 from catalog.models import BannerPosition
@@ -36,9 +41,91 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+HEALTH_TIMEOUT_SECONDS = 2
+
+logger = logging.getLogger(__name__)
+
+
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Load balancer / monitoring probe: the database and the task broker answer.
+
+    200 {"status": "ok", "checks": {...}} or 503 {"status": "fail", ...}. Public,
+    never cached; a failing check says only "unavailable" (details go to the log).
+    """
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(check["status"] == "ok" for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.exception("Health check: the database is unavailable.")
+        return {"status": "fail", "error": "unavailable"}
+    return {"status": "ok"}
+
+
+def _check_broker() -> dict:
+    """Redis (REDIS_URL): PING with a short timeout; else the ORM broker's queue table."""
+    if settings.REDIS_URL:
+        return _check_redis_broker()
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    try:
+        now = timezone.now()
+        # Queued = not claimed by a cluster (a claimed task's lock is in the future).
+        queued = (
+            OrmQ.objects.using(Conf.ORM or "default")
+            .filter(key=Conf.CLUSTER_NAME, lock__lte=now)
+            .aggregate(count=Count("id"), oldest=Min("lock"))
+        )
+    except Exception:
+        logger.exception("Health check: the task queue table is unavailable.")
+        return {"status": "fail", "type": "orm", "error": "unavailable"}
+    oldest = queued["oldest"]
+    return {
+        "status": "ok",
+        "type": "orm",
+        "queued": queued["count"],
+        "oldest_queued_age_seconds": round((now - oldest).total_seconds()) if oldest else None,
+    }
+
+
+def _check_redis_broker() -> dict:
+    import redis
+    from django_q.brokers.redis_broker import Redis as RedisBroker
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    class ProbeBroker(RedisBroker):
+        """django-q2's Redis broker on a connection that gives up fast, without retries."""
+
+        @staticmethod
+        def get_connection(list_key=None):
+            return redis.Redis.from_url(
+                settings.REDIS_URL,
+                socket_connect_timeout=HEALTH_TIMEOUT_SECONDS,
+                socket_timeout=HEALTH_TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+            )
+
+    broker = None
+    try:
+        broker = ProbeBroker()
+        broker.ping()
+        queued = broker.queue_size()
+    except Exception:
+        logger.warning("Health check: Redis (task broker) is unavailable.", exc_info=True)
+        return {"status": "fail", "type": "redis", "error": "unavailable"}
+    finally:
+        if broker is not None:
+            broker.connection.close()
+    return {"status": "ok", "type": "redis", "queued": queued}

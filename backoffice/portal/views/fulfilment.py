@@ -1,0 +1,223 @@
+"""客户订单: the buyer's fulfilment actions on one order (/account/orders/<number>/...).
+
+申请开票 (invoice request), 确认 of a delivery milestone, 确认收货 (confirm receipt),
+评价 (review) of a solution of a completed order, and the downloads of attachments and
+issued invoices. Every view first finds the order among the orders of
+``request.user.company``: another company's order number answers 404 whatever the
+method. State changes only through ``billing.services.fulfilment`` and
+``catalog.services.review_submit``; their refusals become form errors or messages.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from backoffice.files import private_file_response
+from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment
+from billing.selectors_fulfilment import company_orders
+from billing.services.errors import BillingError
+from billing.services.fulfilment import (
+    invoice_request_create,
+    invoice_requestable_problem,
+    milestone_confirm,
+    order_complete,
+    order_portal_url,
+)
+from catalog.models import Review
+from catalog.services import CatalogError, has_completed_order, review_submit
+
+from ..forms.fulfilment import InvoiceRequestForm, ReviewForm
+from ..navigation import account_menu, is_partner
+from .account import LOGIN_PATH
+
+ORDERS_PREFIX = "/account/orders/"
+
+
+def order_view(*, methods: tuple[str, ...] = ("GET",)):
+    """Partner users only; the order is looked up in the user's company before anything.
+
+    Anonymous → login page; no company, or an order number that is not the company's → 404
+    (for every method); a verb the view does not take → 405.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, number: str, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), LOGIN_PATH)
+            if not is_partner(user):
+                raise Http404
+            order = get_object_or_404(
+                company_orders(user.company).prefetch_related("lines"), number=number
+            )
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            response = view(request, order, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def _back(request: HttpRequest, order: Order) -> str:
+    """Where a POST returns to: the page it came from (an order page), else the order."""
+    target = request.POST.get("next") or ""
+    if target.startswith(ORDERS_PREFIX) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return order_portal_url(order)
+
+
+def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _render(request: HttpRequest, template: str, order: Order, context: dict) -> HttpResponse:
+    return render(
+        request,
+        f"portal/fulfilment/{template}",
+        {
+            **context,
+            "order": order,
+            "order_url": order_portal_url(order),
+            "account_menu": account_menu(request.user, active="customer_orders"),
+        },
+    )
+
+
+# --------------------------------------------------------------------------
+# 申请开票
+# --------------------------------------------------------------------------
+
+
+@order_view(methods=("GET", "POST"))
+def invoice_request(request: HttpRequest, order: Order) -> HttpResponse:
+    problem = invoice_requestable_problem(order)
+    form = InvoiceRequestForm(
+        request.POST if request.method == "POST" else None,
+        initial={"title": request.user.company.name, "email": request.user.email},
+    )
+    if request.method == "POST" and not problem and form.is_valid():
+        try:
+            invoice_request_create(order_id=order.pk, user=request.user, **form.cleaned_data)
+        except BillingError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your invoice request was submitted; Blue Cloud finance will issue the invoice."),
+            )
+            return redirect(order_portal_url(order))
+    return _render(request, "invoice_form.html", order, {"form": form, "problem": problem})
+
+
+@order_view()
+def invoice_pdf(request: HttpRequest, order: Order, invoice_id: int) -> HttpResponse:
+    invoice = get_object_or_404(InvoiceRequest, pk=invoice_id, order_id=order.pk)
+    if not invoice.invoice_pdf:
+        raise Http404
+    return private_file_response(
+        invoice.invoice_pdf, filename=invoice.pdf_filename, content_type="application/pdf"
+    )
+
+
+# --------------------------------------------------------------------------
+# Milestones, receipt and attachments
+# --------------------------------------------------------------------------
+
+
+@order_view(methods=("POST",))
+def milestone_confirm_view(request: HttpRequest, order: Order, milestone_id: int) -> HttpResponse:
+    milestone = get_object_or_404(DeliveryMilestone, pk=milestone_id, order_id=order.pk)
+    try:
+        milestone_confirm(milestone_id=milestone.pk, user=request.user)
+    except BillingError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Milestone “%(stage)s” is confirmed.") % {"stage": milestone.stage}
+        )
+    return redirect(_back(request, order))
+
+
+@order_view(methods=("POST",))
+def order_complete_view(request: HttpRequest, order: Order) -> HttpResponse:
+    try:
+        order_complete(order_id=order.pk, actor=request.user)
+    except BillingError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Receipt confirmed: order %(number)s is completed. You can now review it.")
+            % {"number": order.number},
+        )
+    return redirect(_back(request, order))
+
+
+@order_view()
+def attachment_download(request: HttpRequest, order: Order, attachment_id: int) -> HttpResponse:
+    attachment = get_object_or_404(OrderAttachment, pk=attachment_id, order_id=order.pk)
+    return private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    )
+
+
+# --------------------------------------------------------------------------
+# 评价
+# --------------------------------------------------------------------------
+
+
+@order_view(methods=("GET", "POST"))
+def review(request: HttpRequest, order: Order, solution_id: int) -> HttpResponse:
+    line = next((line for line in order.lines.all() if line.solution_id == solution_id), None)
+    if line is None:
+        raise Http404
+    solution = line.solution
+    form = ReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                review_submit(
+                    solution=solution,
+                    company=request.user.company,
+                    author=request.user,
+                    order_number=order.number,
+                    rating=form.cleaned_data["rating"],
+                    text=form.cleaned_data["text"],
+                )
+            except CatalogError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Thank you: your review was published."))
+                return redirect(order_portal_url(order))
+        problem = ""
+    elif Review.objects.filter(solution_id=solution.pk, order_number=order.number).exists():
+        problem = _("This order has already been reviewed.")
+    elif not has_completed_order(request.user.company, solution, order.number):
+        problem = _("Only a completed order of this solution can be reviewed.")
+    else:
+        problem = ""
+    return _render(
+        request,
+        "review_form.html",
+        order,
+        {"form": form, "problem": problem, "solution_name": line.solution_name},
+    )

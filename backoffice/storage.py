@@ -1,0 +1,24 @@
+"""Storage backends named in settings.STORAGES."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.utils.functional import cached_property
+
+PRIVATE_FOLDER = "private"
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Private uploads on disk: MEDIA_ROOT/private, read when first needed.
+
+    Follows MEDIA_ROOT (also when a test overrides it: FileSystemStorage drops the
+    cached location on the setting_changed signal). Files here have no public URL;
+    they are served only by permission-checked views (backoffice.files).
+    """
+
+    @cached_property
+    def base_location(self):
+        if self._location is not None:
+            return self._location
+        return Path(settings.MEDIA_ROOT) / PRIVATE_FOLDER

@@ -1,0 +1,666 @@
+"""Fulfilment of an order after checkout (spec 6.4.2, 6.4.3, 13 and decision 10).
+
+- delivery milestones (交付里程碑): staff define and deliver them, the buyer's 确认
+  completes each one ("service delivery is complete when Party A clicks confirm");
+- payment milestones (付款里程碑): instalments staff mark as paid;
+- attachments (附件): content-checked files staff share with the buyer;
+- invoice requests (申请开票): the buyer asks, finance issues (number + PDF) or rejects;
+- delivery and completion of the order itself, through ``order_set_status``.
+
+Every state change runs in one transaction with the changed row locked. A refusal is a
+``FulfilmentError`` (a ``BillingError``) with a user-facing message; nothing is written.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.mail import absolute_url, mail_enqueue
+from billing.models import (
+    DeliveryMilestone,
+    DeliveryMilestoneStatus,
+    InvoiceRequest,
+    InvoiceRequestStatus,
+    InvoiceType,
+    Order,
+    OrderAttachment,
+    OrderStatus,
+    PaymentMilestone,
+    PaymentMilestoneStatus,
+    PaymentStatus,
+)
+from billing.money import format_money, to_money
+
+from .errors import BillingError
+from .orders import order_set_status
+
+DELIVERY_CONTENT_MAX_LENGTH = 5000
+INVOICE_NUMBER_MAX_LENGTH = 40
+REASON_MAX_LENGTH = 200
+# Statuses in which staff may still shape the delivery plan.
+PLANNABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING, OrderStatus.DELIVERED)
+DELIVERABLE = (OrderStatus.PROCESSING, OrderStatus.DELIVERED)
+
+
+class FulfilmentError(BillingError):
+    """A fulfilment rule refused the change; nothing was written. The message is user-facing."""
+
+
+# --------------------------------------------------------------------------
+# Plumbing
+# --------------------------------------------------------------------------
+
+
+def _require_staff(actor) -> None:
+    if actor is None or not (actor.is_active and actor.is_staff):
+        raise FulfilmentError(_("Only Blue Cloud staff can do this."), code="staff_only")
+
+
+def _require_company_user(user, order: Order) -> None:
+    """A partner user of the ordering company: the only one who may act for the buyer."""
+    if (
+        user is None
+        or not user.is_active
+        or getattr(user, "deleted_at", None) is not None
+        or not user.company_id
+        or user.company_id != order.company_id
+    ):
+        raise FulfilmentError(
+            _("Only a user of the ordering company can do this."), code="not_company"
+        )
+
+
+def _lock_order(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise FulfilmentError({field: [_("%(label)s is required.") % {"label": label}]})
+    if len(text) > max_length:
+        raise FulfilmentError(
+            {
+                field: [
+                    _("%(label)s: at most %(max)d characters.")
+                    % {"label": label, "max": max_length}
+                ]
+            }
+        )
+    return text
+
+
+def _full_clean(instance, *, exclude: tuple[str, ...] = ()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude), validate_constraints=False)
+    except ValidationError as exc:
+        raise FulfilmentError(exc.message_dict, code="invalid") from exc
+
+
+def _history_user(instance, actor) -> None:
+    if actor is not None:
+        instance._history_user = actor
+
+
+def _company_emails(company_id: int) -> list[str]:
+    """The company's users who can sign in: they all see the order in 客户订单."""
+    from partners.models import User
+
+    return list(
+        User.objects.filter(
+            company_id=company_id,
+            is_active=True,
+            deleted_at__isnull=True,
+            activated_at__isnull=False,
+        )
+        .order_by("-company_role", "email")  # 管理员 first
+        .values_list("email", flat=True)
+    )
+
+
+def order_portal_url(order: Order) -> str:
+    """The order's page in the portal (客户订单 detail), or the order list as a fallback."""
+    for name, args in (
+        ("portal:account_order_detail", [order.number]),
+        ("portal:account_orders", []),
+    ):
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    return "/account/orders/"
+
+
+def _mail_company(order: Order, *, template: str, context: dict) -> None:
+    context = {
+        "order_number": order.number,
+        "order_url": absolute_url(order_portal_url(order)),
+        **context,
+    }
+    for email in _company_emails(order.company_id):
+        mail_enqueue(to=email, template=template, context=context)
+
+
+def _next_position(model, order_id: int) -> int:
+    top = model.objects.filter(order_id=order_id).aggregate(top=Max("position"))["top"]
+    return 1 if top is None else top + 1
+
+
+def _check_plannable(order: Order) -> None:
+    if order.status not in PLANNABLE:
+        raise FulfilmentError(
+            _("The milestones of an order that is “%(status)s” cannot be changed.")
+            % {"status": order.get_status_display()},
+            code="order_closed",
+        )
+
+
+# --------------------------------------------------------------------------
+# Delivery milestones (交付里程碑)
+# --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestone_add(
+    *,
+    order_id: int,
+    actor,
+    stage: str,
+    planned_date: date | None = None,
+    acceptance_criteria: str = "",
+    remarks: str = "",
+    position: int | None = None,
+) -> DeliveryMilestone:
+    _require_staff(actor)
+    order = _lock_order(order_id)
+    _check_plannable(order)
+    milestone = DeliveryMilestone(
+        order=order,
+        stage=str(stage or "").strip(),
+        planned_date=planned_date,
+        acceptance_criteria=str(acceptance_criteria or "").strip(),
+        remarks=str(remarks or "").strip(),
+        position=position if position is not None else _next_position(DeliveryMilestone, order.pk),
+    )
+    _full_clean(milestone)
+    _history_user(milestone, actor)
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *,
+    milestone_id: int,
+    actor,
+    stage: str,
+    planned_date: date | None = None,
+    acceptance_criteria: str = "",
+    remarks: str = "",
+    position: int | None = None,
+) -> DeliveryMilestone:
+    """Edit the plan of a milestone; its status changes only through the actions."""
+    _require_staff(actor)
+    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
+    _check_plannable(_lock_order(milestone.order_id))
+    if not milestone.is_editable:
+        raise FulfilmentError(
+            _("The buyer has confirmed this milestone; it can no longer be changed."),
+            code="confirmed",
+        )
+    milestone.stage = str(stage or "").strip()
+    milestone.planned_date = planned_date
+    milestone.acceptance_criteria = str(acceptance_criteria or "").strip()
+    milestone.remarks = str(remarks or "").strip()
+    if position is not None:
+        milestone.position = position
+    _full_clean(milestone)
+    _history_user(milestone, actor)
+    milestone.save(
+        update_fields=["stage", "planned_date", "acceptance_criteria", "remarks", "position"]
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, milestone_id: int, actor) -> None:
+    _require_staff(actor)
+    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
+    _check_plannable(_lock_order(milestone.order_id))
+    if milestone.status != DeliveryMilestoneStatus.PENDING:
+        raise FulfilmentError(
+            _("Only a milestone that is not delivered yet can be removed."), code="not_pending"
+        )
+    _history_user(milestone, actor)
+    milestone.delete()
+
+
+@transaction.atomic
+def milestone_mark_delivered(*, milestone_id: int, actor) -> DeliveryMilestone:
+    """Blue Cloud delivered the stage: it now waits for the buyer's 确认."""
+    _require_staff(actor)
+    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
+    order = _lock_order(milestone.order_id)
+    if milestone.status != DeliveryMilestoneStatus.PENDING:
+        raise FulfilmentError(
+            _("This milestone is already “%(status)s”.")
+            % {"status": milestone.get_status_display()},
+            code="not_pending",
+        )
+    if order.status not in DELIVERABLE:
+        raise FulfilmentError(
+            _("Milestones are delivered only for paid orders in progress."), code="order_state"
+        )
+    milestone.status = DeliveryMilestoneStatus.DELIVERED
+    milestone.delivered_by = actor
+    milestone.delivered_at = timezone.now()
+    _history_user(milestone, actor)
+    milestone.save(update_fields=["status", "delivered_by", "delivered_at"])
+    _mail_company(
+        order,
+        template="billing/mail/milestone_delivered",
+        context={"stage": milestone.stage},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_confirm(*, milestone_id: int, user) -> DeliveryMilestone:
+    """确认 by a user of the ordering company, only once the stage was delivered."""
+    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
+    order = _lock_order(milestone.order_id)
+    _require_company_user(user, order)
+    if order.status == OrderStatus.CANCELLED:
+        raise FulfilmentError(_("This order was cancelled."), code="cancelled")
+    if milestone.status == DeliveryMilestoneStatus.CONFIRMED:
+        raise FulfilmentError(_("This milestone is already confirmed."), code="confirmed")
+    if milestone.status != DeliveryMilestoneStatus.DELIVERED:
+        raise FulfilmentError(
+            _("A milestone can be confirmed only after Blue Cloud has delivered it."),
+            code="not_delivered",
+        )
+    milestone.status = DeliveryMilestoneStatus.CONFIRMED
+    milestone.confirmed_by = user
+    milestone.confirmed_at = timezone.now()
+    _history_user(milestone, user)
+    milestone.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    return milestone
+
+
+# --------------------------------------------------------------------------
+# Payment milestones (付款里程碑)
+# --------------------------------------------------------------------------
+
+
+def _payment_amount(order: Order, amount, *, exclude_pk: int | None = None) -> Decimal:
+    try:
+        amount = to_money(amount)
+    except (TypeError, ValueError) as exc:
+        raise FulfilmentError({"amount": [_("Enter an amount.")]}, code="amount") from exc
+    if amount <= 0:
+        raise FulfilmentError(
+            {"amount": [_("The amount must be greater than zero.")]}, code="amount"
+        )
+    others = PaymentMilestone.objects.filter(order=order)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    planned = others.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    problem = payment_milestones_total_problem(order, planned + amount)
+    if problem:
+        raise FulfilmentError({"amount": [problem]}, code="over_total")
+    return amount
+
+
+def payment_milestones_total_problem(order: Order, total: Decimal) -> str:
+    """The instalments of an order never add up to more than its total payable."""
+    if total > order.payable_total:
+        return _(
+            "The payment milestones would add up to %(total)s, more than the order's total "
+            "payable %(payable)s."
+        ) % {
+            "total": format_money(total, order.currency),
+            "payable": format_money(order.payable_total, order.currency),
+        }
+    return ""
+
+
+@transaction.atomic
+def payment_milestone_add(
+    *,
+    order_id: int,
+    actor,
+    stage: str,
+    amount,
+    due_date: date | None = None,
+    remarks: str = "",
+    position: int | None = None,
+) -> PaymentMilestone:
+    _require_staff(actor)
+    order = _lock_order(order_id)  # serialises the sum check of concurrent additions
+    _check_plannable(order)
+    milestone = PaymentMilestone(
+        order=order,
+        stage=str(stage or "").strip(),
+        amount=_payment_amount(order, amount),
+        currency=order.currency,
+        due_date=due_date,
+        remarks=str(remarks or "").strip(),
+        position=position if position is not None else _next_position(PaymentMilestone, order.pk),
+    )
+    _full_clean(milestone)
+    _history_user(milestone, actor)
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def payment_milestone_update(
+    *,
+    milestone_id: int,
+    actor,
+    stage: str,
+    amount,
+    due_date: date | None = None,
+    remarks: str = "",
+    position: int | None = None,
+) -> PaymentMilestone:
+    _require_staff(actor)
+    milestone = PaymentMilestone.objects.select_for_update().get(pk=milestone_id)
+    order = _lock_order(milestone.order_id)
+    _check_plannable(order)
+    if not milestone.is_editable:
+        raise FulfilmentError(
+            _("This instalment is paid; it can no longer be changed."), code="paid"
+        )
+    milestone.stage = str(stage or "").strip()
+    milestone.amount = _payment_amount(order, amount, exclude_pk=milestone.pk)
+    milestone.due_date = due_date
+    milestone.remarks = str(remarks or "").strip()
+    if position is not None:
+        milestone.position = position
+    _full_clean(milestone)
+    _history_user(milestone, actor)
+    milestone.save(update_fields=["stage", "amount", "due_date", "remarks", "position"])
+    return milestone
+
+
+@transaction.atomic
+def payment_milestone_delete(*, milestone_id: int, actor) -> None:
+    _require_staff(actor)
+    milestone = PaymentMilestone.objects.select_for_update().get(pk=milestone_id)
+    _check_plannable(_lock_order(milestone.order_id))
+    if not milestone.is_editable:
+        raise FulfilmentError(_("A paid instalment cannot be removed."), code="paid")
+    _history_user(milestone, actor)
+    milestone.delete()
+
+
+@transaction.atomic
+def payment_milestone_set_paid(*, milestone_id: int, actor) -> PaymentMilestone:
+    """Finance records that the instalment arrived. Marking it twice changes nothing."""
+    _require_staff(actor)
+    milestone = PaymentMilestone.objects.select_for_update().get(pk=milestone_id)
+    if milestone.status == PaymentMilestoneStatus.PAID:
+        return milestone
+    order = _lock_order(milestone.order_id)
+    if order.status == OrderStatus.CANCELLED:
+        raise FulfilmentError(_("This order was cancelled."), code="cancelled")
+    milestone.status = PaymentMilestoneStatus.PAID
+    milestone.paid_marked_by = actor
+    milestone.paid_at = timezone.now()
+    _history_user(milestone, actor)
+    milestone.save(update_fields=["status", "paid_marked_by", "paid_at"])
+    return milestone
+
+
+# --------------------------------------------------------------------------
+# Attachments (附件)
+# --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attachment_add(*, order_id: int, actor, title: str, upload) -> OrderAttachment:
+    """Share a file with the buyer: checked by content (jpg/png/gif/bmp/pdf, ≤ 10 MB)."""
+    from partners.uploads import check_upload
+
+    _require_staff(actor)
+    order = Order.objects.get(pk=order_id)
+    title = _text(title, field="title", label=_("Title"), max_length=100, required=True)
+    if upload is None:
+        raise FulfilmentError({"file": [_("Choose a file to upload.")]}, code="file_required")
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise FulfilmentError({"file": exc.messages}, code="file") from exc
+    attachment = OrderAttachment(
+        order=order,
+        title=title,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    checked.upload.seek(0)
+    attachment.file.save(checked.name, checked.upload, save=False)
+    attachment.save()
+    return attachment
+
+
+# --------------------------------------------------------------------------
+# Invoice requests (申请开票)
+# --------------------------------------------------------------------------
+
+
+def invoice_requestable_problem(order: Order) -> str:
+    """Why ``order`` cannot get a new invoice request now ("" when it can). No locking."""
+    if order.status == OrderStatus.CANCELLED:
+        return _("A cancelled order cannot be invoiced.")
+    if order.payment_status != PaymentStatus.PAID:
+        return _("An invoice can be requested once the order is paid.")
+    taken = set(
+        InvoiceRequest.objects.filter(
+            order_id=order.pk,
+            status__in=(InvoiceRequestStatus.PENDING, InvoiceRequestStatus.ISSUED),
+        ).values_list("status", flat=True)
+    )
+    if InvoiceRequestStatus.ISSUED in taken:
+        return _("This order has already been invoiced.")
+    if InvoiceRequestStatus.PENDING in taken:
+        return _("An invoice request for this order is already waiting to be invoiced.")
+    return ""
+
+
+@transaction.atomic
+def invoice_request_create(
+    *,
+    order_id: int,
+    user,
+    invoice_type: str,
+    title: str,
+    tax_id: str,
+    email: str,
+    address_phone: str = "",
+    bank_account: str = "",
+) -> InvoiceRequest:
+    """申请开票 by a user of the ordering company, for a paid, not cancelled order."""
+    order = _lock_order(order_id)
+    _require_company_user(user, order)
+    problem = invoice_requestable_problem(order)
+    if problem:
+        raise FulfilmentError(problem, code="not_requestable")
+    invoice = InvoiceRequest(
+        order=order,
+        invoice_type=invoice_type,
+        title=str(title or "").strip(),
+        tax_id="".join(str(tax_id or "").split()).upper(),
+        address_phone=str(address_phone or "").strip(),
+        bank_account=str(bank_account or "").strip(),
+        email=str(email or "").strip(),
+        amount=order.payable_total,
+        currency=order.currency,
+        requested_by=user,
+    )
+    _full_clean(invoice, exclude=("invoice_pdf",))
+    if invoice.invoice_type == InvoiceType.SPECIAL:
+        missing = {}
+        if not invoice.address_phone:
+            missing["address_phone"] = [_("A VAT special invoice needs the address and phone.")]
+        if not invoice.bank_account:
+            missing["bank_account"] = [_("A VAT special invoice needs the bank and account.")]
+        if missing:
+            raise FulfilmentError(missing, code="special_fields")
+    _history_user(invoice, user)
+    try:
+        with transaction.atomic():
+            invoice.save()
+    except IntegrityError as exc:  # a concurrent twin won the one-open-request constraint
+        raise FulfilmentError(
+            _("An invoice request for this order is already waiting to be invoiced."),
+            code="duplicate",
+        ) from exc
+    return invoice
+
+
+def _lock_pending_request(request_id: int) -> InvoiceRequest:
+    invoice = InvoiceRequest.objects.select_for_update().select_related("order").get(pk=request_id)
+    if invoice.status != InvoiceRequestStatus.PENDING:
+        raise FulfilmentError(
+            _("This invoice request is already “%(status)s”.")
+            % {"status": invoice.get_status_display()},
+            code="processed",
+        )
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue(*, request_id: int, actor, invoice_number: str, pdf) -> InvoiceRequest:
+    """已开票: finance records the invoice number and uploads the invoice PDF."""
+    from partners.uploads import check_upload
+
+    _require_staff(actor)
+    invoice = _lock_pending_request(request_id)
+    invoice_number = _text(
+        invoice_number,
+        field="invoice_number",
+        label=_("Invoice number"),
+        max_length=INVOICE_NUMBER_MAX_LENGTH,
+        required=True,
+    )
+    if pdf is None:
+        raise FulfilmentError({"pdf": [_("Upload the invoice PDF.")]}, code="pdf_required")
+    try:
+        checked = check_upload(pdf)
+    except ValidationError as exc:
+        raise FulfilmentError({"pdf": exc.messages}, code="pdf") from exc
+    if checked.content_type != "application/pdf":
+        raise FulfilmentError({"pdf": [_("The invoice must be a PDF file.")]}, code="pdf_type")
+    checked.upload.seek(0)
+    invoice.invoice_pdf.save(f"{invoice_number}.pdf", checked.upload, save=False)
+    invoice.invoice_number = invoice_number
+    invoice.status = InvoiceRequestStatus.ISSUED
+    invoice.processed_by = actor
+    invoice.processed_at = timezone.now()
+    _history_user(invoice, actor)
+    invoice.save(
+        update_fields=["invoice_pdf", "invoice_number", "status", "processed_by", "processed_at"]
+    )
+    _mail_company(
+        invoice.order,
+        template="billing/mail/invoice_issued",
+        context={
+            "invoice_number": invoice_number,
+            "invoice_type": str(invoice.get_invoice_type_display()),
+            "title": invoice.title,
+            "amount": format_money(invoice.amount, invoice.currency),
+        },
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_reject(*, request_id: int, actor, reason: str) -> InvoiceRequest:
+    """已驳回 with the reason the buyer sees; the buyer may then request again."""
+    _require_staff(actor)
+    reason = _text(
+        reason, field="reason", label=_("Reason"), max_length=REASON_MAX_LENGTH, required=True
+    )
+    invoice = _lock_pending_request(request_id)
+    invoice.status = InvoiceRequestStatus.REJECTED
+    invoice.rejection_reason = reason
+    invoice.processed_by = actor
+    invoice.processed_at = timezone.now()
+    _history_user(invoice, actor)
+    invoice.save(update_fields=["status", "rejection_reason", "processed_by", "processed_at"])
+    _mail_company(
+        invoice.order,
+        template="billing/mail/invoice_rejected",
+        context={"reason": reason, "title": invoice.title},
+    )
+    return invoice
+
+
+# --------------------------------------------------------------------------
+# Delivering and completing the order
+# --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_deliver(*, order_id: int, actor, delivery_content: str = "") -> Order:
+    """交付: staff record the delivery content (serial numbers) and move 处理中 → 已交付."""
+    _require_staff(actor)
+    content = _text(
+        delivery_content,
+        field="delivery_content",
+        label=_("Delivery content"),
+        max_length=DELIVERY_CONTENT_MAX_LENGTH,
+    )
+    order = _lock_order(order_id)
+    order = order_set_status(
+        order_id=order.pk, to_status=OrderStatus.DELIVERED, actor=actor, note=_("Delivered")
+    )
+    order.delivery_content = content
+    order.save(update_fields=["delivery_content"])
+    _mail_company(
+        order,
+        template="billing/mail/order_delivered",
+        context={"delivery_content": content},
+    )
+    return order
+
+
+def unconfirmed_milestone_count(order_id: int) -> int:
+    return (
+        DeliveryMilestone.objects.filter(order_id=order_id)
+        .exclude(status=DeliveryMilestoneStatus.CONFIRMED)
+        .count()
+    )
+
+
+@transaction.atomic
+def order_complete(*, order_id: int, actor, by_staff: bool = False) -> Order:
+    """已交付 → 已完成: the buyer confirms receipt (确认收货), or staff close the order.
+
+    The buyer can confirm receipt only when every delivery milestone is confirmed.
+    """
+    order = _lock_order(order_id)
+    if by_staff:
+        _require_staff(actor)
+        note = _("Completed by Blue Cloud")
+    else:
+        _require_company_user(actor, order)
+        if order.status == OrderStatus.DELIVERED and unconfirmed_milestone_count(order.pk):
+            raise FulfilmentError(
+                _("Confirm every delivery milestone before confirming receipt."),
+                code="milestones_open",
+            )
+        note = _("Receipt confirmed by the buyer")
+    return order_set_status(
+        order_id=order.pk, to_status=OrderStatus.COMPLETED, actor=actor, note=note
+    )

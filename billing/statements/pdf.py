@@ -1,0 +1,312 @@
+"""The statement PDF in the "AggreSmart账单" layout of spec 9.2 (reportlab platypus).
+
+The CJK TrueType font comes from ``contracts.pdf.cjk_font`` (settings.CJK_FONT_PATH,
+subfontIndex=0; embedded as a subset). Every page has a header (title, statement number)
+and a footer (payer, "page N of M"); the lines table splits across pages and repeats its
+header row. Text from the database reaches Paragraph markup only through ``_para``,
+which escapes it first; other table cells are plain strings, which reportlab never parses.
+The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
+"""
+
+import io
+from xml.sax.saxutils import escape
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from billing.models import Statement
+from billing.money import format_money
+from contracts.pdf import cjk_font
+
+from .constants import DOCUMENT_LANGUAGE, DOCUMENT_TITLE, PAYER_CONTACT, PAYER_NAME
+from .labels import order_status_label, rate_display
+from .selectors import statement_adjustments, statement_lines
+
+BLUE = colors.HexColor("#1f5fbf")
+GREY = colors.HexColor("#52606d")
+GRID = colors.HexColor("#9aa5b1")
+HEAD_BG = colors.HexColor("#e8eef7")
+MARGIN_X = 16 * mm
+MARGIN_TOP = 26 * mm
+MARGIN_BOTTOM = 20 * mm
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+EMPTY = "–"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = cjk_font()
+    base = ParagraphStyle("st-base", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
+    return {
+        "base": base,
+        "title": ParagraphStyle(
+            "st-title", parent=base, fontSize=18, leading=24, alignment=TA_CENTER
+        ),
+        "meta": ParagraphStyle("st-meta", parent=base, alignment=TA_CENTER, textColor=GREY),
+        "total": ParagraphStyle(
+            "st-total",
+            parent=base,
+            fontSize=20,
+            leading=26,
+            alignment=TA_CENTER,
+            textColor=BLUE,
+            spaceBefore=2 * mm,
+            spaceAfter=3 * mm,
+        ),
+        "h2": ParagraphStyle(
+            "st-h2",
+            parent=base,
+            fontSize=11,
+            leading=15,
+            textColor=BLUE,
+            spaceBefore=4 * mm,
+            spaceAfter=2 * mm,
+            keepWithNext=1,
+        ),
+        "cell": ParagraphStyle("st-cell", parent=base, fontSize=8, leading=10.5),
+        "right": ParagraphStyle("st-right", parent=base, fontSize=8, alignment=TA_RIGHT),
+    }
+
+
+def _para(text, style: ParagraphStyle) -> Paragraph:
+    """Escaped text: the only way data reaches reportlab's markup parser."""
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime(DATETIME_FORMAT) if value else EMPTY
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Keeps the pages until ``save`` knows the total, then draws "page N of M"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_page_states: list[dict] = []
+
+    def showPage(self):  # noqa: N802 - reportlab API
+        self._saved_page_states.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved_page_states)
+        label = _("Page %(page)d of %(total)d")
+        for state in self._saved_page_states:
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont(cjk_font(), 8)
+            self.setFillColor(GREY)
+            self.drawRightString(
+                A4[0] - MARGIN_X,
+                11 * mm,
+                label % {"page": self._pageNumber, "total": total},
+            )
+            self.restoreState()
+            super().showPage()
+        super().save()
+
+
+def _decorate(number: str):
+    number_text = f"{_('Statement no.')}: {number}"
+
+    def draw(canv, doc) -> None:
+        width, height = A4
+        canv.saveState()
+        canv.setFont(cjk_font(), 12)
+        canv.setFillColor(BLUE)
+        canv.drawString(MARGIN_X, height - 16 * mm, DOCUMENT_TITLE)
+        canv.setFont(cjk_font(), 8.5)
+        canv.setFillColor(colors.black)
+        canv.drawRightString(width - MARGIN_X, height - 16 * mm, number_text)
+        canv.setStrokeColor(BLUE)
+        canv.setLineWidth(0.8)
+        canv.line(MARGIN_X, height - 19 * mm, width - MARGIN_X, height - 19 * mm)
+        canv.setStrokeColor(GRID)
+        canv.setLineWidth(0.4)
+        canv.line(MARGIN_X, 15 * mm, width - MARGIN_X, 15 * mm)
+        canv.setFont(cjk_font(), 8)
+        canv.setFillColor(GREY)
+        canv.drawString(MARGIN_X, 11 * mm, f"{PAYER_NAME} · {PAYER_CONTACT}")
+        canv.restoreState()
+
+    return draw
+
+
+def _grid_style(header: bool = True) -> list:
+    style = [
+        ("FONT", (0, 0), (-1, -1), cjk_font(), 8),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), HEAD_BG))
+    return style
+
+
+def summary_items(statement: Statement) -> list[tuple[str, str]]:
+    """账单统计 as (label, value) pairs; shared by the PDF and the HTML detail pages."""
+    money = format_money
+    return [
+        (_("Solution provider"), statement.company_name),
+        (_("Entity owner"), EMPTY),
+        (_("Tier"), statement.tier_name or EMPTY),
+        (_("Business owner"), statement.business_owner_name or EMPTY),
+        (_("Address"), statement.address or EMPTY),
+        (_("Statement period"), statement.period_label),
+        (_("Statement amount"), money(statement.total_payable, statement.currency)),
+        (_("Total orders"), str(statement.order_count)),
+        (_("Total products"), str(statement.product_count)),
+        (_("Sales amount"), money(statement.sales_amount, statement.currency)),
+        (_("Revenue-share rate"), rate_display(statement.share_rate)),
+        (_("Share payable"), money(statement.share_amount, statement.currency)),
+        (_("Adjustments"), money(statement.adjustment_total, statement.currency, signed=True)),
+        (_("Status"), str(statement.get_status_display())),
+    ]
+
+
+def _story(statement: Statement) -> list:
+    st = _styles()
+    available = A4[0] - 2 * MARGIN_X
+    printed = timezone.localdate().isoformat()
+    story: list = [
+        _para(DOCUMENT_TITLE, st["title"]),
+        _para(
+            f"{_('Printed on')}: {printed}    {_('Statement no.')}: {statement.number}",
+            st["meta"],
+        ),
+        _para(format_money(statement.total_payable, statement.currency), st["total"]),
+    ]
+    parties = [
+        [_para(_("Payee"), st["cell"]), _para(statement.company_name, st["cell"])],
+        [_para(_("Payer"), st["cell"]), _para(PAYER_NAME, st["cell"])],
+        [_para(_("Contact"), st["cell"]), _para(PAYER_CONTACT, st["cell"])],
+    ]
+    parties_style = _grid_style(header=False) + [("BACKGROUND", (0, 0), (0, -1), HEAD_BG)]
+    story.append(
+        Table(
+            parties,
+            colWidths=[available * 0.2, available * 0.8],
+            style=TableStyle(parties_style),
+        )
+    )
+
+    story.append(_para(_("Statement summary"), st["h2"]))
+    items = summary_items(statement)
+    if statement.voucher_reference:
+        items.append((_("Voucher"), statement.voucher_reference))
+        items.append((_("Payment date"), statement.paid_on.isoformat() if statement.paid_on else EMPTY))
+    rows = []
+    for index in range(0, len(items), 2):
+        pair = items[index : index + 2]
+        row = []
+        for label, value in pair:
+            row += [_para(label, st["cell"]), _para(value, st["cell"])]
+        row += [""] * (4 - len(row))
+        rows.append(row)
+    summary_style = _grid_style(header=False) + [
+        ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
+        ("BACKGROUND", (2, 0), (2, -1), HEAD_BG),
+    ]
+    story.append(
+        Table(
+            rows,
+            colWidths=[available * w for w in (0.17, 0.33, 0.17, 0.33)],
+            style=TableStyle(summary_style),
+        )
+    )
+
+    story.append(_para(_("Statement lines"), st["h2"]))
+    head = [
+        _("Order no."),
+        _("Order total"),
+        _("Related products"),
+        _("Order status"),
+        _("Quantity"),
+        _("Transaction time"),
+    ]
+    rows = [[_para(text, st["cell"]) for text in head]]
+    for line in statement_lines(statement=statement).iterator(chunk_size=2000):
+        rows.append(
+            [
+                line.order_number,
+                format_money(line.order_total, statement.currency),
+                _para(line.products or EMPTY, st["cell"]),
+                order_status_label(line.order_status),
+                str(line.quantity),
+                _local(line.transacted_at),
+            ]
+        )
+    style = _grid_style() + [("ALIGN", (1, 1), (1, -1), "RIGHT"), ("ALIGN", (4, 1), (4, -1), "RIGHT")]
+    if len(rows) == 1:
+        rows.append([_("None"), "", "", "", "", ""])
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    story.append(
+        Table(
+            rows,
+            colWidths=[available * w for w in (0.2, 0.13, 0.3, 0.1, 0.07, 0.2)],
+            repeatRows=1,
+            style=TableStyle(style),
+        )
+    )
+
+    adjustments = list(statement_adjustments(statement=statement))
+    if adjustments:
+        story.append(_para(_("Adjustments"), st["h2"]))
+        rows = [[_para(t, st["cell"]) for t in (_("Amount"), _("Adjustment reason"), _("Date"))]]
+        for adjustment in adjustments:
+            rows.append(
+                [
+                    format_money(adjustment.amount, statement.currency, signed=True),
+                    _para(adjustment.reason, st["cell"]),
+                    _local(adjustment.created_at),
+                ]
+            )
+        story.append(
+            Table(
+                rows,
+                colWidths=[available * w for w in (0.2, 0.55, 0.25)],
+                repeatRows=1,
+                style=TableStyle(_grid_style()),
+            )
+        )
+    story.append(Spacer(1, 4 * mm))
+    return story
+
+
+def render_statement_pdf(statement: Statement) -> bytes:
+    buffer = io.BytesIO()
+    with translation.override(DOCUMENT_LANGUAGE):
+        font = cjk_font()
+        pdf = SimpleDocTemplate(
+            buffer,
+            pagesize=A4,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=f"{DOCUMENT_TITLE} {statement.number}",
+            author=PAYER_NAME,
+            subject=DOCUMENT_TITLE,
+            initialFontName=font,
+            lang="zh-CN",
+        )
+        decorate = _decorate(statement.number)
+        pdf.build(
+            _story(statement),
+            onFirstPage=decorate,
+            onLaterPages=decorate,
+            canvasmaker=_NumberedCanvas,
+        )
+    return buffer.getvalue()
+
+
+def pdf_filename(statement: Statement) -> str:
+    return f"statement-{statement.number}.pdf"

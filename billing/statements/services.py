@@ -1,0 +1,736 @@
+"""Revenue-share statements: generation and the status workflow (decision 7).
+
+Generation is set-based. One grouped aggregate query finds every (company, currency)
+pair with orders in the month; each pair then gets its statement in its own
+transaction: the statement row is locked (or created with the next number), its lines
+are replaced from one streaming query over the month's orders (bulk inserts in
+batches, never one ORM call per order) and its totals are tallied from exactly the
+rows inserted. The number of queries depends on the number of statements and of
+line batches, not on the number of orders.
+
+Idempotent: a rerun rebuilds a 待确认 (draft) statement in place, keeping its number
+and its staff adjustments; a 有争议 (disputed) statement waits for staff
+(``statement_resolve``) and a confirmed or later one is never touched. The unique
+constraint (company, currency, period_start) makes two workers produce one statement.
+
+Status moves go through ``statement_set_status`` and the ``TRANSITIONS`` table, under
+a row lock, and each writes a ``StatementEvent``.
+"""
+
+import itertools
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from operator import itemgetter
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.tasks import enqueue_on_commit
+from billing.models import (
+    Order,
+    Statement,
+    StatementAdjustment,
+    StatementEvent,
+    StatementExport,
+    StatementExportStatus,
+    StatementLine,
+    StatementStatus,
+)
+from billing.money import format_money, to_money
+from billing.services.errors import BillingError
+from contracts.numbering import next_number
+from partners.models import Company, CompanyRole
+from partners.uploads import check_upload
+
+from .constants import (
+    LINE_BATCH_SIZE,
+    NUMBER_DIGITS,
+    NUMBER_FORMAT,
+    PRODUCTS_MAX_LENGTH,
+    PRODUCTS_SEPARATOR,
+    SALES_ORDER_STATUSES,
+    SALES_PAYMENT_STATUS,
+    VOUCHER_CONTENT_TYPES,
+)
+
+logger = logging.getLogger(__name__)
+
+S = StatementStatus
+
+# The one transition table. Who may trigger a move is checked by the service that makes it.
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.CONFIRMED, S.DISPUTED},
+    S.DISPUTED: {S.DRAFT, S.CONFIRMED},
+    S.CONFIRMED: {S.PAID},
+    S.PAID: {S.COMPLETED},
+    S.COMPLETED: set(),
+}
+
+REASON_MAX_LENGTH = 500
+ADJUSTMENT_REASON_MAX_LENGTH = 200
+REFERENCE_MAX_LENGTH = 60
+
+
+class StatementError(BillingError):
+    """A statement rule refused the change; nothing was written. The message is user-facing."""
+
+
+class IllegalStatementTransition(StatementError):
+    pass
+
+
+# --------------------------------------------------------------------------
+# Periods: calendar months in Asia/Shanghai
+# --------------------------------------------------------------------------
+
+_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month. ``starts_at``/``ends_at`` are local midnights, the end exclusive."""
+
+    start: date
+
+    @property
+    def end(self) -> date:
+        return self._next_month_start() - timedelta(days=1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=_tz())
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self._next_month_start(), time.min, tzinfo=_tz())
+
+    def _next_month_start(self) -> date:
+        if self.start.month == 12:
+            return date(self.start.year + 1, 1, 1)
+        return date(self.start.year, self.start.month + 1, 1)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def period_parse(value: str) -> Period:
+    """'2026-10' → October 2026. Anything else is refused with a field error."""
+    match = _PERIOD_RE.match((value or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        raise StatementError(
+            {"period": [_("Enter a month as YYYY-MM, e.g. 2026-10.")]}, code="bad_period"
+        )
+    return Period(date(int(match[1]), int(match[2]), 1))
+
+
+def period_of(day: date) -> Period:
+    return Period(day.replace(day=1))
+
+
+def previous_period(now: datetime | None = None) -> Period:
+    """The month before the current local month (the monthly run on the 1st)."""
+    local = timezone.localtime(now or timezone.now(), _tz()).date()
+    return period_of(local.replace(day=1) - timedelta(days=1))
+
+
+# --------------------------------------------------------------------------
+# Generation
+# --------------------------------------------------------------------------
+
+
+def _sales_q() -> Q:
+    """Orders that count in 销售额: paid and processing, delivered or completed."""
+    return Q(payment_status=SALES_PAYMENT_STATUS, status__in=SALES_ORDER_STATUSES)
+
+
+def month_groups(period: Period, company_id: int | None = None) -> list[dict]:
+    """[{company_id, currency, orders, sales_orders, sales}] for the month: one grouped query."""
+    orders = Order.objects.filter(created_at__gte=period.starts_at, created_at__lt=period.ends_at)
+    if company_id is not None:
+        orders = orders.filter(company_id=company_id)
+    return list(
+        orders.order_by()
+        .values("company_id", "currency")
+        .annotate(
+            orders=Count("pk"),
+            sales_orders=Count("pk", filter=_sales_q()),
+            sales=Sum("payable_total", filter=_sales_q()),
+        )
+        .order_by("company_id", "currency")
+    )
+
+
+def _statement_number(now: datetime) -> str:
+    """``yyyyMMdd`` of the generation date (Shanghai) + a 4-digit sequence of that day."""
+    day = timezone.localtime(now, _tz()).strftime(NUMBER_FORMAT)
+    return next_number(
+        key=f"statement:{day}", prefix_format=NUMBER_FORMAT, digits=NUMBER_DIGITS, now=now
+    )
+
+
+def _products(names: list[str]) -> str:
+    text = PRODUCTS_SEPARATOR.join(names)
+    if len(text) > PRODUCTS_MAX_LENGTH:
+        text = text[: PRODUCTS_MAX_LENGTH - 1] + "…"
+    return text
+
+
+def _snapshot(company: Company) -> dict:
+    owner = company.business_owner
+    return {
+        "company_name": company.name[:100],
+        "tier_name": company.tier.name[:50] if company.tier_id else "",
+        "business_owner_name": (owner.get_full_name()[:100] if owner else ""),
+        "address": company.address[:200],
+        "share_rate": company.effective_revenue_share_rate,
+    }
+
+
+def _event(statement: Statement, *, from_status: str, to_status: str, actor, note: str) -> None:
+    StatementEvent.objects.create(
+        statement=statement,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        note=(note or "")[:REASON_MAX_LENGTH],
+    )
+
+
+def _rebuild(statement: Statement, *, company: Company, now: datetime, fresh: bool) -> int:
+    """Replace the statement's lines with the month's orders and recompute its totals.
+
+    The caller holds the statement's row lock inside a transaction. Returns the line count.
+    """
+    period = period_of(statement.period_start)
+    if not fresh:
+        StatementLine.objects.filter(statement=statement).delete()
+    rows = (
+        Order.objects.filter(
+            company_id=company.pk,
+            currency=statement.currency,
+            created_at__gte=period.starts_at,
+            created_at__lt=period.ends_at,
+        )
+        .order_by("created_at", "pk", "lines__pk")
+        .values_list(
+            "pk",
+            "number",
+            "payable_total",
+            "status",
+            "payment_status",
+            "created_at",
+            "lines__solution_name",
+            "lines__quantity",
+        )
+        .iterator(chunk_size=LINE_BATCH_SIZE * 2)
+    )
+    order_count = product_count = 0
+    sales = Decimal("0.00")
+    batch: list[StatementLine] = []
+    for order_id, group in itertools.groupby(rows, key=itemgetter(0)):
+        group = list(group)
+        _pk, number, total, status, payment_status, created_at, _name, _qty = group[0]
+        names = list(dict.fromkeys(row[6] for row in group if row[6]))
+        quantity = sum(row[7] or 0 for row in group)
+        in_sales = payment_status == SALES_PAYMENT_STATUS and status in SALES_ORDER_STATUSES
+        batch.append(
+            StatementLine(
+                statement_id=statement.pk,
+                order_id=order_id,
+                order_number=number,
+                order_total=total,
+                products=_products(names),
+                order_status=status,
+                payment_status=payment_status,
+                quantity=quantity,
+                transacted_at=created_at,
+                in_sales=in_sales,
+            )
+        )
+        order_count += 1
+        product_count += quantity
+        if in_sales:
+            sales += total
+        if len(batch) >= LINE_BATCH_SIZE:
+            StatementLine.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        StatementLine.objects.bulk_create(batch)
+
+    snapshot = _snapshot(company)
+    share = to_money(sales * snapshot["share_rate"])
+    total_payable = share + statement.adjustment_total
+    if total_payable < 0:
+        raise StatementError(
+            _(
+                "Statement %(number)s: the adjustments (%(adjustments)s) exceed the share "
+                "payable (%(share)s)."
+            )
+            % {
+                "number": statement.number,
+                "adjustments": format_money(statement.adjustment_total, statement.currency),
+                "share": format_money(share, statement.currency),
+            },
+            code="negative_total",
+        )
+    for field, value in snapshot.items():
+        setattr(statement, field, value)
+    statement.order_count = order_count
+    statement.product_count = product_count
+    statement.sales_amount = to_money(sales)
+    statement.share_amount = share
+    statement.total_payable = total_payable
+    statement.generated_at = now
+    statement.save(
+        update_fields=[
+            *snapshot,
+            "order_count",
+            "product_count",
+            "sales_amount",
+            "share_amount",
+            "total_payable",
+            "generated_at",
+        ]
+    )
+    return order_count
+
+
+def _generate_group(
+    *, company: Company, currency: str, period: Period, actor, now: datetime
+) -> tuple[str, Statement]:
+    """One statement in one transaction: 'created', 'regenerated' or 'kept' (not a draft)."""
+    key = {"company": company, "currency": currency, "period_start": period.start}
+    with transaction.atomic():
+        statement = Statement.objects.select_for_update().filter(**key).first()
+        created = False
+        if statement is None:
+            try:
+                with transaction.atomic():
+                    statement = Statement.objects.create(
+                        **key,
+                        number=_statement_number(now),
+                        period_end=period.end,
+                        status=S.DRAFT,
+                        generated_at=now,
+                        **_snapshot(company),
+                    )
+                created = True
+            except IntegrityError:
+                # Another worker created it meanwhile: take that one (and rebuild it if draft).
+                statement = Statement.objects.select_for_update().filter(**key).first()
+                if statement is None:
+                    raise
+        if statement.status != S.DRAFT:
+            return "kept", statement
+        _rebuild(statement, company=company, now=now, fresh=created)
+        _event(
+            statement,
+            from_status="" if created else S.DRAFT,
+            to_status=S.DRAFT,
+            actor=actor,
+            note=_("Generated") if created else _("Regenerated"),
+        )
+    return ("created" if created else "regenerated"), statement
+
+
+def generate_statements(
+    *,
+    period: str | Period,
+    company_id: int | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> dict:
+    """Generate (or refresh) the statements of a month. Returns counts:
+
+    ``statements`` (for the month, in every status), ``created``, ``regenerated``,
+    ``kept`` (disputed, confirmed or later: untouched), ``failed`` and ``lines`` (the
+    line count of those statements). ``errors`` lists the messages of failed ones.
+    """
+    period = period if isinstance(period, Period) else period_parse(period)
+    now = now or timezone.now()
+    groups = month_groups(period, company_id)
+    companies = Company.objects.select_related("tier", "business_owner").in_bulk(
+        {group["company_id"] for group in groups}
+    )
+    result: dict = {
+        "period": period.key,
+        "statements": 0,
+        "created": 0,
+        "regenerated": 0,
+        "kept": 0,
+        "failed": 0,
+        "lines": 0,
+        "errors": [],
+    }
+    for group in groups:
+        try:
+            outcome, statement = _generate_group(
+                company=companies[group["company_id"]],
+                currency=group["currency"],
+                period=period,
+                actor=actor,
+                now=now,
+            )
+        except StatementError as exc:
+            result["failed"] += 1
+            result["errors"].extend(exc.messages)
+            continue
+        result[outcome] += 1
+        result["statements"] += 1
+        result["lines"] += statement.order_count
+    return result
+
+
+# --------------------------------------------------------------------------
+# Status workflow
+# --------------------------------------------------------------------------
+
+
+def _lock(statement_id: int) -> Statement:
+    statement = Statement.objects.select_for_update().filter(pk=statement_id).first()
+    if statement is None:
+        raise StatementError(_("This statement does not exist."), code="not_found")
+    return statement
+
+
+def _is_staff(actor) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_staff)
+
+
+def _require_staff(actor) -> None:
+    if not _is_staff(actor):
+        raise StatementError(_("Only Blue Cloud staff can do this."), code="forbidden")
+
+
+def _require_partner_of(statement: Statement, actor) -> None:
+    """The statement's own company: its 管理员 or 协同管理员 (decision 6); not a parent."""
+    if not (
+        actor
+        and actor.is_authenticated
+        and actor.is_active
+        and not actor.is_staff
+        and actor.company_id == statement.company_id
+        and actor.company_role in (CompanyRole.ADMIN, CompanyRole.CO_ADMIN)
+    ):
+        raise StatementError(
+            _("Only the company's own users can confirm or dispute its statement."),
+            code="forbidden",
+        )
+
+
+def statement_set_status(
+    *, statement: Statement, to_status: str, actor=None, note: str = "", changes=None
+) -> Statement:
+    """The one way to move a statement. The caller holds its row lock (``_lock``)."""
+    if to_status not in TRANSITIONS[statement.status]:
+        raise IllegalStatementTransition(
+            _("A statement that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": statement.get_status_display(), "to": S(to_status).label},
+            code="illegal_transition",
+        )
+    previous = statement.status
+    fields = ["status"]
+    for field, value in (changes or {}).items():
+        setattr(statement, field, value)
+        fields.append(field)
+    statement.status = to_status
+    statement.save(update_fields=fields)
+    _event(statement, from_status=previous, to_status=to_status, actor=actor, note=note)
+    return statement
+
+
+def statement_confirm(*, statement_id: int, actor) -> Statement:
+    """已确认: the partner confirms a 待确认 statement, or staff confirm on its behalf
+    (also a 有争议 one, which resolves the dispute)."""
+    with transaction.atomic():
+        statement = _lock(statement_id)
+        if _is_staff(actor):
+            note = _("Confirmed by Blue Cloud on behalf of the partner")
+        else:
+            _require_partner_of(statement, actor)
+            if statement.status != S.DRAFT:
+                raise IllegalStatementTransition(
+                    _("Only a statement that is to be confirmed can be confirmed."),
+                    code="not_draft",
+                )
+            note = _("Confirmed by the partner")
+        return statement_set_status(
+            statement=statement,
+            to_status=S.CONFIRMED,
+            actor=actor,
+            note=note,
+            changes={"confirmed_by": actor, "confirmed_at": timezone.now()},
+        )
+
+
+def _clean_reason(reason: str, *, field: str, max_length: int, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise StatementError({field: [message]}, code="reason_required")
+    if len(reason) > max_length:
+        raise StatementError(
+            {field: [_("At most %(max)d characters.") % {"max": max_length}]},
+            code="reason_too_long",
+        )
+    return reason
+
+
+def statement_dispute(*, statement_id: int, actor, reason: str) -> Statement:
+    """有争议: the partner disputes a 待确认 statement; it lands in the staff queue."""
+    reason = _clean_reason(
+        reason,
+        field="reason",
+        max_length=REASON_MAX_LENGTH,
+        message=_("Enter the reason for the dispute."),
+    )
+    with transaction.atomic():
+        statement = _lock(statement_id)
+        _require_partner_of(statement, actor)
+        if statement.status != S.DRAFT:
+            raise IllegalStatementTransition(
+                _("Only a statement that is to be confirmed can be disputed."), code="not_draft"
+            )
+        return statement_set_status(
+            statement=statement,
+            to_status=S.DISPUTED,
+            actor=actor,
+            note=reason,
+            changes={
+                "dispute_reason": reason,
+                "disputed_by": actor,
+                "disputed_at": timezone.now(),
+            },
+        )
+
+
+class Resolution:
+    REGENERATE = "regenerate"
+    CONFIRM = "confirm"
+
+
+def statement_resolve(*, statement_id: int, actor, resolution: str, note: str = "") -> Statement:
+    """Staff resolve a dispute: regenerate (back to 待确认) or confirm on the partner's behalf."""
+    _require_staff(actor)
+    note = (note or "").strip()[:REASON_MAX_LENGTH]
+    with transaction.atomic():
+        statement = _lock(statement_id)
+        if statement.status != S.DISPUTED:
+            raise IllegalStatementTransition(
+                _("Only a disputed statement can be resolved."), code="not_disputed"
+            )
+        if resolution == Resolution.REGENERATE:
+            company = Company.objects.select_related("tier", "business_owner").get(
+                pk=statement.company_id
+            )
+            _rebuild(statement, company=company, now=timezone.now(), fresh=False)
+            return statement_set_status(
+                statement=statement,
+                to_status=S.DRAFT,
+                actor=actor,
+                note=note or _("Regenerated after the dispute"),
+            )
+        if resolution == Resolution.CONFIRM:
+            return statement_set_status(
+                statement=statement,
+                to_status=S.CONFIRMED,
+                actor=actor,
+                note=note or _("Confirmed by Blue Cloud on behalf of the partner"),
+                changes={"confirmed_by": actor, "confirmed_at": timezone.now()},
+            )
+        raise StatementError(_("Choose how to resolve the dispute."), code="bad_resolution")
+
+
+def statement_adjust(*, statement_id: int, actor, amount, reason: str) -> StatementAdjustment:
+    """调整: a signed staff correction with a reason, only while the statement is 待确认."""
+    _require_staff(actor)
+    try:
+        amount = to_money(amount)
+    except (TypeError, ValueError) as exc:
+        raise StatementError({"amount": [_("Enter an amount.")]}, code="bad_amount") from exc
+    if amount == 0:
+        raise StatementError(
+            {"amount": [_("An adjustment cannot be zero.")]}, code="zero_adjustment"
+        )
+    reason = _clean_reason(
+        reason,
+        field="reason",
+        max_length=ADJUSTMENT_REASON_MAX_LENGTH,
+        message=_("Enter the reason for the adjustment."),
+    )
+    with transaction.atomic():
+        statement = _lock(statement_id)
+        if statement.status != S.DRAFT:
+            raise StatementError(
+                _("Adjustments can only be added while the statement is to be confirmed."),
+                code="locked",
+            )
+        total = statement.share_amount + statement.adjustment_total + amount
+        if total < 0:
+            raise StatementError(
+                {
+                    "amount": [
+                        _("The statement amount cannot fall below zero (it would be %(total)s).")
+                        % {"total": format_money(total, statement.currency)}
+                    ]
+                },
+                code="negative_total",
+            )
+        adjustment = StatementAdjustment.objects.create(
+            statement=statement, amount=amount, reason=reason, created_by=actor
+        )
+        statement.adjustment_total += amount
+        statement.total_payable = total
+        statement.save(update_fields=["adjustment_total", "total_payable"])
+        _event(
+            statement,
+            from_status=S.DRAFT,
+            to_status=S.DRAFT,
+            actor=actor,
+            note=f"{_('Adjustment')} {format_money(amount, statement.currency, signed=True)}: "
+            f"{reason}",
+        )
+    return adjustment
+
+
+def statement_upload_voucher(
+    *, statement_id: int, actor, upload, paid_on: date, reference: str
+) -> Statement:
+    """已付款: finance records the payment voucher (凭证: pdf/jpg/png ≤ 10 MB, checked by
+    content), the payment date and a reference. Nothing is stored unless all is valid."""
+    _require_staff(actor)
+    reference = _clean_reason(
+        reference,
+        field="reference",
+        max_length=REFERENCE_MAX_LENGTH,
+        message=_("Enter the payment reference."),
+    )
+    if not isinstance(paid_on, date):
+        raise StatementError({"paid_on": [_("Enter the payment date.")]}, code="paid_on")
+    if paid_on > timezone.localdate(timezone=_tz()):
+        raise StatementError(
+            {"paid_on": [_("The payment date cannot be in the future.")]}, code="paid_on"
+        )
+    if upload is None:
+        raise StatementError({"voucher": [_("Upload the payment voucher.")]}, code="no_file")
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise StatementError({"voucher": exc.messages}, code="bad_file") from exc
+    if checked.content_type not in VOUCHER_CONTENT_TYPES:
+        raise StatementError(
+            {"voucher": [_("The voucher must be a PDF, JPG or PNG file.")]}, code="bad_type"
+        )
+    with transaction.atomic():
+        statement = _lock(statement_id)
+        if statement.status != S.CONFIRMED:
+            raise IllegalStatementTransition(
+                _("A voucher can only be recorded for a confirmed statement."),
+                code="not_confirmed",
+            )
+        statement.voucher_name = checked.name
+        checked.upload.seek(0)
+        statement.voucher.save(checked.name, checked.upload, save=False)
+        try:
+            return statement_set_status(
+                statement=statement,
+                to_status=S.PAID,
+                actor=actor,
+                note=reference,
+                changes={
+                    "voucher": statement.voucher,
+                    "voucher_name": checked.name,
+                    "voucher_content_type": checked.content_type,
+                    "voucher_sha256": checked.sha256,
+                    "voucher_reference": reference,
+                    "paid_on": paid_on,
+                    "paid_recorded_by": actor,
+                },
+            )
+        except Exception:
+            statement.voucher.delete(save=False)
+            raise
+
+
+def statement_complete(*, statement_id: int, actor) -> Statement:
+    """已完成: finance closes a paid statement."""
+    _require_staff(actor)
+    with transaction.atomic():
+        statement = _lock(statement_id)
+        return statement_set_status(
+            statement=statement,
+            to_status=S.COMPLETED,
+            actor=actor,
+            note=_("Completed"),
+            changes={"completed_at": timezone.now()},
+        )
+
+
+# --------------------------------------------------------------------------
+# Large Excel exports (a task writes the workbook to private storage)
+# --------------------------------------------------------------------------
+
+
+def statement_export_request(*, actor, statement_ids) -> StatementExport:
+    """Record the export and queue its task after commit."""
+    _require_staff(actor)
+    ids = sorted({int(pk) for pk in statement_ids})
+    if not ids:
+        raise StatementError(_("Select at least one statement."), code="empty")
+    with transaction.atomic():
+        export = StatementExport.objects.create(
+            requested_by=actor, statement_ids=ids, statement_count=len(ids)
+        )
+        enqueue_on_commit("billing.statements.tasks.export_statements", export.pk)
+    return export
+
+
+def statement_export_build(*, export_id: int) -> StatementExport:
+    """Build the workbook of a queued export. Safe to run twice: a finished or running
+    export is left alone; a failure is recorded on the row."""
+    from .excel import write_statements_workbook
+
+    with transaction.atomic():
+        export = StatementExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None or export.status in (
+            StatementExportStatus.DONE,
+            StatementExportStatus.RUNNING,
+        ):
+            return export
+        export.status = StatementExportStatus.RUNNING
+        export.error = ""
+        export.save(update_fields=["status", "error"])
+    try:
+        with tempfile.TemporaryFile() as handle:
+            result = write_statements_workbook(export.statement_ids, handle)
+            handle.seek(0)
+            export.file.save(export.filename, File(handle), save=False)
+    except Exception as exc:
+        logger.exception("statement export %s failed", export_id)
+        export.status = StatementExportStatus.FAILED
+        export.error = str(exc)[:500]
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        return export
+    export.status = StatementExportStatus.DONE
+    export.row_count = result.lines
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "file", "row_count", "finished_at"])
+    return export
