@@ -1517,8 +1517,8 @@ class StatementEvent(models.Model):
     statement = models.ForeignKey(
         Statement, on_delete=models.CASCADE, related_name="events", verbose_name=_("statement")
     )
-    from_status = models.CharField(_("from"), max_length=10, blank=True)
-    to_status = models.CharField(_("to"), max_length=10)
+    from_status = models.CharField(_("from status"), max_length=10, blank=True)
+    to_status = models.CharField(_("to status"), max_length=10)
     actor = models.ForeignKey(
         "partners.User",
         on_delete=models.PROTECT,

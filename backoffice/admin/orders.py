@@ -810,7 +810,11 @@ class OrderAdmin(OrdersActionMixin, BaseAdmin):
         """Every order field is read only: milestones and attachments save in their inlines."""
 
     def save_formset(self, request, form, formset, change) -> None:
+        """Inline rows are written by the fulfilment services, never by ``formset.save()``.
+
+        The ``*_objects`` lists feed the admin's change message (history log)."""
         order = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is DeliveryMilestone:
             self._save_plan(request, order, formset, kind="delivery")
         elif formset.model is PaymentMilestone:
@@ -819,11 +823,13 @@ class OrderAdmin(OrdersActionMixin, BaseAdmin):
             for inline_form in formset.extra_forms:
                 upload = inline_form.cleaned_data.get("upload")
                 if inline_form.has_changed() and upload is not None:
-                    attachment_add(
-                        order_id=order.pk,
-                        actor=request.user,
-                        title=inline_form.cleaned_data.get("title", ""),
-                        upload=upload,
+                    formset.new_objects.append(
+                        attachment_add(
+                            order_id=order.pk,
+                            actor=request.user,
+                            title=inline_form.cleaned_data.get("title", ""),
+                            upload=upload,
+                        )
                     )
         # The other inlines are read only: nothing to save.
 
@@ -835,6 +841,7 @@ class OrderAdmin(OrdersActionMixin, BaseAdmin):
                 (milestone_delete if delivery else payment_milestone_delete)(
                     milestone_id=instance.pk, actor=request.user
                 )
+                formset.deleted_objects.append(instance)
                 continue
             if not inline_form.has_changed() or not inline_form.cleaned_data:
                 continue
@@ -852,13 +859,15 @@ class OrderAdmin(OrdersActionMixin, BaseAdmin):
             else:
                 fields.update(amount=data.get("amount"), due_date=data.get("due_date"))
             if instance.pk:
-                (milestone_update if delivery else payment_milestone_update)(
+                saved = (milestone_update if delivery else payment_milestone_update)(
                     milestone_id=instance.pk, actor=request.user, **fields
                 )
+                formset.changed_objects.append((saved, inline_form.changed_data))
             else:
-                (milestone_add if delivery else payment_milestone_add)(
+                saved = (milestone_add if delivery else payment_milestone_add)(
                     order_id=order.pk, actor=request.user, **fields
                 )
+                formset.new_objects.append(saved)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A refusal of a service while saving the inlines rolls everything back and says why."""

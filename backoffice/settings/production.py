@@ -1,7 +1,8 @@
 """Production settings: no defaults for secrets, hardened transport and cookies.
 
 Required environment: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL),
-CSRF_TRUSTED_ORIGINS (https origins). Optional: REDIS_URL, EMAIL_* settings.
+CSRF_TRUSTED_ORIGINS (https origins). Optional: REDIS_URL, EMAIL_* settings, AWS_* (S3
+media), TRUSTED_PROXIES, LOG_FORMAT, Q_SCHEDULER. deploy/env.example documents them all.
 """
 
 import os

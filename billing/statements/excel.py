@@ -176,7 +176,7 @@ def _lines(workbook: Workbook, statements: list[Statement]) -> int:
             (_("Company"), 28),
             (_("Currency"), 8),
             (_("Order no."), 22),
-            (_("Order total"), 14),
+            (_("Order total amount"), 14),
             (_("Related products"), 36),
             (_("Order status"), 10),
             (_("Quantity"), 8),
@@ -268,3 +268,23 @@ def write_statements_workbook(statement_ids: Iterable[int], target) -> ExportRes
         _adjustments(workbook, statements)
     workbook.save(target)
     return ExportResult(statements=len(statements), lines=lines)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(statement_ids: Iterable[int], *, filename: str):
+    """An attachment response streaming the workbook from a temporary file on disk."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_statements_workbook(statement_ids, handle)
+    handle.seek(0)
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -26,7 +26,7 @@ from billing.money import format_money
 from contracts.pdf import cjk_font
 
 from .constants import DOCUMENT_LANGUAGE, DOCUMENT_TITLE, PAYER_CONTACT, PAYER_NAME
-from .labels import order_status_label, rate_display
+from .labels import EMPTY, order_status_label, summary_items
 from .selectors import statement_adjustments, statement_lines
 
 BLUE = colors.HexColor("#1f5fbf")
@@ -37,7 +37,6 @@ MARGIN_X = 16 * mm
 MARGIN_TOP = 26 * mm
 MARGIN_BOTTOM = 20 * mm
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-EMPTY = "–"
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -151,27 +150,6 @@ def _grid_style(header: bool = True) -> list:
     return style
 
 
-def summary_items(statement: Statement) -> list[tuple[str, str]]:
-    """账单统计 as (label, value) pairs; shared by the PDF and the HTML detail pages."""
-    money = format_money
-    return [
-        (_("Solution provider"), statement.company_name),
-        (_("Entity owner"), EMPTY),
-        (_("Tier"), statement.tier_name or EMPTY),
-        (_("Business owner"), statement.business_owner_name or EMPTY),
-        (_("Address"), statement.address or EMPTY),
-        (_("Statement period"), statement.period_label),
-        (_("Statement amount"), money(statement.total_payable, statement.currency)),
-        (_("Total orders"), str(statement.order_count)),
-        (_("Total products"), str(statement.product_count)),
-        (_("Sales amount"), money(statement.sales_amount, statement.currency)),
-        (_("Revenue-share rate"), rate_display(statement.share_rate)),
-        (_("Share payable"), money(statement.share_amount, statement.currency)),
-        (_("Adjustments"), money(statement.adjustment_total, statement.currency, signed=True)),
-        (_("Status"), str(statement.get_status_display())),
-    ]
-
-
 def _story(statement: Statement) -> list:
     st = _styles()
     available = A4[0] - 2 * MARGIN_X
@@ -202,7 +180,9 @@ def _story(statement: Statement) -> list:
     items = summary_items(statement)
     if statement.voucher_reference:
         items.append((_("Voucher"), statement.voucher_reference))
-        items.append((_("Payment date"), statement.paid_on.isoformat() if statement.paid_on else EMPTY))
+        items.append(
+            (_("Payment date"), statement.paid_on.isoformat() if statement.paid_on else EMPTY)
+        )
     rows = []
     for index in range(0, len(items), 2):
         pair = items[index : index + 2]
@@ -226,7 +206,7 @@ def _story(statement: Statement) -> list:
     story.append(_para(_("Statement lines"), st["h2"]))
     head = [
         _("Order no."),
-        _("Order total"),
+        _("Order total amount"),
         _("Related products"),
         _("Order status"),
         _("Quantity"),
@@ -244,7 +224,10 @@ def _story(statement: Statement) -> list:
                 _local(line.transacted_at),
             ]
         )
-    style = _grid_style() + [("ALIGN", (1, 1), (1, -1), "RIGHT"), ("ALIGN", (4, 1), (4, -1), "RIGHT")]
+    style = _grid_style() + [
+        ("ALIGN", (1, 1), (1, -1), "RIGHT"),
+        ("ALIGN", (4, 1), (4, -1), "RIGHT"),
+    ]
     if len(rows) == 1:
         rows.append([_("None"), "", "", "", "", ""])
         style.append(("SPAN", (0, 1), (-1, 1)))

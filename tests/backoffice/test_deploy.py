@@ -663,3 +663,15 @@ def test_nginx_example_covers_uploads_forwarding_and_private_media():
     # Media never comes straight off the disk.
     assert "location /media" not in active
     assert "var/media" not in active
+
+
+def test_production_healthz_is_exempt_from_the_https_redirect():
+    # Load balancers probe gunicorn over plain HTTP on the private network.
+    code = (
+        "from django.test import Client; c = Client(HTTP_HOST='backoffice.example.com'); "
+        "print(c.get('/healthz').status_code, c.get('/').status_code)"
+    )
+    healthz, home = _manage(_production_env(), code).split()
+    assert healthz != "301"  # answered (200, or 503 on this empty database), not redirected
+    assert healthz in {"200", "503"}
+    assert home == "301"

@@ -1,6 +1,7 @@
 """Fulfilment services: milestones, attachments, invoice requests, delivery and completion."""
 
 import io
+import itertools
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -80,6 +81,9 @@ def paid_order(shop: Shop, **kwargs) -> Order:
     return order
 
 
+_CLONE_NUMBERS = itertools.count(1)
+
+
 def clone_orders(order: Order, count: int, **overrides) -> list[Order]:
     """``count`` copies of ``order`` (same company, lines and amounts) without checkout:
     fast rows for query-count tests. ``overrides`` set fields such as the status."""
@@ -94,7 +98,7 @@ def clone_orders(order: Order, count: int, **overrides) -> list[Order]:
     for index in range(count):
         clone = Order.objects.create(
             **{**values, **overrides},
-            number=f"{order.number}{index:04d}",
+            number=f"{order.number}{next(_CLONE_NUMBERS):04d}",
             idempotency_key=f"clone-{order.pk}-{index}-{uuid.uuid4()}",
         )
         for line in lines:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from contracts.models import Contract, ContractTemplate
 from partners.models import Company, CompanyStatus, EndCustomer, QualificationFile, User
+from tests.factories import UserFactory
 from tests.partners.factories import (
     CompanyFactory,
     DistributorFactory,
@@ -46,6 +47,16 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_customer_edit": {"pk": "customer"},
     "account_customer_delete": {"pk": "customer"},
     "contract_pdf": {"pk": "contract"},
+}
+# 客户订单 fulfilment (申请开票, milestone 确认, 确认收货, downloads, 评价): an order number plus,
+# for some, an object of that order. Walked by ``test_fulfilment_urls_*`` at the end of this file.
+FULFILMENT_URLS: dict[str, dict[str, str]] = {
+    "order_invoice_request": {"number": "order"},
+    "order_invoice_pdf": {"number": "order", "invoice_id": "invoice"},
+    "order_milestone_confirm": {"number": "order", "milestone_id": "milestone"},
+    "order_complete": {"number": "order"},
+    "order_attachment": {"number": "order", "attachment_id": "attachment"},
+    "order_review": {"number": "order", "solution_id": "solution"},
 }
 # Id-taking URLs that do not show a company's objects (public catalogue files, tokens).
 NOT_COMPANY_OBJECT_URLS: set[str] = {"activate", "password_reset_confirm", "catalog_media"}
@@ -247,7 +258,7 @@ def _request(client, method: str, url: str, ids: list[int]):
 def test_every_id_taking_portal_url_is_mapped():
     urls = id_taking_urls()
     assert "account_user_edit" in urls  # the walk really reaches the included account URLs
-    unknown = set(urls) - set(ID_URLS) - NOT_COMPANY_OBJECT_URLS
+    unknown = set(urls) - set(ID_URLS) - NOT_COMPANY_OBJECT_URLS - set(FULFILMENT_URLS)
     assert not unknown, (
         f"New id-taking portal URL(s) {sorted(unknown)}: add them to ID_URLS with the kind of "
         "object each parameter names, so the tenancy test covers them."
@@ -372,3 +383,106 @@ def test_company_a_co_admin_and_b_admin_do_not_reach_each_other(client, world):
             status = _request(client, method, url, ids=[world.a_co.pk]).status_code
             assert status in (404, 405), f"{method.upper()} {url} answered {status}"
     assert snapshot() == before
+
+
+# --------------------------------------------------------------------------
+# 客户订单 fulfilment URLs: another company's order number (or an object of another
+# order) answers 404 to every method, and nothing changes.
+# --------------------------------------------------------------------------
+
+
+def _fulfilment_objects(company: Company, customer: EndCustomer, staff: User) -> dict:
+    """A paid order of ``company`` with a delivered milestone, an attachment and an issued
+    invoice, built through the real services: {kind: URL value}."""
+    import uuid
+    from datetime import date
+
+    from billing.services.fulfilment import (
+        attachment_add,
+        invoice_issue,
+        invoice_request_create,
+        milestone_add,
+        milestone_mark_delivered,
+    )
+    from billing.services.orders import (
+        LineInput,
+        checkout_place_order,
+        payment_confirm_offline,
+        payment_submit_offline,
+    )
+    from tests.billing.test_fulfilment import invoice_fields, pdf_upload
+    from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
+
+    buyer = admin_of(company)
+    sku = SkuFactory(solution=PublishedSolutionFactory(with_sku=False), unit_price=Decimal("107"))
+    order = checkout_place_order(
+        user=buyer,
+        lines=[LineInput(sku.pk, 1)],
+        end_customer_id=customer.pk,
+        payment_method="offline",
+        idempotency_key=str(uuid.uuid4()),
+    )
+    payment = payment_submit_offline(
+        order_id=order.pk, user=buyer, payer_account="6222", paid_on=date.today()
+    )
+    payment_confirm_offline(payment_id=payment.pk, actor=staff)
+    milestone = milestone_add(order_id=order.pk, actor=staff, stage="上线")
+    milestone_mark_delivered(milestone_id=milestone.pk, actor=staff)
+    attachment = attachment_add(order_id=order.pk, actor=staff, title="SOW", upload=pdf_upload())
+    invoice = invoice_request_create(order_id=order.pk, user=buyer, **invoice_fields())
+    invoice_issue(request_id=invoice.pk, actor=staff, invoice_number="No.1", pdf=pdf_upload())
+    return {
+        "order": order.number,
+        "invoice": invoice.pk,
+        "milestone": milestone.pk,
+        "attachment": attachment.pk,
+        "solution": sku.solution_id,
+    }
+
+
+def _fulfilment_snapshot() -> dict:
+    from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment
+    from catalog.models import Review
+
+    return {
+        "orders": list(Order.objects.order_by("pk").values("pk", "status", "payment_status")),
+        "milestones": list(DeliveryMilestone.objects.order_by("pk").values("pk", "status")),
+        "invoices": list(InvoiceRequest.objects.order_by("pk").values("pk", "status")),
+        "attachments": list(OrderAttachment.objects.order_by("pk").values("pk")),
+        "reviews": Review.objects.count(),
+    }
+
+
+def test_fulfilment_urls_answer_404_for_other_companies_orders(client, world):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    own = _fulfilment_objects(world.a, world.a_customer, staff)
+    foreign = [
+        _fulfilment_objects(world.b, world.b_customer, staff),
+        # A distributor sees its sub-reseller's orders read only: it cannot act on them.
+        _fulfilment_objects(world.a_sub, world.a_sub_customer, staff),
+    ]
+    urls = portal_patterns()
+    client.force_login(world.a_admin)
+    before = snapshot(), _fulfilment_snapshot()
+    checked = 0
+    for name, params in FULFILMENT_URLS.items():
+        assert set(params) == set(urls[name]), f"{name}: parameters {set(urls[name])}"
+        # Positive control: A's own order answers (405 for the POST-only actions on GET).
+        own_url = reverse(f"portal:{name}", kwargs={p: own[k] for p, k in params.items()})
+        assert client.get(own_url).status_code in (200, 405), own_url
+        combos = [{p: other[k] for p, k in params.items()} for other in foreign]
+        if len(params) > 1:  # A's own order number with an object of another order
+            combos += [
+                {p: (own if k == "order" else other)[k] for p, k in params.items()}
+                for other in foreign
+            ]
+        for kwargs in combos:
+            url = reverse(f"portal:{name}", kwargs=kwargs)
+            for method in METHODS:
+                response = _request(client, method, url, ids=[])
+                assert response.status_code == 404, (
+                    f"{method.upper()} {url} answered {response.status_code}"
+                )
+                checked += 1
+    assert checked >= len(FULFILMENT_URLS) * 2 * len(METHODS)
+    assert (snapshot(), _fulfilment_snapshot()) == before

@@ -355,7 +355,9 @@ def test_monthly_task_and_schedule():
     seller = Seller()
     seller.order(at=local(2026, 10, 12))
     assert tasks.generate_previous_month(period=OCT)["created"] == 1
-    spec = next(s for s in SCHEDULES if s.func == "billing.statements.tasks.generate_previous_month")
+    spec = next(
+        s for s in SCHEDULES if s.func == "billing.statements.tasks.generate_previous_month"
+    )
     from django_q.models import Schedule
 
     assert spec.schedule_type == Schedule.MONTHLY

@@ -191,7 +191,10 @@ class CheckoutForm(forms.Form):
                 self.fields[f"param-{index}-{definition['key']}"] = parameter_field(definition)
 
     def _value(self, name: str):
-        """The cleaned value, or None when the field is invalid (the page shows its error)."""
+        """The cleaned value, or None when the field is invalid (the page shows its error) or
+        the form is not bound (first render: no discounts chosen)."""
+        if not self.is_bound:
+            return None
         if not hasattr(self, "cleaned_data"):
             self.is_valid()
         return self.cleaned_data.get(name)
@@ -259,7 +262,7 @@ class OrderFilterForm(forms.Form):
     date_from = forms.DateField(label=_("Created from"), required=False, widget=_date_input())
     date_to = forms.DateField(label=_("Created until"), required=False, widget=_date_input())
     region = forms.ChoiceField(
-        label=_("Region"),
+        label=_("Order region"),
         choices=[("", _("All"))] + list(Region.choices),
         required=False,
         error_messages={"invalid_choice": _("Choose one of the listed regions.")},

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from backoffice.files import private_file_response
-from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment
+from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment, OrderLine
 from billing.selectors_fulfilment import company_orders
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
@@ -42,11 +42,12 @@ from .account import LOGIN_PATH
 ORDERS_PREFIX = "/account/orders/"
 
 
-def order_view(*, methods: tuple[str, ...] = ("GET",)):
+def order_view(*, methods: tuple[str, ...] = ("GET",), lookup: Callable | None = None):
     """Partner users only; the order is looked up in the user's company before anything.
 
-    Anonymous → login page; no company, or an order number that is not the company's → 404
-    (for every method); a verb the view does not take → 405.
+    Anonymous → login page; no company, an order number that is not the company's, or an
+    object (``lookup(order, id)``) that is not of that order → 404, whatever the method;
+    then a verb the view does not take → 405. The view gets the order (and the object).
     """
 
     def decorator(view: Callable) -> Callable:
@@ -60,6 +61,9 @@ def order_view(*, methods: tuple[str, ...] = ("GET",)):
             order = get_object_or_404(
                 company_orders(user.company).prefetch_related("lines"), number=number
             )
+            if lookup is not None:
+                args = (lookup(order, *args, *kwargs.values()),)
+                kwargs = {}
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
             response = view(request, order, *args, **kwargs)
@@ -69,6 +73,26 @@ def order_view(*, methods: tuple[str, ...] = ("GET",)):
         return wrapped
 
     return decorator
+
+
+def _invoice(order: Order, invoice_id: int) -> InvoiceRequest:
+    return get_object_or_404(InvoiceRequest, pk=invoice_id, order_id=order.pk)
+
+
+def _milestone(order: Order, milestone_id: int) -> DeliveryMilestone:
+    return get_object_or_404(DeliveryMilestone, pk=milestone_id, order_id=order.pk)
+
+
+def _attachment(order: Order, attachment_id: int) -> OrderAttachment:
+    return get_object_or_404(OrderAttachment, pk=attachment_id, order_id=order.pk)
+
+
+def _line(order: Order, solution_id: int) -> OrderLine:
+    """The order's (first) line of the solution: only solutions of the order are reviewed."""
+    line = next((line for line in order.lines.all() if line.solution_id == solution_id), None)
+    if line is None:
+        raise Http404
+    return line
 
 
 def _back(request: HttpRequest, order: Order) -> str:
@@ -128,9 +152,8 @@ def invoice_request(request: HttpRequest, order: Order) -> HttpResponse:
     return _render(request, "invoice_form.html", order, {"form": form, "problem": problem})
 
 
-@order_view()
-def invoice_pdf(request: HttpRequest, order: Order, invoice_id: int) -> HttpResponse:
-    invoice = get_object_or_404(InvoiceRequest, pk=invoice_id, order_id=order.pk)
+@order_view(lookup=_invoice)
+def invoice_pdf(request: HttpRequest, order: Order, invoice: InvoiceRequest) -> HttpResponse:
     if not invoice.invoice_pdf:
         raise Http404
     return private_file_response(
@@ -143,9 +166,10 @@ def invoice_pdf(request: HttpRequest, order: Order, invoice_id: int) -> HttpResp
 # --------------------------------------------------------------------------
 
 
-@order_view(methods=("POST",))
-def milestone_confirm_view(request: HttpRequest, order: Order, milestone_id: int) -> HttpResponse:
-    milestone = get_object_or_404(DeliveryMilestone, pk=milestone_id, order_id=order.pk)
+@order_view(methods=("POST",), lookup=_milestone)
+def milestone_confirm_view(
+    request: HttpRequest, order: Order, milestone: DeliveryMilestone
+) -> HttpResponse:
     try:
         milestone_confirm(milestone_id=milestone.pk, user=request.user)
     except BillingError as exc:
@@ -172,9 +196,10 @@ def order_complete_view(request: HttpRequest, order: Order) -> HttpResponse:
     return redirect(_back(request, order))
 
 
-@order_view()
-def attachment_download(request: HttpRequest, order: Order, attachment_id: int) -> HttpResponse:
-    attachment = get_object_or_404(OrderAttachment, pk=attachment_id, order_id=order.pk)
+@order_view(lookup=_attachment)
+def attachment_download(
+    request: HttpRequest, order: Order, attachment: OrderAttachment
+) -> HttpResponse:
     return private_file_response(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
@@ -185,11 +210,8 @@ def attachment_download(request: HttpRequest, order: Order, attachment_id: int) 
 # --------------------------------------------------------------------------
 
 
-@order_view(methods=("GET", "POST"))
-def review(request: HttpRequest, order: Order, solution_id: int) -> HttpResponse:
-    line = next((line for line in order.lines.all() if line.solution_id == solution_id), None)
-    if line is None:
-        raise Http404
+@order_view(methods=("GET", "POST"), lookup=_line)
+def review(request: HttpRequest, order: Order, line: OrderLine) -> HttpResponse:
     solution = line.solution
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

@@ -417,6 +417,7 @@ def _render_checkout(
     customer_form: CheckoutCustomerForm | None = None,
     selected_customer_id: int | None = None,
     show_quote_error: bool = True,
+    error: ValidationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     try:
@@ -424,9 +425,10 @@ def _render_checkout(
     except CheckoutGone as exc:
         return _checkout_gone(request, co, exc)
     form = co.form
-    if quote_error is not None and show_quote_error:
-        for message in quote_error.messages:
-            messages.error(request, message)
+    if error is not None:
+        errors_to_messages(request, error)
+    elif quote_error is not None and show_quote_error:
+        errors_to_messages(request, quote_error)
     customer = form.cleaned_data.get("end_customer") if form.is_bound else None
     selected_id = selected_customer_id or (customer.pk if customer else None)
     search = (form.cleaned_data.get("customer_q") or "") if form.is_bound else ""
@@ -586,7 +588,7 @@ def _submit(request: HttpRequest, co: Checkout) -> HttpResponse:
     except CheckoutGone as exc:
         return _checkout_gone(request, co, exc)
     if quote_error is not None:
-        return _render_checkout(request, co)
+        return _render_checkout(request, co, error=quote_error)
     if form.yes("use_credit"):
         can_credit, note = co.credit(quote)
         if not can_credit:
@@ -752,6 +754,8 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
             "remaining": remaining,
             "deadline": deadline,
             "payable": payable,
+            # The countdown's text pattern, for the script (the server decides the deadline).
+            "countdown_format": _("%(minutes)s min %(seconds)s s"),
         },
     )
 
