@@ -44,3 +44,73 @@ admin.site.register(Schedule, _console_admin(q_admin.ScheduleAdmin, "event_repea
 admin.site.register(Success, _console_admin(q_admin.TaskAdmin, "task_alt", 30))
 admin.site.register(Failure, _console_admin(q_admin.FailAdmin, "error", 40))
 admin.site.register(OrmQ, _console_admin(q_admin.QueueAdmin, "queue", 50))
+
+
+# --- notifications outbox ----------------------------------------------------------------
+
+from django.contrib import messages  # noqa: E402
+from django.http import HttpRequest, HttpResponseRedirect  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils.translation import gettext  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+from unfold.decorators import action  # noqa: E402
+
+from backoffice.mail import mail_retry  # noqa: E402
+from backoffice.models import OutboundEmail, OutboundEmailStatus  # noqa: E402
+
+from .base import ReadOnlyAdmin  # noqa: E402
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    nav_group = NavGroup.SYSTEM
+    nav_icon = "outgoing_mail"
+    nav_order = 5
+    list_display = (
+        "created_at",
+        "to",
+        "template",
+        "language",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    )
+    list_filter = ("status", "language", "template")
+    search_fields = ("to", "template", "subject")
+    search_help_text = _("Search by recipient, template or subject")
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    actions = ("retry_selected",)
+    actions_detail = ("retry_detail",)
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: OutboundEmail) -> str:
+        return obj.error[:80]
+
+    def has_retry_permission(self, request: HttpRequest, object_id=None) -> bool:
+        return request.user.has_perm("backoffice.view_outboundemail") and request.user.is_staff
+
+    @admin.action(description=_("Retry failed mails"), permissions=["retry"])
+    def retry_selected(self, request: HttpRequest, queryset) -> None:
+        ids = list(queryset.filter(status=OutboundEmailStatus.FAILED).values_list("pk", flat=True))
+        for pk in ids:
+            mail_retry(email_id=pk)
+        self.message_user(
+            request,
+            gettext("%(count)d mail(s) queued again.") % {"count": len(ids)},
+            messages.SUCCESS,
+        )
+
+    @action(description=_("Retry"), url_path="retry", permissions=["retry"])
+    def retry_detail(self, request: HttpRequest, object_id: str):
+        email = self.get_object(request, object_id)
+        if email is not None and email.status == OutboundEmailStatus.FAILED:
+            mail_retry(email_id=email.pk)
+            self.message_user(request, gettext("The mail was queued again."), messages.SUCCESS)
+        else:
+            self.message_user(
+                request, gettext("Only failed mails can be retried."), messages.WARNING
+            )
+        return HttpResponseRedirect(
+            reverse("admin:backoffice_outboundemail_change", args=[object_id])
+        )

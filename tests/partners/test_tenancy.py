@@ -10,6 +10,7 @@ A new id-taking URL that the mapping below does not know fails the test: add it 
 """
 
 import re
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -20,6 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, PathConverter, UUIDConverter
 from django.utils import timezone
 
+from backoffice.portal.urls_orders import OrderNumberConverter, PaymentReferenceConverter
+from billing.models import CartLine, Order, Payment
+from billing.services.orders import LineInput, checkout_place_order, payment_start_online
 from contracts.models import Contract, ContractTemplate
 from partners.models import Company, CompanyStatus, EndCustomer, QualificationFile, User
 from tests.factories import UserFactory
@@ -31,10 +35,17 @@ from tests.partners.factories import (
     QualificationFileFactory,
     admin_of,
 )
+from tests.catalog.factories import PublishedSolutionFactory
 
 pytestmark = pytest.mark.django_db
 
-ID_CONVERTERS = (IntConverter, PathConverter, UUIDConverter)
+ID_CONVERTERS = (
+    IntConverter,
+    PathConverter,
+    UUIDConverter,
+    OrderNumberConverter,
+    PaymentReferenceConverter,
+)
 
 # URL name (in "portal:") → {parameter: object kind}. Kinds are keys of World.foreign/own.
 ID_URLS: dict[str, dict[str, str]] = {
@@ -47,7 +58,18 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_customer_edit": {"pk": "customer"},
     "account_customer_delete": {"pk": "customer"},
     "contract_pdf": {"pk": "contract"},
+    # Orders and payments are named by number / reference, not pk.
+    "account_order_detail": {"number": "visible_order"},
+    "account_order_cancel": {"number": "order"},
+    "order_created": {"number": "order"},
+    "order_pay": {"number": "order"},
+    "order_transfer": {"number": "offline_order"},
+    "pay": {"reference": "payment"},
+    "pay_complete": {"reference": "payment"},
 }
+# POST-only actions: the positive control is a 405 for GET on A's own object (the lookup
+# found it), while another company's object is a 404 for every method.
+POST_ONLY_URLS: set[str] = {"account_order_cancel", "order_pay", "pay_complete"}
 # 客户订单 fulfilment (申请开票, milestone 确认, 确认收货, downloads, 评价): an order number plus,
 # for some, an object of that order. Walked by ``test_fulfilment_urls_*`` at the end of this file.
 FULFILMENT_URLS: dict[str, dict[str, str]] = {
@@ -62,6 +84,15 @@ FULFILMENT_URLS: dict[str, dict[str, str]] = {
 NOT_COMPANY_OBJECT_URLS: set[str] = {"activate", "password_reset_confirm", "catalog_media"}
 
 METHODS = ("get", "post", "put", "patch", "delete", "options")
+
+
+def url_value(obj) -> object:
+    """What a URL names an object by: orders by number, payments by reference, else pk."""
+    if isinstance(obj, Order):
+        return obj.number
+    if isinstance(obj, Payment):
+        return obj.reference
+    return obj.pk
 
 
 def portal_patterns() -> dict[str, dict]:
@@ -114,6 +145,10 @@ class World:
     a_sub_contract: Contract
     b_contract: Contract
     b_sub_contract: Contract
+    a_orders: "CompanyOrders"
+    a_sub_orders: "CompanyOrders"
+    b_orders: "CompanyOrders"
+    b_sub_orders: "CompanyOrders"
 
     @property
     def own(self) -> dict[str, object]:
@@ -124,6 +159,10 @@ class World:
             "customer": self.a_customer,
             "file": self.a_file,
             "contract": self.a_contract,
+            "order": self.a_orders.online,
+            "visible_order": self.a_orders.online,
+            "offline_order": self.a_orders.offline,
+            "payment": self.a_orders.payment,
         }
 
     @property
@@ -138,6 +177,20 @@ class World:
             "customer": [self.b_customer, self.b_sub_customer, self.a_sub_customer],
             "file": [self.b_file, self.b_sub_file, self.a_sub_file],
             "contract": [self.b_contract, self.b_sub_contract, self.a_sub_contract],
+            # A distributor sees (read-only) its sub-resellers' orders, so only B's are
+            # foreign to the detail page; every action takes A's own orders only.
+            "visible_order": [self.b_orders.online, self.b_sub_orders.online],
+            "order": [self.b_orders.online, self.b_sub_orders.online, self.a_sub_orders.online],
+            "offline_order": [
+                self.b_orders.offline,
+                self.b_sub_orders.offline,
+                self.a_sub_orders.offline,
+            ],
+            "payment": [
+                self.b_orders.payment,
+                self.b_sub_orders.payment,
+                self.a_sub_orders.payment,
+            ],
         }
 
     @property
@@ -162,6 +215,34 @@ def make_contract(company: Company) -> Contract:
     )
 
 
+@dataclass
+class CompanyOrders:
+    online: Order
+    offline: Order
+    payment: Payment
+
+
+def make_orders(company: Company, customer: EndCustomer, sku) -> CompanyOrders:
+    """An unpaid online order with its pending payment and an unpaid offline order."""
+    user = admin_of(company)
+
+    def place(method: str) -> Order:
+        return checkout_place_order(
+            user=user,
+            lines=[LineInput(sku.pk, 1)],
+            end_customer_id=customer.pk,
+            payment_method=method,
+            idempotency_key=str(uuid.uuid4()),
+        )
+
+    online = place("online")
+    return CompanyOrders(
+        online=online,
+        offline=place("offline"),
+        payment=payment_start_online(order_id=online.pk, user=user),
+    )
+
+
 @pytest.fixture
 def world() -> World:
     a = DistributorFactory(name="甲方分销商")
@@ -172,14 +253,25 @@ def world() -> World:
     a_sub_admin = admin_of(a_sub, name="甲下属管理员", email="a-sub@a.example.com")
     b_admin = admin_of(b, name="乙方管理员", email="b-admin@b.example.com")
     b_sub_admin = admin_of(b_sub, name="乙下属管理员", email="b-sub-admin@b.example.com")
+    customers = {
+        "a": EndCustomerFactory(company=a, name="甲方客户", email="cust@a.example.com"),
+        "a_sub": EndCustomerFactory(company=a_sub, name="甲下属客户"),
+        "b": EndCustomerFactory(
+            company=b, name="乙方客户", email="cust@b.example.com", company_name="乙方客户公司"
+        ),
+        "b_sub": EndCustomerFactory(
+            company=b_sub, name="乙下属客户", email="cust-sub@b.example.com"
+        ),
+    }
+    sku = PublishedSolutionFactory(name="租户隔离方案").skus.get()
     return World(
         a=a,
         a_admin=a_admin,
         a_co=PartnerUserFactory(company=a, name="甲方协同", email="a-co@a.example.com"),
         a_sub=a_sub,
         a_sub_admin=a_sub_admin,
-        a_customer=EndCustomerFactory(company=a, name="甲方客户", email="cust@a.example.com"),
-        a_sub_customer=EndCustomerFactory(company=a_sub, name="甲下属客户"),
+        a_customer=customers["a"],
+        a_sub_customer=customers["a_sub"],
         a_file=QualificationFileFactory(company=a, original_name="甲方执照.pdf"),
         a_sub_file=QualificationFileFactory(company=a_sub, original_name="甲下属执照.pdf"),
         b=b,
@@ -190,18 +282,18 @@ def world() -> World:
         b_sub_co=PartnerUserFactory(
             company=b_sub, name="乙下属协同", email="b-sub-co@b.example.com"
         ),
-        b_customer=EndCustomerFactory(
-            company=b, name="乙方客户", email="cust@b.example.com", company_name="乙方客户公司"
-        ),
-        b_sub_customer=EndCustomerFactory(
-            company=b_sub, name="乙下属客户", email="cust-sub@b.example.com"
-        ),
+        b_customer=customers["b"],
+        b_sub_customer=customers["b_sub"],
         b_file=QualificationFileFactory(company=b, original_name="乙方执照.pdf"),
         b_sub_file=QualificationFileFactory(company=b_sub, original_name="乙下属执照.pdf"),
         a_contract=make_contract(a),
         a_sub_contract=make_contract(a_sub),
         b_contract=make_contract(b),
         b_sub_contract=make_contract(b_sub),
+        a_orders=make_orders(a, customers["a"], sku),
+        a_sub_orders=make_orders(a_sub, customers["a_sub"], sku),
+        b_orders=make_orders(b, customers["b"], sku),
+        b_sub_orders=make_orders(b_sub, customers["b_sub"], sku),
     )
 
 
@@ -227,6 +319,15 @@ def snapshot() -> dict:
         "customers": list(EndCustomer.objects.order_by("pk").values()),
         "files": list(QualificationFile.objects.order_by("pk").values("pk", "company_id", "file")),
         "contracts": list(Contract.objects.order_by("pk").values("pk", "company_id", "pdf")),
+        "orders": list(
+            Order.objects.order_by("pk").values(
+                "pk", "company_id", "status", "payment_status", "cancelled_at", "paid_at"
+            )
+        ),
+        "payments": list(
+            Payment.objects.order_by("pk").values("pk", "order_id", "status", "payer_account")
+        ),
+        "cart_lines": list(CartLine.objects.order_by("pk").values()),
     }
 
 
@@ -278,13 +379,15 @@ def test_company_b_objects_answer_404_to_company_a_for_every_method(client, worl
         assert name in urls, name
         # Positive control: the same URL with A's own object works, so a 404 below is scoping.
         own = reverse(
-            f"portal:{name}", kwargs={p: world.own[kind].pk for p, kind in params.items()}
+            f"portal:{name}",
+            kwargs={p: url_value(world.own[kind]) for p, kind in params.items()},
         )
-        assert client.get(own).status_code == 200, own
+        expected = 405 if name in POST_ONLY_URLS else 200
+        assert client.get(own).status_code == expected, own
         (param, kind), *rest = params.items()
         assert not rest, f"{name}: extend this test for several object parameters"
         for obj in world.foreign[kind]:
-            url = reverse(f"portal:{name}", kwargs={param: obj.pk})
+            url = reverse(f"portal:{name}", kwargs={param: url_value(obj)})
             for method in METHODS:
                 response = _request(client, method, url, ids=[obj.pk])
                 assert response.status_code in (404, 405), (
@@ -299,7 +402,9 @@ def test_anonymous_users_are_sent_to_login_for_every_account_id_url(client, worl
     for name, params in ID_URLS.items():
         if not name.startswith("account_"):
             continue
-        url = reverse(f"portal:{name}", kwargs={p: world.own[k].pk for p, k in params.items()})
+        url = reverse(
+            f"portal:{name}", kwargs={p: url_value(world.own[k]) for p, k in params.items()}
+        )
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/login/?next=")
@@ -378,7 +483,9 @@ def test_company_a_co_admin_and_b_admin_do_not_reach_each_other(client, world):
     client.force_login(world.b_admin)
     before = snapshot()
     for name, params in ID_URLS.items():
-        url = reverse(f"portal:{name}", kwargs={p: world.own[k].pk for p, k in params.items()})
+        url = reverse(
+            f"portal:{name}", kwargs={p: url_value(world.own[k]) for p, k in params.items()}
+        )
         for method in METHODS:
             status = _request(client, method, url, ids=[world.a_co.pk]).status_code
             assert status in (404, 405), f"{method.upper()} {url} answered {status}"
