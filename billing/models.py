@@ -982,7 +982,7 @@ class DeliveryMilestone(models.Model):
         related_name="delivery_milestones",
         verbose_name=_("order"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
     stage = models.CharField(_("stage"), max_length=100)
     planned_date = models.DateField(_("delivery time (planned date)"), null=True, blank=True)
     acceptance_criteria = models.CharField(_("acceptance criteria"), max_length=500, blank=True)
@@ -1055,7 +1055,7 @@ class PaymentMilestone(models.Model):
         related_name="payment_milestones",
         verbose_name=_("order"),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
     stage = models.CharField(_("stage"), max_length=100)
     amount = money_field(_("amount"))
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)

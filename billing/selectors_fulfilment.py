@@ -41,6 +41,15 @@ def company_order_or_none(company, number: str) -> Order | None:
     return company_orders(company).filter(number=number).first()
 
 
+def _invoiceable(order: Order) -> bool:
+    """Paid, not cancelled and not free: the display side of ``invoice_requestable_problem``."""
+    return (
+        order.payment_status == PaymentStatus.PAID
+        and order.status != OrderStatus.CANCELLED
+        and order.payable_total > 0
+    )
+
+
 def _solutions(order: Order) -> list[tuple[int, str]]:
     """(solution id, name) of the order's lines, once each, in line order."""
     seen: dict[int, str] = {}
@@ -72,10 +81,8 @@ class OrderFulfilment:
     @property
     def can_request_invoice(self) -> bool:
         order = self.order
-        return (
-            order.payment_status == PaymentStatus.PAID
-            and order.status != OrderStatus.CANCELLED
-            and not any(r.status in OPEN_INVOICE_STATUSES for r in self.invoice_requests)
+        return _invoiceable(order) and not any(
+            r.status in OPEN_INVOICE_STATUSES for r in self.invoice_requests
         )
 
     @property
@@ -136,11 +143,7 @@ def orders_list_actions(orders: list[Order]) -> dict[int, ListActions]:
     orders = [order for order in orders if order is not None]
     if not orders:
         return {}
-    paid_ids = {
-        o.pk
-        for o in orders
-        if o.payment_status == PaymentStatus.PAID and o.status != OrderStatus.CANCELLED
-    }
+    paid_ids = {o.pk for o in orders if _invoiceable(o)}
     open_invoice = set()
     if paid_ids:
         open_invoice = set(

@@ -113,15 +113,6 @@ INVOICE_STATUS_LABELS = {
     InvoiceRequestStatus.ISSUED: "success",
     InvoiceRequestStatus.REJECTED: "danger",
 }
-MILESTONE_STATUS_LABELS = {
-    DeliveryMilestoneStatus.PENDING: "warning",
-    DeliveryMilestoneStatus.DELIVERED: "info",
-    DeliveryMilestoneStatus.CONFIRMED: "success",
-}
-PAYMENT_MILESTONE_LABELS = {
-    PaymentMilestoneStatus.UNPAID: "warning",
-    PaymentMilestoneStatus.PAID: "success",
-}
 CANCELLABLE = tuple(
     status for status, targets in TRANSITIONS.items() if OrderStatus.CANCELLED in targets
 )
@@ -215,6 +206,7 @@ class RejectInvoiceForm(forms.Form):
 
 class ReadOnlyInline(TabularInline):
     extra = 0
+    show_title = False  # the columns say it all; no per-row object title
     can_delete = False
     show_change_link = False
 
@@ -255,6 +247,7 @@ class PlanInline(TabularInline):
     """Milestone inlines: staff edit the plan while the order is open; saved by services."""
 
     extra = 0
+    show_title = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return _may_plan(request, obj)
@@ -324,11 +317,9 @@ class DeliveryMilestoneInline(PlanInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("confirmed_by")
 
-    @display(description=_("status"), label=MILESTONE_STATUS_LABELS)
-    def status_label(self, obj: DeliveryMilestone):
-        if not obj.pk:
-            return None
-        return obj.status, obj.get_status_display()
+    @display(description=_("status"))
+    def status_label(self, obj: DeliveryMilestone) -> str:
+        return obj.get_status_display() if obj.pk else "—"
 
     @display(description=_("confirmed by"))
     def confirmation(self, obj: DeliveryMilestone) -> str:
@@ -373,11 +364,9 @@ class PaymentMilestoneInline(PlanInline):
     verbose_name = _("payment milestone")
     verbose_name_plural = _("Payment milestones")
 
-    @display(description=_("status"), label=PAYMENT_MILESTONE_LABELS)
-    def status_label(self, obj: PaymentMilestone):
-        if not obj.pk:
-            return None
-        return obj.status, obj.get_status_display()
+    @display(description=_("status"))
+    def status_label(self, obj: PaymentMilestone) -> str:
+        return obj.get_status_display() if obj.pk else "—"
 
 
 class AttachmentForm(forms.ModelForm):
@@ -416,6 +405,7 @@ class OrderAttachmentInline(TabularInline):
     model = OrderAttachment
     form = AttachmentForm
     extra = 0
+    show_title = False
     can_delete = False
     fields = ("title", "upload", "download", "size", "uploaded_by", "created_at")
     readonly_fields = ("download", "size", "uploaded_by", "created_at")
@@ -464,7 +454,7 @@ class OrderEventInline(ReadOnlyInline):
         "from_status_label",
         "to_status_label",
         "payment_status_label",
-        "actor",
+        "actor_display",
         "note",
     )
     readonly_fields = fields
@@ -472,6 +462,10 @@ class OrderEventInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @display(description=_("by"))
+    def actor_display(self, obj: OrderEvent) -> str:
+        return str(obj.actor) if obj.actor_id else "—"
 
     @display(description=_("from"))
     def from_status_label(self, obj: OrderEvent) -> str:

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name='HistoricalDeliveryMilestone',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='sequence no.')),
                 ('stage', models.CharField(max_length=100, verbose_name='stage')),
                 ('planned_date', models.DateField(blank=True, null=True, verbose_name='delivery time (planned date)')),
                 ('acceptance_criteria', models.CharField(blank=True, max_length=500, verbose_name='acceptance criteria')),
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             name='HistoricalPaymentMilestone',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='sequence no.')),
                 ('stage', models.CharField(max_length=100, verbose_name='stage')),
                 ('amount', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='amount')),
                 ('currency', models.CharField(choices=[('CNY', 'CNY ¥'), ('USD', 'USD $'), ('HKD', 'HKD HK$')], max_length=3, verbose_name='currency')),
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
             name='DeliveryMilestone',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='sequence no.')),
                 ('stage', models.CharField(max_length=100, verbose_name='stage')),
                 ('planned_date', models.DateField(blank=True, null=True, verbose_name='delivery time (planned date)')),
                 ('acceptance_criteria', models.CharField(blank=True, max_length=500, verbose_name='acceptance criteria')),
@@ -191,7 +191,7 @@ class Migration(migrations.Migration):
             name='PaymentMilestone',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='sequence no.')),
                 ('stage', models.CharField(max_length=100, verbose_name='stage')),
                 ('amount', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14, verbose_name='amount')),
                 ('currency', models.CharField(choices=[('CNY', 'CNY ¥'), ('USD', 'USD $'), ('HKD', 'HKD HK$')], max_length=3, verbose_name='currency')),

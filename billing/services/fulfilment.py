@@ -464,6 +464,8 @@ def invoice_requestable_problem(order: Order) -> str:
         return _("A cancelled order cannot be invoiced.")
     if order.payment_status != PaymentStatus.PAID:
         return _("An invoice can be requested once the order is paid.")
+    if order.payable_total <= 0:
+        return _("Nothing was paid for this order, so there is nothing to invoice.")
     taken = set(
         InvoiceRequest.objects.filter(
             order_id=order.pk,

@@ -416,6 +416,7 @@ def checkout_place_order(
     customer = EndCustomer.objects.filter(pk=end_customer_id, company_id=user.company_id).first()
     if customer is None:
         raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
+    wrong_code = False
     try:
         with transaction.atomic():
             # The idempotency key goes in first: a concurrent twin blocks here until this
@@ -440,9 +441,13 @@ def checkout_place_order(
             now = timezone.now()
             number = next_number(key="order", prefix_format="%Y%m%d%H%M%S", now=now)
             if use_credit and quote.credit_amount > 0:
-                credit_services.credit_code_verify(
-                    user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
-                )
+                try:
+                    credit_services.credit_code_verify(
+                        user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
+                    )
+                except BillingError as exc:
+                    wrong_code = exc.code == "wrong"
+                    raise
             if quote.coupon is not None:
                 coupon_services.coupon_redeem(
                     coupon_id=quote.coupon.pk,
@@ -531,6 +536,14 @@ def checkout_place_order(
         ).first()
         if existing is not None:  # the same submission won a concurrent race
             return existing
+        raise
+    except BillingError:
+        if wrong_code:
+            # The order's rollback also undid the wrong attempt's count: verify again outside
+            # it, so the attempt is counted (committed) and the attempt limit holds.
+            credit_services.credit_code_verify(
+                user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
+            )
         raise
     if paid:
         _paid_count_add(order)

@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -82,8 +82,14 @@ class _Sheet:
         self.ws.append(row)
         self.rows = 0
 
-    def text(self, value) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=safe_text(value))
+    def text(self, value):
+        """A string cell. A plain ``str`` is cheaper and openpyxl types it as a string,
+        since ``safe_text`` never starts with "="; only texts that look like Excel error
+        values (#N/A, ...) need an explicit cell to stay strings."""
+        text = safe_text(value)
+        if text not in ERROR_CODES:
+            return text
+        cell = WriteOnlyCell(self.ws, value=text)
         cell.data_type = "s"
         return cell
 

@@ -68,6 +68,17 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceAfter=2 * mm,
             keepWithNext=1,
         ),
+        # The lines heading may end a page: keeping it with a table longer than the rest of
+        # the page would push the whole table to the next one.
+        "h2_loose": ParagraphStyle(
+            "st-h2-loose",
+            parent=base,
+            fontSize=11,
+            leading=15,
+            textColor=BLUE,
+            spaceBefore=4 * mm,
+            spaceAfter=2 * mm,
+        ),
         "cell": ParagraphStyle("st-cell", parent=base, fontSize=8, leading=10.5),
         "right": ParagraphStyle("st-right", parent=base, fontSize=8, alignment=TA_RIGHT),
     }
@@ -203,7 +214,7 @@ def _story(statement: Statement) -> list:
         )
     )
 
-    story.append(_para(_("Statement lines"), st["h2"]))
+    story.append(_para(_("Statement lines"), st["h2_loose"]))
     head = [
         _("Order no."),
         _("Order total amount"),

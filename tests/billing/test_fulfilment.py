@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from PIL import Image
 
 from billing.models import (
@@ -117,6 +118,13 @@ def invoice_fields(**overrides) -> dict:
         "email": "finance@example.com",
         **overrides,
     }
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The service messages are matched in English here (the pages test the Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -373,6 +381,14 @@ class TestInvoiceRequests:
         order_cancel(order_id=order.pk, actor=shop.staff, reason="退款", by_staff=True)
         with pytest.raises(FulfilmentError, match="cancelled"):
             invoice_request_create(order_id=order.pk, user=shop.user, **invoice_fields())
+        assert not InvoiceRequest.objects.exists()
+
+    def test_a_free_order_has_nothing_to_invoice(self):
+        shop = Shop(rebate="300.00")
+        free = shop.place(rebate_amount="207.00")  # the rebate pays everything
+        assert free.payment_status == "paid" and free.payable_total == 0
+        with pytest.raises(FulfilmentError, match="nothing to invoice"):
+            invoice_request_create(order_id=free.pk, user=shop.user, **invoice_fields())
         assert not InvoiceRequest.objects.exists()
 
     def test_issue_needs_a_number_and_a_real_pdf(self, shop, order):

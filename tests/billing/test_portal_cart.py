@@ -241,7 +241,7 @@ def test_required_parameters_are_asked_before_checkout_and_saved_with_add_parame
     shop.sku.save()
     line = cart_add(user=shop.user, sku_id=shop.sku.pk)
     html = html_of(signed_in.get(CART))
-    assert "添加参数" in html and f'name="param-account"' in html
+    assert "添加参数" in html and 'name="param-account"' in html
     response = signed_in.post(CART_SELECT, {"lines": [line.pk], "checkout": "1"}, follow=True)
     errors = messages_of(response, "error")
     assert any("account" in e for e in errors), errors

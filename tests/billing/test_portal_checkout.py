@@ -136,7 +136,11 @@ def test_only_applicable_coupons_are_offered(signed_in, shop):
     )
     elsewhere.solutions.add(PublishedSolutionFactory())
     too_high = CouponCampaign.objects.create(
-        name="满一万可用", face_value="50", threshold_amount="10000", quantity=5, created_by=shop.staff
+        name="满一万可用",
+        face_value="50",
+        threshold_amount="10000",
+        quantity=5,
+        created_by=shop.staff,
     )
     other_company = Shop()
     for campaign in (elsewhere, too_high):
@@ -213,7 +217,9 @@ def test_submit_shows_the_e_order_and_agree_places_exactly_one_order(signed_in, 
     assert Order.objects.count() == 1
     order = Order.objects.get()
     payment = Payment.objects.get(order=order)
-    assert first["Location"] == second["Location"] == reverse("portal:pay", args=[payment.reference])
+    assert (
+        first["Location"] == second["Location"] == reverse("portal:pay", args=[payment.reference])
+    )
     assert (order.goods_total, order.coupon_discount, order.rebate_amount, order.payable_total) == (
         Decimal("207.00"),
         Decimal("10.00"),
@@ -367,6 +373,23 @@ def test_credit_checkout_with_the_mailed_code(
     assert "成功提交订单" in page and order.number in page and "处理中" in page and "已付款" in page
 
 
+def test_wrong_codes_count_towards_the_attempt_limit_despite_the_rollback(
+    signed_in, shop, mailoutbox, django_capture_on_commit_callbacks
+):
+    html = start_checkout(signed_in, shop)
+    fields = {"end_customer": shop.customer.pk, "use_credit": "yes"}
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(CREDIT_CODE, checkout_data(html, action="recalculate", **fields))
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        place_through_pages(signed_in, html, credit_code=wrong, **fields)
+    assert CreditPayCode.objects.get().attempts == 5
+    response = place_through_pages(signed_in, html, credit_code=code, **fields)
+    assert zh("Too many wrong codes. Ask for a new one.") in text(html_of(response))
+    nothing_placed(shop)
+
+
 def test_credit_is_disabled_with_the_reason_when_not_available(client):
     shop = Shop(credit_limit="0")
     client.force_login(shop.user)
@@ -473,7 +496,9 @@ def test_editing_another_companys_customer_is_404(signed_in, shop):
     other = Shop()
     html = start_checkout(signed_in, shop)
     assert (
-        signed_in.post(CHECKOUT, checkout_data(html, action=f"edit:{other.customer.pk}")).status_code
+        signed_in.post(
+            CHECKOUT, checkout_data(html, action=f"edit:{other.customer.pk}")
+        ).status_code
         == 404
     )
     data = checkout_data(
@@ -496,7 +521,9 @@ def test_customer_search_filters_the_table(signed_in, shop):
         company=shop.company, name="AiKi", email="aiki@example.com", company_name="BlueCloud_D"
     )
     html = start_checkout(signed_in, shop)
-    html = html_of(signed_in.post(CHECKOUT, checkout_data(html, action="recalculate", customer_q="aiki")))
+    html = html_of(
+        signed_in.post(CHECKOUT, checkout_data(html, action="recalculate", customer_q="aiki"))
+    )
     assert "aiki@example.com" in html and "customer@example.com" not in html
 
 

@@ -94,7 +94,15 @@ def test_pay_page_and_pay_now_make_the_order_processing_and_paid(signed_in, shop
     assert response["Location"] == reverse("portal:order_created", args=[order.number])
     assert state(order) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
     page = text(html_of(signed_in.get(response["Location"])))
-    for label in ("成功提交订单", "订单编号", order.number, "订单状态", "处理中", "付款状态", "已付款"):
+    for label in (
+        "成功提交订单",
+        "订单编号",
+        order.number,
+        "订单状态",
+        "处理中",
+        "付款状态",
+        "已付款",
+    ):
         assert label in page, label
     assert "订单总额 ¥207.00" in page and "查看详情" in page and "返回首页" in page
     # A paid payment's page sends the user to the order; paying again changes nothing.
@@ -130,7 +138,9 @@ def test_pay_page_after_the_deadline_offers_no_payment(signed_in, shop):
 
 def _callback(client, payload, signature):
     return client.post(
-        CALLBACK, json.dumps({"payload": payload, "signature": signature}), content_type="application/json"
+        CALLBACK,
+        json.dumps({"payload": payload, "signature": signature}),
+        content_type="application/json",
     )
 
 
@@ -235,7 +245,16 @@ def test_orders_list_groups_lines_and_offers_actions_by_status(signed_in, shop):
     signed_in.post(reverse("portal:pay_complete", args=[payment.reference]))
     html = html_of(signed_in.get(ORDERS))
     page = text(html)
-    for label in ("客户订单", "展开筛选", "订单编号", "客户公司", "所在区域", "中国大陆", "渠道", "销售"):
+    for label in (
+        "客户订单",
+        "展开筛选",
+        "订单编号",
+        "客户公司",
+        "所在区域",
+        "中国大陆",
+        "渠道",
+        "销售",
+    ):
         assert label in page, label
     assert 'placeholder="请输入订单编号/客户公司/销售进行搜索"' in html
     assert order_numbers(html) == [paid.number, offline.number, unpaid.number]
@@ -266,16 +285,25 @@ def test_cancel_an_unpaid_order_from_the_list_restores_coupon_and_rebate(signed_
     assert state(order)[0] == OrderStatus.CANCELLED
     assert wallet_balance(shop) == Decimal("100.00")
     assert Coupon.objects.get(pk=shop.coupon.pk).status == CouponStatus.UNUSED
-    assert signed_in.get(reverse("portal:account_order_cancel", args=[order.number])).status_code == 405
+    assert (
+        signed_in.get(reverse("portal:account_order_cancel", args=[order.number])).status_code
+        == 405
+    )
 
 
 def test_a_paid_order_cannot_be_cancelled_by_the_reseller(signed_in, shop):
     order = shop.place(payment_method="offline")
     payment = Payment.objects.create(
-        order=order, kind=PaymentKind.OFFLINE, reference="DD0000000000009999", amount=order.payable_total, currency="CNY"
+        order=order,
+        kind=PaymentKind.OFFLINE,
+        reference="DD0000000000009999",
+        amount=order.payable_total,
+        currency="CNY",
     )
     payment_confirm_offline(payment_id=payment.pk, actor=shop.staff)
-    response = signed_in.post(reverse("portal:account_order_cancel", args=[order.number]), follow=True)
+    response = signed_in.post(
+        reverse("portal:account_order_cancel", args=[order.number]), follow=True
+    )
     assert messages_of(response)
     assert state(order) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
 
@@ -298,11 +326,19 @@ def test_orders_search_and_filters(signed_in, shop):
     assert numbers(q=second.number) == [second.number]
     assert numbers(q="东方明珠") == [second.number]
     assert numbers(q="sales-two") == [third.number]
-    assert numbers(status=OrderStatus.PENDING_PAYMENT) == [hk.number, third.number, second.number, first.number]
+    assert numbers(status=OrderStatus.PENDING_PAYMENT) == [
+        hk.number,
+        third.number,
+        second.number,
+        first.number,
+    ]
     payment_confirm_offline(
         payment_id=Payment.objects.create(
-            order=second, kind=PaymentKind.OFFLINE, reference="DD0000000000008888",
-            amount=second.payable_total, currency="CNY",
+            order=second,
+            kind=PaymentKind.OFFLINE,
+            reference="DD0000000000008888",
+            amount=second.payable_total,
+            currency="CNY",
         ).pk,
         actor=shop.staff,
     )
@@ -311,9 +347,7 @@ def test_orders_search_and_filters(signed_in, shop):
     assert first.number not in numbers(date_from=(today - timedelta(days=7)).isoformat())
     assert numbers(date_to=(today - timedelta(days=30)).isoformat()) == [first.number]
     assert numbers(region="hk") == [hk.number]
-    html = html_of(
-        signed_in.get(ORDERS, {"date_from": today.isoformat(), "date_to": "2000-01-01"})
-    )
+    html = html_of(signed_in.get(ORDERS, {"date_from": today.isoformat(), "date_to": "2000-01-01"}))
     assert order_numbers(html) == [] and "form-errors" in html
     html = html_of(signed_in.get(ORDERS, {"status": "bogus"}))
     assert order_numbers(html) == [] and "field-error" in html
@@ -339,7 +373,11 @@ def test_distributor_admin_sees_sub_reseller_orders_read_only(client):
     assert not re.findall(r'data-action="(pay|cancel|contract)"', block)
     assert "下属经销商订单(只读)" in text(html)
     detail = text(html_of(client.get(detail_url(sub_order))))
-    assert sub_order.number in detail and "只读" in detail and "付款" not in detail.split("基本信息")[0]
+    assert (
+        sub_order.number in detail
+        and "只读" in detail
+        and "付款" not in detail.split("基本信息")[0]
+    )
     # Read-only: no action on the sub-reseller's order answers anything but 404.
     for name in ("account_order_cancel", "order_pay", "order_transfer", "order_created"):
         assert client.post(reverse(f"portal:{name}", args=[sub_order.number])).status_code == 404

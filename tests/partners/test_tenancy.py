@@ -22,10 +22,11 @@ from django.urls.converters import IntConverter, PathConverter, UUIDConverter
 from django.utils import timezone
 
 from backoffice.portal.urls_orders import OrderNumberConverter, PaymentReferenceConverter
-from billing.models import CartLine, Order, Payment
+from billing.models import CartLine, Order, Payment, Statement
 from billing.services.orders import LineInput, checkout_place_order, payment_start_online
 from contracts.models import Contract, ContractTemplate
 from partners.models import Company, CompanyStatus, EndCustomer, QualificationFile, User
+from tests.catalog.factories import PublishedSolutionFactory
 from tests.factories import UserFactory
 from tests.partners.factories import (
     CompanyFactory,
@@ -35,7 +36,6 @@ from tests.partners.factories import (
     QualificationFileFactory,
     admin_of,
 )
-from tests.catalog.factories import PublishedSolutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,13 @@ ID_URLS: dict[str, dict[str, str]] = {
     "order_transfer": {"number": "offline_order"},
     "pay": {"reference": "payment"},
     "pay_complete": {"reference": "payment"},
+    # 分账管理: a distributor sees its sub-resellers' statements; confirm/dispute take its own.
+    "account_statement_detail": {"pk": "statement"},
+    "account_statement_pdf": {"pk": "statement"},
+    "account_statement_excel": {"pk": "statement"},
+    "account_statement_voucher": {"pk": "statement"},
+    "account_statement_confirm": {"pk": "own_statement"},
+    "account_statement_dispute": {"pk": "own_statement"},
 }
 # POST-only actions: the positive control is a 405 for GET on A's own object (the lookup
 # found it), while another company's object is a 404 for every method.
@@ -149,6 +156,10 @@ class World:
     a_sub_orders: "CompanyOrders"
     b_orders: "CompanyOrders"
     b_sub_orders: "CompanyOrders"
+    a_statements: "CompanyStatements"
+    a_sub_statements: "CompanyStatements"
+    b_statements: "CompanyStatements"
+    b_sub_statements: "CompanyStatements"
 
     @property
     def own(self) -> dict[str, object]:
@@ -163,6 +174,8 @@ class World:
             "visible_order": self.a_orders.online,
             "offline_order": self.a_orders.offline,
             "payment": self.a_orders.payment,
+            "statement": self.a_statements.paid,
+            "own_statement": self.a_statements.draft,
         }
 
     @property
@@ -190,6 +203,17 @@ class World:
                 self.b_orders.payment,
                 self.b_sub_orders.payment,
                 self.a_sub_orders.payment,
+            ],
+            # Statements: A sees its sub-reseller's (read-only) but confirms only its own.
+            "statement": [
+                self.b_statements.paid,
+                self.b_statements.draft,
+                self.b_sub_statements.paid,
+            ],
+            "own_statement": [
+                self.b_statements.draft,
+                self.b_sub_statements.draft,
+                self.a_sub_statements.draft,
             ],
         }
 
@@ -240,6 +264,48 @@ def make_orders(company: Company, customer: EndCustomer, sku) -> CompanyOrders:
         online=online,
         offline=place("offline"),
         payment=payment_start_online(order_id=online.pk, user=user),
+    )
+
+
+# --- 分账管理 (statements): a draft and a paid statement (with its voucher) per company ---
+
+
+@dataclass
+class CompanyStatements:
+    draft: Statement
+    paid: Statement
+
+
+def make_statements(company: Company) -> CompanyStatements:
+    from datetime import date
+
+    def make(month: int, **kwargs) -> Statement:
+        statement = Statement(
+            number=f"20261101{company.pk:04d}{month:02d}",
+            company=company,
+            currency="CNY",
+            period_start=date(2026, month, 1),
+            period_end=date(2026, month, 30),
+            company_name=company.name,
+            generated_at=timezone.now(),
+            **kwargs,
+        )
+        if kwargs.get("status") == "paid":
+            statement.voucher.save("v.pdf", ContentFile(b"%PDF-1.4\n%test\n"), save=False)
+        statement.save()
+        return statement
+
+    return CompanyStatements(
+        draft=make(10),
+        paid=make(
+            9,
+            status="paid",
+            confirmed_at=timezone.now(),
+            voucher_reference="999999",
+            voucher_name="v.pdf",
+            voucher_content_type="application/pdf",
+            paid_on=date(2026, 10, 20),
+        ),
     )
 
 
@@ -294,6 +360,10 @@ def world() -> World:
         a_sub_orders=make_orders(a_sub, customers["a_sub"], sku),
         b_orders=make_orders(b, customers["b"], sku),
         b_sub_orders=make_orders(b_sub, customers["b_sub"], sku),
+        a_statements=make_statements(a),
+        a_sub_statements=make_statements(a_sub),
+        b_statements=make_statements(b),
+        b_sub_statements=make_statements(b_sub),
     )
 
 
@@ -328,6 +398,11 @@ def snapshot() -> dict:
             Payment.objects.order_by("pk").values("pk", "order_id", "status", "payer_account")
         ),
         "cart_lines": list(CartLine.objects.order_by("pk").values()),
+        "statements": list(
+            Statement.objects.order_by("pk").values(
+                "pk", "status", "dispute_reason", "confirmed_at"
+            )
+        ),
     }
 
 

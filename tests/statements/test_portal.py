@@ -116,9 +116,7 @@ def test_filters_by_period_and_status_and_refuses_a_bad_period(client, world):
             "pk", flat=True
         )
     )
-    Statement.objects.filter(pk__in=statement_ids).update(
-        status=S.DISPUTED, dispute_reason="x"
-    )
+    Statement.objects.filter(pk__in=statement_ids).update(status=S.DISPUTED, dispute_reason="x")
     disputed = html(client.get(url("account_statements"), {"status": S.DISPUTED}))
     assert row_ids(disputed) == statement_ids
     bad = client.get(url("account_statements"), {"period": "2026-13"})
