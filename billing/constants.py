@@ -10,12 +10,18 @@ class ReceivingAccount:
     bank_name: str
 
 
-# 线下还款: the account partners transfer repayments to.
-BLUE_CLOUD_RECEIVING_ACCOUNT = ReceivingAccount(
-    account_name="上海蓝云网络科技有限公司",
-    account_number="0200227919200053244",
-    bank_name="工商银行北京朝阳国航大厦支行",
-)
+# 线下还款 / 线下支付: the account partners transfer to.
+def receiving_account() -> ReceivingAccount:
+    """Blue Cloud's receiving account, the same one the e-order contract prints."""
+    from contracts.services import bank_account
+
+    account = bank_account()  # settings.BLUECLOUD_BANK_ACCOUNT or the manual's account
+    return ReceivingAccount(
+        account_name=account["account_name"],
+        account_number=account["account_no"],
+        bank_name=account["bank_name"],
+    )
+
 
 # Support address quoted in the rebate rules (spec 10.1.5).
 SUPPORT_EMAIL = "bcss-support@oe.21vianet.com"

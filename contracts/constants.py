@@ -19,10 +19,12 @@ CONTRACT_NUMBER_FORMAT = "%Y%m%d%H%M%S"
 
 # DEMO ONLY: not a real account. Production sets settings.BLUECLOUD_BANK_ACCOUNT to a dict
 # with the same keys (account_name, bank_name, account_no).
+# Blue Cloud's account as printed in the manual's e-order (spec 5.4) and shown for offline
+# payments (billing.constants): one source, overridable with settings.BLUECLOUD_BANK_ACCOUNT.
 DEMO_BANK_ACCOUNT = {
     "account_name": PARTY_B_NAME,
-    "bank_name": "招商银行上海分行(演示账户)",
-    "account_no": "1219 0000 0000 000",
+    "bank_name": "工商银行北京朝阳国航大厦支行",
+    "account_no": "0200227919200053244",
 }
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "HKD": "HK$"}

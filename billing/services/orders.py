@@ -416,7 +416,7 @@ def checkout_place_order(
     customer = EndCustomer.objects.filter(pk=end_customer_id, company_id=user.company_id).first()
     if customer is None:
         raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
-    wrong_code = False
+    code_refused = False
     try:
         with transaction.atomic():
             # The idempotency key goes in first: a concurrent twin blocks here until this
@@ -445,8 +445,8 @@ def checkout_place_order(
                     credit_services.credit_code_verify(
                         user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
                     )
-                except BillingError as exc:
-                    wrong_code = exc.code == "wrong"
+                except BillingError:
+                    code_refused = True
                     raise
             if quote.coupon is not None:
                 coupon_services.coupon_redeem(
@@ -538,8 +538,8 @@ def checkout_place_order(
             return existing
         raise
     except BillingError:
-        if wrong_code:
-            # The order's rollback also undid the wrong attempt's count: verify again outside
+        if code_refused:
+            # The order's rollback also undid a wrong attempt's count: verify again outside
             # it, so the attempt is counted (committed) and the attempt limit holds.
             credit_services.credit_code_verify(
                 user=user, purpose=f"checkout:{idempotency_key}", code=credit_code

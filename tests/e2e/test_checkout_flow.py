@@ -226,3 +226,4 @@ def test_credit_line_checkout_with_mailed_code_and_offline_transfer(
     page.goto(f"{base}{reverse('portal:account_orders')}")
     expect(page.locator("[data-order]")).to_have_count(2)
     expect(page.locator(f"[data-order='{offline_order.number}']")).to_contain_text("处理中")
+    shot(page, screenshot_dir / "orders-list.png")

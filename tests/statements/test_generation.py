@@ -28,7 +28,7 @@ from billing.statements.services import (
     statement_confirm,
     statement_dispute,
 )
-from partners.models import Tier
+from partners.models import Company, Tier
 from tests.factories import UserFactory
 from tests.partners.factories import CompanyFactory
 
@@ -363,3 +363,19 @@ def test_monthly_task_and_schedule():
     assert spec.schedule_type == Schedule.MONTHLY
     assert spec.first_run_day == 1
     assert (spec.first_run_at.hour, spec.first_run_at.minute) == (2, 0)
+
+
+def test_demo_loader_is_idempotent_and_needs_orders():
+    from fixtures.demo import COMPANIES, load_partners, load_staff
+    from fixtures.statements_demo import load_statements
+
+    load_staff()
+    load_partners()
+    assert load_statements() == 0  # no orders yet: nothing is created
+    company = Company.objects.get(name=COMPANIES[0].name)
+    seller = Seller(company)
+    seller.order(at=previous_period().starts_at)
+    assert load_statements() == 1
+    before = _rows()
+    assert load_statements() == 0
+    assert _rows() == before

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing import selectors
-from billing.constants import BLUE_CLOUD_RECEIVING_ACCOUNT, SUPPORT_EMAIL
+from billing.constants import SUPPORT_EMAIL, receiving_account
 from billing.models import (
     Bill,
     BillStatus,
@@ -423,7 +423,7 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
             ],
             "total": format_money(total, currency),
             "currency": currency,
-            "receiving": BLUE_CLOUD_RECEIVING_ACCOUNT,
+            "receiving": receiving_account(),
             "back_url": _bills_page(currency),
         },
     )

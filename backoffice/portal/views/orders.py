@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from billing import selectors_orders as selectors
-from billing.constants import BLUE_CLOUD_RECEIVING_ACCOUNT
+from billing.constants import receiving_account
 from billing.models import (
     Order,
     OrderPaymentMethod,
@@ -448,7 +448,7 @@ def _render_checkout(
         "customer_form_open": customer_form is not None,
         "payment_method": (form.cleaned_data.get("payment_method") if form.is_bound else None)
         or OrderPaymentMethod.ONLINE,
-        "receiving": BLUE_CLOUD_RECEIVING_ACCOUNT,
+        "receiving": receiving_account(),
         "use_coupon": form.yes("use_coupon") if form.is_bound else False,
         "coupon_id": quote.coupon.pk if quote.coupon else _posted_coupon(form),
         "coupons": [
@@ -862,7 +862,7 @@ def order_transfer(request: HttpRequest, number: str) -> HttpResponse:
             "form": form,
             "waiting": waiting,
             "amount_due": _money(order.amount_due, order.currency),
-            "receiving": BLUE_CLOUD_RECEIVING_ACCOUNT,
+            "receiving": receiving_account(),
         },
     )
 
@@ -903,7 +903,7 @@ def order_created(request: HttpRequest, number: str) -> HttpResponse:
             "total": _money(order.payable_total, order.currency),
             "amount_due": _money(order.amount_due, order.currency),
             "actions": _actions(order, own=True),
-            "receiving": BLUE_CLOUD_RECEIVING_ACCOUNT,
+            "receiving": receiving_account(),
         },
     )
 
