@@ -206,6 +206,7 @@ class _ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    show_title = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -258,9 +259,17 @@ class StatementAdjustmentInline(_ReadOnlyInline):
 
 class StatementEventInline(_ReadOnlyInline):
     model = StatementEvent
-    fields = ("created_at", "from_status", "to_status", "actor", "note")
+    fields = ("created_at", "from_display", "to_display", "actor", "note")
     readonly_fields = fields
     verbose_name_plural = _("History")
+
+    @display(description=_("from status"))
+    def from_display(self, obj: StatementEvent) -> str:
+        return S(obj.from_status).label if obj.from_status else "—"
+
+    @display(description=_("to status"))
+    def to_display(self, obj: StatementEvent) -> str:
+        return S(obj.to_status).label
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -465,6 +474,16 @@ class StatementAdmin(BaseAdmin):
 
     def has_export_excel_permission(self, request) -> bool:
         return self.has_view_permission(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is generated: there is nothing to save, changes are detail actions.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- list: header totals of the filtered rows ---
 

@@ -53,8 +53,19 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
+COMMON_MENU = [
+    "profile",
+    "benefits",
+    "customers",
+    "assets_rebate",
+    "assets_coupons",
+    "assets_credit",
+    "customer_orders",
+]
+
+
 def menu_keys(html: str) -> list[str]:
-    return re.findall(r'data-menu="([a-z]+)"', html)
+    return re.findall(r'data-menu="([a-z_]+)"', html)
 
 
 def messages_of(response, level: str) -> list[str]:
@@ -111,7 +122,7 @@ def test_users_without_a_company_get_404(client):
 def test_co_admin_sees_no_user_or_reseller_management(client, co_admin, reseller_admin):
     client.force_login(co_admin)
     html = html_of(client.get(PROFILE))
-    assert menu_keys(html) == ["profile", "benefits", "customers"]
+    assert menu_keys(html) == [*COMMON_MENU, "revenue_statements"]
     for label in ("个人中心", "个人资料", "会员权益", "我的客户"):
         assert label in html
     assert "分销商用户" not in html and "经销商管理" not in html
@@ -124,7 +135,7 @@ def test_co_admin_sees_no_user_or_reseller_management(client, co_admin, reseller
 def test_reseller_admin_manages_users_but_not_resellers(client, reseller_admin):
     client.force_login(reseller_admin)
     html = html_of(client.get(PROFILE))
-    assert menu_keys(html) == ["profile", "benefits", "customers", "users"]
+    assert menu_keys(html) == [*COMMON_MENU, "users", "revenue_statements"]
     assert "分销商用户" in html and "经销商管理" not in html
     assert client.get(USERS).status_code == 200
     assert client.get(RESELLERS).status_code == 404
@@ -134,7 +145,7 @@ def test_reseller_admin_manages_users_but_not_resellers(client, reseller_admin):
 def test_distributor_admin_sees_both_management_menus(client, distributor_admin):
     client.force_login(distributor_admin)
     html = html_of(client.get(USERS))
-    assert menu_keys(html) == ["profile", "benefits", "customers", "users", "resellers"]
+    assert menu_keys(html) == [*COMMON_MENU, "users", "revenue_statements", "resellers"]
     assert 'data-menu="users" class="is-active"' in html
     assert client.get(RESELLERS).status_code == 200
 

@@ -101,7 +101,7 @@ def test_co_admin_sees_own_company_only_and_the_sidebar_entry(client, world):
     assert row_ids(html(response)) == set(
         Statement.objects.filter(company=world.distributor).values_list("pk", flat=True)
     )
-    assert 'data-menu="statements"' in html(response)
+    assert 'data-menu="revenue_statements" class="is-active"' in html(response)
     assert client.get(url("account_statement_detail", world.sub_statement)).status_code == 404
 
 

@@ -48,7 +48,7 @@ from .account import account_view
 
 PAGE_SIZE = 15
 LINES_PAGE_SIZE = 50
-SECTION = "statements"
+SECTION = "revenue_statements"
 
 # 分账管理: every partner user of the company (decision 6), the same rule as 我的资产.
 can_view_statements = can_view_assets
