@@ -259,10 +259,10 @@ def test_reject_requires_a_reason_and_mails_it(
 
 
 def _body(response) -> bytes:
-    try:
-        return b"".join(response.streaming_content)
-    finally:
-        response.close()
+    # The test client closes the response when its content is consumed (with the
+    # connection-closing signal disconnected); calling close() again here would fire
+    # request_finished and drop PostgreSQL's connection inside the test transaction.
+    return b"".join(response.streaming_content)
 
 
 def test_file_preview_is_staff_only_and_rendered_on_the_detail_page(
