@@ -1592,3 +1592,99 @@ class StatementExport(models.Model):
     @property
     def filename(self) -> str:
         return f"statements-export-{self.pk}.xlsx"
+
+
+# ---------------------------------------------------------------------------
+# Four-eyes on finance postings (staff-console issue)
+# Services: billing/services/approvals.py. A posting above FOUR_EYES_THRESHOLD is
+# stored here by its maker and reaches the ledger only when a second user approves.
+# ---------------------------------------------------------------------------
+
+
+class PendingPostingKind(models.TextChoices):
+    WALLET_GRANT = "wallet_grant", _("Manual rebate grant")
+    CREDIT_LIMIT = "credit_limit", _("Credit limit change")
+    OFFLINE_CHARGE = "offline_charge", _("Offline consumption")
+
+
+class PendingPostingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PendingPosting(models.Model):
+    """A finance posting entered by a maker, waiting for a second user (the checker)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PendingPostingKind.choices)
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="pending_postings",
+        verbose_name=_("company"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    # The grant or consumption amount; for a credit-limit change the new limit.
+    amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    term_days = models.PositiveSmallIntegerField(
+        _("term (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    maker = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    checker = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PendingPostingStatus.choices,
+        default=PendingPostingStatus.PENDING,
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    result_reference = models.CharField(
+        _("result"),
+        max_length=40,
+        blank=True,
+        help_text=_("The ledger transaction no. or the credit limit change id."),
+    )
+    request_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("posting awaiting approval")
+        verbose_name_plural = _("postings awaiting approval")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="billing_pending_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | (models.Q(checker__isnull=False) & ~models.Q(checker=models.F("maker"))),
+                name="billing_pending_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="billing_pending_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="credit_limit") | models.Q(term_days__isnull=False),
+                name="billing_pending_limit_has_term",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.company} · {self.currency} {self.amount}"

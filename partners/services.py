@@ -23,30 +23,35 @@ from .models import (
     Tier,
     User,
 )
-from .staff_roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, StaffRole
+from .staff_roles import LEGACY_GROUP_NAMES, ROLE_GROUP_NAMES, StaffRole, role_allows_perm
 from .tokens import Purpose, token_make
 from .uploads import CheckedFile, check_uploads
 
 
 @transaction.atomic
 def staff_roles_sync() -> dict[str, Group]:
-    """Create or update one auth group per staff role with its permissions. Idempotent."""
+    """Create or update one auth group per staff role from the matrix. Idempotent.
+
+    Reads ``partners.staff_roles``: a legacy group name is renamed, a permission the
+    matrix no longer grants is removed. Permissions of models not migrated yet are
+    simply absent; the post-migrate hook runs this again once they exist.
+    """
+    perms_by_key = {
+        (p.content_type.app_label, p.codename): p.pk
+        for p in Permission.objects.select_related("content_type")
+    }
     groups: dict[str, Group] = {}
-    for role, scopes in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[role])
-        perms = Permission.objects.none()
-        for scope, actions in scopes.items():
-            app_label, _, model = scope.partition(".")
-            qs = Permission.objects.filter(content_type__app_label=app_label)
-            if model:
-                qs = qs.filter(content_type__model=model)
-            codename_q = None
-            for action in actions:
-                q = qs.filter(codename__startswith=f"{action}_")
-                codename_q = q if codename_q is None else codename_q | q
-            if codename_q is not None:
-                perms = perms | codename_q
-        wanted = set(perms.values_list("pk", flat=True))
+    for role in StaffRole:
+        name = ROLE_GROUP_NAMES[role]
+        legacy = LEGACY_GROUP_NAMES.get(role)
+        if legacy and not Group.objects.filter(name=name).exists():
+            Group.objects.filter(name=legacy).update(name=name)
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = {
+            pk
+            for (app_label, codename), pk in perms_by_key.items()
+            if role_allows_perm(role, f"{app_label}.{codename}")
+        }
         current = set(group.permissions.values_list("pk", flat=True))
         if wanted != current:
             group.permissions.set(wanted)

@@ -4,12 +4,93 @@ Every console ModelAdmin inherits ``BaseAdmin`` (or ``ReadOnlyAdmin``) and decla
 ``nav_group``/``nav_icon`` so the sidebar groups it by domain.
 """
 
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 
+from partners.staff_roles import OWNER_SCOPED_ROLES, ROLE_GROUP_NAMES
+
 from .navigation import NavGroup
+
+_SCOPED_GROUPS = frozenset(ROLE_GROUP_NAMES[role] for role in OWNER_SCOPED_ROLES)
+_UNSCOPED_GROUPS = frozenset(
+    name for role, name in ROLE_GROUP_NAMES.items() if role not in OWNER_SCOPED_ROLES
+)
+
+
+def is_owner_scoped(request: HttpRequest) -> bool:
+    """Whether this staff member only sees the companies they own (销售).
+
+    A superuser, or a member of any unscoped role group as well, sees everything.
+    Cached on the request: the console asks many times per page.
+    """
+    cached = getattr(request, "_owner_scoped", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    scoped = False
+    if user.is_authenticated and not user.is_superuser:
+        names = set(user.groups.values_list("name", flat=True))
+        scoped = bool(names & _SCOPED_GROUPS) and not names & _UNSCOPED_GROUPS
+    request._owner_scoped = scoped
+    return scoped
+
+
+def company_owner_q(user, path: str = "") -> Q:
+    """Companies ``user`` owns as business owner or customer manager, at ``path``."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}business_owner": user}) | Q(**{f"{prefix}customer_manager": user})
+
+
+class OwnerScopedMixin:
+    """Object-level scoping for the sales role (see ``partners.staff_roles``).
+
+    ``owner_scope_path`` is the path from the model to its ``Company`` ("" for the
+    company itself); ``owner_user_fields`` instead names user fields on the model
+    that must be the staff member (e.g. ``("assignee",)``). Lists, change pages,
+    exports and bulk actions all read ``get_queryset``; company and end-customer
+    choice lists are limited the same way. Other staff are unaffected.
+    """
+
+    owner_scope_path: str = "company"
+    owner_user_fields: tuple[str, ...] = ()
+    # Fields whose current value may be another owner's company: shown, not edited.
+    owner_readonly_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if is_owner_scoped(request):
+            fields += tuple(f for f in self.owner_readonly_fields if f not in fields)
+        return fields
+
+    def owner_q(self, user) -> Q:
+        if self.owner_user_fields:
+            q = Q()
+            for field in self.owner_user_fields:
+                q |= Q(**{field: user})
+            return q
+        return company_owner_q(user, self.owner_scope_path)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if is_owner_scoped(request):
+            queryset = queryset.filter(self.owner_q(request.user))
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if is_owner_scoped(request):
+            from partners.models import Company, EndCustomer
+
+            if db_field.related_model is Company:
+                kwargs["queryset"] = Company.objects.filter(company_owner_q(request.user))
+            elif db_field.related_model is EndCustomer:
+                kwargs["queryset"] = EndCustomer.objects.filter(
+                    company_owner_q(request.user, "company")
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class BaseAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):

@@ -52,23 +52,25 @@ from billing.models import (
     CreditAccount,
     CreditEntry,
     CreditLimitChange,
+    PendingPosting,
+    PendingPostingKind,
+    PendingPostingStatus,
     RebateEntry,
     RebateWallet,
     Repayment,
     RepaymentStatus,
 )
 from billing.money import format_money
+from billing.services.approvals import posting_approve, posting_reject, posting_request
 from billing.services.coupons import campaign_issue, campaign_issue_to_tier
 from billing.services.credit import (
-    credit_limit_set,
-    credit_offline_charge,
     local_today,
     overdue_block_lift,
     repayment_confirm,
     repayment_reject,
 )
 from billing.services.errors import BillingError
-from billing.services.wallet import wallet_clawback, wallet_grant
+from billing.services.wallet import wallet_clawback
 from catalog.models import Region
 from partners.models import Company, CompanyStatus, Tier
 
@@ -274,20 +276,32 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
             data = form.cleaned_data
             key = f"console:{kind}:{wallet.pk}:{data['token']}"
             replay = RebateEntry.objects.filter(idempotency_key=key).exists()
-            service = wallet_grant if kind == "grant" else wallet_clawback
             try:
-                entry = service(
-                    company_id=wallet.company_id,
-                    currency=wallet.currency,
-                    amount=data["amount"],
-                    actor=request.user,
-                    reason=data["reason"],
-                    idempotency_key=key,
-                )
+                if kind == "grant":  # four-eyes: above the threshold it waits for a checker
+                    entry = posting_request(
+                        kind=PendingPostingKind.WALLET_GRANT,
+                        company_id=wallet.company_id,
+                        currency=wallet.currency,
+                        amount=data["amount"],
+                        maker=request.user,
+                        reason=data["reason"],
+                        idempotency_key=key,
+                    )
+                else:
+                    entry = wallet_clawback(
+                        company_id=wallet.company_id,
+                        currency=wallet.currency,
+                        amount=data["amount"],
+                        actor=request.user,
+                        reason=data["reason"],
+                        idempotency_key=key,
+                    )
             except BillingError as exc:
                 _errors_to_form(form, exc)
             else:
-                if replay:
+                if isinstance(entry, PendingPosting):
+                    _pending_message(self, request, entry)
+                elif replay:
                     self.message_user(
                         request,
                         gettext(
@@ -578,17 +592,21 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                credit_limit_set(
+                result = posting_request(
+                    kind=PendingPostingKind.CREDIT_LIMIT,
                     company_id=account.company_id,
                     currency=account.currency,
-                    credit_limit=data["credit_limit"],
+                    amount=data["credit_limit"],
                     term_days=data["term_days"],
-                    actor=request.user,
+                    maker=request.user,
                     reason=data["reason"],
                 )
             except BillingError as exc:
                 _errors_to_form(form, exc)
             else:
+                if isinstance(result, PendingPosting):
+                    _pending_message(self, request, result)
+                    return HttpResponseRedirect(self._change_url(account))
                 self.message_user(
                     request,
                     gettext(
@@ -631,18 +649,21 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             key = f"console:offline:{account.pk}:{data['token']}"
             replay = CreditEntry.objects.filter(idempotency_key=key).exists()
             try:
-                entry = credit_offline_charge(
+                entry = posting_request(
+                    kind=PendingPostingKind.OFFLINE_CHARGE,
                     company_id=account.company_id,
                     currency=account.currency,
                     amount=data["amount"],
-                    actor=request.user,
+                    maker=request.user,
                     reason=data["reason"],
                     idempotency_key=key,
                 )
             except BillingError as exc:
                 _errors_to_form(form, exc)
             else:
-                if replay:
+                if isinstance(entry, PendingPosting):
+                    _pending_message(self, request, entry)
+                elif replay:
                     self.message_user(
                         request,
                         gettext(
@@ -1466,3 +1487,229 @@ class CouponAdmin(ReadOnlyAdmin):
     @display(description=_("status"), label=COUPON_STATUS_LABELS, ordering="status")
     def status_label(self, obj: Coupon):
         return obj.status, obj.get_status_display()
+
+
+# --------------------------------------------------------------------------
+# Four-eyes: postings above FOUR_EYES_THRESHOLD waiting for a second finance user
+# --------------------------------------------------------------------------
+
+
+def _pending_message(model_admin, request: HttpRequest, pending: PendingPosting) -> None:
+    model_admin.message_user(
+        request,
+        gettext(
+            "%(amount)s is above the four-eyes threshold of %(threshold)s: the posting is "
+            "waiting for a second finance user to approve it (待复核财务操作) and has not "
+            "changed the ledger yet."
+        )
+        % {
+            "amount": format_money(pending.amount, pending.currency),
+            "threshold": format_money(settings.FOUR_EYES_THRESHOLD, pending.currency),
+        },
+        messages.WARNING,
+    )
+
+
+class PendingPostingStatusFilter(RadioFilter):
+    """Defaults to 待复核 (pending), so the changelist opens as the approval queue."""
+
+    title = _("status")
+    parameter_name = "status"
+    all_option = None
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*PendingPostingStatus.choices, (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or PendingPostingStatus.PENDING
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.ALL:
+            return queryset
+        if value not in PendingPostingStatus.values:
+            return queryset.none()
+        return queryset.filter(status=value)
+
+
+PENDING_STATUS_LABELS = {
+    PendingPostingStatus.PENDING: "warning",
+    PendingPostingStatus.APPROVED: "success",
+    PendingPostingStatus.REJECTED: "danger",
+}
+
+
+class RejectPostingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Rejection reason"),
+        max_length=200,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text=_("Required. The maker sees it in the queue."),
+    )
+
+
+@admin.register(PendingPosting)
+class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
+    nav_group = NavGroup.FINANCE
+    nav_icon = "rule"
+    nav_order = 5
+
+    list_display = (
+        "kind",
+        "company",
+        "amount_display",
+        "term_days",
+        "reason",
+        "maker",
+        "created_at",
+        "status_label",
+        "checker",
+        "result_reference",
+    )
+    list_select_related = ("company", "maker", "checker")
+    list_filter = (PendingPostingStatusFilter, "kind", "currency")
+    search_fields = ("company__name", "reason", "result_reference")
+    search_help_text = _("Search by company name, reason or transaction no.")
+    ordering = ("created_at", "pk")
+    fields = (
+        "kind",
+        "company",
+        "currency",
+        "amount_display",
+        "term_days",
+        "reason",
+        "maker",
+        "created_at",
+        "status",
+        "checker",
+        "decided_at",
+        "rejection_reason",
+        "result_reference",
+    )
+    readonly_fields = fields
+    actions_detail = ("approve_posting_detail", "reject_posting_detail")
+
+    @display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: PendingPosting) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @display(description=_("status"), label=PENDING_STATUS_LABELS, ordering="status")
+    def status_label(self, obj: PendingPosting):
+        return obj.status, obj.get_status_display()
+
+    def _may_decide(self, request) -> bool:
+        return request.user.has_perm("billing.change_creditaccount") or request.user.has_perm(
+            "billing.change_rebatewallet"
+        )
+
+    def has_approve_posting_permission(self, request, object_id=None) -> bool:
+        return self._may_decide(request)
+
+    def has_reject_posting_permission(self, request, object_id=None) -> bool:
+        return self._may_decide(request)
+
+    def get_actions_detail(self, request, object_id):
+        actions = super().get_actions_detail(request, object_id)
+        pk = self._pk(object_id)
+        waiting = (
+            PendingPosting.objects.filter(pk=pk, status=PendingPostingStatus.PENDING)
+            .exclude(maker=request.user)
+            .exists()
+            if pk is not None
+            else False
+        )
+        return actions if waiting else []  # decided, or the viewer's own posting
+
+    def _summary(self, pending: PendingPosting) -> list[tuple[str, object]]:
+        rows = [
+            (_("kind"), pending.get_kind_display()),
+            (_("company"), pending.company.name),
+            (_("amount"), format_money(pending.amount, pending.currency)),
+        ]
+        if pending.term_days:
+            rows.append((_("term (days)"), pending.term_days))
+        return [*rows, (_("reason"), pending.reason), (_("entered by"), pending.maker)]
+
+    def _decided(self, request, pending: PendingPosting) -> HttpResponse | None:
+        if pending.status == PendingPostingStatus.PENDING:
+            return None
+        self.message_user(
+            request,
+            gettext("This posting was already decided (%(status)s).")
+            % {"status": pending.get_status_display()},
+            messages.INFO,
+        )
+        return HttpResponseRedirect(self._change_url(pending))
+
+    @action(
+        description=_("Approve"),
+        url_path="approve",
+        permissions=["approve_posting"],
+        icon="check_circle",
+        variant=ActionVariant.SUCCESS,
+    )
+    def approve_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        pending = self._object_or_404(request, object_id)
+        form = forms.Form(_posted(request))
+        if request.method == "GET" and (done := self._decided(request, pending)):
+            return done
+        if request.method == "POST" and form.is_valid():
+            try:
+                pending = posting_approve(pending_id=pending.pk, checker=request.user)
+            except BillingError as exc:
+                _errors_to_form(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Approved: the posting is in the ledger (%(reference)s).")
+                    % {"reference": pending.result_reference},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._changelist_url())
+        return self._action_page(
+            request,
+            pending,
+            form,
+            title=gettext("Approve the finance posting"),
+            description=gettext(
+                "Approving writes the posting to the ledger now, in your name as the second "
+                "finance user. You cannot approve a posting you entered yourself."
+            ),
+            submit_label=gettext("Approve"),
+            summary=self._summary(pending),
+        )
+
+    @action(
+        description=_("Reject"),
+        url_path="reject",
+        permissions=["reject_posting"],
+        icon="block",
+        variant=ActionVariant.DANGER,
+    )
+    def reject_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        pending = self._object_or_404(request, object_id)
+        form = RejectPostingForm(_posted(request))
+        if request.method == "GET" and (done := self._decided(request, pending)):
+            return done
+        if request.method == "POST" and form.is_valid():
+            try:
+                posting_reject(
+                    pending_id=pending.pk, checker=request.user, reason=form.cleaned_data["reason"]
+                )
+            except BillingError as exc:
+                _errors_to_form(form, exc)
+            else:
+                self.message_user(
+                    request, gettext("Rejected: nothing was posted."), messages.SUCCESS
+                )
+                return HttpResponseRedirect(self._changelist_url())
+        return self._action_page(
+            request,
+            pending,
+            form,
+            title=gettext("Reject the finance posting"),
+            submit_label=gettext("Reject"),
+            variant="danger",
+            summary=self._summary(pending),
+        )

@@ -31,7 +31,7 @@ from catalog.leads import (
 from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
-from .base import BaseAdmin
+from .base import BaseAdmin, OwnerScopedMixin
 from .navigation import NavGroup
 from .partners import ActionPageMixin
 
@@ -92,7 +92,8 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-class LeadAdmin(ActionPageMixin, BaseAdmin):
+class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
+    owner_user_fields = ("assignee",)
     nav_group = NavGroup.CATALOG
 
     form = LeadChangeForm
@@ -306,7 +307,7 @@ class ConsultationTicketAdmin(LeadAdmin):
         """Private file: staff who may view tickets download it, nobody else has a URL."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        ticket = get_object_or_404(ConsultationTicket, pk=ticket_id)
+        ticket = get_object_or_404(self.get_queryset(request), pk=ticket_id)
         if not ticket.attachment:
             raise Http404
         name = ticket.attachment.name.rsplit("/", 1)[-1]

@@ -84,7 +84,7 @@ from billing.services.orders import (
 )
 from partners.uploads import ACCEPT_ATTRIBUTE, check_upload
 
-from .base import BaseAdmin, ReadOnlyAdmin
+from .base import BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin
 from .finance import _errors_to_form, _local, _posted
 from .navigation import NavGroup
 from .partners import ActionPageMixin, DateOfDateTimeFilter
@@ -638,7 +638,7 @@ ORDER_READONLY = tuple(name for _title, block in ORDER_FIELDSETS for name in blo
 
 
 @admin.register(Order)
-class OrderAdmin(OrdersActionMixin, BaseAdmin):
+class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
     nav_group = NavGroup.ORDERS
     nav_icon = "receipt_long"
     nav_order = 10
@@ -886,7 +886,8 @@ class OrderAdmin(OrdersActionMixin, BaseAdmin):
     def attachment_view(self, request, object_id: str, attachment_id: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        attachment = get_object_or_404(OrderAttachment, pk=attachment_id, order_id=_pk(object_id))
+        order = get_object_or_404(self.get_queryset(request), pk=_pk(object_id))
+        attachment = get_object_or_404(OrderAttachment, pk=attachment_id, order=order)
         return private_file_response(
             attachment.file,
             filename=attachment.original_name,

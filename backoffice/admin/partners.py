@@ -64,7 +64,7 @@ from partners.services import (
     registration_reject,
 )
 
-from .base import BaseAdmin
+from .base import BaseAdmin, OwnerScopedMixin
 from .navigation import NavGroup
 
 PREVIEW_URL_NAME = "admin:partners_qualificationfile_preview"
@@ -305,7 +305,8 @@ APPLICATION_STATUS_LABELS = {
 
 
 @admin.register(RegistrationApplication)
-class RegistrationApplicationAdmin(ActionPageMixin, BaseAdmin):
+class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
+    owner_user_fields = ("business_owner",)
     nav_group = NavGroup.PARTNERS
     nav_icon = "how_to_reg"
     nav_order = 10
@@ -712,7 +713,9 @@ COMPANY_STATUS_LABELS = {CompanyStatus.ENABLED: "success", CompanyStatus.DISABLE
 
 
 @admin.register(Company)
-class CompanyAdmin(ActionPageMixin, BaseAdmin):
+class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
+    owner_scope_path = ""
+    owner_readonly_fields = ("parent",)
     nav_group = NavGroup.PARTNERS
     nav_icon = "apartment"
     nav_order = 20
@@ -1144,7 +1147,7 @@ class BenefitAdmin(BaseAdmin):
 
 
 @admin.register(EndCustomer)
-class EndCustomerAdmin(BaseAdmin):
+class EndCustomerAdmin(OwnerScopedMixin, BaseAdmin):
     """Partners own their customers; staff look them up and may correct a record."""
 
     nav_group = NavGroup.PARTNERS

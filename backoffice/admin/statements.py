@@ -66,7 +66,7 @@ from billing.statements.services import (
 )
 from partners.models import Company
 
-from .base import BaseAdmin, ReadOnlyAdmin
+from .base import BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin
 from .navigation import NavGroup
 
 S = StatementStatus
@@ -281,7 +281,7 @@ class StatementEventInline(_ReadOnlyInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(BaseAdmin):
+class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     nav_group = NavGroup.FINANCE
     nav_icon = "request_quote"
     nav_order = 60

@@ -9,4 +9,5 @@ urlpatterns = [
     path("coupons/", assets.coupons, name="assets_coupons"),
     path("credit/", assets.credit, name="assets_credit"),
     path("credit/repay/offline/", assets.repay_offline, name="assets_repay_offline"),
+    path("credit/repay/online/", assets.repay_online, name="assets_repay_online"),
 ]

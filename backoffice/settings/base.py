@@ -7,6 +7,7 @@ Production overrides live in ``production.py`` and have no defaults for secrets.
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -254,6 +255,8 @@ SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "bcss-support@oe.21vianet.com")
 SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}")
 ACTIVATION_LINK_MAX_AGE = int(os.environ.get("ACTIVATION_LINK_MAX_AGE", str(3 * 24 * 3600)))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 3600)))
+# Finance postings above this amount need a second finance user (four-eyes).
+FOUR_EYES_THRESHOLD = Decimal(os.environ.get("FOUR_EYES_THRESHOLD", "10000.00"))
 
 # --- Tasks (django-q2) -----------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

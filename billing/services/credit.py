@@ -641,3 +641,71 @@ def credit_code_verify(*, user, purpose: str, code: str, now: datetime | None = 
             record.save(update_fields=["used_at"])
             return
     raise error
+
+
+# --------------------------------------------------------------------------
+# Online repayment through the payment provider (sandbox)
+# --------------------------------------------------------------------------
+
+
+def repayment_online_payload(
+    *,
+    company_id: int,
+    currency: str,
+    bill_ids: list[int],
+    reference: str,
+    status: str = "succeeded",
+    ts: int | None = None,
+) -> tuple[dict, str]:
+    """The provider's signed notification for an online repayment of ``bill_ids``."""
+    import time
+
+    from .orders import _sign
+
+    bills = Bill.objects.filter(
+        account__company_id=company_id, account__currency=currency, pk__in=bill_ids
+    )
+    amount = sum((bill.amount for bill in bills), Decimal("0"))
+    payload = {
+        "kind": "repayment",
+        "company": company_id,
+        "currency": currency,
+        "bills": sorted(int(pk) for pk in bill_ids),
+        "amount": str(to_money(amount)),
+        "reference": reference,
+        "status": status,
+        "ts": int(ts if ts is not None else time.time()),
+    }
+    return payload, _sign(payload)
+
+
+def repayment_online_callback(
+    *, payload: dict, signature: str, now: datetime | None = None
+) -> Repayment | None:
+    """Verify the provider's notification (signature, time, amount) and record the repayment once.
+
+    Returns None for a failed payment (nothing is written); replays return the same repayment.
+    """
+    from .orders import CALLBACK_MAX_SKEW, _sign
+
+    now = now or timezone.now()
+    if (
+        not hmac.compare_digest(_sign(payload), signature or "")
+        or payload.get("kind") != "repayment"
+    ):
+        raise BillingError("bad signature", code="signature")
+    try:
+        ts = datetime.fromtimestamp(int(payload["ts"]), tz=timezone.UTC)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BillingError("bad timestamp", code="timestamp") from exc
+    if abs(now - ts) > CALLBACK_MAX_SKEW:
+        raise BillingError("stale notification", code="timestamp")
+    if payload.get("status") != "succeeded":
+        return None
+    return repayment_record_online(
+        company_id=int(payload["company"]),
+        currency=str(payload["currency"]),
+        bill_ids=[int(pk) for pk in payload["bills"]],
+        provider_reference=str(payload["reference"]),
+        amount=payload["amount"],
+    )

@@ -29,6 +29,17 @@ def test_dashboard_counts_recent_failures(staff_client):
     assert _kpis(staff_client.get("/admin/"))["失败任务（7天）"] == 1
 
 
-def test_dashboard_shows_empty_work_queue_state(staff_client):
-    html = staff_client.get("/admin/").content.decode()
+def test_dashboard_lists_every_work_queue_even_when_empty(staff_client):
+    response = staff_client.get("/admin/")
+    html = response.content.decode()
+    queues = {str(title): count for title, count, _link in response.context["work_queues"]}
+    assert len(queues) == 9  # the eight queues of the issue + 待复核财务操作
+    assert set(queues.values()) == {0}
+    assert html.count("opacity-50") >= 9  # zero-count queues are greyed, not hidden
+    assert "data-empty-state" not in html
+
+
+def test_dashboard_shows_empty_state_without_queue_permissions(client):
+    client.force_login(UserFactory(is_staff=True))
+    html = client.get("/admin/").content.decode()
     assert "data-empty-state" in html

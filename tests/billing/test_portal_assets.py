@@ -411,8 +411,8 @@ def test_bills_tab(client, company, user, staff):
     assert f"<td>{365 - 1}</td>" in html
     for text in ("账单编号", "出账日期", "订单金额", "账期", "剩余天数", "账期状态", "批量还款"):
         assert text in html
-    assert html.count("data-online-repay") == 4 and "即将上线" in html
-    assert html.count("disabled") >= 4
+    assert html.count("data-online-repay") == 4 and "data-batch-online" in html
+    assert html.count(reverse("portal:assets_repay_online")) >= 5  # per bill + batch
     assert html.count('name="bills"') == 4
     assert f'href="{REPAY}?bills={latest.pk}"' in html
 

@@ -33,7 +33,12 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.money import format_money
-from billing.services.credit import local_today, repayment_submit_offline
+from billing.services.credit import (
+    local_today,
+    repayment_online_callback,
+    repayment_online_payload,
+    repayment_submit_offline,
+)
 from billing.services.errors import BillingError
 from catalog.models import Region
 
@@ -337,6 +342,7 @@ def credit(request: HttpRequest) -> HttpResponse:
             "page_range": page_range,
             "rows": rows,
             "repay_offline_url": reverse("portal:assets_repay_offline"),
+            "repay_online_url": reverse("portal:assets_repay_online"),
         },
     )
 
@@ -424,6 +430,84 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
             "total": format_money(total, currency),
             "currency": currency,
             "receiving": receiving_account(),
+            "back_url": _bills_page(currency),
+        },
+    )
+
+
+def _open_bills_of(request: HttpRequest, ids: list[int]):
+    """The signed-in company's open bills among ``ids`` (one currency), or None with a message."""
+    bills = list(selectors.company_bills_by_ids(company_id=request.user.company_id, bill_ids=ids))
+    if len(bills) != len(ids):
+        raise Http404  # another company's bill, or none at all: it does not exist here
+    currencies = {bill.account.currency for bill in bills}
+    if len(currencies) > 1:
+        messages.error(request, _("Repay bills of one currency at a time."))
+        return None, next(iter(currencies))
+    currency = next(iter(currencies))
+    if any(bill.status not in OPEN_BILL_STATUSES for bill in bills):
+        messages.error(request, _("Choose bills of your own that are awaiting repayment."))
+        return None, currency
+    return bills, currency
+
+
+@account_view(methods=("GET", "POST"), allowed=can_view_assets)
+def repay_online(request: HttpRequest) -> HttpResponse:
+    """线上还款 through the payment platform (the built-in sandbox stands in for Alipay/UnionPay).
+
+    GET shows the cashier for the chosen bills; 立即支付 posts back here and the platform's
+    signed notification is processed by the same verified, idempotent callback service.
+    """
+    from billing.services.orders import _payment_reference
+
+    source = request.POST if request.method == "POST" else request.GET
+    ids = _bill_ids(source.getlist("bills"))
+    if not ids:
+        messages.error(request, _("Select at least one bill first."))
+        return redirect(_bills_page(Currency.CNY))
+    bills, currency = _open_bills_of(request, ids)
+    if bills is None:
+        return redirect(_bills_page(currency))
+    if request.method == "POST":
+        reference = (request.POST.get("reference") or "")[:40]
+        outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
+        payload, signature = repayment_online_payload(
+            company_id=request.user.company_id,
+            currency=currency,
+            bill_ids=ids,
+            reference=reference,
+            status=outcome,
+        )
+        try:
+            repayment = repayment_online_callback(payload=payload, signature=signature)
+        except BillingError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_bills_page(currency))
+        if repayment is None:
+            messages.error(
+                request, _("The payment did not go through. Nothing was charged; try again.")
+            )
+        else:
+            messages.success(
+                request,
+                _("Repayment of %(amount)s received; the available credit is restored.")
+                % {"amount": format_money(repayment.amount, currency)},
+            )
+        return redirect(
+            f"{reverse('portal:assets_credit')}?{urlencode({'tab': 'repayments', 'currency': currency})}"
+        )
+    total = sum((bill.amount for bill in bills), Decimal("0"))
+    return render(
+        request,
+        "portal/account/assets/repay_online.html",
+        {
+            "account_menu": account_menu(request.user, active="assets_credit"),
+            "bills": [
+                {"pk": b.pk, "number": b.number, "amount": format_money(b.amount, currency)}
+                for b in bills
+            ],
+            "total": format_money(total, currency),
+            "reference": _payment_reference(),
             "back_url": _bills_page(currency),
         },
     )
