@@ -93,7 +93,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 # (model, console action) -> the permission the admin checks for it. State rules
 # (only pending applications can be approved...) come on top, in the admins.
 ACTION_PERMISSIONS: dict[tuple[str, str], str] = {
-    ("partners.registrationapplication", "approve"): "partners.view_registrationapplication",
+    ("partners.registrationapplication", "approve"): "partners.change_registrationapplication",
     ("partners.registrationapplication", "reject"): "partners.change_registrationapplication",
     ("billing.rebatewallet", "grant"): "billing.change_rebatewallet",
     ("billing.rebatewallet", "clawback"): "billing.change_rebatewallet",

@@ -135,9 +135,14 @@ def finance(db):
 
 @pytest.fixture
 def sales(finance):
-    from partners.models import User
+    """A staff member who may view billing but change nothing (the old demo sales role)."""
+    from django.contrib.auth.models import Permission
 
-    return User.objects.get(email="sales@example.com")
+    viewer = UserFactory(is_staff=True, email="viewer@example.com")
+    viewer.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="billing", codename__startswith="view_")
+    )
+    return viewer
 
 
 # --------------------------------------------------------------------------

@@ -218,12 +218,17 @@ def test_sample_pdf_of_a_version(staff_client):
 
 
 def test_sales_staff_can_view_but_not_publish(client, company, partner):
-    from fixtures.demo import load_staff
-    from partners.models import User
+    """Staff with only the contracts view permissions can read and download, not publish."""
+    from django.contrib.auth.models import Permission
 
-    load_staff()
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True, email="contract.viewer@example.com")
+    viewer.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="contracts", codename__startswith="view_")
+    )
     contract = _agree(company, partner)
-    client.force_login(User.objects.get(email="sales@example.com"))
+    client.force_login(viewer)
     assert client.get(reverse("admin:contracts_contract_changelist")).status_code == 200
     download = reverse("admin:contracts_contract_download_pdf", args=[contract.pk])
     assert client.get(download).status_code == 200
