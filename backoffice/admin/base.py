@@ -14,6 +14,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm, Selectabl
 from partners.staff_roles import OWNER_SCOPED_ROLES, ROLE_GROUP_NAMES
 
 from .navigation import NavGroup
+from .paginator import EstimatedCountPaginator
 
 _SCOPED_GROUPS = frozenset(ROLE_GROUP_NAMES[role] for role in OWNER_SCOPED_ROLES)
 _UNSCOPED_GROUPS = frozenset(
@@ -100,8 +101,10 @@ class BaseAdmin(SimpleHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
 
     import_form_class = ImportForm
     export_form_class = SelectableFieldsExportForm
-    # Large tables: never run a full COUNT(*) for the "N total" link.
+    # Large tables: never run a full COUNT(*) for the "N total" link, and page an unfiltered
+    # big table by the planner's estimate on PostgreSQL.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_per_page = 50
     list_filter_submit = True
     warn_unsaved_form = True

@@ -22,8 +22,36 @@ class NavGroup(models.TextChoices):
 NAV_ORDER = list(NavGroup)
 
 
+BADGE_CACHE_SECONDS = 30
+
+
+def queue_badges(request: HttpRequest) -> dict[str, int]:
+    """Open-queue counts by changelist path, from the dashboard's work-queue providers.
+
+    Cached per user for a short while so every console page does not recount the queues.
+    """
+    from django.core.cache import cache
+
+    from .dashboard import WORK_QUEUE_PROVIDERS
+
+    key = f"console-badges:{request.user.pk}"
+    badges = cache.get(key)
+    if badges is None:
+        badges = {}
+        for provider in WORK_QUEUE_PROVIDERS:
+            for _title, count, link in provider(request):
+                path = link.split("?", 1)[0]
+                # A queue link may point at the sole item's page: badge its changelist.
+                path = path.rsplit("/", 3)[0] + "/" if path.endswith("/change/") else path
+                if count:
+                    badges[path] = badges.get(path, 0) + int(count)
+        cache.set(key, badges, BADGE_CACHE_SECONDS)
+    return badges
+
+
 def sidebar_navigation(request: HttpRequest) -> list[dict]:
     site = admin.site
+    badges = queue_badges(request)
     grouped: dict[str, list[tuple[int, str, dict]]] = {group: [] for group in NAV_ORDER}
     for model, model_admin in site._registry.items():
         if not model_admin.has_view_or_change_permission(request):
@@ -42,6 +70,8 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
                     "title": opts.verbose_name_plural,
                     "icon": getattr(model_admin, "nav_icon", "table_rows"),
                     "link": link,
+                    # A plain number string is shown as the item's badge by unfold.
+                    **({"badge": str(badges[link])} if badges.get(link) else {}),
                 },
             )
         )

@@ -6,7 +6,16 @@ A new ``backoffice/admin/<domain>.py`` is picked up without editing this file.
 import importlib
 import pkgutil
 
-INFRASTRUCTURE = {"apps", "base", "dashboard", "navigation", "registry", "sites", "unfold_i18n"}
+INFRASTRUCTURE = {
+    "apps",
+    "base",
+    "dashboard",
+    "navigation",
+    "paginator",
+    "registry",
+    "sites",
+    "unfold_i18n",
+}
 
 for module in pkgutil.iter_modules(importlib.import_module("backoffice.admin").__path__):
     if module.name not in INFRASTRUCTURE and not module.name.startswith("_"):

@@ -84,3 +84,24 @@ def test_nav_groups_have_chinese_labels():
 
     with translation.override("zh-hans"):
         assert [str(g.label) for g in NavGroup] == ["合作伙伴", "方案目录", "订单", "财务", "系统"]
+
+
+def test_sidebar_shows_open_queue_badges(staff_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partners.services import registration_submit
+    from tests.factories import UserFactory
+
+    registration_submit(
+        company_name="Badge Co",
+        business_owner=UserFactory(is_staff=True),
+        contact_name="B",
+        email="badge@example.com",
+        phone="13800000000",
+        address="Shanghai",
+        files=[SimpleUploadedFile("l.pdf", b"%PDF-1.4\n%%EOF\n")],
+    )
+    request = staff_client.get("/admin/").wsgi_request
+    items = [item for group in sidebar_navigation(request) for item in group["items"]]
+    link = reverse("admin:partners_registrationapplication_changelist")
+    assert [item.get("badge") for item in items if item["link"] == link] == ["1"]
