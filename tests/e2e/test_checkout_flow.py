@@ -4,8 +4,7 @@ A. Cart from two detail pages → checkout with a new customer added inline, a c
    rebate amount → 提交订单 → 生成电子订单 → 同意 → sandbox payment → the order is
    处理中 / 已付款 and its contract PDF downloads.
 B. Buy now paid from the credit line with the e-mailed code; then an offline order whose
-   transfer is reported and confirmed by finance (``payment_confirm_offline``: the console
-   action belongs to another area and calls this service).
+   transfer is reported and confirmed by finance in the console's offline-payments queue.
 
 The user is signed in by copying a session cookie made with the test client's
 ``force_login`` (the login page itself is covered by test_registration_flow.py).
@@ -32,7 +31,6 @@ from billing.models import (
     PaymentStatus,
     RebateWallet,
 )
-from billing.services.orders import payment_confirm_offline
 from partners.models import EndCustomer
 from tests.billing.order_helpers import Shop
 from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
@@ -217,7 +215,20 @@ def test_credit_line_checkout_with_mailed_code_and_offline_transfer(
     expect(page.locator("[data-payment-status]")).to_have_text("待确认")
     offline_order = Order.objects.exclude(pk=credit_order.pk).get()
     transfer = Payment.objects.get(order=offline_order)
-    payment_confirm_offline(payment_id=transfer.pk, actor=shop.staff)
+    # Finance confirms the transfer in the console (the offline-payments work queue).
+    staff_page = page.context.browser.new_context(
+        viewport={"width": 1366, "height": 900}
+    ).new_page()
+    sign_in(staff_page, live_server, shop.staff)
+    staff_page.goto(f"{base}/admin/billing/payment/")
+    expect(staff_page.locator("#result_list")).to_contain_text(transfer.reference)
+    staff_page.goto(f"{base}/admin/billing/payment/{transfer.pk}/confirm/")
+    with staff_page.expect_navigation():
+        staff_page.locator("form button[type=submit]").last.click()
+    expect(staff_page.locator("body")).to_contain_text(offline_order.number)
+    staff_page.context.close()
+    transfer.refresh_from_db()
+    assert transfer.status == "succeeded"
     page.reload()
     expect(page.locator("[data-order-status]")).to_have_text("处理中")
     expect(page.locator("[data-payment-status]")).to_have_text("已付款")
