@@ -47,13 +47,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     # demo admin only).
     StaffRole.SUPERADMIN: {"*.*": ALL},
     # 运营: registrations, catalog (solutions, banners, news), consultations,
-    # trials, reviews, contract templates.
+    # trials, reviews, contract templates, and order processing (delivery, milestones,
+    # attachments; spec 13 "Orders"). Money (payments, refunds) stays with 财务.
     StaffRole.OPERATIONS: {
         "partners.registrationapplication": (VIEW, CHANGE),
         "partners.company": (VIEW,),
         "catalog.*": ALL,
         "contracts.contracttemplate": (VIEW, ADD, CHANGE),
         "contracts.contract": (VIEW,),
+        "billing.order": (VIEW, CHANGE),
+        "billing.deliverymilestone": ALL,
+        "billing.paymentmilestone": ALL,
+        "billing.orderattachment": (VIEW, ADD),
     },
     # 销售 / 业务负责人: only the companies they own (see OWNER_SCOPED_ROLES).
     StaffRole.SALES: {
