@@ -289,7 +289,8 @@ def dashboard_figures(request: HttpRequest) -> dict:
                 "datasets": [
                     {
                         "label": str(_("Sales this month")),
-                        "data": [float(row["total"]) for row in sales],
+                        # Decimal as a string: Chart.js parses it; money never becomes a float here.
+                        "data": [str(row["total"]) for row in sales],
                     }
                 ],
             }
