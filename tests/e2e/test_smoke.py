@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -21,9 +22,10 @@ def test_portal_home_renders_with_its_css(live_server, page, block_external, scr
 
 def test_language_switcher_switches_the_portal_to_english(live_server, page, block_external):
     page.goto(f"{live_server.url}/")
-    page.select_option("#lang-select", "en")
-    page.wait_for_selector("html[lang='en']")
-    assert page.get_by_placeholder("Search for the cloud product you need").is_visible()
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_placeholder("Search for the cloud product you need")).to_be_visible()
 
 
 def test_admin_login_renders_styled_and_staff_reach_the_dashboard(
