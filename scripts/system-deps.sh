@@ -3,11 +3,13 @@
 #   chromium        browser tests (Playwright drives /usr/bin/chromium; nothing downloads a browser)
 #   fonts-wqy-zenhei  CJK TrueType font embedded in PDFs (contracts, statements)
 #   gettext         compilemessages / makemessages
+#   poppler-utils   pdftotext, pdffonts, pdftoppm: the tests read the PDFs we generate
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+[ -x /usr/bin/pdftotext ] && [ -x /usr/bin/pdffonts ] && [ -x /usr/bin/pdftoppm ] || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "Installing system packages: ${need[*]}"
 SUDO=""
