@@ -18,8 +18,14 @@ from .constants import NUMBER_TIMEZONE
 from .models import DocumentSequence
 
 
-def sequence_next(*, key: str) -> int:
-    """The next value of the counter ``key`` (1, 2, 3, ...), taken under a row lock."""
+def sequence_next(*, key: str, count: int = 1) -> int:
+    """The next value of the counter ``key`` (1, 2, 3, ...), taken under a row lock.
+
+    ``count`` > 1 reserves a block: the first of ``count`` consecutive values is returned
+    and the counter moves past the last (one row update for a whole batch of documents).
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
     with transaction.atomic():
         sequence = DocumentSequence.objects.select_for_update().filter(key=key).first()
         if sequence is None:
@@ -29,9 +35,10 @@ def sequence_next(*, key: str) -> int:
             except IntegrityError:
                 pass  # created concurrently: lock the other one
             sequence = DocumentSequence.objects.select_for_update().get(key=key)
-        sequence.last_value += 1
+        first = sequence.last_value + 1
+        sequence.last_value += count
         sequence.save(update_fields=["last_value", "updated_at"])
-        return sequence.last_value
+        return first
 
 
 def next_number(

@@ -257,6 +257,9 @@ ACTIVATION_LINK_MAX_AGE = int(os.environ.get("ACTIVATION_LINK_MAX_AGE", str(3 * 
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(2 * 3600)))
 # Finance postings above this amount need a second finance user (four-eyes).
 FOUR_EYES_THRESHOLD = Decimal(os.environ.get("FOUR_EYES_THRESHOLD", "10000.00"))
+# Monthly statements: on PostgreSQL they are generated inside the database
+# (billing/statements/generation_sql.py); False runs the portable Python path there too.
+STATEMENTS_GENERATE_IN_DATABASE = env_bool("STATEMENTS_GENERATE_IN_DATABASE", True)
 
 # --- Tasks (django-q2) -----------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

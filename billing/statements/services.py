@@ -22,6 +22,7 @@ import logging
 import re
 import tempfile
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from operator import itemgetter
@@ -30,10 +31,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from backoffice.tasks import enqueue_on_commit
 from billing.models import (
@@ -48,7 +50,7 @@ from billing.models import (
 )
 from billing.money import format_money, to_money
 from billing.services.errors import BillingError
-from contracts.numbering import next_number
+from contracts.numbering import sequence_next
 from partners.models import Company, CompanyRole
 from partners.uploads import check_upload
 
@@ -161,31 +163,6 @@ def _sales_q() -> Q:
     return Q(payment_status=SALES_PAYMENT_STATUS, status__in=SALES_ORDER_STATUSES)
 
 
-def month_groups(period: Period, company_id: int | None = None) -> list[dict]:
-    """[{company_id, currency, orders, sales_orders, sales}] for the month: one grouped query."""
-    orders = Order.objects.filter(created_at__gte=period.starts_at, created_at__lt=period.ends_at)
-    if company_id is not None:
-        orders = orders.filter(company_id=company_id)
-    return list(
-        orders.order_by()
-        .values("company_id", "currency")
-        .annotate(
-            orders=Count("pk"),
-            sales_orders=Count("pk", filter=_sales_q()),
-            sales=Sum("payable_total", filter=_sales_q()),
-        )
-        .order_by("company_id", "currency")
-    )
-
-
-def _statement_number(now: datetime) -> str:
-    """``yyyyMMdd`` of the generation date (Shanghai) + a 4-digit sequence of that day."""
-    day = timezone.localtime(now, _tz()).strftime(NUMBER_FORMAT)
-    return next_number(
-        key=f"statement:{day}", prefix_format=NUMBER_FORMAT, digits=NUMBER_DIGITS, now=now
-    )
-
-
 def _products(names: list[str]) -> str:
     text = PRODUCTS_SEPARATOR.join(names)
     if len(text) > PRODUCTS_MAX_LENGTH:
@@ -214,23 +191,27 @@ def _event(statement: Statement, *, from_status: str, to_status: str, actor, not
     )
 
 
-def _rebuild(statement: Statement, *, company: Company, now: datetime, fresh: bool) -> int:
-    """Replace the statement's lines with the month's orders and recompute its totals.
+@dataclass
+class _Tally:
+    """The lines of one (company, currency) of the month, as rows ready to insert."""
 
-    The caller holds the statement's row lock inside a transaction. Returns the line count.
-    """
-    period = period_of(statement.period_start)
-    if not fresh:
-        StatementLine.objects.filter(statement=statement).delete()
+    lines: list = dataclass_field(default_factory=list)
+    orders: int = 0
+    products: int = 0
+    sales: Decimal = Decimal("0.00")
+
+
+def _month_tallies(period: Period, company_id: int | None) -> dict[tuple[int, str], _Tally]:
+    """One streaming query over the month's orders (with their lines): per (company,
+    currency), the statement lines to write and the totals tallied from exactly them."""
+    orders = Order.objects.filter(created_at__gte=period.starts_at, created_at__lt=period.ends_at)
+    if company_id is not None:
+        orders = orders.filter(company_id=company_id)
     rows = (
-        Order.objects.filter(
-            company_id=company.pk,
-            currency=statement.currency,
-            created_at__gte=period.starts_at,
-            created_at__lt=period.ends_at,
-        )
-        .order_by("created_at", "pk", "lines__pk")
+        orders.order_by("company_id", "currency", "created_at", "pk", "lines__pk")
         .values_list(
+            "company_id",
+            "currency",
             "pk",
             "number",
             "payable_total",
@@ -242,113 +223,141 @@ def _rebuild(statement: Statement, *, company: Company, now: datetime, fresh: bo
         )
         .iterator(chunk_size=LINE_BATCH_SIZE * 2)
     )
-    order_count = product_count = 0
-    sales = Decimal("0.00")
-    batch: list[StatementLine] = []
-    for order_id, group in itertools.groupby(rows, key=itemgetter(0)):
+    tallies: dict[tuple[int, str], _Tally] = {}
+    for (company, currency, order_id), group in itertools.groupby(rows, key=itemgetter(0, 1, 2)):
         group = list(group)
-        _pk, number, total, status, payment_status, created_at, _name, _qty = group[0]
-        names = list(dict.fromkeys(row[6] for row in group if row[6]))
-        quantity = sum(row[7] or 0 for row in group)
+        _c, _cur, _pk, number, total, status, payment_status, created_at, _n, _q = group[0]
+        names = list(dict.fromkeys(row[8] for row in group if row[8]))
+        quantity = sum(row[9] or 0 for row in group)
         in_sales = payment_status == SALES_PAYMENT_STATUS and status in SALES_ORDER_STATUSES
-        batch.append(
-            StatementLine(
-                statement_id=statement.pk,
-                order_id=order_id,
-                order_number=number,
-                order_total=total,
-                products=_products(names),
-                order_status=status,
-                payment_status=payment_status,
-                quantity=quantity,
-                transacted_at=created_at,
-                in_sales=in_sales,
+        tally = tallies.get((company, currency))
+        if tally is None:
+            tally = tallies[(company, currency)] = _Tally()
+        tally.lines.append(
+            (
+                order_id,
+                number,
+                total,
+                _products(names),
+                status,
+                payment_status,
+                quantity,
+                created_at,
+                in_sales,
             )
         )
-        order_count += 1
-        product_count += quantity
+        tally.orders += 1
+        tally.products += quantity
         if in_sales:
-            sales += total
-        if len(batch) >= LINE_BATCH_SIZE:
-            StatementLine.objects.bulk_create(batch)
-            batch = []
+            tally.sales += total
+    return tallies
+
+
+def _write_lines(pairs) -> None:
+    """Bulk-insert the lines of (statement_id, tally) pairs, in batches."""
+    batch: list[StatementLine] = []
+    for statement_id, tally in pairs:
+        for order_id, number, total, products, status, pay, quantity, at, in_sales in tally.lines:
+            batch.append(
+                StatementLine(
+                    statement_id=statement_id,
+                    order_id=order_id,
+                    order_number=number,
+                    order_total=total,
+                    products=products,
+                    order_status=status,
+                    payment_status=pay,
+                    quantity=quantity,
+                    transacted_at=at,
+                    in_sales=in_sales,
+                )
+            )
+            if len(batch) >= LINE_BATCH_SIZE:
+                StatementLine.objects.bulk_create(batch)
+                batch = []
     if batch:
         StatementLine.objects.bulk_create(batch)
 
-    snapshot = _snapshot(company)
-    share = to_money(sales * snapshot["share_rate"])
-    total_payable = share + statement.adjustment_total
-    if total_payable < 0:
-        raise StatementError(
-            _(
-                "Statement %(number)s: the adjustments (%(adjustments)s) exceed the share "
-                "payable (%(share)s)."
-            )
-            % {
-                "number": statement.number,
-                "adjustments": format_money(statement.adjustment_total, statement.currency),
-                "share": format_money(share, statement.currency),
-            },
-            code="negative_total",
+
+def _negative_total_error(statement: Statement, share: Decimal) -> StatementError:
+    return StatementError(
+        _(
+            "Statement %(number)s: the adjustments (%(adjustments)s) exceed the share "
+            "payable (%(share)s)."
         )
-    for field, value in snapshot.items():
-        setattr(statement, field, value)
-    statement.order_count = order_count
-    statement.product_count = product_count
-    statement.sales_amount = to_money(sales)
-    statement.share_amount = share
-    statement.total_payable = total_payable
-    statement.generated_at = now
-    statement.save(
-        update_fields=[
-            *snapshot,
-            "order_count",
-            "product_count",
-            "sales_amount",
-            "share_amount",
-            "total_payable",
-            "generated_at",
-        ]
+        % {
+            "number": statement.number,
+            "adjustments": format_money(statement.adjustment_total, statement.currency),
+            "share": format_money(share, statement.currency),
+        },
+        code="negative_total",
     )
-    return order_count
 
 
-def _generate_group(
-    *, company: Company, currency: str, period: Period, actor, now: datetime
-) -> tuple[str, Statement]:
-    """One statement in one transaction: 'created', 'regenerated' or 'kept' (not a draft)."""
-    key = {"company": company, "currency": currency, "period_start": period.start}
-    with transaction.atomic():
-        statement = Statement.objects.select_for_update().filter(**key).first()
-        created = False
-        if statement is None:
-            try:
-                with transaction.atomic():
-                    statement = Statement.objects.create(
-                        **key,
-                        number=_statement_number(now),
-                        period_end=period.end,
-                        status=S.DRAFT,
-                        generated_at=now,
-                        **_snapshot(company),
-                    )
-                created = True
-            except IntegrityError:
-                # Another worker created it meanwhile: take that one (and rebuild it if draft).
-                statement = Statement.objects.select_for_update().filter(**key).first()
-                if statement is None:
-                    raise
-        if statement.status != S.DRAFT:
-            return "kept", statement
-        _rebuild(statement, company=company, now=now, fresh=created)
-        _event(
-            statement,
-            from_status="" if created else S.DRAFT,
-            to_status=S.DRAFT,
-            actor=actor,
-            note=_("Generated") if created else _("Regenerated"),
-        )
-    return ("created" if created else "regenerated"), statement
+TOTAL_FIELDS = (
+    "order_count",
+    "product_count",
+    "sales_amount",
+    "share_amount",
+    "total_payable",
+    "generated_at",
+)
+SNAPSHOT_FIELDS = ("company_name", "tier_name", "business_owner_name", "address", "share_rate")
+
+
+def _apply(statement: Statement, tally: _Tally, snapshot: dict, now: datetime) -> None:
+    """Set the snapshot and the totals (raises if the adjustments exceed the share)."""
+    share = to_money(tally.sales * snapshot["share_rate"])
+    if share + statement.adjustment_total < 0:
+        raise _negative_total_error(statement, share)
+    for name, value in snapshot.items():
+        setattr(statement, name, value)
+    statement.order_count = tally.orders
+    statement.product_count = tally.products
+    statement.sales_amount = to_money(tally.sales)
+    statement.share_amount = share
+    statement.total_payable = share + statement.adjustment_total
+    statement.generated_at = now
+
+
+def _rebuild(statement: Statement, *, company: Company, now: datetime) -> int:
+    """Replace one locked statement's lines and recompute its totals (dispute → regenerate).
+
+    The caller holds the statement's row lock inside a transaction. Returns the line count.
+    """
+    period = period_of(statement.period_start)
+    tally = _month_tallies(period, company.pk).get(
+        (statement.company_id, statement.currency), _Tally()
+    )
+    _apply(statement, tally, _snapshot(company), now)
+    StatementLine.objects.filter(statement=statement).delete()
+    _write_lines([(statement.pk, tally)])
+    statement.save(update_fields=[*SNAPSHOT_FIELDS, *TOTAL_FIELDS])
+    return tally.orders
+
+
+def _generate_in_database(period: Period, company_id, actor_user, now: datetime, result) -> None:
+    """The PostgreSQL path (``generation_sql``): the same outcome without moving rows
+    through Python. The month's statements are locked first, as in the portable path."""
+    from .generation_sql import generate_month
+
+    locked = Statement.objects.select_for_update().filter(period_start=period.start)
+    if company_id is not None:
+        locked = locked.filter(company_id=company_id)
+    list(locked.values_list("pk", flat=True))
+    failed = generate_month(
+        period=period,
+        company_id=company_id,
+        actor_id=actor_user.pk if actor_user else None,
+        now=now,
+        day=timezone.localtime(now, _tz()).strftime(NUMBER_FORMAT),
+        result=result,
+    )
+    if failed:
+        statements = Statement.objects.in_bulk([pk for pk, _share in failed])
+        for pk, share in failed:
+            result["failed"] += 1
+            result["errors"].extend(_negative_total_error(statements[pk], share).messages)
 
 
 def generate_statements(
@@ -363,13 +372,18 @@ def generate_statements(
     ``statements`` (for the month, in every status), ``created``, ``regenerated``,
     ``kept`` (disputed, confirmed or later: untouched), ``failed`` and ``lines`` (the
     line count of those statements). ``errors`` lists the messages of failed ones.
+
+    Set-based, in one transaction. Generators of the same month queue on one counter
+    row, so two workers produce one set of statements. One streaming query reads the
+    month's orders and tallies every (company, currency); the month's statements are
+    locked in one query; missing ones are created with their totals by bulk inserts
+    (with their history rows) under one block of numbers; drafts are updated in
+    bulk; then every line is bulk-inserted. The query count grows with the number of
+    batches, not with the number of statements or orders. A draft whose adjustments
+    would exceed its new share payable is left as it was and reported as failed.
     """
     period = period if isinstance(period, Period) else period_parse(period)
     now = now or timezone.now()
-    groups = month_groups(period, company_id)
-    companies = Company.objects.select_related("tier", "business_owner").in_bulk(
-        {group["company_id"] for group in groups}
-    )
     result: dict = {
         "period": period.key,
         "statements": 0,
@@ -380,28 +394,95 @@ def generate_statements(
         "lines": 0,
         "errors": [],
     }
-    for group in groups:
-        try:
-            outcome, statement = _generate_group(
-                company=companies[group["company_id"]],
-                currency=group["currency"],
-                period=period,
-                actor=actor,
-                now=now,
+    actor_user = actor if getattr(actor, "pk", None) else None
+    with transaction.atomic():
+        # One generator per month at a time (the counter row stays locked until commit).
+        sequence_next(key=f"statement-run:{period.key}")
+        if connection.vendor == "postgresql" and settings.STATEMENTS_GENERATE_IN_DATABASE:
+            _generate_in_database(period, company_id, actor_user, now, result)
+            return result
+        tallies = _month_tallies(period, company_id)
+        if not tallies:
+            return result
+        existing_qs = Statement.objects.select_for_update().filter(period_start=period.start)
+        if company_id is not None:
+            existing_qs = existing_qs.filter(company_id=company_id)
+        existing = {(s.company_id, s.currency): s for s in existing_qs}
+        companies = Company.objects.select_related("tier", "business_owner").in_bulk(
+            {company for company, _currency in tallies}
+        )
+        snapshots = {pk: _snapshot(company) for pk, company in companies.items()}
+
+        created: list[tuple[Statement, _Tally]] = []
+        rebuilt: list[tuple[Statement, _Tally]] = []
+        for (company, currency), tally in tallies.items():
+            statement = existing.get((company, currency))
+            if statement is None:
+                statement = Statement(
+                    company_id=company,
+                    currency=currency,
+                    period_start=period.start,
+                    period_end=period.end,
+                    status=S.DRAFT,
+                )
+                _apply(statement, tally, snapshots[company], now)
+                created.append((statement, tally))
+            elif statement.status != S.DRAFT:
+                result["kept"] += 1
+                result["statements"] += 1
+                result["lines"] += statement.order_count
+            else:
+                try:
+                    _apply(statement, tally, snapshots[company], now)
+                except StatementError as exc:
+                    result["failed"] += 1
+                    result["errors"].extend(exc.messages)
+                    continue
+                rebuilt.append((statement, tally))
+
+        if created:
+            day = timezone.localtime(now, _tz()).strftime(NUMBER_FORMAT)
+            first = sequence_next(key=f"statement:{day}", count=len(created))
+            for offset, (statement, _tally) in enumerate(created):
+                statement.number = f"{day}{first + offset:0{NUMBER_DIGITS}d}"
+            bulk_create_with_history(
+                [statement for statement, _tally in created],
+                Statement,
+                batch_size=LINE_BATCH_SIZE,
+                default_user=actor_user,
             )
-        except StatementError as exc:
-            result["failed"] += 1
-            result["errors"].extend(exc.messages)
-            continue
-        result[outcome] += 1
-        result["statements"] += 1
-        result["lines"] += statement.order_count
+        if rebuilt:
+            ids = [statement.pk for statement, _tally in rebuilt]
+            for chunk in itertools.batched(ids, LINE_BATCH_SIZE):
+                StatementLine.objects.filter(statement_id__in=chunk).delete()
+            bulk_update_with_history(
+                [statement for statement, _tally in rebuilt],
+                Statement,
+                [*SNAPSHOT_FIELDS, *TOTAL_FIELDS],
+                batch_size=LINE_BATCH_SIZE,
+                default_user=actor_user,
+            )
+        touched = [*created, *rebuilt]
+        _write_lines((statement.pk, tally) for statement, tally in touched)
+        note_created, note_rebuilt = _("Generated"), _("Regenerated")
+        StatementEvent.objects.bulk_create(
+            [
+                StatementEvent(
+                    statement_id=statement.pk,
+                    from_status="" if index < len(created) else S.DRAFT,
+                    to_status=S.DRAFT,
+                    actor=actor_user,
+                    note=note_created if index < len(created) else note_rebuilt,
+                )
+                for index, (statement, _tally) in enumerate(touched)
+            ],
+            batch_size=LINE_BATCH_SIZE,
+        )
+        result["created"] = len(created)
+        result["regenerated"] = len(rebuilt)
+        result["statements"] += len(touched)
+        result["lines"] += sum(tally.orders for _statement, tally in touched)
     return result
-
-
-# --------------------------------------------------------------------------
-# Status workflow
-# --------------------------------------------------------------------------
 
 
 def _lock(statement_id: int) -> Statement:
@@ -540,7 +621,7 @@ def statement_resolve(*, statement_id: int, actor, resolution: str, note: str = 
             company = Company.objects.select_related("tier", "business_owner").get(
                 pk=statement.company_id
             )
-            _rebuild(statement, company=company, now=timezone.now(), fresh=False)
+            _rebuild(statement, company=company, now=timezone.now())
             return statement_set_status(
                 statement=statement,
                 to_status=S.DRAFT,

@@ -42,6 +42,14 @@ def test_rolled_back_numbers_are_given_back():
     assert sequence_next(key="gapless") == 2
 
 
+def test_a_block_reserves_consecutive_values():
+    assert sequence_next(key="block") == 1
+    assert sequence_next(key="block", count=20_000) == 2
+    assert sequence_next(key="block") == 20_002
+    with pytest.raises(ValueError):
+        sequence_next(key="block", count=0)
+
+
 def test_fifty_contracts_get_unique_well_formed_numbers(company, partner):
     data = contract_build_data(**build_kwargs(company, lines=lines(products=1, services=1)))
     contracts = [contract_agree(data=data, company=company, agreed_by=partner) for _ in range(50)]
