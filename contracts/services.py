@@ -227,6 +227,31 @@ def contract_preview_html(
         return render_to_string("contracts/preview.html", {"contract_doc": document})
 
 
+def contract_number_next(*, now=None) -> str:
+    """The next contract number (合同编号: ``yyyyMMddHHmmss`` + running sequence).
+
+    Taken in its own short transaction when the caller has none open, so the counter
+    row is locked for one UPDATE only. Numbers are unique (decision 8), not gap-free: a
+    checkout refused after this leaves its number unused.
+    """
+    return next_number(
+        key=CONTRACT_NUMBER_KEY, prefix_format=CONTRACT_NUMBER_FORMAT, now=now or timezone.now()
+    )
+
+
+def _template_share_locked(pk: int) -> ContractTemplate:
+    """The template row under ``FOR SHARE`` (PostgreSQL): many checkouts may hold it at
+    once, while the console's ``select_for_update`` edits wait for them. Databases
+    without row locks (SQLite) serialise writers anyway."""
+    from django.db import connection
+
+    queryset = ContractTemplate.objects.filter(pk=pk)
+    if connection.vendor == "postgresql":
+        sql, params = queryset.query.sql_with_params()
+        return ContractTemplate.objects.raw(f"{sql} FOR SHARE", params)[0]
+    return queryset.get()
+
+
 def contract_agree(
     *,
     data: dict,
@@ -234,11 +259,16 @@ def contract_agree(
     agreed_by: User,
     template: ContractTemplate | None = None,
     order_number: str = "",
+    number: str = "",
 ) -> Contract:
     """同意: number the contract, render its PDF once, store it with its SHA-256 and the snapshot.
 
-    Call it inside the order's transaction: if that rolls back, the number returns to the
-    sequence and the row disappears (only an orphan file may stay behind on disk).
+    Call it inside the order's transaction: if that rolls back, the row disappears (only
+    an orphan file may stay behind on disk). ``number`` is a contract number the caller
+    took before its transaction (``contract_number_next``), so concurrent checkouts do
+    not queue on the counter row while a PDF renders; without it one is taken here.
+    The template version is held with a shared lock: checkouts never wait for each
+    other, and a console edit of the version waits until they commit.
     """
     if agreed_by.company_id != company.pk:
         raise ContractError(_("Only a user of the company can agree to its contract."))
@@ -250,10 +280,10 @@ def contract_agree(
         template = template or selectors.active_template()
         if template is None:
             raise ContractError(_("No contract template is active."))
-        # Lock the version so a console edit of an unused version cannot interleave.
-        template = ContractTemplate.objects.select_for_update().get(pk=template.pk)
+        # Share-lock the version so a console edit of an unused version cannot interleave.
+        template = _template_share_locked(template.pk)
         now = timezone.now()
-        number = next_number(key=CONTRACT_NUMBER_KEY, prefix_format=CONTRACT_NUMBER_FORMAT, now=now)
+        number = number or contract_number_next(now=now)
         local = timezone.localtime(now, ZoneInfo(NUMBER_TIMEZONE))
         merged = {
             **data,

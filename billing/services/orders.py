@@ -398,7 +398,7 @@ def checkout_place_order(
 ) -> Order:
     """同意: create the order in one transaction, or change nothing at all."""
     from contracts.numbering import next_number
-    from contracts.services import contract_agree
+    from contracts.services import contract_agree, contract_number_next
     from partners.models import EndCustomer
 
     if not user.company_id:
@@ -417,6 +417,13 @@ def checkout_place_order(
     if customer is None:
         raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
     code_refused = False
+    # Both numbers are taken before the order's transaction, each in one short UPDATE:
+    # inside it, every checkout in the system would queue on the two counter rows while
+    # the contract PDF renders. A refused checkout leaves its numbers unused (numbers are
+    # unique, not gap-free: decision 8).
+    now = timezone.now()
+    number = next_number(key="order", prefix_format="%Y%m%d%H%M%S", now=now)
+    contract_number = contract_number_next(now=now)
     try:
         with transaction.atomic():
             # The idempotency key goes in first: a concurrent twin blocks here until this
@@ -438,8 +445,6 @@ def checkout_place_order(
                     % {"amount": format_money(quote.payable_total, quote.currency)},
                     code="stale",
                 )
-            now = timezone.now()
-            number = next_number(key="order", prefix_format="%Y%m%d%H%M%S", now=now)
             if use_credit and quote.credit_amount > 0:
                 try:
                     credit_services.credit_code_verify(
@@ -524,7 +529,11 @@ def checkout_place_order(
                 use_credit=use_credit,
             )
             order.contract = contract_agree(
-                data=data, company=user.company, agreed_by=user, order_number=number
+                data=data,
+                company=user.company,
+                agreed_by=user,
+                order_number=number,
+                number=contract_number,
             )
             order.save(update_fields=["contract"])
             _event(order, from_status="", actor=user, note=_("Order placed"))

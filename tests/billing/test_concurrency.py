@@ -297,3 +297,72 @@ def test_same_submission_20_times_at_once_creates_one_order():
         "93.00"
     )
     assert_ledgers_clean()
+
+
+def test_a_checkout_rendering_its_contract_blocks_no_other_checkout(monkeypatch):
+    """While one checkout renders its contract PDF (inside its transaction), another
+    company's checkout completes: the number counters and the contract template are not
+    held exclusively. A console edit of the template still waits for the checkout."""
+    import contracts.services as contract_services
+    from billing.models import Order
+    from billing.services.orders import LineInput, checkout_place_order
+    from contracts.models import ContractTemplate
+    from tests.billing.order_helpers import Shop
+
+    first, second = Shop(), Shop()
+    rendering, release = threading.Event(), threading.Event()
+    real_render = contract_services.render_contract_pdf
+    seen = {}
+
+    def slow_render(document):
+        if threading.current_thread().name == "first":
+            rendering.set()
+            release.wait(timeout=30)
+        return real_render(document)
+
+    monkeypatch.setattr(contract_services, "render_contract_pdf", slow_render)
+
+    def place(shop, key):
+        try:
+            seen[key] = checkout_place_order(
+                user=shop.user,
+                lines=[LineInput(shop.sku.pk, 1)],
+                end_customer_id=shop.customer.pk,
+                payment_method="offline",
+                idempotency_key=key,
+            ).number
+        finally:
+            connections.close_all()
+
+    def template_edit_would_wait():
+        from django.db import OperationalError, transaction
+
+        try:
+            with transaction.atomic():
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                ContractTemplate.objects.select_for_update().filter(is_active=True).first()
+            seen["edit"] = "got the lock"
+        except OperationalError:
+            seen["edit"] = "waited"
+        finally:
+            connections.close_all()
+
+    one = threading.Thread(target=place, args=(first, "first-key"), name="first")
+    one.start()
+    assert rendering.wait(timeout=30)
+    two = threading.Thread(target=place, args=(second, "second-key"), name="second")
+    two.start()
+    two.join(timeout=20)
+    finished_while_rendering = not two.is_alive() and "second-key" in seen
+    edit = threading.Thread(target=template_edit_would_wait)
+    edit.start()
+    edit.join(timeout=20)
+    release.set()
+    one.join(timeout=30)
+
+    assert finished_while_rendering
+    assert seen["edit"] == "waited"
+    assert {"first-key", "second-key"} <= set(seen)
+    assert Order.objects.count() == 2
+    assert seen["first-key"] != seen["second-key"]
