@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install system-deps run test lint check-migrations test-sqlite test-postgres e2e messages clean
+.PHONY: help install system-deps run test lint check-migrations test-sqlite test-postgres e2e bench messages clean
 
 help:
 	@echo "make run      install, migrate, load demo data, start web server + task worker (PORT=$(PORT))"
 	@echo "make test     install, lint, migration check, whole test suite"
 	@echo "make install  install only"
+	@echo "make bench    benchmarks on PostgreSQL (SCALE=0.01 for a quick run; bench/README.md)"
 
 # System packages: Chromium for browser tests, a CJK TrueType font for PDFs, gettext.
 system-deps:
@@ -50,6 +51,12 @@ test-postgres: install
 
 e2e: install
 	$(VENV)/bin/pytest -m e2e
+
+# Benchmarks at scale on PostgreSQL (bench/README.md): `make bench` is the full scale
+# (about 15 minutes); `make bench SCALE=0.01` takes about a minute. ARGS passes more
+# options, e.g. ARGS="--reuse --only portal,pdf".
+bench: install
+	$(PY) -m bench $(if $(SCALE),--scale $(SCALE)) $(ARGS)
 
 # Refresh locale/zh_Hans from the sources, fill it from locale/pending/*.json, compile.
 messages: install
