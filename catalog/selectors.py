@@ -3,14 +3,15 @@
 Every selector runs a fixed number of queries whatever the catalogue size: card
 data (the cheapest active SKU's price and currency) comes from correlated
 subqueries, relations from prefetches, and pages from a ``Paginator`` (one COUNT
-plus one page query). Only published solutions are ever returned.
+plus one page query; a search instead reads its ranked ids once and then the page's
+cards). Only published solutions are ever returned.
 """
 
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -259,7 +260,7 @@ def all_solutions(page=1, category: Category | None = None, q: str = "") -> Page
         queryset = queryset.filter(_in_category(category))
     term = normalise_query(q)
     if term:
-        return _paginate(_search(queryset, term), page)
+        return _search_page(queryset, term, page)
     return _paginate(with_card_data(queryset).order_by("name", "pk"), page)
 
 
@@ -318,37 +319,91 @@ def search_solutions(q: str, page=1) -> Page:
     term = normalise_query(q)
     if not term:
         return _paginate(Solution.objects.none(), page)
-    return _paginate(_search(published(), term), page)
+    return _search_page(published(), term, page)
 
 
-def _search(queryset: QuerySet[Solution], term: str) -> QuerySet[Solution]:
-    lowered = term.lower()
-    words = lowered.split()
-    postgres = connection.vendor == "postgresql"
-    # The document is lower-case: a plain LIKE uses the trigram GIN index on PostgreSQL.
-    lookup = "search_document__contains" if postgres else "search_document__icontains"
-    matches_all = Q()
-    for word in words:
-        matches_all &= Q(**{lookup: word})
-    name_rank = Case(
+def _search_page(queryset: QuerySet[Solution], term: str, page) -> Page:
+    """One page of ``queryset`` matching ``term``: ranked ids first, then the page's cards.
+
+    The ranking has to see every match (the similarity orders them), so one query reads
+    the ranked ids and the paginator counts them in Python: the matching and ranking
+    work is done once, not once for a COUNT and again for the page. A second query
+    reads the card data of the (at most ``PAGE_SIZE``) ids on the page; none when the
+    page is empty. On PostgreSQL the ranking query runs in a short transaction that
+    first tunes it (see ``_ranked_ids``): one statement more, whatever the catalogue
+    size.
+    """
+    ids_page = Paginator(_ranked_ids(queryset, term), PAGE_SIZE).get_page(page)
+    page_ids = list(ids_page.object_list)
+    cards = with_card_data(queryset).in_bulk(page_ids) if page_ids else {}
+    # A solution unpublished between the two queries is simply left out.
+    ids_page.object_list = [cards[pk] for pk in page_ids if pk in cards]
+    return ids_page
+
+
+def _name_rank(term: str) -> Case:
+    """0 exact name, 1 name prefix, 2 name contains the term, 3 a match elsewhere."""
+    return Case(
         When(name__iexact=term, then=Value(0)),
         When(name__istartswith=term, then=Value(1)),
         When(name__icontains=term, then=Value(2)),
         default=Value(3),
         output_field=IntegerField(),
     )
-    queryset = with_card_data(queryset)
-    if postgres:
-        from django.contrib.postgres.search import TrigramWordSimilarity
 
-        queryset = queryset.annotate(
-            similarity=TrigramWordSimilarity(Value(lowered), "search_document")
-        ).filter(matches_all | Q(similarity__gte=TRIGRAM_THRESHOLD))
-        order = [name_rank.asc(), F("similarity").desc(), "name", "pk"]
-    else:
-        queryset = queryset.filter(matches_all)
-        order = [name_rank.asc(), "name", "pk"]
-    return queryset.annotate(name_rank=name_rank).order_by(*order)
+
+def _ranked_ids(queryset: QuerySet[Solution], term: str) -> list[int]:
+    """The pks of ``queryset`` matching ``term``, best first."""
+    lowered = term.lower()
+    words = lowered.split()
+    name_rank = _name_rank(term)
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        matches_all = Q()
+        for word in words:
+            matches_all &= Q(search_document__icontains=word)
+        ranked = queryset.filter(matches_all).order_by(name_rank.asc(), "name", "pk")
+        return list(ranked.values_list("pk", flat=True))
+
+    from django.contrib.postgres.lookups import TrigramWordSimilar
+    from django.contrib.postgres.search import TrigramWordSimilarity
+
+    # Each branch is its own sub-query served by the trigram GIN index: the document is
+    # lower-case, so a plain LIKE per word; and ``%>`` (word similarity at least
+    # ``pg_trgm.word_similarity_threshold``), which the index can answer where
+    # ``word_similarity() >= x`` makes PostgreSQL compute it on every row. As
+    # ``pk IN (a) OR pk IN (b)`` each becomes a hashed sub-plan, built once and only
+    # when needed: the similarity is computed for the index's candidates only, and not
+    # at all when the LIKE branch already matched every row. (One bitmap OR over both
+    # would compute it again as a filter after the index recheck.)
+    contains_all = Solution.objects.filter(
+        *(Q(search_document__contains=word) for word in words)
+    ).values("pk")
+    similar = Solution.objects.filter(
+        TrigramWordSimilar(F("search_document"), Value(lowered))
+    ).values("pk")
+    ranked = queryset.filter(Q(pk__in=contains_all) | Q(pk__in=similar)).order_by(
+        name_rank.asc(),
+        TrigramWordSimilarity(Value(lowered), "search_document").desc(),
+        "name",
+        "pk",
+    )
+    # Both settings last until the end of this transaction only (``is_local``):
+    # - the ``%>`` threshold is ours, not pg_trgm's default of 0.6;
+    # - pg_trgm declares its functions with the default cost, so the planner believes
+    #   a similarity test as cheap as ``=`` and, on a table of a few thousand rows,
+    #   prefers a sequential scan that computes it on every row (tens of µs each on a
+    #   100-character document). Without sequential scans it takes the GIN index,
+    #   which leaves only the candidates to compute.
+    # The similarity is only a sort key, never selected: computed once per match.
+    with transaction.atomic(using=queryset.db, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true), "
+                "set_config('enable_seqscan', 'off', true)",
+                [str(TRIGRAM_THRESHOLD)],
+            )
+        return list(ranked.values_list("pk", flat=True))
 
 
 # --------------------------------------------------------------------------
