@@ -56,3 +56,33 @@ def test_anonymous_is_sent_to_login(client, contract):
 def test_only_get_is_allowed(client, partner, contract):
     client.force_login(partner)
     assert client.post(reverse("portal:contract_pdf", args=[contract.pk])).status_code == 405
+
+
+def test_a_distributor_downloads_its_sub_resellers_contracts_but_not_the_reverse(client, contract):
+    from partners.models import CompanyType
+
+    reseller = contract.company
+    distributor = make_company()
+    distributor.company_type = CompanyType.DISTRIBUTOR
+    distributor.save()
+    reseller.parent = distributor
+    reseller.save()
+    own_partner = make_partner(distributor)
+    own_contract = contract_agree(
+        data=contract_build_data(**build_kwargs(distributor)),
+        company=distributor,
+        agreed_by=own_partner,
+    )
+    url = reverse("portal:contract_pdf", args=[contract.pk])
+
+    client.force_login(own_partner)
+    assert client.get(url).status_code == 200
+
+    other = make_company()
+    other.company_type = CompanyType.DISTRIBUTOR
+    other.save()
+    client.force_login(make_partner(other))
+    assert client.get(url).status_code == 404
+
+    client.force_login(make_partner(reseller, role="co_admin"))
+    assert client.get(reverse("portal:contract_pdf", args=[own_contract.pk])).status_code == 404

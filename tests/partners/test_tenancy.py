@@ -189,7 +189,8 @@ class World:
             # Customers and files are private to the owning company.
             "customer": [self.b_customer, self.b_sub_customer, self.a_sub_customer],
             "file": [self.b_file, self.b_sub_file, self.a_sub_file],
-            "contract": [self.b_contract, self.b_sub_contract, self.a_sub_contract],
+            # Contracts follow the orders: A also downloads its sub-reseller's (read-only).
+            "contract": [self.b_contract, self.b_sub_contract],
             # A distributor sees (read-only) its sub-resellers' orders, so only B's are
             # foreign to the detail page; every action takes A's own orders only.
             "visible_order": [self.b_orders.online, self.b_sub_orders.online],

@@ -883,8 +883,8 @@ def _actions(order: Order, *, own: bool) -> dict:
         "awaiting_confirmation": pending
         and order.payment_status == PaymentStatus.AWAITING_CONFIRMATION,
         "cancel": pending and unpaid,
-        "contract": own
-        and bool(order.contract_id)
+        # A distributor may also download its sub-resellers' contracts (read-only).
+        "contract": bool(order.contract_id)
         and order.status in (OrderStatus.PROCESSING, OrderStatus.DELIVERED, OrderStatus.COMPLETED),
     }
 
