@@ -190,7 +190,14 @@ class RebateEntry(models.Model):
             models.Index(
                 fields=["wallet", "entry_type", "-created_at"], name="billing_rebate_type_idx"
             ),
-            models.Index(fields=["order_number"], name="billing_rebate_order_idx"),
+            # Pattern ops: serves the console's prefix search (LIKE 'x%') in any collation.
+            models.Index(
+                fields=["order_number"],
+                name="billing_rebate_order_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The console list's ordering, so a page is read off the index.
+            models.Index(fields=["-created_at", "-id"], name="billing_rebate_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -273,7 +280,14 @@ class CreditEntry(models.Model):
             models.Index(
                 fields=["account", "entry_type", "created_at"], name="billing_credit_type_idx"
             ),
-            models.Index(fields=["order_number"], name="billing_credit_order_idx"),
+            # Pattern ops: serves the console's prefix search (LIKE 'x%') in any collation.
+            models.Index(
+                fields=["order_number"],
+                name="billing_credit_order_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The console list's ordering, so a page is read off the index.
+            models.Index(fields=["-created_at", "-id"], name="billing_credit_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -1396,6 +1410,11 @@ class Statement(models.Model):
             models.Index(fields=["status", "-period_start"], name="billing_stmt_status_idx"),
             models.Index(fields=["company", "-period_start"], name="billing_stmt_company_idx"),
             models.Index(fields=["-period_start", "-id"], name="billing_stmt_period_idx"),
+            # The console list's ordering, so a page is read off the index.
+            models.Index(
+                fields=["-period_start", "company_name", "currency", "-id"],
+                name="billing_stmt_list_idx",
+            ),
         ]
 
     def __str__(self) -> str:

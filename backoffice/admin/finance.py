@@ -74,7 +74,7 @@ from billing.services.wallet import wallet_clawback
 from catalog.models import Region
 from partners.models import Company, CompanyStatus, Tier
 
-from .base import BaseAdmin, ReadOnlyAdmin
+from .base import BaseAdmin, ReadOnlyAdmin, label_display
 from .navigation import NavGroup
 from .partners import ActionPageMixin, _count_of
 
@@ -438,8 +438,9 @@ class RebateEntryAdmin(ReadOnlyAdmin):
         ("wallet__currency", admin.ChoicesFieldListFilter),
         ("created_at", RangeDateTimeFilter),
     )
-    search_fields = ("number", "order_number", "wallet__company__name")
-    search_help_text = _("Search by transaction no., order no. or company name")
+    # Codes match from the start (index-served on millions of ledger rows).
+    search_fields = ("^number", "^order_number", "wallet__company__name")
+    search_help_text = _("Search by the start of the transaction or order no., or by company name")
     ordering = ("-created_at", "-pk")
 
     @display(description=_("company"), ordering="wallet__company__name")
@@ -822,8 +823,9 @@ class CreditEntryAdmin(ReadOnlyAdmin):
         ("account__currency", admin.ChoicesFieldListFilter),
         ("created_at", RangeDateTimeFilter),
     )
-    search_fields = ("number", "order_number", "account__company__name")
-    search_help_text = _("Search by transaction no., order no. or company name")
+    # Codes match from the start (index-served on millions of ledger rows).
+    search_fields = ("^number", "^order_number", "account__company__name")
+    search_help_text = _("Search by the start of the transaction or order no., or by company name")
     ordering = ("-created_at", "-pk")
 
     @display(description=_("company"), ordering="account__company__name")
@@ -898,7 +900,7 @@ class BillAdmin(ReadOnlyAdmin):
     def period(self, obj: Bill) -> str:
         return _period(obj)
 
-    @display(description=_("status"), label=BILL_STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=BILL_STATUS_LABELS, ordering="status")
     def status_label(self, obj: Bill):
         return obj.status, obj.get_status_display()
 
@@ -983,10 +985,6 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
         bills = Bill.objects.only("pk", "number").order_by("pk")
         return super().get_queryset(request).prefetch_related(Prefetch("bills", queryset=bills))
 
-    def get_search_results(self, request, queryset, search_term):
-        queryset, _may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return queryset, bool(search_term)  # the bills__number join can repeat rows
-
     @display(description=_("company"), ordering="account__company__name")
     def company(self, obj: Repayment) -> str:
         return obj.account.company.name
@@ -999,7 +997,7 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
     def bill_numbers(self, obj: Repayment) -> str:
         return ", ".join(bill.number for bill in obj.bills.all())
 
-    @display(description=_("status"), label=REPAYMENT_STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=REPAYMENT_STATUS_LABELS, ordering="status")
     def status_label(self, obj: Repayment):
         return obj.status, obj.get_status_display()
 
@@ -1484,7 +1482,7 @@ class CouponAdmin(ReadOnlyAdmin):
     search_help_text = _("Search by coupon code or company name")
     ordering = ("-issued_at", "-pk")
 
-    @display(description=_("status"), label=COUPON_STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=COUPON_STATUS_LABELS, ordering="status")
     def status_label(self, obj: Coupon):
         return obj.status, obj.get_status_display()
 
@@ -1594,7 +1592,7 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
     def amount_display(self, obj: PendingPosting) -> str:
         return format_money(obj.amount, obj.currency)
 
-    @display(description=_("status"), label=PENDING_STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=PENDING_STATUS_LABELS, ordering="status")
     def status_label(self, obj: PendingPosting):
         return obj.status, obj.get_status_display()
 

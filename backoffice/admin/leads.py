@@ -31,7 +31,7 @@ from catalog.leads import (
 from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
-from .base import BaseAdmin, OwnerScopedMixin
+from .base import BaseAdmin, OwnerScopedMixin, label_display
 from .navigation import NavGroup
 from .partners import ActionPageMixin
 
@@ -121,7 +121,7 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     # --- columns ---
 
-    @display(description=_("status"), label=STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=STATUS_LABELS, ordering="status")
     def status_label(self, obj):
         return obj.status, obj.get_status_display()
 

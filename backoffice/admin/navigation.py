@@ -49,6 +49,11 @@ def queue_badges(request: HttpRequest) -> dict[str, int]:
     return badges
 
 
+# Keys unfold's sidebar template reads on every item and group: present (empty) so the
+# template engine does not fail a lookup, and call dir(), for each of them.
+_ITEM_DEFAULTS = {"link_callback": None, "link_attrs": None, "icon_template": None}
+
+
 def sidebar_navigation(request: HttpRequest) -> list[dict]:
     site = admin.site
     badges = queue_badges(request)
@@ -70,6 +75,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
                     "title": opts.verbose_name_plural,
                     "icon": getattr(model_admin, "nav_icon", "table_rows"),
                     "link": link,
+                    **_ITEM_DEFAULTS,
                     # A plain number string is shown as the item's badge by unfold.
                     **({"badge": str(badges[link])} if badges.get(link) else {}),
                 },
@@ -84,12 +90,16 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
                     "title": _("Dashboard"),
                     "icon": "dashboard",
                     "link": reverse(f"{site.name}:index"),
+                    **_ITEM_DEFAULTS,
                 }
             ],
+            "collapsible": False,
         }
     ]
     for group in NAV_ORDER:
         items = [item for _, _, item in sorted(grouped.get(group, []), key=lambda t: (t[0], t[1]))]
         if items:
-            navigation.append({"title": group.label, "separator": True, "items": items})
+            navigation.append(
+                {"title": group.label, "separator": True, "collapsible": False, "items": items}
+            )
     return navigation

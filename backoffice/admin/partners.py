@@ -64,7 +64,7 @@ from partners.services import (
     registration_reject,
 )
 
-from .base import BaseAdmin, OwnerScopedMixin
+from .base import BaseAdmin, OwnerScopedMixin, label_display
 from .navigation import NavGroup
 
 PREVIEW_URL_NAME = "admin:partners_qualificationfile_preview"
@@ -414,7 +414,7 @@ class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin)
 
     # --- columns ---
 
-    @display(description=_("status"), label=APPLICATION_STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=APPLICATION_STATUS_LABELS, ordering="status")
     def status_label(self, obj: RegistrationApplication):
         return obj.status, obj.get_status_display()
 
@@ -797,7 +797,7 @@ class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     # --- columns ---
 
-    @display(description=_("status"), label=COMPANY_STATUS_LABELS, ordering="status")
+    @label_display(description=_("status"), labels=COMPANY_STATUS_LABELS, ordering="status")
     def status_label(self, obj: Company):
         return obj.status, obj.get_status_display()
 
