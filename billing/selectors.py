@@ -187,6 +187,14 @@ def company_repayments(
     return qs
 
 
+def repayments_awaiting_review() -> QuerySet[Repayment]:
+    return Repayment.objects.filter(status=RepaymentStatus.SUBMITTED)
+
+
+def overdue_bills() -> QuerySet[Bill]:
+    return Bill.objects.filter(status=BillStatus.OVERDUE)
+
+
 def repayments_awaiting_review_count() -> int:
     """待确认线下还款: offline repayments finance has not confirmed or rejected yet."""
     return Repayment.objects.filter(status=RepaymentStatus.SUBMITTED).count()

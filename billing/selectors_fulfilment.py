@@ -177,6 +177,15 @@ def orders_list_actions(orders: list[Order]) -> dict[int, ListActions]:
     return result
 
 
+def pending_offline_payments() -> QuerySet[Payment]:
+    """Offline transfers waiting for finance to confirm or reject."""
+    return Payment.objects.filter(kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING)
+
+
+def pending_invoice_requests() -> QuerySet[InvoiceRequest]:
+    return InvoiceRequest.objects.filter(status=InvoiceRequestStatus.PENDING)
+
+
 def pending_offline_payment_count() -> int:
     """待确认线下付款: offline transfers reported by partners, waiting for finance."""
     return Payment.objects.filter(

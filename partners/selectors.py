@@ -25,6 +25,11 @@ def user_counts() -> dict[str, int]:
     )
 
 
+def pending_applications() -> QuerySet[RegistrationApplication]:
+    """待审核: registration applications waiting for review."""
+    return RegistrationApplication.objects.filter(status=ApplicationStatus.PENDING)
+
+
 def pending_application_count() -> int:
     return RegistrationApplication.objects.filter(status=ApplicationStatus.PENDING).count()
 

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.base import company_owner_q, is_owner_scoped
 from backoffice.selectors import task_queue_stats
-from billing.selectors import overdue_bill_count, repayments_awaiting_review_count
-from partners.models import ApplicationStatus, Company, CompanyStatus, RegistrationApplication
-from partners.selectors import pending_application_count, user_counts
+from billing.selectors import overdue_bills, repayments_awaiting_review
+from partners.models import Company, CompanyStatus
+from partners.selectors import pending_applications, user_counts
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,35 @@ class Card:
     icon: str
     link: str = ""
     hint: str = ""
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A work queue: its open items and where its link goes. The items are counted later,
+    with every other queue's, in one query (``work_queues``). ``open_sole``: when exactly
+    one item is waiting, the link opens it directly (queue → 通过 → confirm)."""
+
+    title: str
+    items: QuerySet
+    link: str
+    open_sole: bool = False
+
+
+def work_queues(request: HttpRequest) -> list[tuple[str, int, str]]:
+    """(title, open count, link) of every queue the staff member may see: one query."""
+    from backoffice.selectors import counts_with_sole_ids
+
+    queues = [queue for provider in WORK_QUEUE_PROVIDERS for queue in provider(request)]
+    rows = []
+    for queue, (count, sole_id) in zip(
+        queues, counts_with_sole_ids([queue.items for queue in queues]), strict=True
+    ):
+        link = queue.link
+        if queue.open_sole and count == 1:
+            opts = queue.items.model._meta
+            link = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[sole_id])
+        rows.append((queue.title, count, link))
+    return rows
 
 
 def _partner_cards(request: HttpRequest) -> list[Card]:
@@ -81,46 +111,42 @@ CARD_PROVIDERS: list[Callable[[HttpRequest], list[Card]]] = [
 ]
 
 
-def _registration_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
-    """待审核注册申请: shown to staff who may see applications, when any are waiting."""
+def _registration_queue(request: HttpRequest) -> list[Queue]:
+    """待审核注册申请: shown to staff who may see applications."""
     if not request.user.has_perm("partners.view_registrationapplication"):
         return []
+    pending = pending_applications()
     if is_owner_scoped(request):  # 销售: only applications naming them as owner
-        count = RegistrationApplication.objects.filter(
-            status=ApplicationStatus.PENDING, business_owner=request.user
-        ).count()
-    else:
-        count = pending_application_count()
+        pending = pending.filter(business_owner=request.user)
     link = reverse("admin:partners_registrationapplication_changelist") + "?status=pending"
-    if count == 1:  # one waiting: open it directly (queue → 通过 → confirm)
-        pending = RegistrationApplication.objects.filter(status=ApplicationStatus.PENDING)
-        if is_owner_scoped(request):
-            pending = pending.filter(business_owner=request.user)
-        link = _sole_item_link(pending, link)
-    return [(_("Pending registrations"), count, link)]
+    return [Queue(_("Pending registrations"), pending, link, open_sole=True)]
 
 
-def _offline_repayment_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _offline_repayment_queue(request: HttpRequest) -> list[Queue]:
     """待确认线下还款: offline repayments waiting for finance to confirm or reject."""
     if not request.user.has_perm("billing.view_repayment"):
         return []
-    count = repayments_awaiting_review_count()
     link = reverse("admin:billing_repayment_changelist")
-    return [(_("Offline repayments to confirm"), count, f"{link}?status=submitted")]
+    return [
+        Queue(
+            _("Offline repayments to confirm"),
+            repayments_awaiting_review(),
+            f"{link}?status=submitted",
+        )
+    ]
 
 
-def _overdue_bill_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _overdue_bill_queue(request: HttpRequest) -> list[Queue]:
     """逾期账单: credit bills past their due date and not repaid."""
     if not request.user.has_perm("billing.view_bill"):
         return []
-    count = overdue_bill_count()
     link = reverse("admin:billing_bill_changelist")
-    return [(_("Overdue bills"), count, f"{link}?status__exact=overdue")]
+    return [Queue(_("Overdue bills"), overdue_bills(), f"{link}?status__exact=overdue")]
 
 
 # Work queues (registrations to review, payments to confirm, ...) are appended by
-# the domain issues; each returns (title, count, link) for items needing action.
-WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[tuple[str, int, str]]]] = [
+# the domain issues; each returns the Queue objects of items needing action.
+WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[Queue]]] = [
     _registration_queue,
     _offline_repayment_queue,
     _overdue_bill_queue,
@@ -129,8 +155,9 @@ WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[tuple[str, int, str]]]] 
 
 def dashboard_callback(request: HttpRequest, context: dict) -> dict:
     cards = [card for provider in CARD_PROVIDERS for card in provider(request)]
-    queues = [item for provider in WORK_QUEUE_PROVIDERS for item in provider(request)]
-    context.update({"kpi_cards": cards, "work_queues": queues, **dashboard_figures(request)})
+    context.update(
+        {"kpi_cards": cards, "work_queues": work_queues(request), **dashboard_figures(request)}
+    )
     return context
 
 
@@ -140,26 +167,32 @@ def environment_callback(request: HttpRequest) -> list[str] | None:
     return None
 
 
-def _offline_payment_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _offline_payment_queue(request: HttpRequest) -> list[Queue]:
     """待确认线下付款: offline order payments waiting for finance to confirm or reject."""
-    from billing.selectors_fulfilment import pending_offline_payment_count
+    from billing.selectors_fulfilment import pending_offline_payments
 
     if not request.user.has_perm("billing.view_payment"):
         return []
-    count = pending_offline_payment_count()
     link = reverse("admin:billing_payment_changelist")
-    return [(_("Offline payments to confirm"), count, f"{link}?kind=offline&status=pending")]
+    return [
+        Queue(
+            _("Offline payments to confirm"),
+            pending_offline_payments(),
+            f"{link}?kind=offline&status=pending",
+        )
+    ]
 
 
-def _invoice_request_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _invoice_request_queue(request: HttpRequest) -> list[Queue]:
     """待开票申请: invoice requests waiting to be issued or rejected."""
-    from billing.selectors_fulfilment import pending_invoice_request_count
+    from billing.selectors_fulfilment import pending_invoice_requests
 
     if not request.user.has_perm("billing.view_invoicerequest"):
         return []
-    count = pending_invoice_request_count()
     link = reverse("admin:billing_invoicerequest_changelist")
-    return [(_("Invoice requests to issue"), count, f"{link}?status=pending")]
+    return [
+        Queue(_("Invoice requests to issue"), pending_invoice_requests(), f"{link}?status=pending")
+    ]
 
 
 WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue]
@@ -171,17 +204,6 @@ WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue]
 # --------------------------------------------------------------------------
 
 
-def _sole_item_link(queryset, fallback: str) -> str:
-    """The change page of the only item of a queue, else the queue's changelist."""
-    from backoffice.selectors import sole_item_id
-
-    pk = sole_item_id(queryset)
-    if pk is None:
-        return fallback
-    opts = queryset.model._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
-
-
 def _owner_scoped(request: HttpRequest, queryset):
     """销售 count only their own objects: the rule of the model's OwnerScopedMixin admin."""
     if not is_owner_scoped(request):
@@ -191,69 +213,62 @@ def _owner_scoped(request: HttpRequest, queryset):
     return queryset.filter(admin.site._registry[queryset.model].owner_q(request.user))
 
 
-def _scoped_open_count(request: HttpRequest, model_name: str) -> int | None:
-    """Open leads assigned to a 销售 user; None for unscoped staff (use the selector)."""
-    if not is_owner_scoped(request):
-        return None
-    from django.apps import apps
-
-    from catalog.models import LeadStatus
-
-    model = apps.get_model("catalog", model_name)
-    return _owner_scoped(request, model.objects.exclude(status=LeadStatus.CLOSED)).count()
-
-
-def _open_ticket_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _open_ticket_queue(request: HttpRequest) -> list[Queue]:
     """未关闭工单: consultation tickets that are new or in progress."""
-    from backoffice.selectors import open_ticket_count
+    from backoffice.selectors import open_tickets
 
     if not request.user.has_perm("catalog.view_consultationticket"):
         return []
     link = reverse("admin:catalog_consultationticket_changelist")
-    count = _scoped_open_count(request, "consultationticket")
-    if count is None:
-        count = open_ticket_count()
-    return [(_("Open consultation tickets"), count, f"{link}?status=open")]
+    return [
+        Queue(
+            _("Open consultation tickets"),
+            _owner_scoped(request, open_tickets()),
+            f"{link}?status=open",
+        )
+    ]
 
 
-def _trial_request_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _trial_request_queue(request: HttpRequest) -> list[Queue]:
     """试用申请: trial requests that are new or in progress."""
-    from backoffice.selectors import open_trial_request_count
+    from backoffice.selectors import open_trial_requests
 
     if not request.user.has_perm("catalog.view_trialrequest"):
         return []
     link = reverse("admin:catalog_trialrequest_changelist")
-    count = _scoped_open_count(request, "trialrequest")
-    if count is None:
-        count = open_trial_request_count()
-    return [(_("Open trial requests"), count, f"{link}?status=open")]
+    return [
+        Queue(
+            _("Open trial requests"),
+            _owner_scoped(request, open_trial_requests()),
+            f"{link}?status=open",
+        )
+    ]
 
 
-def _disputed_statement_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
-    """有异议的分账单: statements a partner disputed."""
-    from billing.statements.selectors import disputed_statement_count
+def _disputed_statement_queue(request: HttpRequest) -> list[Queue]:
+    """有异议的分账单: statements a partner disputed (销售: their companies' only)."""
+    from billing.statements.selectors import disputed_statements
 
     if not request.user.has_perm("billing.view_statement"):
         return []
     link = reverse("admin:billing_statement_changelist")
-    if is_owner_scoped(request):  # 销售: their companies' statements only
-        from billing.models import Statement, StatementStatus
+    return [
+        Queue(
+            _("Disputed statements"),
+            _owner_scoped(request, disputed_statements()),
+            f"{link}?status__exact=disputed",
+        )
+    ]
 
-        disputed = Statement.objects.filter(status=StatementStatus.DISPUTED)
-        count = _owner_scoped(request, disputed).count()
-    else:
-        count = disputed_statement_count()
-    return [(_("Disputed statements"), count, f"{link}?status__exact=disputed")]
 
-
-def _pending_posting_queue(request: HttpRequest) -> list[tuple[str, int, str]]:
+def _pending_posting_queue(request: HttpRequest) -> list[Queue]:
     """待复核财务操作: finance postings above the threshold waiting for a second user."""
-    from backoffice.selectors import pending_posting_count
+    from backoffice.selectors import pending_postings
 
     if not request.user.has_perm("billing.view_pendingposting"):
         return []
     link = reverse("admin:billing_pendingposting_changelist")
-    return [(_("Finance postings to approve"), pending_posting_count(), f"{link}?status=pending")]
+    return [Queue(_("Finance postings to approve"), pending_postings(), f"{link}?status=pending")]
 
 
 WORK_QUEUE_PROVIDERS += [

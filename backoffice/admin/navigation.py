@@ -22,30 +22,21 @@ class NavGroup(models.TextChoices):
 NAV_ORDER = list(NavGroup)
 
 
-BADGE_CACHE_SECONDS = 30
-
-
 def queue_badges(request: HttpRequest) -> dict[str, int]:
-    """Open-queue counts by changelist path, from the dashboard's work-queue providers.
+    """Open-queue counts by changelist path, from the dashboard's work queues.
 
-    Cached per user for a short while so every console page does not recount the queues.
+    Every queue is counted in one query (``work_queues``), so the badges are fresh on
+    every page (no cache to lag behind an approval) for one query per page.
     """
-    from django.core.cache import cache
+    from .dashboard import work_queues
 
-    from .dashboard import WORK_QUEUE_PROVIDERS
-
-    key = f"console-badges:{request.user.pk}"
-    badges = cache.get(key)
-    if badges is None:
-        badges = {}
-        for provider in WORK_QUEUE_PROVIDERS:
-            for _title, count, link in provider(request):
-                path = link.split("?", 1)[0]
-                # A queue link may point at the sole item's page: badge its changelist.
-                path = path.rsplit("/", 3)[0] + "/" if path.endswith("/change/") else path
-                if count:
-                    badges[path] = badges.get(path, 0) + int(count)
-        cache.set(key, badges, BADGE_CACHE_SECONDS)
+    badges: dict[str, int] = {}
+    for _title, count, link in work_queues(request):
+        path = link.split("?", 1)[0]
+        # A queue link may point at the sole item's page: badge its changelist.
+        path = path.rsplit("/", 3)[0] + "/" if path.endswith("/change/") else path
+        if count:
+            badges[path] = badges.get(path, 0) + int(count)
     return badges
 
 

@@ -120,6 +120,10 @@ def statement_events(*, statement: Statement) -> QuerySet[StatementEvent]:
     )
 
 
+def disputed_statements() -> QuerySet[Statement]:
+    return Statement.objects.filter(status=StatementStatus.DISPUTED)
+
+
 def disputed_statement_count() -> int:
     """The staff queue: statements a partner disputed."""
     return Statement.objects.filter(status=StatementStatus.DISPUTED).count()

@@ -43,3 +43,39 @@ def test_dashboard_shows_empty_state_without_queue_permissions(client):
     client.force_login(UserFactory(is_staff=True))
     html = client.get("/admin/").content.decode()
     assert "data-empty-state" in html
+
+
+def _application(n: int):
+    from partners.models import RegistrationApplication
+
+    return RegistrationApplication.objects.create(
+        company_name=f"队列公司{n}",
+        contact_name="An",
+        email=f"queue{n}@example.com",
+        phone="13653812334",
+        address="上海",
+        agreed_at=timezone.now(),
+        business_owner=UserFactory(is_staff=True),
+    )
+
+
+def test_every_queue_is_counted_in_one_query_and_a_sole_item_opens_directly(rf, superuser):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice.admin.dashboard import work_queues
+
+    request = rf.get("/admin/")
+    request.user = superuser
+    sole = _application(1)
+    with CaptureQueriesContext(connection) as captured:
+        rows = work_queues(request)
+    assert len(captured.captured_queries) == 1
+    queues = {str(title): (count, link) for title, count, link in rows}
+    assert len(queues) == 9
+    count, link = queues["待审核注册申请"]
+    assert (count, link) == (1, f"/admin/partners/registrationapplication/{sole.pk}/change/")
+
+    _application(2)
+    count, link = {str(t): (c, li) for t, c, li in work_queues(request)}["待审核注册申请"]
+    assert (count, link) == (2, "/admin/partners/registrationapplication/?status=pending")
