@@ -127,24 +127,11 @@ class CreditAccount(models.Model):
 # ---------------------------------------------------------------------------
 
 
-class RebateEntryType(models.TextChoices):
-    REWARD = "reward", _("Blue Cloud incentive reward")
-    GRANT = "grant", _("Staff grant")
-    CLAWBACK = "clawback", _("Clawback")
-    SPEND = "spend", _("Purchase expense")
-    SPEND_REVERSAL = "spend_reversal", _("Refund of cancelled order")
+class LedgerEntry(models.Model):
+    """What every ledger row has: never edited, a correction is a new entry that
+    ``reverses`` the old one; ``idempotency_key`` makes a replayed posting a no-op.
+    The concrete ledgers add their balance link, number, type, amount and checks."""
 
-
-class RebateEntry(models.Model):
-    """账户收支明细 row. Never edited: a correction is a new entry."""
-
-    wallet = models.ForeignKey(
-        RebateWallet, on_delete=models.PROTECT, related_name="entries", verbose_name=_("wallet")
-    )
-    number = models.CharField(_("transaction no."), max_length=20, unique=True)
-    entry_type = models.CharField(_("type"), max_length=20, choices=RebateEntryType.choices)
-    amount = money_field(_("amount"))
-    balance_after = money_field(_("balance after"))
     order_number = models.CharField(_("order no."), max_length=30, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     actor = models.ForeignKey(
@@ -167,9 +154,35 @@ class RebateEntry(models.Model):
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.amount}"
+
+
+class RebateEntryType(models.TextChoices):
+    REWARD = "reward", _("Blue Cloud incentive reward")
+    GRANT = "grant", _("Staff grant")
+    CLAWBACK = "clawback", _("Clawback")
+    SPEND = "spend", _("Purchase expense")
+    SPEND_REVERSAL = "spend_reversal", _("Refund of cancelled order")
+
+
+class RebateEntry(LedgerEntry):
+    """账户收支明细 row. Never edited: a correction is a new entry."""
+
+    wallet = models.ForeignKey(
+        RebateWallet, on_delete=models.PROTECT, related_name="entries", verbose_name=_("wallet")
+    )
+    number = models.CharField(_("transaction no."), max_length=20, unique=True)
+    entry_type = models.CharField(_("type"), max_length=20, choices=RebateEntryType.choices)
+    amount = money_field(_("amount"))
+    balance_after = money_field(_("balance after"))
+
+    class Meta(LedgerEntry.Meta):
         verbose_name = _("rebate ledger entry")
         verbose_name_plural = _("rebate ledger entries")
-        ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(amount=0), name="billing_rebate_entry_not_zero"
@@ -200,9 +213,6 @@ class RebateEntry(models.Model):
             models.Index(fields=["-created_at", "-id"], name="billing_rebate_created_idx"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.number} {self.amount}"
-
 
 class CreditEntryType(models.TextChoices):
     CHARGE = "charge", _("Expense")
@@ -211,7 +221,7 @@ class CreditEntryType(models.TextChoices):
     REPAYMENT = "repayment", _("Repayment")
 
 
-class CreditEntry(models.Model):
+class CreditEntry(LedgerEntry):
     """全部明细 row of a credit line. ``amount`` is the change of *used*: charges are
     positive (available falls), repayments and reversals negative."""
 
@@ -226,24 +236,6 @@ class CreditEntry(models.Model):
     amount = money_field(_("amount"))
     used_after = money_field(_("used after"))
     available_after = money_field(_("remaining available"))
-    order_number = models.CharField(_("order no."), max_length=30, blank=True)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    reverses = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="reversed_by",
-        verbose_name=_("reverses"),
-    )
     repayment = models.ForeignKey(
         "Repayment",
         on_delete=models.PROTECT,
@@ -252,13 +244,10 @@ class CreditEntry(models.Model):
         related_name="entries",
         verbose_name=_("repayment"),
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
-    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
-    class Meta:
+    class Meta(LedgerEntry.Meta):
         verbose_name = _("credit ledger entry")
         verbose_name_plural = _("credit ledger entries")
-        ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(amount=0), name="billing_credit_entry_not_zero"
@@ -289,9 +278,6 @@ class CreditEntry(models.Model):
             # The console list's ordering, so a page is read off the index.
             models.Index(fields=["-created_at", "-id"], name="billing_credit_created_idx"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.amount}"
 
 
 class CreditLimitChange(models.Model):
