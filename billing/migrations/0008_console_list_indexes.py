@@ -7,9 +7,21 @@
 - PostgreSQL only: trigram GIN indexes on ``UPPER(col::text)`` (the expression Django's
   ``icontains`` compiles to) for the name-like columns the console searches by
   substring on big tables. On SQLite nothing is done (see catalog 0002 for the pattern).
+
+The ledgers and orders are big tables: on PostgreSQL every index here is built and
+dropped CONCURRENTLY, so a deploy does not block writes while they build. That cannot
+run in a transaction, hence ``atomic = False``; on SQLite the operations are plain
+``AddIndex`` / ``RemoveIndex`` (see ``backoffice.migration_operations``).
 """
 
 from django.db import migrations, models
+
+from backoffice.migration_operations import (
+    AddIndexConcurrentlyOnPostgres,
+    RemoveIndexConcurrentlyOnPostgres,
+    create_index_concurrently,
+    is_postgresql,
+)
 
 TRIGRAM_INDEXES = {
     "billing_order_customer_company_trgm": ("billing_order", "customer_company"),
@@ -18,38 +30,39 @@ TRIGRAM_INDEXES = {
 
 
 def create_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    if not is_postgresql(schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, (table, column) in TRIGRAM_INDEXES.items():
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-            f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        create_index_concurrently(
+            schema_editor, name, f'ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
         )
 
 
 def drop_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    if not is_postgresql(schema_editor):
         return
     for name in TRIGRAM_INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("billing", "0007_pending_postings"),
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        RemoveIndexConcurrentlyOnPostgres(
             model_name="creditentry",
             name="billing_credit_order_idx",
         ),
-        migrations.RemoveIndex(
+        RemoveIndexConcurrentlyOnPostgres(
             model_name="rebateentry",
             name="billing_rebate_order_idx",
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name="creditentry",
             index=models.Index(
                 fields=["order_number"],
@@ -57,11 +70,11 @@ class Migration(migrations.Migration):
                 opclasses=["varchar_pattern_ops"],
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name="creditentry",
             index=models.Index(fields=["-created_at", "-id"], name="billing_credit_created_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name="rebateentry",
             index=models.Index(
                 fields=["order_number"],
@@ -69,11 +82,11 @@ class Migration(migrations.Migration):
                 opclasses=["varchar_pattern_ops"],
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name="rebateentry",
             index=models.Index(fields=["-created_at", "-id"], name="billing_rebate_created_idx"),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name="statement",
             index=models.Index(
                 fields=["-period_start", "company_name", "currency", "-id"],

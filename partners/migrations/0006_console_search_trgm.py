@@ -3,9 +3,15 @@
 PostgreSQL only: GIN ``gin_trgm_ops`` on ``UPPER(col::text)``, the expression Django's
 ``icontains`` compiles to, so ``company__name`` / ``placed_by__email`` / ``users__email``
 searches from the big lists find their ids without scanning. Nothing on SQLite.
+
+Built and dropped CONCURRENTLY so a deploy does not block writes on these tables; that
+cannot run in a transaction, hence ``atomic = False`` (see
+``backoffice.migration_operations``).
 """
 
 from django.db import migrations
+
+from backoffice.migration_operations import create_index_concurrently, is_postgresql
 
 TRIGRAM_INDEXES = {
     "partners_company_name_trgm": ("partners_company", "name"),
@@ -15,24 +21,25 @@ TRIGRAM_INDEXES = {
 
 
 def create_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    if not is_postgresql(schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, (table, column) in TRIGRAM_INDEXES.items():
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-            f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        create_index_concurrently(
+            schema_editor, name, f'ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
         )
 
 
 def drop_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
+    if not is_postgresql(schema_editor):
         return
     for name in TRIGRAM_INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("partners", "0005_staff_role_groups"),
     ]
