@@ -42,7 +42,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only", default="", help=f"comma-separated subset of {SCENARIOS}, or none (load only)"
     )
-    parser.add_argument("--runs", type=int, default=20, help="requests per page measured")
+    parser.add_argument("--runs", type=int, default=40, help="requests per page measured")
     parser.add_argument("--baseline-runs", type=int, default=5)
     parser.add_argument("--checkout-clients", type=int, default=8)
     parser.add_argument("--checkout-duration", type=float, default=20.0)

@@ -8,6 +8,7 @@ export and the contract PDF. The checkout throughput runs gunicorn (``bench.chec
 
 from __future__ import annotations
 
+import gc
 import resource
 import statistics
 import sys
@@ -34,6 +35,9 @@ def time_get(client, url: str, *, runs: int, warmup: int = 1) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # Start every page from a collected heap, so one page's garbage is not another's
+    # pause (the process has served thousands of requests by then).
+    gc.collect()
     for _ in range(warmup):
         response = client.get(url)
         if response.status_code != 200:
