@@ -1,15 +1,23 @@
 """The shared ModelAdmin: history + import-export + unfold, wired once.
 
 Every console ModelAdmin inherits ``BaseAdmin`` (or ``ReadOnlyAdmin``) and declares
-``nav_group``/``nav_icon`` so the sidebar groups it by domain.
+``nav_group``/``nav_icon`` so the sidebar groups it by domain. A ModelAdmin with detail
+actions adds ``ActionPageMixin``: the confirmation page and its POST flow, written once.
 """
 
+from collections.abc import Callable
 from functools import lru_cache, wraps
 
+from django import forms
+from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -102,6 +110,118 @@ class OwnerScopedMixin:
                     company_owner_q(request.user, "company")
                 )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Detail actions: an intermediate page that shows on GET and calls a service on POST
+# --------------------------------------------------------------------------
+
+
+def posted(request: HttpRequest):
+    """Form data for a bound form on POST (even an empty one), unbound on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def errors_to_form(form: forms.Form, exc: ValidationError) -> None:
+    """Show a domain refusal on the form: field messages on their field, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ActionPageMixin:
+    """An intermediate, unfold-styled page for a detail action: GET shows it, POST confirms.
+
+    Detail actions are links; nothing changes on GET, so a crafted link cannot approve
+    or disable anything (the POST carries the CSRF token).
+    """
+
+    action_template = "admin/partners/action_form.html"
+    # The domain refusals ``_form_action`` shows on the form; anything else propagates.
+    action_errors: tuple[type[Exception], ...] = (ValidationError,)
+
+    def _object_or_404(self, request: HttpRequest, object_id: str):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _change_url(self, obj) -> str:
+        opts = self.opts
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+    def _changelist_url(self) -> str:
+        opts = self.opts
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+
+    def _action_page(
+        self,
+        request: HttpRequest,
+        obj,
+        form: forms.Form,
+        *,
+        title: str,
+        submit_label: str,
+        description: str = "",
+        variant: str = "primary",
+        summary: list[tuple[str, object]] | None = None,
+        cancel_url: str = "",
+    ) -> TemplateResponse:
+        """The page itself; a list action passes ``obj=None`` and its own ``cancel_url``."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": title,
+            "subtitle": "" if obj is None else str(obj),
+            "description": description,
+            "summary": summary or [],
+            "form": form,
+            "media": self.media + form.media,
+            "submit_label": submit_label,
+            "submit_variant": variant,
+            "cancel_url": cancel_url or self._change_url(obj),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.action_template, context)
+
+    def _form_action(
+        self,
+        request: HttpRequest,
+        obj,
+        form: forms.Form,
+        *,
+        perform: Callable[[dict], str | HttpResponse],
+        errors: tuple[type[Exception], ...] | None = None,
+        success_url: str | None = None,
+        **page,
+    ) -> HttpResponse:
+        """The flow of a detail action, written once: a valid POST calls the service.
+
+        ``perform(cleaned_data)`` calls the domain service and returns the success
+        message: it is shown as a success and the browser goes to ``success_url`` (the
+        object's change page unless given). An outcome that is not a plain success (a
+        four-eyes posting left waiting, a form posted twice) returns its own response.
+        A refusal of a type in ``errors`` (``action_errors`` unless given) lands on the
+        form, and the page shows again. ``page`` is what ``_action_page`` takes; a value
+        that is a function (``summary=self._summary``) is called with ``obj`` only when
+        the page is shown, so a redirect runs none of its queries.
+        """
+        refusals = self.action_errors if errors is None else errors
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcome = perform(form.cleaned_data)
+            except refusals as exc:
+                errors_to_form(form, exc)
+            else:
+                if isinstance(outcome, HttpResponse):
+                    return outcome
+                self.message_user(request, outcome, messages.SUCCESS)
+                return HttpResponseRedirect(success_url or self._change_url(obj))
+        shown = {key: value(obj) if callable(value) else value for key, value in page.items()}
+        return self._action_page(request, obj, form, **shown)
 
 
 # --------------------------------------------------------------------------

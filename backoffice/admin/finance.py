@@ -74,9 +74,9 @@ from billing.services.wallet import wallet_clawback
 from catalog.models import Region
 from partners.models import Company, CompanyStatus, Tier
 
-from .base import BaseAdmin, ReadOnlyAdmin, label_display
+from .base import ActionPageMixin, BaseAdmin, ReadOnlyAdmin, label_display, posted
 from .navigation import NavGroup
-from .partners import ActionPageMixin, _count_of
+from .partners import _count_of
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
@@ -85,19 +85,6 @@ OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
 # --------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _errors_to_form(form: forms.Form, exc: BillingError) -> None:
-    """A service refusal on the form: field messages on their field, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _local(value: datetime | None) -> str:
@@ -231,11 +218,33 @@ class IssueToTierForm(forms.Form):
 class FinanceActionMixin(ActionPageMixin):
     """Detail-action pages of the finance admins (the partners' unfold-styled template)."""
 
+    action_errors = (BillingError,)
+
     def _pk(self, object_id) -> int | None:
         try:
             return int(unquote(str(object_id)))
         except (TypeError, ValueError):
             return None
+
+    def _not_posted(self, request, obj, entry) -> HttpResponse:
+        """A posting that did not reach the ledger now: not a success, so not said as one.
+
+        ``entry`` is a ``PendingPosting`` left for a four-eyes checker (a warning), or the
+        entry an earlier submit of the same form already wrote (a note).
+        """
+        if isinstance(entry, PendingPosting):
+            _pending_message(self, request, entry)
+        else:
+            self.message_user(
+                request,
+                gettext(
+                    "This form was already submitted (transaction %(number)s); "
+                    "nothing was posted again."
+                )
+                % {"number": entry.number},
+                messages.INFO,
+            )
+        return HttpResponseRedirect(self._change_url(obj))
 
 
 # --------------------------------------------------------------------------
@@ -271,67 +280,47 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
 
     def _posting(self, request: HttpRequest, object_id: str, *, kind: str) -> HttpResponse:
         wallet = self._object_or_404(request, object_id)
-        form = AmountReasonForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
+        granting = kind == "grant"
+
+        def perform(data) -> str | HttpResponse:
             key = f"console:{kind}:{wallet.pk}:{data['token']}"
             replay = RebateEntry.objects.filter(idempotency_key=key).exists()
-            try:
-                if kind == "grant":  # four-eyes: above the threshold it waits for a checker
-                    entry = posting_request(
-                        kind=PendingPostingKind.WALLET_GRANT,
-                        company_id=wallet.company_id,
-                        currency=wallet.currency,
-                        amount=data["amount"],
-                        maker=request.user,
-                        reason=data["reason"],
-                        idempotency_key=key,
-                    )
-                else:
-                    entry = wallet_clawback(
-                        company_id=wallet.company_id,
-                        currency=wallet.currency,
-                        amount=data["amount"],
-                        actor=request.user,
-                        reason=data["reason"],
-                        idempotency_key=key,
-                    )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
+            if granting:  # four-eyes: above the threshold it waits for a checker
+                entry = posting_request(
+                    kind=PendingPostingKind.WALLET_GRANT,
+                    company_id=wallet.company_id,
+                    currency=wallet.currency,
+                    amount=data["amount"],
+                    maker=request.user,
+                    reason=data["reason"],
+                    idempotency_key=key,
+                )
             else:
-                if isinstance(entry, PendingPosting):
-                    _pending_message(self, request, entry)
-                elif replay:
-                    self.message_user(
-                        request,
-                        gettext(
-                            "This form was already submitted (transaction %(number)s); "
-                            "nothing was posted again."
-                        )
-                        % {"number": entry.number},
-                        messages.INFO,
-                    )
-                else:
-                    self.message_user(
-                        request,
-                        gettext(
-                            "Posted %(amount)s to %(company)s (transaction %(number)s); "
-                            "the balance is now %(balance)s."
-                        )
-                        % {
-                            "amount": format_money(entry.amount, wallet.currency, signed=True),
-                            "company": wallet.company.name,
-                            "number": entry.number,
-                            "balance": format_money(entry.balance_after, wallet.currency),
-                        },
-                        messages.SUCCESS,
-                    )
-                return HttpResponseRedirect(self._change_url(wallet))
-        granting = kind == "grant"
-        return self._action_page(
+                entry = wallet_clawback(
+                    company_id=wallet.company_id,
+                    currency=wallet.currency,
+                    amount=data["amount"],
+                    actor=request.user,
+                    reason=data["reason"],
+                    idempotency_key=key,
+                )
+            if replay or isinstance(entry, PendingPosting):
+                return self._not_posted(request, wallet, entry)
+            return gettext(
+                "Posted %(amount)s to %(company)s (transaction %(number)s); "
+                "the balance is now %(balance)s."
+            ) % {
+                "amount": format_money(entry.amount, wallet.currency, signed=True),
+                "company": wallet.company.name,
+                "number": entry.number,
+                "balance": format_money(entry.balance_after, wallet.currency),
+            }
+
+        return self._form_action(
             request,
             wallet,
-            form,
+            AmountReasonForm(posted(request)),
+            perform=perform,
             title=gettext("Grant rebate") if granting else gettext("Claw back rebate"),
             description=(
                 gettext("Adds the amount to the wallet as a staff grant (人工发放).")
@@ -340,7 +329,7 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
             ),
             submit_label=gettext("Grant") if granting else gettext("Claw back"),
             variant="primary" if granting else "danger",
-            summary=[
+            summary=lambda wallet: [
                 (_("company"), wallet.company.name),
                 (_("currency"), wallet.get_currency_display()),
                 (_("balance"), format_money(wallet.balance, wallet.currency)),
@@ -587,52 +576,43 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
     def set_limit_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self._object_or_404(request, object_id)
         form = SetLimitForm(
-            _posted(request),
+            posted(request),
             initial={"credit_limit": account.credit_limit, "term_days": account.term_days},
         )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                result = posting_request(
-                    kind=PendingPostingKind.CREDIT_LIMIT,
-                    company_id=account.company_id,
-                    currency=account.currency,
-                    amount=data["credit_limit"],
-                    term_days=data["term_days"],
-                    maker=request.user,
-                    reason=data["reason"],
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                if isinstance(result, PendingPosting):
-                    _pending_message(self, request, result)
-                    return HttpResponseRedirect(self._change_url(account))
-                self.message_user(
-                    request,
-                    gettext(
-                        "The credit line of %(company)s is now %(limit)s with %(days)d term "
-                        "days; the company was e-mailed."
-                    )
-                    % {
-                        "company": account.company.name,
-                        "limit": format_money(data["credit_limit"], account.currency),
-                        "days": data["term_days"],
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(account))
-        return self._action_page(
+
+        def perform(data) -> str | HttpResponse:
+            result = posting_request(
+                kind=PendingPostingKind.CREDIT_LIMIT,
+                company_id=account.company_id,
+                currency=account.currency,
+                amount=data["credit_limit"],
+                term_days=data["term_days"],
+                maker=request.user,
+                reason=data["reason"],
+            )
+            if isinstance(result, PendingPosting):
+                return self._not_posted(request, account, result)
+            return gettext(
+                "The credit line of %(company)s is now %(limit)s with %(days)d term "
+                "days; the company was e-mailed."
+            ) % {
+                "company": account.company.name,
+                "limit": format_money(data["credit_limit"], account.currency),
+                "days": data["term_days"],
+            }
+
+        return self._form_action(
             request,
             account,
             form,
+            perform=perform,
             title=gettext("Set the credit limit and term days"),
             description=gettext(
                 "The limit equals the bank guarantee (1:1). It cannot be lower than what is "
                 "already used."
             ),
             submit_label=gettext("Save"),
-            summary=self._summary(account),
+            summary=self._summary,
         )
 
     @action(
@@ -644,57 +624,37 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
     )
     def offline_charge_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self._object_or_404(request, object_id)
-        form = AmountReasonForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
+
+        def perform(data) -> str | HttpResponse:
             key = f"console:offline:{account.pk}:{data['token']}"
             replay = CreditEntry.objects.filter(idempotency_key=key).exists()
-            try:
-                entry = posting_request(
-                    kind=PendingPostingKind.OFFLINE_CHARGE,
-                    company_id=account.company_id,
-                    currency=account.currency,
-                    amount=data["amount"],
-                    maker=request.user,
-                    reason=data["reason"],
-                    idempotency_key=key,
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                if isinstance(entry, PendingPosting):
-                    _pending_message(self, request, entry)
-                elif replay:
-                    self.message_user(
-                        request,
-                        gettext(
-                            "This form was already submitted (transaction %(number)s); "
-                            "nothing was posted again."
-                        )
-                        % {"number": entry.number},
-                        messages.INFO,
-                    )
-                else:
-                    self.message_user(
-                        request,
-                        gettext(
-                            "Recorded %(amount)s of offline consumption for %(company)s "
-                            "(transaction %(number)s); available is now %(available)s. "
-                            "The company was e-mailed."
-                        )
-                        % {
-                            "amount": format_money(entry.amount, account.currency),
-                            "company": account.company.name,
-                            "number": entry.number,
-                            "available": format_money(entry.available_after, account.currency),
-                        },
-                        messages.SUCCESS,
-                    )
-                return HttpResponseRedirect(self._change_url(account))
-        return self._action_page(
+            entry = posting_request(
+                kind=PendingPostingKind.OFFLINE_CHARGE,
+                company_id=account.company_id,
+                currency=account.currency,
+                amount=data["amount"],
+                maker=request.user,
+                reason=data["reason"],
+                idempotency_key=key,
+            )
+            if replay or isinstance(entry, PendingPosting):
+                return self._not_posted(request, account, entry)
+            return gettext(
+                "Recorded %(amount)s of offline consumption for %(company)s "
+                "(transaction %(number)s); available is now %(available)s. "
+                "The company was e-mailed."
+            ) % {
+                "amount": format_money(entry.amount, account.currency),
+                "company": account.company.name,
+                "number": entry.number,
+                "available": format_money(entry.available_after, account.currency),
+            }
+
+        return self._form_action(
             request,
             account,
-            form,
+            AmountReasonForm(posted(request)),
+            perform=perform,
             title=gettext("Record offline consumption"),
             description=gettext(
                 "Uses the credit line for consumption agreed outside the portal. The company "
@@ -702,7 +662,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             ),
             submit_label=gettext("Record"),
             variant="danger",
-            summary=self._summary(account),
+            summary=self._summary,
         )
 
     @action(
@@ -714,41 +674,34 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
     )
     def lift_block_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self._object_or_404(request, object_id)
-        form = LiftBlockForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
+
+        def perform(data) -> str:
             until = datetime.combine(
                 data["until"] + timedelta(days=1), time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)
             )
-            try:
-                overdue_block_lift(
-                    company_id=account.company_id,
-                    currency=account.currency,
-                    until=until,
-                    actor=request.user,
-                    reason=data["reason"],
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("%(company)s may use credit pay despite overdue bills until %(until)s.")
-                    % {"company": account.company.name, "until": _local(until)},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(account))
-        return self._action_page(
+            overdue_block_lift(
+                company_id=account.company_id,
+                currency=account.currency,
+                until=until,
+                actor=request.user,
+                reason=data["reason"],
+            )
+            return gettext(
+                "%(company)s may use credit pay despite overdue bills until %(until)s."
+            ) % {"company": account.company.name, "until": _local(until)}
+
+        return self._form_action(
             request,
             account,
-            form,
+            LiftBlockForm(posted(request)),
+            perform=perform,
             title=gettext("Lift the overdue block"),
             description=gettext(
                 "While a bill is overdue the company cannot pay with its credit line. Lifting "
                 "the block allows it until the chosen day; the reason is kept in the history."
             ),
             submit_label=gettext("Lift the block"),
-            summary=self._summary(account),
+            summary=self._summary,
         )
 
 
@@ -1062,37 +1015,30 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
         if repayment.status != RepaymentStatus.SUBMITTED:
             self._reviewed_message(request, repayment)
             return HttpResponseRedirect(self._change_url(repayment))
-        form = forms.Form(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                repayment_confirm(repayment_id=repayment.pk, actor=request.user)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext(
-                        "Confirmed the repayment of %(amount)s from %(company)s; its bills are "
-                        "settled and the credit is available again."
-                    )
-                    % {
-                        "amount": format_money(repayment.amount, repayment.account.currency),
-                        "company": repayment.account.company.name,
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            repayment_confirm(repayment_id=repayment.pk, actor=request.user)
+            return gettext(
+                "Confirmed the repayment of %(amount)s from %(company)s; its bills are "
+                "settled and the credit is available again."
+            ) % {
+                "amount": format_money(repayment.amount, repayment.account.currency),
+                "company": repayment.account.company.name,
+            }
+
+        return self._form_action(
             request,
             repayment,
-            form,
+            forms.Form(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Confirm the offline repayment"),
             description=gettext(
                 "Confirm only after the transfer arrived on Blue Cloud's account. Confirming "
                 "settles the bills and restores the available credit."
             ),
             submit_label=gettext("Confirm"),
-            summary=self._summary(repayment),
+            summary=self._summary,
         )
 
     @action(
@@ -1107,35 +1053,24 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
         if repayment.status != RepaymentStatus.SUBMITTED:
             self._reviewed_message(request, repayment)
             return HttpResponseRedirect(self._change_url(repayment))
-        form = RejectRepaymentForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                repayment_reject(
-                    repayment_id=repayment.pk,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Rejected the repayment of %(amount)s from %(company)s.")
-                    % {
-                        "amount": format_money(repayment.amount, repayment.account.currency),
-                        "company": repayment.account.company.name,
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            repayment_reject(repayment_id=repayment.pk, actor=request.user, reason=data["reason"])
+            return gettext("Rejected the repayment of %(amount)s from %(company)s.") % {
+                "amount": format_money(repayment.amount, repayment.account.currency),
+                "company": repayment.account.company.name,
+            }
+
+        return self._form_action(
             request,
             repayment,
-            form,
+            RejectRepaymentForm(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Reject the offline repayment"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary(repayment),
+            summary=self._summary,
         )
 
     @admin.action(description=_("Confirm selected repayments"), permissions=["confirm"])
@@ -1338,22 +1273,20 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
             (_("Left"), max(campaign.quantity - issued, 0)),
         ]
 
-    def _issued_message(self, request, campaign: CouponCampaign, coupons: list[Coupon]) -> None:
+    def _issued(
+        self, request, campaign: CouponCampaign, coupons: list[Coupon]
+    ) -> str | HttpResponse:
+        """The codes issued, or a warning (not a success) when no company matched."""
         if not coupons:
             self.message_user(
                 request, gettext("No coupon was issued: no company matched."), messages.WARNING
             )
-            return
-        self.message_user(
-            request,
-            gettext("Issued %(count)d coupon(s) of “%(name)s”: %(codes)s.")
-            % {
-                "count": len(coupons),
-                "name": campaign.name,
-                "codes": ", ".join(coupon.code for coupon in coupons),
-            },
-            messages.SUCCESS,
-        )
+            return HttpResponseRedirect(self._change_url(campaign))
+        return gettext("Issued %(count)d coupon(s) of “%(name)s”: %(codes)s.") % {
+            "count": len(coupons),
+            "name": campaign.name,
+            "codes": ", ".join(coupon.code for coupon in coupons),
+        }
 
     @action(
         description=_("Issue to companies"),
@@ -1364,26 +1297,22 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
     )
     def issue_companies_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self._object_or_404(request, object_id)
-        form = IssueToCompaniesForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                coupons = campaign_issue(
-                    campaign=campaign,
-                    company_ids=[company.pk for company in form.cleaned_data["companies"]],
-                    actor=request.user,
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self._issued_message(request, campaign, coupons)
-                return HttpResponseRedirect(self._change_url(campaign))
-        return self._action_page(
+        return self._form_action(
             request,
             campaign,
-            form,
+            IssueToCompaniesForm(posted(request)),
+            perform=lambda data: self._issued(
+                request,
+                campaign,
+                campaign_issue(
+                    campaign=campaign,
+                    company_ids=[company.pk for company in data["companies"]],
+                    actor=request.user,
+                ),
+            ),
             title=gettext("Issue coupons to companies"),
             submit_label=gettext("Issue"),
-            summary=self._summary(campaign),
+            summary=self._summary,
         )
 
     @action(
@@ -1395,24 +1324,20 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
     )
     def issue_tier_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self._object_or_404(request, object_id)
-        form = IssueToTierForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                coupons = campaign_issue_to_tier(
-                    campaign=campaign, tier_id=form.cleaned_data["tier"].pk, actor=request.user
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self._issued_message(request, campaign, coupons)
-                return HttpResponseRedirect(self._change_url(campaign))
-        return self._action_page(
+        return self._form_action(
             request,
             campaign,
-            form,
+            IssueToTierForm(posted(request)),
+            perform=lambda data: self._issued(
+                request,
+                campaign,
+                campaign_issue_to_tier(
+                    campaign=campaign, tier_id=data["tier"].pk, actor=request.user
+                ),
+            ),
             title=gettext("Issue coupons to a membership tier"),
             submit_label=gettext("Issue"),
-            summary=self._summary(campaign),
+            summary=self._summary,
         )
 
 
@@ -1649,33 +1574,28 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
     )
     def approve_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         pending = self._object_or_404(request, object_id)
-        form = forms.Form(_posted(request))
         if request.method == "GET" and (done := self._decided(request, pending)):
             return done
-        if request.method == "POST" and form.is_valid():
-            try:
-                pending = posting_approve(pending_id=pending.pk, checker=request.user)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Approved: the posting is in the ledger (%(reference)s).")
-                    % {"reference": pending.result_reference},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            approved = posting_approve(pending_id=pending.pk, checker=request.user)
+            return gettext("Approved: the posting is in the ledger (%(reference)s).") % {
+                "reference": approved.result_reference
+            }
+
+        return self._form_action(
             request,
             pending,
-            form,
+            forms.Form(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Approve the finance posting"),
             description=gettext(
                 "Approving writes the posting to the ledger now, in your name as the second "
                 "finance user. You cannot approve a posting you entered yourself."
             ),
             submit_label=gettext("Approve"),
-            summary=self._summary(pending),
+            summary=self._summary,
         )
 
     @action(
@@ -1687,27 +1607,21 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
     )
     def reject_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         pending = self._object_or_404(request, object_id)
-        form = RejectPostingForm(_posted(request))
         if request.method == "GET" and (done := self._decided(request, pending)):
             return done
-        if request.method == "POST" and form.is_valid():
-            try:
-                posting_reject(
-                    pending_id=pending.pk, checker=request.user, reason=form.cleaned_data["reason"]
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request, gettext("Rejected: nothing was posted."), messages.SUCCESS
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            posting_reject(pending_id=pending.pk, checker=request.user, reason=data["reason"])
+            return gettext("Rejected: nothing was posted.")
+
+        return self._form_action(
             request,
             pending,
-            form,
+            RejectPostingForm(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Reject the finance posting"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary(pending),
+            summary=self._summary,
         )

@@ -8,7 +8,7 @@ Assignment, status moves and mail replies go through ``catalog.leads``.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -31,9 +31,8 @@ from catalog.leads import (
 from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
-from .base import BaseAdmin, OwnerScopedMixin, label_display
+from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, label_display, posted
 from .navigation import NavGroup
-from .partners import ActionPageMixin
 
 STATUS_LABELS = {
     LeadStatus.NEW: "warning",
@@ -86,10 +85,6 @@ class ReplyForm(forms.Form):
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 8}),
         help_text=_("E-mailed to the requester and kept in the internal notes."),
     )
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
 
 
 class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
@@ -214,33 +209,22 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     )
     def reply_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         lead = self._object_or_404(request, object_id)
-        form = ReplyForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                lead_reply(lead=lead, message=form.cleaned_data["message"], actor=request.user)
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Your reply was e-mailed to %(email)s.") % {"email": lead.email},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(lead))
-        return self._action_page(
+
+        def perform(data) -> str:
+            lead_reply(lead=lead, message=data["message"], actor=request.user)
+            return gettext("Your reply was e-mailed to %(email)s.") % {"email": lead.email}
+
+        return self._form_action(
             request,
             lead,
-            form,
+            ReplyForm(posted(request)),
+            perform=perform,
             title=gettext("Reply by e-mail"),
             description=gettext(
                 "The requester receives this message by e-mail; a new lead becomes in progress."
             ),
             submit_label=gettext("Send reply"),
-            summary=self._summary(lead),
+            summary=self._summary,
         )
 
 

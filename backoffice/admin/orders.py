@@ -85,10 +85,10 @@ from billing.services.orders import (
 from catalog.models import Region
 from partners.uploads import ACCEPT_ATTRIBUTE, check_upload
 
-from .base import BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin, label_display
-from .finance import _errors_to_form, _local, _posted
+from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin, label_display, posted
+from .finance import _local
 from .navigation import NavGroup
-from .partners import ActionPageMixin, DateOfDateTimeFilter
+from .partners import DateOfDateTimeFilter
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "warning",
@@ -139,6 +139,7 @@ class OrdersActionMixin(ActionPageMixin):
     """Detail-action pages of the order admins; the template also takes file uploads."""
 
     action_template = "admin/orders/action_form.html"
+    action_errors = (BillingError,)
 
     def _action_page(self, request, obj, form, *, notes=None, **kwargs):
         response = super()._action_page(request, obj, form, **kwargs)
@@ -937,35 +938,29 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
     )
     def deliver_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._object_or_404(request, object_id)
-        form = DeliverForm(_posted(request), initial={"delivery_content": order.delivery_content})
-        if request.method == "POST" and form.is_valid():
-            try:
-                order_deliver(
-                    order_id=order.pk,
-                    actor=request.user,
-                    delivery_content=form.cleaned_data["delivery_content"],
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Order %(number)s is delivered; the company was e-mailed.")
-                    % {"number": order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            order_deliver(
+                order_id=order.pk,
+                actor=request.user,
+                delivery_content=data["delivery_content"],
+            )
+            return gettext("Order %(number)s is delivered; the company was e-mailed.") % {
+                "number": order.number
+            }
+
+        return self._form_action(
             request,
             order,
-            form,
+            DeliverForm(posted(request), initial={"delivery_content": order.delivery_content}),
+            perform=perform,
             title=gettext("Deliver the order"),
             description=gettext(
                 "Records the delivery content and moves the order from “Processing” to "
                 "“Delivered”. The buyer then confirms receipt."
             ),
             submit_label=gettext("Deliver"),
-            summary=self._summary(order),
+            summary=self._summary,
         )
 
     @action(
@@ -977,23 +972,16 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
     )
     def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._object_or_404(request, object_id)
-        form = forms.Form(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                order_complete(order_id=order.pk, actor=request.user, by_staff=True)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Order %(number)s is completed.") % {"number": order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            order_complete(order_id=order.pk, actor=request.user, by_staff=True)
+            return gettext("Order %(number)s is completed.") % {"number": order.number}
+
+        return self._form_action(
             request,
             order,
-            form,
+            forms.Form(posted(request)),
+            perform=perform,
             title=gettext("Complete the order"),
             description=gettext(
                 "Normally the buyer confirms receipt. Complete the order here only when the "
@@ -1001,7 +989,7 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
                 "longer be cancelled."
             ),
             submit_label=gettext("Complete"),
-            summary=self._summary(order),
+            summary=self._summary,
         )
 
     def _reversal_notes(self, order: Order) -> list[str]:
@@ -1044,35 +1032,26 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
     )
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._object_or_404(request, object_id)
-        form = CancelOrderForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                order_cancel(
-                    order_id=order.pk,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    by_staff=True,
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Order %(number)s is cancelled and every posting was reversed.")
-                    % {"number": order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            order_cancel(
+                order_id=order.pk, actor=request.user, reason=data["reason"], by_staff=True
+            )
+            return gettext("Order %(number)s is cancelled and every posting was reversed.") % {
+                "number": order.number
+            }
+
+        return self._form_action(
             request,
             order,
-            form,
+            CancelOrderForm(posted(request)),
+            perform=perform,
             title=gettext("Cancel the order"),
             description=gettext("Cancelling reverses every posting of the order:"),
-            notes=self._reversal_notes(order),
+            notes=self._reversal_notes,
             submit_label=gettext("Cancel order"),
             variant="danger",
-            summary=self._summary(order),
+            summary=self._summary,
         )
 
     @action(
@@ -1085,36 +1064,31 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
     def milestone_delivered_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._object_or_404(request, object_id)
         form = MilestoneChoiceForm(
-            _posted(request),
+            posted(request),
             queryset=DeliveryMilestone.objects.filter(
                 order=order, status=DeliveryMilestoneStatus.PENDING
             ).order_by("position", "pk"),
         )
-        if request.method == "POST" and form.is_valid():
-            milestone = form.cleaned_data["milestone"]
-            try:
-                milestone_mark_delivered(milestone_id=milestone.pk, actor=request.user)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("“%(stage)s” is delivered; the buyer is asked to confirm it.")
-                    % {"stage": milestone.stage},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            milestone = data["milestone"]
+            milestone_mark_delivered(milestone_id=milestone.pk, actor=request.user)
+            return gettext("“%(stage)s” is delivered; the buyer is asked to confirm it.") % {
+                "stage": milestone.stage
+            }
+
+        return self._form_action(
             request,
             order,
             form,
+            perform=perform,
             title=gettext("Mark a delivery milestone delivered"),
             description=gettext(
                 "The buyer then confirms the milestone in the portal; service delivery is "
                 "complete when the buyer confirms."
             ),
             submit_label=gettext("Mark delivered"),
-            summary=self._summary(order),
+            summary=self._summary,
         )
 
     @action(
@@ -1127,36 +1101,29 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
     def instalment_paid_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._object_or_404(request, object_id)
         form = MilestoneChoiceForm(
-            _posted(request),
+            posted(request),
             queryset=PaymentMilestone.objects.filter(
                 order=order, status=PaymentMilestoneStatus.UNPAID
             ).order_by("position", "pk"),
         )
         form.fields["milestone"].label = _("Payment milestone")
-        if request.method == "POST" and form.is_valid():
-            milestone = form.cleaned_data["milestone"]
-            try:
-                payment_milestone_set_paid(milestone_id=milestone.pk, actor=request.user)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Instalment “%(stage)s” (%(amount)s) is marked paid.")
-                    % {
-                        "stage": milestone.stage,
-                        "amount": format_money(milestone.amount, milestone.currency),
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            milestone = data["milestone"]
+            payment_milestone_set_paid(milestone_id=milestone.pk, actor=request.user)
+            return gettext("Instalment “%(stage)s” (%(amount)s) is marked paid.") % {
+                "stage": milestone.stage,
+                "amount": format_money(milestone.amount, milestone.currency),
+            }
+
+        return self._form_action(
             request,
             order,
             form,
+            perform=perform,
             title=gettext("Mark a payment milestone paid"),
             submit_label=gettext("Mark paid"),
-            summary=self._summary(order),
+            summary=self._summary,
         )
 
     def _payment_or_back(self, request, order: Order) -> Payment | None:
@@ -1191,31 +1158,26 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
         payment = self._payment_or_back(request, order)
         if payment is None:
             return HttpResponseRedirect(self._change_url(order))
-        form = forms.Form(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                payment_confirm_offline(payment_id=payment.pk, actor=request.user)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.")
-                    % {"reference": payment.reference, "number": order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            payment_confirm_offline(payment_id=payment.pk, actor=request.user)
+            return gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.") % {
+                "reference": payment.reference,
+                "number": order.number,
+            }
+
+        return self._form_action(
             request,
             order,
-            form,
+            forms.Form(posted(request)),
+            perform=perform,
             title=gettext("Confirm the offline payment"),
             description=gettext(
                 "Confirm only after the transfer arrived on Blue Cloud's account. The order "
                 "then becomes paid and goes to processing."
             ),
             submit_label=gettext("Confirm"),
-            summary=self._payment_summary(order, payment),
+            summary=lambda order: self._payment_summary(order, payment),
         )
 
     @action(
@@ -1230,30 +1192,23 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
         payment = self._payment_or_back(request, order)
         if payment is None:
             return HttpResponseRedirect(self._change_url(order))
-        form = RejectPaymentForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                payment_reject_offline(
-                    payment_id=payment.pk, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Rejected the transfer %(reference)s of order %(number)s.")
-                    % {"reference": payment.reference, "number": order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._change_url(order))
-        return self._action_page(
+
+        def perform(data) -> str:
+            payment_reject_offline(payment_id=payment.pk, actor=request.user, reason=data["reason"])
+            return gettext("Rejected the transfer %(reference)s of order %(number)s.") % {
+                "reference": payment.reference,
+                "number": order.number,
+            }
+
+        return self._form_action(
             request,
             order,
-            form,
+            RejectPaymentForm(posted(request)),
+            perform=perform,
             title=gettext("Reject the offline payment"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._payment_summary(order, payment),
+            summary=lambda order: self._payment_summary(order, payment),
         )
 
 
@@ -1410,31 +1365,27 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
     )
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         payment = self._object_or_404(request, object_id)
-        form = forms.Form(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                payment_confirm_offline(payment_id=payment.pk, actor=request.user)
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.")
-                    % {"reference": payment.reference, "number": payment.order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            payment_confirm_offline(payment_id=payment.pk, actor=request.user)
+            return gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.") % {
+                "reference": payment.reference,
+                "number": payment.order.number,
+            }
+
+        return self._form_action(
             request,
             payment,
-            form,
+            forms.Form(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Confirm the offline payment"),
             description=gettext(
                 "Confirm only after the transfer arrived on Blue Cloud's account. The order "
                 "then becomes paid and goes to processing."
             ),
             submit_label=gettext("Confirm"),
-            summary=self._summary(payment),
+            summary=self._summary,
         )
 
     @action(
@@ -1446,30 +1397,24 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         payment = self._object_or_404(request, object_id)
-        form = RejectPaymentForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                payment_reject_offline(
-                    payment_id=payment.pk, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Rejected the transfer %(reference)s of order %(number)s.")
-                    % {"reference": payment.reference, "number": payment.order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            payment_reject_offline(payment_id=payment.pk, actor=request.user, reason=data["reason"])
+            return gettext("Rejected the transfer %(reference)s of order %(number)s.") % {
+                "reference": payment.reference,
+                "number": payment.order.number,
+            }
+
+        return self._form_action(
             request,
             payment,
-            form,
+            RejectPaymentForm(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Reject the offline payment"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary(payment),
+            summary=self._summary,
         )
 
     @admin.action(description=_("Confirm selected offline payments"), permissions=["confirm"])
@@ -1657,44 +1602,31 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
     )
     def issue_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._object_or_404(request, object_id)
-        form = IssueInvoiceForm(
-            _posted(request), request.FILES if request.method == "POST" else None
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                invoice_issue(
-                    request_id=invoice.pk,
-                    actor=request.user,
-                    invoice_number=form.cleaned_data["invoice_number"],
-                    pdf=form.cleaned_data["pdf"],
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext(
-                        "Invoice %(invoice)s recorded for order %(number)s; the company was "
-                        "e-mailed."
-                    )
-                    % {
-                        "invoice": form.cleaned_data["invoice_number"],
-                        "number": invoice.order.number,
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            invoice_issue(
+                request_id=invoice.pk,
+                actor=request.user,
+                invoice_number=data["invoice_number"],
+                pdf=data["pdf"],
+            )
+            return gettext(
+                "Invoice %(invoice)s recorded for order %(number)s; the company was e-mailed."
+            ) % {"invoice": data["invoice_number"], "number": invoice.order.number}
+
+        return self._form_action(
             request,
             invoice,
-            form,
+            IssueInvoiceForm(posted(request), request.FILES if request.method == "POST" else None),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Issue the invoice"),
             description=gettext(
                 "Record the invoice number and upload the issued invoice PDF; the buyer can "
                 "download it from the order page."
             ),
             submit_label=gettext("Issue invoice"),
-            summary=self._summary(invoice),
+            summary=self._summary,
         )
 
     @action(
@@ -1706,30 +1638,21 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._object_or_404(request, object_id)
-        form = RejectInvoiceForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                invoice_reject(
-                    request_id=invoice.pk, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except BillingError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext(
-                        "Rejected the invoice request of order %(number)s; the company was e-mailed."
-                    )
-                    % {"number": invoice.order.number},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            invoice_reject(request_id=invoice.pk, actor=request.user, reason=data["reason"])
+            return gettext(
+                "Rejected the invoice request of order %(number)s; the company was e-mailed."
+            ) % {"number": invoice.order.number}
+
+        return self._form_action(
             request,
             invoice,
-            form,
+            RejectInvoiceForm(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Reject the invoice request"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary(invoice),
+            summary=self._summary,
         )

@@ -14,10 +14,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -64,7 +63,7 @@ from partners.services import (
     registration_reject,
 )
 
-from .base import BaseAdmin, OwnerScopedMixin, label_display
+from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, label_display, posted
 from .navigation import NavGroup
 
 PREVIEW_URL_NAME = "admin:partners_qualificationfile_preview"
@@ -81,73 +80,6 @@ def _count_of(model, fk: str):
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def _posted(request: HttpRequest):
-    """Form data for a bound form on POST (even an empty one), unbound on GET."""
-    return request.POST if request.method == "POST" else None
-
-
-def _errors_to_form(form: forms.Form, exc: PartnerError) -> None:
-    """Show a domain refusal on the form: field messages on their field, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-class ActionPageMixin:
-    """An intermediate, unfold-styled page for a detail action: GET shows it, POST confirms.
-
-    Detail actions are links; nothing changes on GET, so a crafted link cannot approve
-    or disable anything (the POST carries the CSRF token).
-    """
-
-    action_template = "admin/partners/action_form.html"
-
-    def _object_or_404(self, request: HttpRequest, object_id: str):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        return obj
-
-    def _change_url(self, obj) -> str:
-        opts = self.opts
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-
-    def _changelist_url(self) -> str:
-        opts = self.opts
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-
-    def _action_page(
-        self,
-        request: HttpRequest,
-        obj,
-        form: forms.Form,
-        *,
-        title: str,
-        submit_label: str,
-        description: str = "",
-        variant: str = "primary",
-        summary: list[tuple[str, object]] | None = None,
-    ) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": obj,
-            "title": title,
-            "subtitle": str(obj),
-            "description": description,
-            "summary": summary or [],
-            "form": form,
-            "media": self.media + form.media,
-            "submit_label": submit_label,
-            "submit_variant": variant,
-            "cancel_url": self._change_url(obj),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.action_template, context)
 
 
 # --------------------------------------------------------------------------
@@ -368,6 +300,7 @@ class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin)
     inlines = (ApplicationFileInline,)
     actions = ("approve_selected",)
     actions_detail = ("approve_detail", "reject_detail")
+    action_errors = (PartnerError,)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(file_count=Count("files"))
@@ -466,29 +399,23 @@ class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin)
     )
     def approve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         application = self._object_or_404(request, object_id)
-        form = ApproveForm(_posted(request), initial={"tier": _default_tier_or_none()})
-        if request.method == "POST" and form.is_valid():
-            try:
-                company = registration_approve(
-                    application=application, reviewer=request.user, tier=form.cleaned_data["tier"]
-                )
-            except PartnerError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext(
-                        "Approved “%(name)s”: the company was created and the activation "
-                        "e-mail is on its way to %(email)s."
-                    )
-                    % {"name": company.name, "email": application.email},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+        form = ApproveForm(posted(request), initial={"tier": _default_tier_or_none()})
+
+        def perform(data) -> str:
+            company = registration_approve(
+                application=application, reviewer=request.user, tier=data["tier"]
+            )
+            return gettext(
+                "Approved “%(name)s”: the company was created and the activation "
+                "e-mail is on its way to %(email)s."
+            ) % {"name": company.name, "email": application.email}
+
+        return self._form_action(
             request,
             application,
             form,
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Approve the registration"),
             description=gettext(
                 "Approving creates the company and its administrator account and e-mails "
@@ -496,7 +423,7 @@ class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin)
             ),
             submit_label=gettext("Approve"),
             variant="primary",
-            summary=self._summary(application),
+            summary=self._summary,
         )
 
     @action(
@@ -508,32 +435,25 @@ class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin)
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         application = self._object_or_404(request, object_id)
-        form = RejectForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                registration_reject(
-                    application=application,
-                    reviewer=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except PartnerError as exc:
-                _errors_to_form(form, exc)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Rejected “%(name)s”; the applicant was e-mailed the reason.")
-                    % {"name": application.company_name},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._changelist_url())
-        return self._action_page(
+
+        def perform(data) -> str:
+            registration_reject(
+                application=application, reviewer=request.user, reason=data["reason"]
+            )
+            return gettext("Rejected “%(name)s”; the applicant was e-mailed the reason.") % {
+                "name": application.company_name
+            }
+
+        return self._form_action(
             request,
             application,
-            form,
+            RejectForm(posted(request)),
+            perform=perform,
+            success_url=self._changelist_url(),
             title=gettext("Reject the registration"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary(application),
+            summary=self._summary,
         )
 
     @admin.action(description=_("Approve selected"), permissions=["approve"])
@@ -815,12 +735,15 @@ class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
                 changed += 1
         return changed
 
-    def _status_message(self, request, changed: int, status: str) -> None:
+    def _status_text(self, changed: int, status: str) -> str:
         if status == CompanyStatus.ENABLED:
             text = gettext("%(count)d company(ies) enabled.")
         else:
             text = gettext("%(count)d company(ies) disabled; their users can no longer sign in.")
-        self.message_user(request, text % {"count": changed}, messages.SUCCESS)
+        return text % {"count": changed}
+
+    def _status_message(self, request, changed: int, status: str) -> None:
+        self.message_user(request, self._status_text(changed, status), messages.SUCCESS)
 
     @admin.action(description=_("Enable selected companies"), permissions=["change"])
     def enable_selected(self, request, queryset) -> None:
@@ -851,16 +774,15 @@ class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     def _status_detail(self, request, object_id: str, status: str) -> HttpResponse:
         company = self._object_or_404(request, object_id)
-        form = forms.Form(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            changed = self._set_status(request, [company], status)
-            self._status_message(request, changed, status)
-            return HttpResponseRedirect(self._change_url(company))
         enabling = status == CompanyStatus.ENABLED
-        return self._action_page(
+        return self._form_action(
             request,
             company,
-            form,
+            forms.Form(posted(request)),
+            perform=lambda data: self._status_text(
+                self._set_status(request, [company], status), status
+            ),
+            errors=(),  # the service refuses nothing: any error is a bug, so it stays loud
             title=gettext("Enable the company") if enabling else gettext("Disable the company"),
             description=(
                 gettext("Its users can sign in again.")
@@ -869,7 +791,7 @@ class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
             ),
             submit_label=gettext("Enable") if enabling else gettext("Disable"),
             variant="primary" if enabling else "danger",
-            summary=[
+            summary=lambda company: [
                 (_("company name"), company.name),
                 (_("type"), company.get_company_type_display()),
                 (_("status"), company.get_status_display()),

@@ -14,7 +14,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -69,7 +68,7 @@ from billing.statements.services import (
 )
 from partners.models import Company
 
-from .base import BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin, label_display
+from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin, label_display, posted
 from .navigation import NavGroup
 
 S = StatementStatus
@@ -86,18 +85,6 @@ EXPORT_STATUS_LABELS = {
     StatementExportStatus.DONE: "success",
     StatementExportStatus.FAILED: "danger",
 }
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _errors_to_form(form: forms.Form, exc: StatementError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --------------------------------------------------------------------------
@@ -315,7 +302,7 @@ class StatementEventInline(_ReadOnlyInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(OwnerScopedMixin, BaseAdmin):
+class StatementAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     nav_group = NavGroup.FINANCE
     nav_icon = "request_quote"
     nav_order = 60
@@ -346,6 +333,7 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     ordering = ("-period_start", "company_name", "currency", "-pk")
     list_before_template = "admin/statements/totals.html"
     action_template = "admin/statements/action_form.html"
+    action_errors = (StatementError,)
     fieldsets = (
         (
             _("Statement"),
@@ -597,13 +585,11 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
         )
 
     def _object_or_404(self, request, object_id) -> Statement:
+        """The statement of a detail action (its id is used as is, not admin-unquoted)."""
         obj = self.get_object(request, str(object_id))
         if obj is None:
             raise Http404
         return obj
-
-    def _change_url(self, obj: Statement) -> str:
-        return reverse("admin:billing_statement_change", args=[obj.pk])
 
     def _summary(self, statement: Statement) -> list[tuple[str, object]]:
         return [
@@ -615,39 +601,6 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
             (_("Statement amount"), format_money(statement.total_payable, statement.currency)),
         ]
 
-    def _page(
-        self,
-        request: HttpRequest,
-        form: forms.Form,
-        *,
-        title: str,
-        submit_label: str,
-        statement: Statement | None = None,
-        description: str = "",
-        variant: str = "primary",
-        cancel_url: str = "",
-    ) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": statement,
-            "title": title,
-            "subtitle": str(statement or ""),
-            "description": description,
-            "summary": self._summary(statement) if statement else [],
-            "form": form,
-            "media": self.media + form.media,
-            "submit_label": submit_label,
-            "submit_variant": variant,
-            "cancel_url": cancel_url or (self._change_url(statement) if statement else ""),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.action_template, context)
-
-    def _done(self, request, statement: Statement, message: str) -> HttpResponseRedirect:
-        self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(self._change_url(statement))
-
     @action(
         description=_("Generate statements"),
         url_path="generate",
@@ -656,7 +609,8 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
         variant=ActionVariant.PRIMARY,
     )
     def generate(self, request: HttpRequest) -> HttpResponse:
-        form = GenerateForm(_posted(request), initial={"period": previous_period().key})
+        # Not _form_action: a list action with no object, and a report of many outcomes.
+        form = GenerateForm(posted(request), initial={"period": previous_period().key})
         if request.method == "POST" and form.is_valid():
             company = form.cleaned_data["company"]
             result = generate_statements(
@@ -678,8 +632,9 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
                 self.message_user(request, error, messages.ERROR)
             url = reverse("admin:billing_statement_changelist")
             return HttpResponseRedirect(f"{url}?period={result['period']}")
-        return self._page(
+        return self._action_page(
             request,
+            None,
             form,
             title=gettext("Generate statements"),
             description=gettext(
@@ -700,25 +655,20 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     )
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
-        form = ConfirmForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                statement_confirm(statement_id=statement.pk, actor=request.user)
-            except StatementError as exc:
-                _errors_to_form(form, exc)
-            else:
-                return self._done(
-                    request,
-                    statement,
-                    gettext("Statement %(number)s is confirmed.") % {"number": statement.number},
-                )
-        return self._page(
+
+        def perform(data) -> str:
+            statement_confirm(statement_id=statement.pk, actor=request.user)
+            return gettext("Statement %(number)s is confirmed.") % {"number": statement.number}
+
+        return self._form_action(
             request,
-            form,
-            statement=statement,
+            statement,
+            ConfirmForm(posted(request)),
+            perform=perform,
             title=gettext("Confirm the statement on behalf of the partner"),
             description=gettext("A confirmed statement can no longer be changed."),
             submit_label=gettext("Confirm"),
+            summary=self._summary,
         )
 
     @action(
@@ -730,33 +680,27 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     )
     def resolve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
-        form = ResolveForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                statement_resolve(
-                    statement_id=statement.pk,
-                    actor=request.user,
-                    resolution=form.cleaned_data["resolution"],
-                    note=form.cleaned_data["note"],
-                )
-            except StatementError as exc:
-                _errors_to_form(form, exc)
-            else:
-                return self._done(
-                    request,
-                    statement,
-                    gettext("The dispute on %(number)s is resolved.")
-                    % {"number": statement.number},
-                )
-        return self._page(
+
+        def perform(data) -> str:
+            statement_resolve(
+                statement_id=statement.pk,
+                actor=request.user,
+                resolution=data["resolution"],
+                note=data["note"],
+            )
+            return gettext("The dispute on %(number)s is resolved.") % {"number": statement.number}
+
+        return self._form_action(
             request,
-            form,
-            statement=statement,
+            statement,
+            ResolveForm(posted(request)),
+            perform=perform,
             title=gettext("Resolve the dispute"),
             description=gettext("The partner's reason: %(reason)s")
             % {"reason": statement.dispute_reason},
             submit_label=gettext("Resolve"),
             variant="danger",
+            summary=self._summary,
         )
 
     @action(
@@ -768,32 +712,27 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     )
     def adjust_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
-        form = AdjustForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                statement_adjust(
-                    statement_id=statement.pk,
-                    actor=request.user,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except StatementError as exc:
-                _errors_to_form(form, exc)
-            else:
-                return self._done(
-                    request,
-                    statement,
-                    gettext("Adjustment added to %(number)s.") % {"number": statement.number},
-                )
-        return self._page(
+
+        def perform(data) -> str:
+            statement_adjust(
+                statement_id=statement.pk,
+                actor=request.user,
+                amount=data["amount"],
+                reason=data["reason"],
+            )
+            return gettext("Adjustment added to %(number)s.") % {"number": statement.number}
+
+        return self._form_action(
             request,
-            form,
-            statement=statement,
+            statement,
+            AdjustForm(posted(request)),
+            perform=perform,
             title=gettext("Add an adjustment"),
             description=gettext(
                 "A separate, reasoned line of the statement. Only while it is to be confirmed."
             ),
             submit_label=gettext("Add"),
+            summary=self._summary,
         )
 
     @action(
@@ -805,32 +744,26 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     )
     def voucher_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
-        form = VoucherForm(_posted(request), request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                statement_upload_voucher(
-                    statement_id=statement.pk,
-                    actor=request.user,
-                    upload=data["voucher"],
-                    paid_on=data["paid_on"],
-                    reference=data["reference"],
-                )
-            except StatementError as exc:
-                _errors_to_form(form, exc)
-            else:
-                return self._done(
-                    request,
-                    statement,
-                    gettext("Statement %(number)s is paid.") % {"number": statement.number},
-                )
-        return self._page(
+
+        def perform(data) -> str:
+            statement_upload_voucher(
+                statement_id=statement.pk,
+                actor=request.user,
+                upload=data["voucher"],
+                paid_on=data["paid_on"],
+                reference=data["reference"],
+            )
+            return gettext("Statement %(number)s is paid.") % {"number": statement.number}
+
+        return self._form_action(
             request,
-            form,
-            statement=statement,
+            statement,
+            VoucherForm(posted(request), request.FILES or None),
+            perform=perform,
             title=gettext("Upload the payment voucher"),
             description=gettext("Records the payment; the statement becomes paid."),
             submit_label=gettext("Upload"),
+            summary=self._summary,
         )
 
     @action(
@@ -842,24 +775,19 @@ class StatementAdmin(OwnerScopedMixin, BaseAdmin):
     )
     def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
-        form = ConfirmForm(_posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                statement_complete(statement_id=statement.pk, actor=request.user)
-            except StatementError as exc:
-                _errors_to_form(form, exc)
-            else:
-                return self._done(
-                    request,
-                    statement,
-                    gettext("Statement %(number)s is completed.") % {"number": statement.number},
-                )
-        return self._page(
+
+        def perform(data) -> str:
+            statement_complete(statement_id=statement.pk, actor=request.user)
+            return gettext("Statement %(number)s is completed.") % {"number": statement.number}
+
+        return self._form_action(
             request,
-            form,
-            statement=statement,
+            statement,
+            ConfirmForm(posted(request)),
+            perform=perform,
             title=gettext("Complete the statement"),
             submit_label=gettext("Complete"),
+            summary=self._summary,
         )
 
     @action(
