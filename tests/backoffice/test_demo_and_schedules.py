@@ -25,6 +25,28 @@ def test_loaddemo_twice_leaves_the_same_row_counts():
     assert first["partners.Company"] == len(COMPANIES)
 
 
+def test_demo_has_last_months_orders_and_their_draft_statements():
+    from billing.models import Order, Statement, StatementStatus
+    from billing.selectors import ledger_mismatches
+    from billing.statements.services import previous_period
+    from fixtures.orders_demo import HISTORY
+
+    call_command("loaddemo", verbosity=0)
+    period = previous_period()
+    history = Order.objects.filter(idempotency_key__startswith="demo-history:")
+    assert history.count() == len(HISTORY)
+    assert all(period.starts_at <= o.created_at < period.ends_at for o in history)
+    statements = Statement.objects.filter(period_start=period.start)
+    assert {s.company.name for s in statements} == {"BlueCloud_D", "TestCompany-A"}
+    assert {s.status for s in statements} == {StatementStatus.DRAFT}
+    bluecloud = statements.get(company__name="BlueCloud_D")
+    assert bluecloud.order_count == 5 and bluecloud.lines.count() == 5
+    assert bluecloud.sales_amount == sum(
+        o.payable_total for o in history.filter(company__name="BlueCloud_D", payment_status="paid")
+    )
+    assert not any(v for v in ledger_mismatches().values() if isinstance(v, list))
+
+
 def test_demo_creates_one_staff_user_per_role_and_they_can_sign_in(client):
     call_command("loaddemo", verbosity=0)
     for login in STAFF_LOGINS:
