@@ -53,7 +53,7 @@ e2e: install
 	$(VENV)/bin/pytest -m e2e
 
 # Benchmarks at scale on PostgreSQL (bench/README.md): `make bench` is the full scale
-# (about 15 minutes); `make bench SCALE=0.01` takes about a minute. ARGS passes more
+# (about 5 minutes on 2 cores); `make bench SCALE=0.01` takes about a minute. ARGS passes more
 # options, e.g. ARGS="--reuse --only portal,pdf".
 bench: install
 	$(PY) -m bench $(if $(SCALE),--scale $(SCALE)) $(ARGS)
