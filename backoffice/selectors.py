@@ -154,30 +154,3 @@ def counts_with_sole_ids(querysets) -> list[tuple[int, int | None]]:
         (int(row[2 * i]), row[2 * i + 1] if int(row[2 * i]) == 1 else None)
         for i in range(len(querysets))
     ]
-
-
-def open_ticket_count() -> int:
-    """未关闭工单: consultation tickets that are new or in progress."""
-    from catalog.models import ConsultationTicket, LeadStatus
-
-    return ConsultationTicket.objects.exclude(status=LeadStatus.CLOSED).count()
-
-
-def open_trial_request_count() -> int:
-    """试用申请: trial requests that are new or in progress."""
-    from catalog.models import LeadStatus, TrialRequest
-
-    return TrialRequest.objects.exclude(status=LeadStatus.CLOSED).count()
-
-
-def pending_posting_count() -> int:
-    """待复核财务操作: finance postings waiting for a second finance user."""
-    from billing.models import PendingPosting, PendingPostingStatus
-
-    return PendingPosting.objects.filter(status=PendingPostingStatus.PENDING).count()
-
-
-def sole_item_id(queryset) -> int | None:
-    """The pk when the queryset holds exactly one row (a queue link can open it directly)."""
-    pks = list(queryset.values_list("pk", flat=True)[:2])
-    return pks[0] if len(pks) == 1 else None

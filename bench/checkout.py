@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -56,6 +55,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from .scenarios import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
@@ -85,13 +86,8 @@ class BenchSetupError(RuntimeError):
 # --------------------------------------------------------------------------
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least ``p`` % at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
+def _percentile(values: list[float], share: float) -> float | None:
+    return percentile(values, share) if values else None
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -677,13 +673,13 @@ def run(
         "rebate_per_checkout": str(REBATE),
         "trivial_requests": sum(o["ops"] for o in trivial),
         "trivial_rps": round(trivial_rps, 1),
-        "trivial_p50_ms": _round(percentile(trivial_latencies, 50)),
-        "trivial_p95_ms": _round(percentile(trivial_latencies, 95)),
+        "trivial_p50_ms": _round(_percentile(trivial_latencies, 0.5)),
+        "trivial_p95_ms": _round(_percentile(trivial_latencies, 0.95)),
         "checkouts": checkouts,
         "checkout_rps": round(checkout_rps, 2),
         "checkout_request_rps": round(sum(o["requests"] for o in checkout) / duration, 1),
-        "checkout_p50_ms": _round(percentile(checkout_latencies, 50)),
-        "checkout_p95_ms": _round(percentile(checkout_latencies, 95)),
+        "checkout_p50_ms": _round(_percentile(checkout_latencies, 0.5)),
+        "checkout_p95_ms": _round(_percentile(checkout_latencies, 0.95)),
         "ratio": round(checkout_rps / trivial_rps, 4) if trivial_rps else None,
         "errors": trivial_errors + checkout_errors,
         "trivial_errors": trivial_errors,

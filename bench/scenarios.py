@@ -285,12 +285,28 @@ def excel_export(*, lines: int) -> dict:
     }
 
 
+def seed_template():
+    """The seeded contract template (its migration's clauses), unsaved: no database needed."""
+    import importlib
+
+    from contracts.models import ContractTemplate
+
+    seed = importlib.import_module("contracts.migrations.0002_seed_template")
+    return ContractTemplate(
+        name="bench",
+        version=1,
+        clauses=seed.CLAUSES,
+        payment_terms_online=seed.PAYMENT_TERMS["online"],
+        payment_terms_offline=seed.PAYMENT_TERMS["offline"],
+        payment_terms_credit=seed.PAYMENT_TERMS["credit"],
+    )
+
+
 def contract_pdf(*, runs: int) -> dict:
-    from contracts.management.commands.bench_contract_pdf import _seed_template
     from contracts.pdf import cjk_font, render_contract_pdf
     from contracts.services import contract_sample_data
 
-    template = _seed_template()
+    template = seed_template()
     started = time.perf_counter()
     cjk_font()
     font_ms = (time.perf_counter() - started) * 1000

@@ -193,12 +193,3 @@ def repayments_awaiting_review() -> QuerySet[Repayment]:
 
 def overdue_bills() -> QuerySet[Bill]:
     return Bill.objects.filter(status=BillStatus.OVERDUE)
-
-
-def repayments_awaiting_review_count() -> int:
-    """待确认线下还款: offline repayments finance has not confirmed or rejected yet."""
-    return Repayment.objects.filter(status=RepaymentStatus.SUBMITTED).count()
-
-
-def overdue_bill_count() -> int:
-    return Bill.objects.filter(status=BillStatus.OVERDUE).count()

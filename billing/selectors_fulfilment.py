@@ -184,15 +184,3 @@ def pending_offline_payments() -> QuerySet[Payment]:
 
 def pending_invoice_requests() -> QuerySet[InvoiceRequest]:
     return InvoiceRequest.objects.filter(status=InvoiceRequestStatus.PENDING)
-
-
-def pending_offline_payment_count() -> int:
-    """待确认线下付款: offline transfers reported by partners, waiting for finance."""
-    return Payment.objects.filter(
-        kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
-    ).count()
-
-
-def pending_invoice_request_count() -> int:
-    """待开票申请: invoice requests waiting to be issued or rejected."""
-    return InvoiceRequest.objects.filter(status=InvoiceRequestStatus.PENDING).count()

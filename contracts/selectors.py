@@ -2,16 +2,7 @@
 
 from django.db.models import QuerySet
 
-from partners.models import Company
-
 from .models import Contract, ContractTemplate
-
-
-def company_contracts(company: Company | None) -> QuerySet[Contract]:
-    """The contracts of ``company`` (none for a user without a company), newest first."""
-    if company is None:
-        return Contract.objects.none()
-    return Contract.objects.filter(company=company).select_related("template", "agreed_by")
 
 
 def contracts_visible_to(user) -> QuerySet[Contract]:

@@ -30,10 +30,6 @@ def pending_applications() -> QuerySet[RegistrationApplication]:
     return RegistrationApplication.objects.filter(status=ApplicationStatus.PENDING)
 
 
-def pending_application_count() -> int:
-    return RegistrationApplication.objects.filter(status=ApplicationStatus.PENDING).count()
-
-
 def business_owner_choices() -> QuerySet[User]:
     """Blue Cloud staff a registrant may pick as 业务负责人."""
     return User.objects.filter(is_staff=True, is_active=True).order_by("name", "email")

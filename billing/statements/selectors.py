@@ -126,7 +126,7 @@ def disputed_statements() -> QuerySet[Statement]:
 
 def disputed_statement_count() -> int:
     """The staff queue: statements a partner disputed."""
-    return Statement.objects.filter(status=StatementStatus.DISPUTED).count()
+    return disputed_statements().count()
 
 
 def statement_periods(limit: int = 36) -> list:

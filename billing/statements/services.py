@@ -32,7 +32,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -156,11 +155,6 @@ def previous_period(now: datetime | None = None) -> Period:
 # --------------------------------------------------------------------------
 # Generation
 # --------------------------------------------------------------------------
-
-
-def _sales_q() -> Q:
-    """Orders that count in 销售额: paid and processing, delivered or completed."""
-    return Q(payment_status=SALES_PAYMENT_STATUS, status__in=SALES_ORDER_STATUSES)
 
 
 def _products(names: list[str]) -> str:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from contracts.models import Contract, ContractTemplate
-from contracts.selectors import active_template, company_contracts
+from contracts.selectors import active_template, contracts_visible_to
 from contracts.services import (
     ContractError,
     contract_agree,
@@ -53,7 +53,7 @@ def test_agreement_stores_pdf_hash_snapshot_and_version(company, partner):
         "支付方式",
     ]
     assert "货币为人民币" in snapshot["clauses"][1]["text"]
-    assert list(company_contracts(company)) == [contract]
+    assert list(contracts_visible_to(contract.agreed_by)) == [contract]
 
 
 def test_the_pdf_is_rendered_once(company, partner):
