@@ -682,6 +682,30 @@ def _payment_reference() -> str:
     return f"DD{_local(None):%y%m%d%H%M%S}{secrets.randbelow(10**4):04d}"
 
 
+def _payment_create(*, order: Order, kind: str, provider: str, **fields) -> Payment:
+    """A payment of the order's amount due under a fresh ``DD…`` reference.
+
+    The reference is random within its second, so two payments started in the same
+    second may draw the same one: the unique constraint refuses the second, which
+    draws again (in a savepoint, so the caller's transaction goes on).
+    """
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Payment.objects.create(
+                    order=order,
+                    kind=kind,
+                    provider=provider,
+                    reference=_payment_reference(),
+                    amount=order.amount_due,
+                    currency=order.currency,
+                    **fields,
+                )
+        except IntegrityError:
+            continue
+    raise BillingError(_("Could not start the payment; try again."), code="reference")
+
+
 def _sign(payload: dict) -> str:
     secret = getattr(settings, "PAYMENT_SANDBOX_SECRET", settings.SECRET_KEY)
     message = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
@@ -705,20 +729,7 @@ def payment_start_online(*, order_id: int, user) -> Payment:
     ).first()
     if pending is not None:
         return pending
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Payment.objects.create(
-                    order=order,
-                    kind=PaymentKind.ONLINE,
-                    provider="sandbox",
-                    reference=_payment_reference(),
-                    amount=order.amount_due,
-                    currency=order.currency,
-                )
-        except IntegrityError:
-            continue
-    raise BillingError(_("Could not start the payment; try again."), code="reference")
+    return _payment_create(order=order, kind=PaymentKind.ONLINE, provider="sandbox")
 
 
 def sandbox_callback_payload(
@@ -825,13 +836,10 @@ def payment_submit_offline(
         raise BillingError(
             _("A transfer for this order is already waiting for confirmation."), code="duplicate"
         )
-    payment = Payment.objects.create(
+    payment = _payment_create(
         order=order,
         kind=PaymentKind.OFFLINE,
         provider="bank",
-        reference=_payment_reference(),
-        amount=order.amount_due,
-        currency=order.currency,
         payer_account=payer_account[:50],
         paid_on=paid_on,
         transfer_reference=(transfer_reference or "").strip()[:60],

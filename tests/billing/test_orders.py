@@ -212,6 +212,26 @@ def test_offline_payment_confirmed_by_finance():
     assert order.payment_status == PaymentStatus.PAID and order.status == OrderStatus.PROCESSING
 
 
+def test_a_payment_reference_drawn_twice_in_one_second_is_drawn_again(monkeypatch):
+    """References are random within their second: online and offline payments alike
+    retry a collision instead of failing with an IntegrityError."""
+    from billing.services import orders as order_services
+
+    shop = Shop()
+    first = shop.place(payment_method="offline")
+    second = shop.place(payment_method="offline")
+    draws = iter(["DD2611271200000001", "DD2611271200000001", "DD2611271200000002"])
+    monkeypatch.setattr(order_services, "_payment_reference", lambda: next(draws))
+    kwargs = {"user": shop.user, "payer_account": "6222 0000 1111", "paid_on": date.today()}
+
+    one = payment_submit_offline(order_id=first.pk, **kwargs)
+    two = payment_submit_offline(order_id=second.pk, **kwargs)
+
+    assert (one.reference, two.reference) == ("DD2611271200000001", "DD2611271200000002")
+    second.refresh_from_db()
+    assert second.payment_status == PaymentStatus.AWAITING_CONFIRMATION
+
+
 def test_unpaid_online_orders_are_cancelled_after_15_minutes_releasing_postings():
     shop = Shop()
     order = shop.place(coupon_id=shop.coupon.pk, rebate_amount="10")
