@@ -7,10 +7,9 @@ Assignment, status moves and mail replies go through ``catalog.leads``.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -279,19 +278,12 @@ class ConsultationTicketAdmin(LeadAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "<int:ticket_id>/attachment/",
-                self.admin_site.admin_view(self.attachment_view),
-                name=self.ATTACHMENT_URL_NAME,
-            ),
+            self.object_path("attachment/", self.attachment_view, name=self.ATTACHMENT_URL_NAME),
             *super().get_urls(),
         ]
 
-    def attachment_view(self, request: HttpRequest, ticket_id: int) -> HttpResponse:
-        """Private file: staff who may view tickets download it, nobody else has a URL."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        ticket = get_object_or_404(self.get_queryset(request), pk=ticket_id)
+    def attachment_view(self, request: HttpRequest, ticket: ConsultationTicket) -> HttpResponse:
+        """Private file: staff who may view the ticket download it, nobody else has a URL."""
         if not ticket.attachment:
             raise Http404
         name = ticket.attachment.name.rsplit("/", 1)[-1]

@@ -13,13 +13,13 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -898,18 +898,15 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "<path:object_id>/attachments/<int:attachment_id>/",
-                self.admin_site.admin_view(self.attachment_view),
+            self.object_path(
+                "attachments/<int:attachment_id>/",
+                self.attachment_view,
                 name="billing_order_attachment",
             ),
             *super().get_urls(),
         ]
 
-    def attachment_view(self, request, object_id: str, attachment_id: int) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        order = get_object_or_404(self.get_queryset(request), pk=_pk(object_id))
+    def attachment_view(self, request, order: Order, attachment_id: int) -> HttpResponse:
         attachment = get_object_or_404(OrderAttachment, pk=attachment_id, order=order)
         return private_file_response(
             attachment.file,
@@ -1542,18 +1539,11 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "<path:object_id>/pdf/",
-                self.admin_site.admin_view(self.pdf_view),
-                name="billing_invoicerequest_pdf",
-            ),
+            self.object_path("pdf/", self.pdf_view, name="billing_invoicerequest_pdf"),
             *super().get_urls(),
         ]
 
-    def pdf_view(self, request, object_id: str) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        invoice = get_object_or_404(InvoiceRequest, pk=_pk(object_id))
+    def pdf_view(self, request, invoice: InvoiceRequest) -> HttpResponse:
         if not invoice.invoice_pdf:
             raise Http404
         return private_file_response(

@@ -6,18 +6,19 @@ end customers. Every state change goes through ``partners.services``; a domain
 refusal (``PartnerError``) becomes a form error or an error message, never a success.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -66,9 +67,6 @@ from partners.services import (
 from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, label_display, posted
 from .navigation import NavGroup
 
-PREVIEW_URL_NAME = "admin:partners_qualificationfile_preview"
-DOWNLOAD_URL_NAME = "admin:partners_qualificationfile_download"
-
 
 def _count_of(model, fk: str):
     """A per-row count as a correlated subquery: immune to joins added by search or filters."""
@@ -87,20 +85,9 @@ def _count_of(model, fk: str):
 # --------------------------------------------------------------------------
 
 
-def can_view_file(user, file: QualificationFile) -> bool:
-    """Staff who may see the application or the company the file belongs to."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    return bool(
-        (file.application_id and user.has_perm("partners.view_registrationapplication"))
-        or (file.company_id and user.has_perm("partners.view_company"))
-    )
-
-
-def qualification_file_response(request: HttpRequest, file_id: int, *, inline: bool):
-    file = get_object_or_404(QualificationFile, pk=file_id)
-    if not can_view_file(request.user, file):
-        raise PermissionDenied
+def qualification_file_response(file: QualificationFile, *, inline: bool) -> HttpResponse:
+    """A qualification file of an object the caller already resolved through the console's
+    scoped lookup (``ScopedViewsMixin.object_path``): never looked up by its own id alone."""
     previewable = file.is_image or file.content_type == "application/pdf"
     inline = inline and previewable
     response = private_file_response(
@@ -118,6 +105,34 @@ def qualification_file_response(request: HttpRequest, file_id: int, *, inline: b
         else:
             response["Content-Security-Policy"] += "; frame-ancestors 'self'"
     return response
+
+
+class QualificationFileViewsMixin:
+    """Preview and download of the qualification files of one in-scope object
+    (an application or a company): ``<object_id>/files/<file_id>/preview|download/``."""
+
+    # The QualificationFile field that points at this admin's model.
+    file_owner_field: str
+
+    def _file_urls(self):
+        opts = self.model._meta
+        prefix = f"{opts.app_label}_{opts.model_name}"
+        return [
+            self.object_path(
+                "files/<int:file_id>/preview/",
+                partial(self._file_view, inline=True),
+                name=f"{prefix}_file_preview",
+            ),
+            self.object_path(
+                "files/<int:file_id>/download/",
+                partial(self._file_view, inline=False),
+                name=f"{prefix}_file_download",
+            ),
+        ]
+
+    def _file_view(self, request: HttpRequest, obj, *, file_id: int, inline: bool):
+        file = get_object_or_404(QualificationFile, pk=file_id, **{self.file_owner_field: obj})
+        return qualification_file_response(file, inline=inline)
 
 
 class QualificationFilePreviewMixin:
@@ -149,13 +164,15 @@ class QualificationFilePreviewMixin:
     def preview(self, obj: QualificationFile) -> str:
         if obj is None or obj.pk is None:
             return "—"
+        owner_id = getattr(obj, f"{self.fk_name}_id")
+        prefix = f"admin:partners_{self.parent_model._meta.model_name}_file"
         return render_to_string(
             "admin/partners/file_preview.html",
             {
                 "file": obj,
                 "is_pdf": obj.content_type == "application/pdf",
-                "preview_url": reverse(PREVIEW_URL_NAME, args=[obj.pk]),
-                "download_url": reverse(DOWNLOAD_URL_NAME, args=[obj.pk]),
+                "preview_url": reverse(f"{prefix}_preview", args=[owner_id, obj.pk]),
+                "download_url": reverse(f"{prefix}_download", args=[owner_id, obj.pk]),
             },
         )
 
@@ -237,7 +254,10 @@ APPLICATION_STATUS_LABELS = {
 
 
 @admin.register(RegistrationApplication)
-class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
+class RegistrationApplicationAdmin(
+    QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixin, BaseAdmin
+):
+    file_owner_field = "application"
     owner_user_fields = ("business_owner",)
     nav_group = NavGroup.PARTNERS
     nav_icon = "how_to_reg"
@@ -358,25 +378,7 @@ class RegistrationApplicationAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin)
     # --- staff-only file views ---
 
     def get_urls(self):
-        return [
-            path(
-                "file/<int:file_id>/preview/",
-                self.admin_site.admin_view(self.file_preview_view),
-                name="partners_qualificationfile_preview",
-            ),
-            path(
-                "file/<int:file_id>/download/",
-                self.admin_site.admin_view(self.file_download_view),
-                name="partners_qualificationfile_download",
-            ),
-            *super().get_urls(),
-        ]
-
-    def file_preview_view(self, request: HttpRequest, file_id: int) -> HttpResponse:
-        return qualification_file_response(request, file_id, inline=True)
-
-    def file_download_view(self, request: HttpRequest, file_id: int) -> HttpResponse:
-        return qualification_file_response(request, file_id, inline=False)
+        return [*self._file_urls(), *super().get_urls()]
 
     # --- review actions ---
 
@@ -633,7 +635,8 @@ COMPANY_STATUS_LABELS = {CompanyStatus.ENABLED: "success", CompanyStatus.DISABLE
 
 
 @admin.register(Company)
-class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
+class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixin, BaseAdmin):
+    file_owner_field = "company"
     owner_scope_path = ""
     owner_readonly_fields = ("parent",)
     nav_group = NavGroup.PARTNERS
@@ -679,6 +682,9 @@ class CompanyAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(user_count=_count_of(User, "company"))
+
+    def get_urls(self):
+        return [*self._file_urls(), *super().get_urls()]
 
     def get_inlines(self, request, obj):
         if obj is None:

@@ -11,7 +11,6 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -561,22 +560,13 @@ class StatementAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     # --- pages ---
 
     def get_urls(self):
-        from django.urls import path
-
         return [
-            path(
-                "<int:statement_id>/voucher-file/",
-                self.admin_site.admin_view(self.voucher_view),
-                name="billing_statement_voucher",
-            ),
+            self.object_path("voucher-file/", self.voucher_view, name="billing_statement_voucher"),
             *super().get_urls(),
         ]
 
-    def voucher_view(self, request: HttpRequest, statement_id: int) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        statement = Statement.objects.filter(pk=statement_id).first()
-        if statement is None or not statement.voucher:
+    def voucher_view(self, request: HttpRequest, statement: Statement) -> HttpResponse:
+        if not statement.voucher:
             raise Http404
         return private_file_response(
             statement.voucher,

@@ -1,5 +1,7 @@
 """Console: system (roles as groups, task queue and schedules)."""
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
@@ -7,7 +9,7 @@ from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
 
-from .base import BaseAdmin
+from .base import BaseAdmin, ScopedViewsMixin
 from .navigation import NavGroup
 
 admin.site.unregister(Group)
@@ -27,10 +29,11 @@ for model in (Schedule, Success, Failure, OrmQ):
 
 
 def _console_admin(base: type, icon: str, order: int) -> type:
-    """django-q2's own ModelAdmin restyled by unfold and placed in the 系统 group."""
+    """django-q2's own ModelAdmin restyled by unfold and placed in the 系统 group, its object
+    views behind the console's one scoped lookup like every other admin."""
     return type(
         base.__name__,
-        (base, ModelAdmin),
+        (ScopedViewsMixin, base, ModelAdmin),
         {
             "nav_group": NavGroup.SYSTEM,
             "nav_icon": icon,
@@ -44,6 +47,16 @@ admin.site.register(Schedule, _console_admin(q_admin.ScheduleAdmin, "event_repea
 admin.site.register(Success, _console_admin(q_admin.TaskAdmin, "task_alt", 30))
 admin.site.register(Failure, _console_admin(q_admin.FailAdmin, "error", 40))
 admin.site.register(OrmQ, _console_admin(q_admin.QueueAdmin, "queue", 50))
+
+# django-axes' login-attempt screens, restyled and scoped the same way.
+for model, base, icon, order in (
+    (AccessAttempt, axes_admin.AccessAttemptAdmin, "lock_person", 60),
+    (AccessLog, axes_admin.AccessLogAdmin, "login", 70),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin, "gpp_bad", 80),
+):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, _console_admin(base, icon, order))
 
 
 # --- notifications outbox ----------------------------------------------------------------

@@ -292,6 +292,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- simple-history --------------------------------------------------------
+# History is an audit trail: staff read it, nobody reverts from it (a revert would write
+# around the services). backoffice.admin.base.ScopedViewsMixin enforces it; this hides
+# the button too.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- import-export ---------------------------------------------------------
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

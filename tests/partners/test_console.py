@@ -271,8 +271,12 @@ def test_file_preview_is_staff_only_and_rendered_on_the_detail_page(
     application = submit(1, superuser, with_image=True)
     pdf = application.files.get(content_type="application/pdf")
     png = application.files.get(content_type="image/png")
-    pdf_url = reverse("admin:partners_qualificationfile_preview", args=[pdf.pk])
-    png_url = reverse("admin:partners_qualificationfile_preview", args=[png.pk])
+    pdf_url = reverse(
+        "admin:partners_registrationapplication_file_preview", args=[application.pk, pdf.pk]
+    )
+    png_url = reverse(
+        "admin:partners_registrationapplication_file_preview", args=[application.pk, png.pk]
+    )
 
     response = staff_client.get(pdf_url)
     assert response.status_code == 200
@@ -287,7 +291,11 @@ def test_file_preview_is_staff_only_and_rendered_on_the_detail_page(
     assert "sandbox" in response["Content-Security-Policy"]
     _body(response)
 
-    download = staff_client.get(reverse("admin:partners_qualificationfile_download", args=[pdf.pk]))
+    download = staff_client.get(
+        reverse(
+            "admin:partners_registrationapplication_file_download", args=[application.pk, pdf.pk]
+        )
+    )
     assert download["Content-Disposition"].startswith("attachment")
     _body(download)
 
@@ -305,9 +313,13 @@ def test_file_preview_is_staff_only_and_rendered_on_the_detail_page(
     client.force_login(staff_without_permission)
     assert client.get(pdf_url).status_code == 403
 
+    client.force_login(superuser)  # (staff_client is the same client)
     assert (
         staff_client.get(
-            reverse("admin:partners_qualificationfile_preview", args=[999999])
+            reverse(
+                "admin:partners_registrationapplication_file_preview",
+                args=[application.pk, 999999],
+            )
         ).status_code
         == 404
     )

@@ -291,7 +291,8 @@ def test_finance_role_can_work_and_sales_cannot_change(client, sellers):
     statement = Statement.objects.get(company=a.company, currency="CNY")
     client.force_login(User.objects.get(email="sales@example.com"))
     assert client.get(reverse(CHANGELIST)).status_code == 200
-    assert client.get(action_url("confirm_detail", statement)).status_code == 403
+    # Not a company sales owns: out of scope, so not found (not even "forbidden").
+    assert client.get(action_url("confirm_detail", statement)).status_code == 404
     assert client.get(reverse("admin:billing_statement_generate")).status_code == 403
     client.force_login(User.objects.get(email="finance@example.com"))
     assert client.get(action_url("confirm_detail", statement)).status_code == 200
