@@ -50,6 +50,13 @@ SCHEDULES: list[ScheduleSpec] = [
         kwargs={},
     ),
     ScheduleSpec(
+        # Recovers mails of dead or lost tasks (backoffice/mail.py): expired leases back to
+        # the queue, overdue queued mails sent in batches.
+        name="outbox.sweep",
+        func="backoffice.mail.outbox_sweep",
+        schedule_type=Schedule.MINUTES,
+    ),
+    ScheduleSpec(
         name="billing.half_yearly_rebates",
         func="billing.tasks.half_yearly_rebates",
         schedule_type=Schedule.MONTHLY,
@@ -64,6 +71,14 @@ SCHEDULES: list[ScheduleSpec] = [
         first_run_day=1,
     ),
 ]
+
+
+def _first_run(spec: ScheduleSpec, now: datetime) -> datetime:
+    """Minute schedules are due at once (the scheduler starts them within its next ~30 s
+    cycle); the others at their local time of day (and day of the month)."""
+    if spec.schedule_type == Schedule.MINUTES:
+        return now
+    return _next_local(spec.first_run_at, now, spec.first_run_day)
 
 
 def _next_local(at: time, now: datetime, day: int | None = None) -> datetime:
@@ -98,22 +113,28 @@ def schedules_sync(now: datetime | None = None) -> tuple[int, int]:
                 schedule_type=spec.schedule_type,
                 minutes=1 if spec.schedule_type == Schedule.MINUTES else None,
                 repeats=-1,
-                next_run=_next_local(spec.first_run_at, now, spec.first_run_day),
+                next_run=_first_run(spec, now),
             )
             created += 1
             continue
-        changed = [
-            attr
-            for attr, value in (
-                ("func", spec.func),
-                ("schedule_type", spec.schedule_type),
-                ("kwargs", spec.kwargs),
-            )
-            if getattr(existing, attr) != value
-        ]
+        # Schedule.kwargs is a text column (the repr django-q2 literal_evals).
+        wanted = {
+            "func": spec.func,
+            "schedule_type": spec.schedule_type,
+            "kwargs": str(spec.kwargs),
+        }
+        changed = [attr for attr, value in wanted.items() if getattr(existing, attr) != value]
+        for attr in changed:
+            setattr(existing, attr, wanted[attr])
+        # A minute schedule set up by an older release (first run at a time of day, e.g.
+        # 00:01 tomorrow) or switched to minutes: due at once, every minute.
+        if spec.schedule_type == Schedule.MINUTES and (
+            existing.minutes != 1 or existing.next_run > now + timedelta(minutes=1)
+        ):
+            existing.minutes = 1
+            existing.next_run = now
+            changed += ["minutes", "next_run"]
         if changed:
-            for attr in changed:
-                setattr(existing, attr, getattr(spec, attr))
             existing.save(update_fields=changed)
             updated += 1
     return created, updated

@@ -71,11 +71,25 @@ from unfold.decorators import action  # noqa: E402
 from backoffice.mail import mail_retry  # noqa: E402
 from backoffice.models import OutboundEmail, OutboundEmailStatus  # noqa: E402
 
-from .base import ReadOnlyAdmin  # noqa: E402
+from .base import ReadOnlyAdmin, label_display  # noqa: E402
+
+OUTBOX_STATUS_LABELS = {
+    OutboundEmailStatus.QUEUED: "info",
+    OutboundEmailStatus.SENDING: "warning",
+    OutboundEmailStatus.SENT: "success",
+    OutboundEmailStatus.FAILED: "danger",
+}
+ONE_TIME_NOT_RETRIED = _(
+    "Mails carrying a one-time code are not retried: the code was removed after the "
+    "attempt. The user asks for a new code."
+)
 
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
+    """The outbox: ``queued → sending → sent | failed`` (backoffice/mail.py). The lease
+    column is the deadline the sweeper watches; a double delivery shares the Message-ID."""
+
     nav_group = NavGroup.SYSTEM
     nav_icon = "outgoing_mail"
     nav_order = 5
@@ -84,17 +98,26 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
         "to",
         "template",
         "language",
-        "status",
+        "status_label",
         "attempts",
+        "lease_until",
         "sent_at",
         "short_error",
     )
     list_filter = ("status", "language", "template")
     search_fields = ("to", "template", "subject")
     search_help_text = _("Search by recipient, template or subject")
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields] + ["message_id"]
     actions = ("retry_selected",)
     actions_detail = ("retry_detail",)
+
+    @label_display(description=_("status"), labels=OUTBOX_STATUS_LABELS, ordering="status")
+    def status_label(self, obj: OutboundEmail):
+        return obj.status, obj.get_status_display()
+
+    @admin.display(description=_("Message-ID"))
+    def message_id(self, obj: OutboundEmail) -> str:
+        return obj.message_id
 
     @admin.display(description=_("error"))
     def short_error(self, obj: OutboundEmail) -> str:
@@ -106,24 +129,26 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Retry failed mails"), permissions=["retry"])
     def retry_selected(self, request: HttpRequest, queryset) -> None:
         ids = list(queryset.filter(status=OutboundEmailStatus.FAILED).values_list("pk", flat=True))
-        for pk in ids:
-            mail_retry(email_id=pk)
+        count = sum(mail_retry(email_id=pk) for pk in ids)
         self.message_user(
             request,
-            gettext("%(count)d mail(s) queued again.") % {"count": len(ids)},
+            gettext("%(count)d mail(s) queued again.") % {"count": count},
             messages.SUCCESS,
         )
+        if count < len(ids):
+            self.message_user(request, ONE_TIME_NOT_RETRIED, messages.WARNING)
 
     @action(description=_("Retry"), url_path="retry", permissions=["retry"])
     def retry_detail(self, request: HttpRequest, object_id: str):
         email = self.get_object(request, object_id)
-        if email is not None and email.status == OutboundEmailStatus.FAILED:
-            mail_retry(email_id=email.pk)
-            self.message_user(request, gettext("The mail was queued again."), messages.SUCCESS)
-        else:
+        if email is None or email.status != OutboundEmailStatus.FAILED:
             self.message_user(
                 request, gettext("Only failed mails can be retried."), messages.WARNING
             )
+        elif mail_retry(email_id=email.pk):
+            self.message_user(request, gettext("The mail was queued again."), messages.SUCCESS)
+        else:
+            self.message_user(request, ONE_TIME_NOT_RETRIED, messages.WARNING)
         return HttpResponseRedirect(
             reverse("admin:backoffice_outboundemail_change", args=[object_id])
         )

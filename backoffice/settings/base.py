@@ -267,15 +267,28 @@ FOUR_EYES_THRESHOLD = Decimal(os.environ.get("FOUR_EYES_THRESHOLD", "10000.00"))
 STATEMENTS_GENERATE_IN_DATABASE = env_bool("STATEMENTS_GENERATE_IN_DATABASE", True)
 
 # --- Tasks (django-q2) -----------------------------------------------------
+# What a killed worker (SIGKILL, OOM) loses, per broker (README "Task worker faults"):
+# - Redis (REDIS_URL): the cluster pops tasks with BLPOP and never acknowledges them, so
+#   every task it holds dies with it: the ones running, the ones waiting in its internal
+#   queue (queue_limit) and the one its pusher has in hand. queue_limit = workers keeps
+#   that prefetch to one task per worker (it was 50).
+# - ORM (no REDIS_URL): a fetched task stays in the table, locked for `retry` seconds, and
+#   is deleted only when its result is saved; a killed cluster's tasks come back after
+#   `retry` (which must exceed `timeout`, or a slow task would run twice). bulk = 1 claims
+#   one task per fetch. A task that raised is not acknowledged (ack_failures off) and runs
+#   again, up to max_attempts runs.
+# Neither guarantees a mail: the outbox lease and its sweeper do (backoffice/mail.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+Q_WORKERS = int(os.environ.get("Q_WORKERS", "2"))
 Q_CLUSTER = {
     "name": "backoffice",
-    "workers": int(os.environ.get("Q_WORKERS", "2")),
+    "workers": Q_WORKERS,
     "timeout": 600,
     "retry": 900,
     "max_attempts": 3,
-    "queue_limit": 50,
-    "bulk": 10,
+    "ack_failures": False,
+    "queue_limit": Q_WORKERS,
+    "bulk": 1,
     "catch_up": False,
     "label": _("Task queue"),
 }
@@ -283,6 +296,14 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# Outbox (backoffice/mail.py): a worker's claim on a mail lasts OUTBOX_LEASE_SECONDS (far
+# longer than one SMTP send); a queued mail no task claimed within
+# OUTBOX_CLAIM_WITHIN_SECONDS is sent by the sweeper's batch; a mail whose claim expired
+# OUTBOX_MAX_ATTEMPTS times is marked failed.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+OUTBOX_CLAIM_WITHIN_SECONDS = int(os.environ.get("OUTBOX_CLAIM_WITHIN_SECONDS", "120"))
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 
 # --- Caches ----------------------------------------------------------------
 if REDIS_URL:

@@ -605,6 +605,7 @@ def credit_code_send(*, user, purpose: str, now: datetime | None = None) -> Cred
         to=user.email,
         template="billing/mail/credit_pay_code",
         context={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)},
+        sensitive_keys=("code",),
     )
     return record
 

@@ -16,7 +16,10 @@ def test_mail_is_recorded_and_sent_after_commit_only():
         assert len(mail.outbox) == 0
     email = OutboundEmail.objects.get()
     assert email.status == OutboundEmailStatus.SENT and email.attempts == 1
+    assert email.lease_until is None and email.sent_at is not None and email.claimed_by
     assert len(mail.outbox) == 1 and "激活" in mail.outbox[0].subject
+    assert mail.outbox[0].message()["Message-ID"] == email.message_id
+    assert email.message_id == f"<outbox-{email.pk}-{email.message_token}@example.com>"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,6 +36,8 @@ def test_english_template_and_idempotent_send():
         to="b@example.com", template=TEMPLATE, context=CONTEXT, language="en"
     )
     assert send_outbound_email(email.pk) == "sent"
+    email.refresh_from_db()
+    assert email.status == OutboundEmailStatus.SENT and email.attempts == 1
     assert send_outbound_email(email.pk) == "skipped"
     assert len(mail.outbox) == 1 and "activate" in mail.outbox[0].subject.lower()
 
@@ -55,6 +60,6 @@ def test_failure_is_recorded_and_retry_from_the_console(
     assert response.status_code == 302
     email.refresh_from_db()
     assert email.status == OutboundEmailStatus.SENT and email.attempts == 2
-    mail_retry(email_id=email.pk)  # a sent mail is not queued again
+    assert mail_retry(email_id=email.pk) is False  # a sent mail is not queued again
     email.refresh_from_db()
     assert email.status == OutboundEmailStatus.SENT

@@ -1,6 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from backoffice.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
+
+# Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
+INVARIANTS = {
+    # No outbox mail stays queued or sending past its deadline (lease) plus a grace period.
+    "outbox_overdue": outbox_overdue,
+}
 
 
 class Command(BaseCommand):
@@ -9,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         report = ledger_mismatches()
         problems = {k: v for k, v in report.items() if isinstance(v, list) and v}
+        problems.update({name: rows for name, check in INVARIANTS.items() if (rows := check())})
         checked = report["wallets_checked"] + report["credit_accounts_checked"]
         mismatches = sum(len(v) for v in problems.values())
         self.stdout.write(
@@ -20,4 +28,4 @@ class Command(BaseCommand):
             for row in rows:
                 self.stdout.write(f"  {name}: {row}")
         if mismatches:
-            raise CommandError(f"{mismatches} ledger mismatch(es)")
+            raise CommandError(f"{mismatches} ledger mismatch(es) or broken invariant(s)")
