@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -19,6 +21,14 @@ class Currency(models.TextChoices):
     CNY = "CNY", _("CNY ¥")
     USD = "USD", _("USD $")
     HKD = "HKD", _("HKD HK$")
+
+
+def cents(field: str) -> models.Func:
+    """The money column ``field`` in whole cents, for CHECK constraints that add or subtract
+    amounts: SQLite does decimal arithmetic in floating point (10.70 − 10 − 0.50 ≠ 0.20),
+    but a rounded cent count is exact there, and on PostgreSQL (numeric, two places) it is
+    the same comparison as before."""
+    return Round(models.F(field) * 100)
 
 
 def money_field(verbose_name, **kwargs) -> models.DecimalField:
@@ -756,10 +766,9 @@ class Order(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(payable_total__gte=0)
-                & models.Q(
-                    payable_total=models.F("goods_total")
-                    - models.F("coupon_discount")
-                    - models.F("rebate_amount")
+                & Exact(
+                    cents("payable_total"),
+                    cents("goods_total") - cents("coupon_discount") - cents("rebate_amount"),
                 ),
                 name="billing_order_payable_is_goods_minus_deductions",
             ),
@@ -1360,8 +1369,8 @@ class Statement(models.Model):
                 name="billing_statement_amounts_ok",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    total_payable=models.F("share_amount") + models.F("adjustment_total")
+                condition=Exact(
+                    cents("total_payable"), cents("share_amount") + cents("adjustment_total")
                 ),
                 name="billing_statement_total_is_share_plus_adjustments",
             ),

@@ -84,8 +84,21 @@ def _valid_now(now: datetime) -> Q:
     )
 
 
-def coupon_problem(coupon: Coupon, lines: list[CartLine], now: datetime) -> str | None:
-    """Why the coupon does not apply to these lines, or None when it does."""
+def coupon_eligible_lines(coupon: Coupon, lines: list[CartLine]) -> list[CartLine]:
+    """The lines the coupon applies to: its currency, its solutions (all when it names
+    none) and its region (any when blank). Its threshold and its discount count only these."""
+    campaign = coupon.campaign
+    solution_ids = {s.pk for s in campaign.solutions.all()}
+    return [
+        line
+        for line in lines
+        if line.currency == campaign.currency
+        and (not solution_ids or line.solution_id in solution_ids)
+        and (not campaign.region or line.region == campaign.region)
+    ]
+
+
+def _problem(coupon: Coupon, eligible: list[CartLine], now: datetime) -> str | None:
     campaign = coupon.campaign
     if coupon.status != CouponStatus.UNUSED:
         return _("This coupon was already used.")
@@ -93,14 +106,6 @@ def coupon_problem(coupon: Coupon, lines: list[CartLine], now: datetime) -> str 
         return _("This coupon is not valid yet.")
     if campaign.valid_until and now >= campaign.valid_until:
         return _("This coupon has expired.")
-    solution_ids = {s.pk for s in campaign.solutions.all()}
-    eligible = [
-        line
-        for line in lines
-        if line.currency == campaign.currency
-        and (not solution_ids or line.solution_id in solution_ids)
-        and (not campaign.region or line.region == campaign.region)
-    ]
     if not eligible:
         return _("This coupon does not apply to these solutions.")
     amount = sum((line.amount for line in eligible), Decimal("0"))
@@ -112,6 +117,31 @@ def coupon_problem(coupon: Coupon, lines: list[CartLine], now: datetime) -> str 
     if quantity < campaign.min_quantity:
         return _("Usable from a quantity of %(quantity)d.") % {"quantity": campaign.min_quantity}
     return None
+
+
+def _discount(coupon: Coupon, eligible: list[CartLine]) -> Decimal:
+    eligible_total = sum((to_money(line.amount) for line in eligible), Decimal("0.00"))
+    return min(to_money(coupon.campaign.face_value), eligible_total)
+
+
+def coupon_problem(coupon: Coupon, lines: list[CartLine], now: datetime) -> str | None:
+    """Why the coupon does not apply to these lines, or None when it does."""
+    return _problem(coupon, coupon_eligible_lines(coupon, lines), now)
+
+
+def coupon_discount(coupon: Coupon, lines: list[CartLine]) -> Decimal:
+    """The face value, capped by the lines the coupon applies to: a ¥100 coupon for
+    solution A on A ¥30 + B ¥500 takes ¥30 off, and never makes an amount negative."""
+    return _discount(coupon, coupon_eligible_lines(coupon, lines))
+
+
+def coupon_evaluate(
+    coupon: Coupon, lines: list[CartLine], now: datetime
+) -> tuple[str | None, Decimal]:
+    """(``coupon_problem``, ``coupon_discount``) from one pass over the lines."""
+    eligible = coupon_eligible_lines(coupon, lines)
+    problem = _problem(coupon, eligible, now)
+    return problem, Decimal("0.00") if problem else _discount(coupon, eligible)
 
 
 def coupons_applicable(
@@ -161,11 +191,6 @@ def coupon_redeem(
         raise BillingError(_("This coupon was already used."), code="used")
     coupon.refresh_from_db()
     return coupon
-
-
-def coupon_discount(coupon: Coupon, payable: Decimal) -> Decimal:
-    """A coupon never makes the amount negative."""
-    return min(to_money(coupon.campaign.face_value), to_money(payable))
 
 
 @transaction.atomic

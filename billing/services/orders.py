@@ -297,11 +297,13 @@ def checkout_quote(
         )
         if coupon is None:
             raise BillingError(_("Coupon not found."), code="coupon")
-        problem = coupon_services.coupon_problem(coupon, quote.cart_lines(), now or timezone.now())
+        problem, discount = coupon_services.coupon_evaluate(
+            coupon, quote.cart_lines(), now or timezone.now()
+        )
         if problem:
             raise BillingError(problem, code="coupon")
         quote.coupon = coupon
-        quote.coupon_discount = coupon_services.coupon_discount(coupon, goods_total)
+        quote.coupon_discount = discount
     after_coupon = goods_total - quote.coupon_discount
     rebate_amount = to_money(rebate_amount or 0)
     if rebate_amount < 0:
