@@ -47,7 +47,14 @@ urlpatterns = [
     path("checkout/credit-code/", orders.checkout_credit_code, name="checkout_credit_code"),
     path("pay/<pay_ref:reference>/", orders.pay, name="pay"),
     path("pay/<pay_ref:reference>/complete/", orders.pay_complete, name="pay_complete"),
-    path("payments/callback/sandbox/", orders.sandbox_callback, name="payment_callback_sandbox"),
+    # Payment providers' asynchronous notifications (Alipay: /payments/notify/alipay/).
+    path("payments/notify/<slug:provider>/", orders.payment_notify_view, name="payment_notify"),
+    path(
+        "payments/callback/sandbox/",
+        orders.payment_notify_view,
+        {"provider": "sandbox"},
+        name="payment_callback_sandbox",
+    ),
     path("orders/<order_no:number>/created/", orders.order_created, name="order_created"),
     path("orders/<order_no:number>/pay/", orders.order_pay, name="order_pay"),
     path("orders/<order_no:number>/transfer/", orders.order_transfer, name="order_transfer"),

@@ -266,6 +266,22 @@ FOUR_EYES_THRESHOLD = Decimal(os.environ.get("FOUR_EYES_THRESHOLD", "10000.00"))
 # (billing/statements/generation_sql.py); False runs the portable Python path there too.
 STATEMENTS_GENERATE_IN_DATABASE = env_bool("STATEMENTS_GENERATE_IN_DATABASE", True)
 
+# --- Online payments (billing/payments) --------------------------------------
+# PAYMENT_PROVIDER: where new online payments go. "alipay" (电脑网站支付) in production;
+# "sandbox" (built-in stand-in, signs with PAYMENT_SANDBOX_SECRET) only for development
+# and tests: `check --deploy` refuses it. Empty: online payment is switched off.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox" if DEBUG else "")
+PAYMENT_SANDBOX_SECRET = os.environ.get("PAYMENT_SANDBOX_SECRET", "") or (
+    "dev-only-sandbox-payment-key" if DEBUG else ""  # noqa: S105
+)
+# Alipay open platform: app id, our RSA2 private key (signs requests), Alipay's public key
+# (verifies notifications); PEM text or the bare base64 body. Optional seller (PID) check.
+ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")
+ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")
+ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
+ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
+
 # --- Tasks (django-q2) -----------------------------------------------------
 # What a killed worker (SIGKILL, OOM) loses, per broker (README "Task worker faults"):
 # - Redis (REDIS_URL): the cluster pops tasks with BLPOP and never acknowledges them, so

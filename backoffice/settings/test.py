@@ -15,3 +15,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Online payments in tests: the sandbox provider, with its own test key.
+PAYMENT_PROVIDER = "sandbox"
+PAYMENT_SANDBOX_SECRET = "test-only-sandbox-payment-key"  # noqa: S105

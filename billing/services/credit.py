@@ -7,6 +7,7 @@ negative). The database refuses ``used > credit_limit`` and ``used < 0``.
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.mail import mail_enqueue
 from billing.models import (
+    MONEY_RECEIVED_STATUSES,
     Bill,
     BillItem,
     BillStatus,
@@ -29,6 +31,8 @@ from billing.models import (
     CreditEntryType,
     CreditLimitChange,
     CreditPayCode,
+    OnlineRepayment,
+    PaymentRecordStatus,
     Repayment,
     RepaymentMethod,
     RepaymentStatus,
@@ -645,68 +649,166 @@ def credit_code_verify(*, user, purpose: str, code: str, now: datetime | None = 
 
 
 # --------------------------------------------------------------------------
-# Online repayment through the payment provider (sandbox)
+# Online repayment through the payment provider (billing.payments)
 # --------------------------------------------------------------------------
+
+# The provider's order number of an online repayment: ``R<credit account>_<reference>``.
+ONLINE_REPAYMENT_REFERENCE = re.compile(r"^R(?P<account>[0-9]{1,18})_(?P<reference>HK[0-9]{16})$")
+
+
+def _online_repayment_reference() -> str:
+    """``HK`` + ``yyMMddHHmmss`` + 4 digits, drawn by the server (never the browser)."""
+    from billing.numbering import _local
+
+    return f"HK{_local(None):%y%m%d%H%M%S}{secrets.randbelow(10**4):04d}"
+
+
+@transaction.atomic
+def repayment_online_start(
+    *, company_id: int, currency: str, bill_ids: list[int], actor
+) -> OnlineRepayment:
+    """线上还款: a pending online repayment of ``bill_ids`` at the active provider.
+
+    The reference is drawn here and unique per credit account (a collision within the
+    same second draws again). The repayment is recorded when the provider confirms it.
+    """
+    from billing import payments
+
+    provider = payments.active_provider()
+    if provider is None:
+        raise BillingError(
+            _("Online payment is not available at the moment; please repay by bank transfer."),
+            code="no_provider",
+        )
+    if currency not in provider.currencies:
+        raise BillingError(
+            _("Online payment accepts %(currencies)s only; please repay by bank transfer.")
+            % {"currencies": ", ".join(provider.currencies)},
+            code="currency",
+        )
+    account = _lock_account(company_id=company_id, currency=currency)
+    bills = _open_bills(account, bill_ids)
+    if Repayment.objects.filter(bills__in=bills, status=RepaymentStatus.SUBMITTED).exists():
+        raise BillingError(
+            _("A repayment for one of these bills is already under review."), code="duplicate"
+        )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                online = OnlineRepayment.objects.create(
+                    account=account,
+                    reference=_online_repayment_reference(),
+                    amount=sum((bill.amount for bill in bills), Decimal("0")),
+                    provider=provider.name,
+                    started_by=actor,
+                )
+        except IntegrityError:
+            continue
+        online.bills.set(bills)
+        return online
+    raise BillingError(_("Could not start the payment; try again."), code="reference")
+
+
+def repayment_provider_form(
+    *, online: OnlineRepayment, notify_url: str, return_url: str, complete_url: str = ""
+):
+    """The form that takes the payer to the online repayment's provider (signed now)."""
+    from billing import payments
+    from billing.payments.base import PaymentRequest
+
+    return payments.get_provider(online.provider).start(
+        PaymentRequest(
+            reference=online.provider_reference,
+            amount=online.amount,
+            currency=online.account.currency,
+            subject=_("Blue Cloud credit repayment %(reference)s")
+            % {"reference": online.reference},
+            notify_url=notify_url,
+            return_url=return_url,
+            complete_url=complete_url,
+        )
+    )
+
+
+def repayment_online_record_notification(
+    *, notification, provider: str, now: datetime | None = None
+) -> OnlineRepayment:
+    """Record a verified provider notification for an online repayment. Idempotent.
+
+    Confirmed money settles the bills (``repayment_record_online``); when they cannot be
+    settled any more (settled or under review meanwhile), it is recorded as a refund due,
+    never dropped. Lock order: the online repayment, then the credit account and bills.
+    """
+    from billing.locks import lock_online_repayment
+    from billing.payments.base import NotificationStatus
+
+    now = now or timezone.now()
+    match = ONLINE_REPAYMENT_REFERENCE.match(notification.reference)
+    if match is None:
+        raise BillingError("unknown payment", code="unknown")
+    with transaction.atomic():
+        online = lock_online_repayment(
+            account_id=int(match["account"]), reference=match["reference"], provider=provider
+        )
+        if online is None:
+            raise BillingError("unknown payment", code="unknown")
+        account = online.account
+        if online.amount != notification.amount or account.currency != notification.currency:
+            raise BillingError("amount mismatch", code="amount")
+        if notification.status != NotificationStatus.SUCCEEDED:
+            if online.status == PaymentRecordStatus.PENDING:
+                online.status = PaymentRecordStatus.FAILED
+                online.provider_payload = notification.raw
+                online.completed_at = now
+                online.save(update_fields=["status", "provider_payload", "completed_at"])
+            return online
+        if online.status in MONEY_RECEIVED_STATUSES:
+            return online  # replay
+        online.provider_payload = notification.raw
+        online.provider_txn_id = notification.provider_txn_id[:64]
+        online.confirmed_at = online.completed_at = now
+        try:
+            with transaction.atomic():
+                online.repayment = repayment_record_online(
+                    company_id=account.company_id,
+                    currency=account.currency,
+                    bill_ids=list(online.bills.values_list("pk", flat=True)),
+                    provider_reference=online.provider_reference,
+                    amount=online.amount,
+                    actor=online.started_by,
+                )
+        except BillingError as exc:
+            online.status = PaymentRecordStatus.REFUND_DUE
+            online.refund_reason = " ".join(exc.messages)[:200]
+        else:
+            online.status = PaymentRecordStatus.SUCCEEDED
+        online.save()
+        return online
 
 
 def repayment_online_payload(
-    *,
-    company_id: int,
-    currency: str,
-    bill_ids: list[int],
-    reference: str,
-    status: str = "succeeded",
-    ts: int | None = None,
+    online: OnlineRepayment, *, status: str = "succeeded", amount=None, ts: int | None = None
 ) -> tuple[dict, str]:
-    """The provider's signed notification for an online repayment of ``bill_ids``."""
-    import time
+    """What the sandbox provider posts back for ``online``: (payload, signature)."""
+    from billing.payments import sandbox
 
-    from .orders import _sign
-
-    bills = Bill.objects.filter(
-        account__company_id=company_id, account__currency=currency, pk__in=bill_ids
+    data = sandbox.notification(
+        reference=online.provider_reference,
+        amount=online.amount if amount is None else amount,
+        currency=online.account.currency,
+        status=status,
+        ts=ts,
     )
-    amount = sum((bill.amount for bill in bills), Decimal("0"))
-    payload = {
-        "kind": "repayment",
-        "company": company_id,
-        "currency": currency,
-        "bills": sorted(int(pk) for pk in bill_ids),
-        "amount": str(to_money(amount)),
-        "reference": reference,
-        "status": status,
-        "ts": int(ts if ts is not None else time.time()),
-    }
-    return payload, _sign(payload)
+    return data["payload"], data["signature"]
 
 
 def repayment_online_callback(
     *, payload: dict, signature: str, now: datetime | None = None
-) -> Repayment | None:
-    """Verify the provider's notification (signature, time, amount) and record the repayment once.
+) -> OnlineRepayment:
+    """The sandbox provider's notification for an online repayment (verified: signature,
+    time, amount; recorded once)."""
+    from .payments import payment_notify
 
-    Returns None for a failed payment (nothing is written); replays return the same repayment.
-    """
-    from .orders import CALLBACK_MAX_SKEW, _sign
-
-    now = now or timezone.now()
-    if (
-        not hmac.compare_digest(_sign(payload), signature or "")
-        or payload.get("kind") != "repayment"
-    ):
-        raise BillingError("bad signature", code="signature")
-    try:
-        ts = datetime.fromtimestamp(int(payload["ts"]), tz=timezone.UTC)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BillingError("bad timestamp", code="timestamp") from exc
-    if abs(now - ts) > CALLBACK_MAX_SKEW:
-        raise BillingError("stale notification", code="timestamp")
-    if payload.get("status") != "succeeded":
-        return None
-    return repayment_record_online(
-        company_id=int(payload["company"]),
-        currency=str(payload["currency"]),
-        bill_ids=[int(pk) for pk in payload["bills"]],
-        provider_reference=str(payload["reference"]),
-        amount=payload["amount"],
+    return payment_notify(
+        provider="sandbox", data={"payload": payload, "signature": signature}, now=now
     )

@@ -6,21 +6,19 @@ the contract and stores the order with snapshots. Its idempotency key is a
 unique column, so a double click or a retried request yields one order.
 """
 
-import hashlib
-import hmac
-import json
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import locks
+from billing import payments as payment_providers
 from billing.models import (
+    MONEY_RECEIVED_STATUSES,
     CartLine,
     CheckoutSubmission,
     Coupon,
@@ -39,6 +37,14 @@ from billing.models import (
     RebateEntryType,
 )
 from billing.money import format_money, to_money
+from billing.payments import sandbox
+from billing.payments.base import (
+    Notification,
+    NotificationStatus,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentStart,
+)
 
 from . import coupons as coupon_services
 from . import credit as credit_services
@@ -48,7 +54,6 @@ from .errors import BillingError
 MAX_QUANTITY = 9999
 MAX_LINES = 50
 ONLINE_PAYMENT_TIMEOUT = timedelta(minutes=15)
-CALLBACK_MAX_SKEW = timedelta(minutes=5)
 
 # One transition table for every status change (who may trigger it is checked by callers).
 TRANSITIONS: dict[str, set[str]] = {
@@ -603,8 +608,12 @@ def order_cancel(*, order_id: int, actor, reason: str = "", by_staff: bool = Fal
     """Cancel and reverse every posting: coupon back, rebate and credit reversed.
 
     Resellers may cancel before payment; staff at any point before completion, with a reason.
+    Locks in the one order (``billing.locks``): the order, its payments, then the ledgers.
+    A payment still pending fails here, but the provider's later confirmation of it is
+    still recorded (as a refund due, ``payment_record_notification``); money already
+    received for the order becomes a refund due (待退款).
     """
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = locks.lock_order(order_id)
     if order.status == OrderStatus.CANCELLED:
         return order
     if OrderStatus.CANCELLED not in TRANSITIONS[order.status]:
@@ -619,6 +628,9 @@ def order_cancel(*, order_id: int, actor, reason: str = "", by_staff: bool = Fal
         raise BillingError(
             _("Paid orders can only be cancelled by Blue Cloud; please contact us."), code="paid"
         )
+    payments = locks.lock_order_payments(
+        order, status__in=[PaymentRecordStatus.PENDING, PaymentRecordStatus.SUCCEEDED]
+    )
     if order.coupon_id:
         coupon_services.coupon_restore(coupon_id=order.coupon_id, order_number=order.number)
     for entry in RebateEntry.objects.filter(
@@ -629,17 +641,26 @@ def order_cancel(*, order_id: int, actor, reason: str = "", by_staff: bool = Fal
         order_number=order.number, entry_type=CreditEntryType.CHARGE, reversed_by__isnull=True
     ).select_related("account"):
         credit_services.credit_reverse_charge(entry=entry, actor=actor, reason=reason)
-    Payment.objects.filter(order=order, status=PaymentRecordStatus.PENDING).update(
-        status=PaymentRecordStatus.FAILED
-    )
+    now = timezone.now()
+    for payment in payments:
+        if payment.status == PaymentRecordStatus.PENDING:
+            payment.status = PaymentRecordStatus.FAILED
+            payment.completed_at = now
+            payment.save(update_fields=["status", "completed_at"])
+        else:
+            payment.status = PaymentRecordStatus.REFUND_DUE
+            payment.refund_reason = _("The order was cancelled after payment.")
+            payment.save(update_fields=["status", "refund_reason"])
     previous = order.status
     order.status = OrderStatus.CANCELLED
     if order.payment_status == PaymentStatus.PAID:
-        order.payment_status = PaymentStatus.REFUNDED
+        # Coupon, rebate and credit went back above; money paid in waits for finance.
+        owed = any(p.status == PaymentRecordStatus.REFUND_DUE for p in payments)
+        order.payment_status = PaymentStatus.REFUND_DUE if owed else PaymentStatus.REFUNDED
     elif order.payment_status == PaymentStatus.AWAITING_CONFIRMATION:
         order.payment_status = PaymentStatus.UNPAID
     order.cancel_reason = reason[:200]
-    order.cancelled_at = timezone.now()
+    order.cancelled_at = now
     order.save(update_fields=["status", "payment_status", "cancel_reason", "cancelled_at"])
     _event(order, from_status=previous, actor=actor, note=reason or _("Cancelled"))
     return order
@@ -659,12 +680,12 @@ def orders_cancel_unpaid(*, now: datetime | None = None) -> int:
     cancelled = 0
     for pk in ids:
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=pk)
+            order = locks.lock_order(pk)
             if (
                 order.status != OrderStatus.PENDING_PAYMENT
                 or order.payment_status != PaymentStatus.UNPAID
             ):
-                continue
+                continue  # paid (or cancelled) since the list was read
             order_cancel(
                 order_id=pk, actor=None, reason=_("Not paid within 15 minutes"), by_staff=True
             )
@@ -673,7 +694,7 @@ def orders_cancel_unpaid(*, now: datetime | None = None) -> int:
 
 
 # --------------------------------------------------------------------------
-# Payments: sandbox provider, callbacks, offline transfers
+# Payments: online providers (billing.payments), notifications, offline transfers
 # --------------------------------------------------------------------------
 
 
@@ -708,15 +729,21 @@ def _payment_create(*, order: Order, kind: str, provider: str, **fields) -> Paym
     raise BillingError(_("Could not start the payment; try again."), code="reference")
 
 
-def _sign(payload: dict) -> str:
-    secret = getattr(settings, "PAYMENT_SANDBOX_SECRET", settings.SECRET_KEY)
-    message = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def _online_provider() -> PaymentProvider:
+    provider = payment_providers.active_provider()
+    if provider is None:
+        raise BillingError(
+            _("Online payment is not available at the moment; please pay by bank transfer."),
+            code="no_provider",
+        )
+    return provider
 
 
 @transaction.atomic
 def payment_start_online(*, order_id: int, user) -> Payment:
-    order = Order.objects.select_for_update().get(pk=order_id, company_id=user.company_id)
+    """The order's pending online payment at the active provider (one is created if none)."""
+    provider = _online_provider()
+    order = locks.lock_order(order_id, company_id=user.company_id)
     if (
         order.status != OrderStatus.PENDING_PAYMENT
         or order.payment_method != OrderPaymentMethod.ONLINE
@@ -726,81 +753,139 @@ def payment_start_online(*, order_id: int, user) -> Payment:
         raise BillingError(
             _("The payment time ran out; the order will be cancelled."), code="timeout"
         )
-    pending = order.payments.filter(
-        status=PaymentRecordStatus.PENDING, kind=PaymentKind.ONLINE
-    ).first()
+    if order.currency not in provider.currencies:
+        raise BillingError(
+            _("Online payment accepts %(currencies)s only; please pay by bank transfer.")
+            % {"currencies": ", ".join(provider.currencies)},
+            code="currency",
+        )
+    pending = locks.lock_payment(
+        order, status=PaymentRecordStatus.PENDING, kind=PaymentKind.ONLINE, provider=provider.name
+    )
     if pending is not None:
         return pending
-    return _payment_create(order=order, kind=PaymentKind.ONLINE, provider="sandbox")
+    return _payment_create(order=order, kind=PaymentKind.ONLINE, provider=provider.name)
+
+
+def payment_provider_form(
+    *, payment: Payment, notify_url: str, return_url: str, complete_url: str = ""
+) -> PaymentStart:
+    """The form that takes the payer to the payment's provider (signed now)."""
+    provider = payment_providers.get_provider(payment.provider)
+    return provider.start(
+        PaymentRequest(
+            reference=payment.reference,
+            amount=payment.amount,
+            currency=payment.currency,
+            subject=_("Blue Cloud order %(number)s") % {"number": payment.order.number},
+            notify_url=notify_url,
+            return_url=return_url,
+            complete_url=complete_url,
+            expires_at=payment.order.created_at + ONLINE_PAYMENT_TIMEOUT,
+        )
+    )
 
 
 def sandbox_callback_payload(
     payment: Payment, *, status: str = "succeeded", amount=None, ts: int | None = None
-):
-    """What the sandbox page posts back, signed like a real provider's notification."""
-    payload = {
-        "reference": payment.reference,
-        "amount": str(to_money(payment.amount if amount is None else amount)),
-        "currency": payment.currency,
-        "status": status,
-        "ts": int(ts if ts is not None else time.time()),
-    }
-    return payload, _sign(payload)
+) -> tuple[dict, str]:
+    """What the sandbox provider posts back for ``payment``: (payload, signature)."""
+    data = sandbox.notification(
+        reference=payment.reference,
+        amount=payment.amount if amount is None else amount,
+        currency=payment.currency,
+        status=status,
+        ts=ts,
+    )
+    return data["payload"], data["signature"]
 
 
 def payment_callback(*, payload: dict, signature: str, now: datetime | None = None) -> Payment:
-    """Provider notification. Verified (signature, timestamp, amount, currency), idempotent."""
+    """The sandbox provider's notification (``payment_notify`` with the sandbox)."""
+    from .payments import payment_notify
+
+    return payment_notify(
+        provider="sandbox", data={"payload": payload, "signature": signature}, now=now
+    )
+
+
+def payment_record_notification(
+    *, notification: Notification, provider: str, now: datetime | None = None
+) -> Payment:
+    """Record a verified provider notification for an order payment. Idempotent.
+
+    Money the provider confirms is always recorded: as the order's payment while the order
+    waits for it, else (cancelled, manually or after 15 minutes; or paid already) as a
+    refund due. A failure only ends a payment still pending. Lock order: the payment's
+    order is found without a lock, locked, then the payment (``billing.locks``).
+    """
     now = now or timezone.now()
-    if not hmac.compare_digest(_sign(payload), signature or ""):
-        raise BillingError("bad signature", code="signature")
-    try:
-        ts = datetime.fromtimestamp(int(payload["ts"]), tz=timezone.UTC)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BillingError("bad timestamp", code="timestamp") from exc
-    if abs(now - ts) > CALLBACK_MAX_SKEW:
-        raise BillingError("stale notification", code="timestamp")
+    lookup = {"reference": notification.reference, "kind": PaymentKind.ONLINE, "provider": provider}
+    order_id = locks.order_id_of_payment(**lookup)
+    if order_id is None:
+        raise BillingError("unknown payment", code="unknown")
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update().filter(reference=payload.get("reference")).first()
-        )
-        if payment is None:
-            raise BillingError("unknown payment", code="unknown")
-        if str(to_money(payment.amount)) != str(
-            payload.get("amount")
-        ) or payment.currency != payload.get("currency"):
+        order = locks.lock_order(order_id)
+        payment = locks.lock_payment(order, **lookup)
+        if payment.amount != notification.amount or payment.currency != notification.currency:
             raise BillingError("amount mismatch", code="amount")
-        if payment.status != PaymentRecordStatus.PENDING:
-            return payment  # replay or out-of-order: the first final event wins
-        if payload.get("status") != "succeeded":
-            payment.status = PaymentRecordStatus.FAILED
-            payment.provider_payload = payload
-            payment.completed_at = now
-            payment.save(update_fields=["status", "provider_payload", "completed_at"])
-            return payment
-        return _payment_succeeded(payment, payload=payload, actor=None, now=now)
+        if notification.status != NotificationStatus.SUCCEEDED:
+            if payment.status == PaymentRecordStatus.PENDING:
+                payment.status = PaymentRecordStatus.FAILED
+                payment.provider_payload = notification.raw
+                payment.completed_at = now
+                payment.save(update_fields=["status", "provider_payload", "completed_at"])
+            return payment  # a failure never undoes money received (nor a decided failure)
+        if payment.status in MONEY_RECEIVED_STATUSES:
+            return payment  # replay: the money is on record once
+        return _money_received(
+            order,
+            payment,
+            payload=notification.raw,
+            provider_txn_id=notification.provider_txn_id,
+            actor=None,
+            now=now,
+        )
 
 
-def _payment_succeeded(payment: Payment, *, payload: dict, actor, now: datetime) -> Payment:
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
-    payment.status = PaymentRecordStatus.SUCCEEDED
+def _money_received(
+    order: Order, payment: Payment, *, payload: dict, provider_txn_id: str, actor, now: datetime
+) -> Payment:
+    """The money of ``payment`` arrived (both rows locked, order first): it pays the order
+    while the order waits for it; otherwise it is owed back (待退款)."""
     payment.provider_payload = payload
+    payment.provider_txn_id = provider_txn_id[:64]
+    payment.confirmed_at = now
     payment.completed_at = now
     payment.reviewed_by = actor
-    payment.save(update_fields=["status", "provider_payload", "completed_at", "reviewed_by"])
-    if order.status == OrderStatus.CANCELLED:
-        # Paid after cancellation (out-of-order): keep the money on record for a refund by finance.
+    fields = ["status", "provider_payload", "provider_txn_id", "confirmed_at", "completed_at"]
+    fields.append("reviewed_by")
+    awaiting = (PaymentStatus.UNPAID, PaymentStatus.AWAITING_CONFIRMATION)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_status not in awaiting:
+        cancelled = order.status == OrderStatus.CANCELLED
+        payment.status = PaymentRecordStatus.REFUND_DUE
+        payment.refund_reason = (
+            _("Paid after the order was cancelled.")
+            if cancelled
+            else _("The order was already paid.")
+        )
+        payment.save(update_fields=[*fields, "refund_reason"])
+        if cancelled and order.payment_status != PaymentStatus.REFUND_DUE:
+            order.payment_status = PaymentStatus.REFUND_DUE
+            order.save(update_fields=["payment_status"])
         _event(
             order,
             from_status=order.status,
             actor=actor,
-            note=_("Payment received after cancellation: refund"),
+            note=_("Payment %(reference)s received: refund due") % {"reference": payment.reference},
         )
         return payment
+    payment.status = PaymentRecordStatus.SUCCEEDED
+    payment.save(update_fields=fields)
     previous = order.status
     order.payment_status = PaymentStatus.PAID
     order.paid_at = now
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        order.status = OrderStatus.PROCESSING
+    order.status = OrderStatus.PROCESSING
     order.save(update_fields=["payment_status", "paid_at", "status"])
     _event(
         order,
@@ -852,15 +937,29 @@ def payment_submit_offline(
     return payment
 
 
+def _lock_offline_payment(payment_id: int) -> tuple[Order, Payment]:
+    """The offline payment ``payment_id`` and its order, locked order first."""
+    order_id = locks.order_id_of_payment(pk=payment_id, kind=PaymentKind.OFFLINE)
+    if order_id is None:
+        raise Payment.DoesNotExist
+    order = locks.lock_order(order_id)
+    return order, locks.lock_payment(order, pk=payment_id)
+
+
 @transaction.atomic
 def payment_confirm_offline(*, payment_id: int, actor) -> Payment:
-    payment = Payment.objects.select_for_update().get(pk=payment_id, kind=PaymentKind.OFFLINE)
-    if payment.status == PaymentRecordStatus.SUCCEEDED:
+    order, payment = _lock_offline_payment(payment_id)
+    if payment.status in MONEY_RECEIVED_STATUSES:
         return payment
     if payment.status != PaymentRecordStatus.PENDING:
         raise BillingError(_("This transfer was already rejected."), code="rejected")
-    return _payment_succeeded(
-        payment, payload={"confirmed_by": actor.email}, actor=actor, now=timezone.now()
+    return _money_received(
+        order,
+        payment,
+        payload={"confirmed_by": actor.email},
+        provider_txn_id="",
+        actor=actor,
+        now=timezone.now(),
     )
 
 
@@ -869,7 +968,7 @@ def payment_reject_offline(*, payment_id: int, actor, reason: str) -> Payment:
     reason = (reason or "").strip()
     if not reason:
         raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
-    payment = Payment.objects.select_for_update().get(pk=payment_id, kind=PaymentKind.OFFLINE)
+    order, payment = _lock_offline_payment(payment_id)
     if payment.status != PaymentRecordStatus.PENDING:
         raise BillingError(
             _("Only transfers waiting for confirmation can be rejected."), code="not_pending"
@@ -879,7 +978,6 @@ def payment_reject_offline(*, payment_id: int, actor, reason: str) -> Payment:
     payment.reviewed_by = actor
     payment.completed_at = timezone.now()
     payment.save(update_fields=["status", "rejection_reason", "reviewed_by", "completed_at"])
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
     if order.payment_status == PaymentStatus.AWAITING_CONFIRMATION:
         order.payment_status = PaymentStatus.UNPAID
         order.save(update_fields=["payment_status"])

@@ -1,11 +1,21 @@
-"""线上还款: the sandbox cashier and the signed, idempotent provider notification."""
+"""线上还款: started by the server (its reference drawn there, unique per company), paid at
+the provider, recorded once from the provider's signed notification."""
 
 import time
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from billing.models import Bill, BillStatus, CreditAccount, Repayment
+from billing.models import (
+    Bill,
+    BillStatus,
+    CreditAccount,
+    OnlineRepayment,
+    PaymentRecordStatus,
+    Repayment,
+)
+from billing.payments.sandbox import sign
 from billing.services import credit
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
@@ -15,8 +25,15 @@ pytestmark = pytest.mark.django_db
 URL = reverse("portal:assets_repay_online")
 
 
-@pytest.fixture
-def billed():
+def pay_url(online) -> str:
+    return reverse("portal:assets_repay_online_pay", args=[online.reference])
+
+
+def complete_url(online) -> str:
+    return reverse("portal:assets_repay_online_complete", args=[online.reference])
+
+
+def billed_company(amount="95.50"):
     company, staff = make_company(), UserFactory(is_staff=True)
     user = make_partner_user(company)
     credit.credit_limit_set(
@@ -30,13 +47,24 @@ def billed():
     credit.credit_charge(
         company_id=company.pk,
         currency="CNY",
-        amount="95.50",
-        order_number="o1",
+        amount=amount,
+        order_number=f"o-{company.pk}",
         actor=None,
-        idempotency_key="c1",
+        idempotency_key=f"c-{company.pk}",
     )
     credit.bills_generate(until=credit.local_today())
     return company, user, Bill.objects.get(account__company=company)
+
+
+@pytest.fixture
+def billed():
+    return billed_company()
+
+
+def start(company, user, bill) -> OnlineRepayment:
+    return credit.repayment_online_start(
+        company_id=company.pk, currency="CNY", bill_ids=[bill.pk], actor=user
+    )
 
 
 def test_cashier_pays_the_bill_and_restores_credit(client, billed):
@@ -44,47 +72,124 @@ def test_cashier_pays_the_bill_and_restores_credit(client, billed):
     client.force_login(user)
     page = client.get(URL, {"bills": bill.pk})
     assert page.status_code == 200 and "¥95.50" in page.content.decode()
-    reference = page.context["reference"]
-    response = client.post(URL, {"bills": [bill.pk], "reference": reference})
+    # A reference posted by the browser is ignored: the server draws its own.
+    response = client.post(URL, {"bills": [bill.pk], "reference": "DD1"})
+    online = OnlineRepayment.objects.get()
+    assert online.reference.startswith("HK") and online.reference != "DD1"
+    assert response["Location"] == pay_url(online)
+    assert online.provider_reference == f"R{online.account_id}_{online.reference}"
+    cashier = client.get(pay_url(online))
+    assert cashier.status_code == 200 and online.reference in cashier.content.decode()
+
+    response = client.post(complete_url(online))
     assert response.status_code == 302
     bill.refresh_from_db()
     assert bill.status == BillStatus.SETTLED
     assert CreditAccount.objects.get(company=company, currency="CNY").used == 0
-    client.post(URL, {"bills": [bill.pk], "reference": reference})  # replay: nothing more
+    online.refresh_from_db()
+    assert online.status == PaymentRecordStatus.SUCCEEDED and online.repayment is not None
+    assert online.repayment.provider_reference == online.provider_reference
+    client.post(complete_url(online))  # again: nothing more
+    payload, signature = credit.repayment_online_payload(online)
+    credit.repayment_online_callback(payload=payload, signature=signature)  # replay
     assert Repayment.objects.count() == 1
 
 
 def test_failed_payment_changes_nothing(client, billed):
     company, user, bill = billed
     client.force_login(user)
-    client.post(URL, {"bills": [bill.pk], "reference": "DD1", "outcome": "fail"})
+    online = start(company, user, bill)
+    client.post(complete_url(online), {"outcome": "fail"})
     bill.refresh_from_db()
+    online.refresh_from_db()
     assert bill.status == BillStatus.PENDING and not Repayment.objects.exists()
+    assert online.status == PaymentRecordStatus.FAILED and online.confirmed_at is None
 
 
-def test_another_companys_bill_is_404(client, billed):
-    _, _, bill = billed
+def test_another_companys_bill_or_repayment_is_404(client, billed):
+    company, user, bill = billed
+    online = start(company, user, bill)
     stranger = make_partner_user(make_company())
     client.force_login(stranger)
     assert client.get(URL, {"bills": bill.pk}).status_code == 404
-    assert client.post(URL, {"bills": [bill.pk], "reference": "DDx"}).status_code == 404
+    assert client.post(URL, {"bills": [bill.pk]}).status_code == 404
+    assert client.get(pay_url(online)).status_code == 404
+    assert client.post(complete_url(online)).status_code == 404
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PENDING and not Repayment.objects.exists()
 
 
 @pytest.mark.parametrize("tamper", ["signature", "stale", "amount"])
 def test_forged_or_stale_notifications_are_refused(billed, tamper):
-    company, _, bill = billed
+    company, user, bill = billed
+    online = start(company, user, bill)
     ts = int(time.time()) - (600 if tamper == "stale" else 0)
-    payload, signature = credit.repayment_online_payload(
-        company_id=company.pk, currency="CNY", bill_ids=[bill.pk], reference="DD42", ts=ts
-    )
+    payload, signature = credit.repayment_online_payload(online, ts=ts)
     if tamper == "signature":
         signature = "f" * 64
     if tamper == "amount":
         payload["amount"] = "1.00"
-        from billing.services.orders import _sign
-
-        signature = _sign(payload)
+        signature = sign(payload)
     with pytest.raises(BillingError):
         credit.repayment_online_callback(payload=payload, signature=signature)
     bill.refresh_from_db()
+    online.refresh_from_db()
     assert bill.status == BillStatus.PENDING and not Repayment.objects.exists()
+    assert online.status == PaymentRecordStatus.PENDING
+
+
+def test_references_are_unique_per_company_not_across_companies(billed):
+    company, user, bill = billed
+    other_company, other_user, other_bill = billed_company("10.00")
+    mine = start(company, user, bill)
+    theirs = start(other_company, other_user, other_bill)
+    theirs.reference = mine.reference  # the same reference in another company: allowed
+    theirs.save(update_fields=["reference"])
+    assert mine.provider_reference != theirs.provider_reference
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OnlineRepayment.objects.create(
+            account=mine.account, reference=mine.reference, amount="1.00", provider="sandbox"
+        )
+    # Each company's notification settles its own bill.
+    for online in (mine, theirs):
+        payload, signature = credit.repayment_online_payload(online)
+        credit.repayment_online_callback(payload=payload, signature=signature)
+    bill.refresh_from_db()
+    other_bill.refresh_from_db()
+    assert bill.status == other_bill.status == BillStatus.SETTLED
+
+
+def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
+    company, user, bill = billed
+    online = start(company, user, bill)
+    finance = UserFactory(is_staff=True)
+    offline = credit.repayment_submit_offline(
+        company_id=company.pk,
+        currency="CNY",
+        bill_ids=[bill.pk],
+        payer_account="6222",
+        paid_on=credit.local_today(),
+        actor=user,
+    )
+    credit.repayment_confirm(repayment_id=offline.pk, actor=finance)
+    payload, signature = credit.repayment_online_payload(online)
+    online = credit.repayment_online_callback(payload=payload, signature=signature)
+    assert online.status == PaymentRecordStatus.REFUND_DUE and online.confirmed_at
+    assert online.repayment is None and online.refund_reason
+    assert Repayment.objects.count() == 1  # the bill is settled once
+    assert CreditAccount.objects.get(company=company, currency="CNY").used == 0
+
+
+def test_no_online_repayment_while_an_offline_one_is_under_review(billed):
+    company, user, bill = billed
+    credit.repayment_submit_offline(
+        company_id=company.pk,
+        currency="CNY",
+        bill_ids=[bill.pk],
+        payer_account="6222",
+        paid_on=credit.local_today(),
+        actor=user,
+    )
+    with pytest.raises(BillingError):
+        start(company, user, bill)
+    assert not OnlineRepayment.objects.exists()

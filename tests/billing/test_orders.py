@@ -181,7 +181,7 @@ class TestCallbacks:
             signature = "0" * 64
         if tamper == "currency":
             payload["currency"] = "USD"
-            from billing.services.orders import _sign
+            from billing.payments.sandbox import sign as _sign
 
             signature = _sign(payload)
         with pytest.raises(BillingError):

@@ -27,9 +27,9 @@ from billing.models import (
     PaymentStatus,
     RebateWallet,
 )
+from billing.payments.sandbox import sign as _sign
 from billing.services.orders import (
     LineInput,
-    _sign,
     payment_confirm_offline,
     payment_start_online,
     sandbox_callback_payload,

@@ -1,8 +1,8 @@
 """我的资产 (My assets): 零钱 / 可抵扣优惠金额, 优惠券, 账期余额 and the offline repayment form.
 
 Every query is scoped to ``request.user.company`` through ``billing.selectors``; the
-only write (线下还款) goes through ``billing.services.credit.repayment_submit_offline``,
-whose refusal becomes a form error. Amounts are formatted with ``format_money`` only.
+writes (线下还款, 线上还款) go through ``billing.services.credit``, whose refusals become
+form errors or messages. Amounts are formatted with ``format_money`` only.
 """
 
 from dataclasses import dataclass
@@ -27,16 +27,21 @@ from billing.models import (
     CouponStatus,
     CreditEntry,
     Currency,
+    PaymentRecordStatus,
     RebateEntry,
     RebateEntryType,
     Repayment,
     RepaymentStatus,
 )
 from billing.money import format_money
+from billing.payments import notifying_provider
+from billing.selectors_payments import online_repayment_for_company
 from billing.services.credit import (
     local_today,
     repayment_online_callback,
     repayment_online_payload,
+    repayment_online_start,
+    repayment_provider_form,
     repayment_submit_offline,
 )
 from billing.services.errors import BillingError
@@ -453,13 +458,8 @@ def _open_bills_of(request: HttpRequest, ids: list[int]):
 
 @account_view(methods=("GET", "POST"), allowed=can_view_assets)
 def repay_online(request: HttpRequest) -> HttpResponse:
-    """线上还款 through the payment platform (the built-in sandbox stands in for Alipay/UnionPay).
-
-    GET shows the cashier for the chosen bills; 立即支付 posts back here and the platform's
-    signed notification is processed by the same verified, idempotent callback service.
-    """
-    from billing.services.orders import _payment_reference
-
+    """线上还款: GET shows the chosen bills; 去支付 (POST) starts an online repayment at the
+    payment provider (the server draws its reference) and goes to its payment page."""
     source = request.POST if request.method == "POST" else request.GET
     ids = _bill_ids(source.getlist("bills"))
     if not ids:
@@ -469,33 +469,17 @@ def repay_online(request: HttpRequest) -> HttpResponse:
     if bills is None:
         return redirect(_bills_page(currency))
     if request.method == "POST":
-        reference = (request.POST.get("reference") or "")[:40]
-        outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
-        payload, signature = repayment_online_payload(
-            company_id=request.user.company_id,
-            currency=currency,
-            bill_ids=ids,
-            reference=reference,
-            status=outcome,
-        )
         try:
-            repayment = repayment_online_callback(payload=payload, signature=signature)
+            online = repayment_online_start(
+                company_id=request.user.company_id,
+                currency=currency,
+                bill_ids=ids,
+                actor=request.user,
+            )
         except BillingError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(_bills_page(currency))
-        if repayment is None:
-            messages.error(
-                request, _("The payment did not go through. Nothing was charged; try again.")
-            )
-        else:
-            messages.success(
-                request,
-                _("Repayment of %(amount)s received; the available credit is restored.")
-                % {"amount": format_money(repayment.amount, currency)},
-            )
-        return redirect(
-            f"{reverse('portal:assets_credit')}?{urlencode({'tab': 'repayments', 'currency': currency})}"
-        )
+        return redirect("portal:assets_repay_online_pay", reference=online.reference)
     total = sum((bill.amount for bill in bills), Decimal("0"))
     return render(
         request,
@@ -507,10 +491,106 @@ def repay_online(request: HttpRequest) -> HttpResponse:
                 for b in bills
             ],
             "total": format_money(total, currency),
-            "reference": _payment_reference(),
             "back_url": _bills_page(currency),
         },
     )
+
+
+def _own_online_repayment(request: HttpRequest, reference: str):
+    online = online_repayment_for_company(company_id=request.user.company_id, reference=reference)
+    if online is None:
+        raise Http404  # another company's reference does not exist here
+    return online
+
+
+def _repayments_page(currency: str) -> str:
+    return f"{reverse('portal:assets_credit')}?{urlencode({'tab': 'repayments', 'currency': currency})}"
+
+
+def _online_repayment_outcome(request: HttpRequest, online) -> HttpResponse:
+    """The repayments tab, with what became of ``online``."""
+    currency = online.account.currency
+    if online.status == PaymentRecordStatus.SUCCEEDED:
+        messages.success(
+            request,
+            _("Repayment of %(amount)s received; the available credit is restored.")
+            % {"amount": format_money(online.amount, currency)},
+        )
+    elif online.status in (PaymentRecordStatus.REFUND_DUE, PaymentRecordStatus.REFUNDED):
+        messages.warning(
+            request,
+            _(
+                "Your payment arrived, but the bills were already settled or under review. "
+                "Blue Cloud finance will refund it."
+            ),
+        )
+    elif online.status == PaymentRecordStatus.FAILED:
+        messages.error(
+            request, _("The payment did not go through. Nothing was charged; try again.")
+        )
+    else:
+        messages.info(
+            request,
+            _("The payment is being confirmed; the bills are settled once it arrives."),
+        )
+    return redirect(_repayments_page(currency))
+
+
+@account_view(methods=("GET",), allowed=can_view_assets)
+def repay_online_pay(request: HttpRequest, reference: str) -> HttpResponse:
+    """The online repayment's payment page (the provider's cashier sends the payer back
+    here; a decided repayment shows the repayments tab)."""
+    online = _own_online_repayment(request, reference)
+    if online.status != PaymentRecordStatus.PENDING:
+        return _online_repayment_outcome(request, online)
+    currency = online.account.currency
+    try:
+        start = repayment_provider_form(
+            online=online,
+            notify_url=request.build_absolute_uri(
+                reverse("portal:payment_notify", args=[online.provider])
+            ),
+            return_url=request.build_absolute_uri(
+                reverse("portal:assets_repay_online_pay", args=[reference])
+            ),
+            complete_url=reverse("portal:assets_repay_online_complete", args=[reference]),
+        )
+    except KeyError:
+        raise Http404 from None  # a provider that is gone
+    return render(
+        request,
+        "portal/account/assets/repay_online_pay.html",
+        {
+            "account_menu": account_menu(request.user, active="assets_credit"),
+            "online": online,
+            "bills": [
+                {"number": b.number, "amount": format_money(b.amount, currency)}
+                for b in online.bills.order_by("pk")
+            ],
+            "total": format_money(online.amount, currency),
+            "start": start,
+            "sandbox": online.provider == "sandbox",
+            "back_url": _bills_page(currency),
+        },
+    )
+
+
+@account_view(methods=("POST",), allowed=can_view_assets)
+def repay_online_complete(request: HttpRequest, reference: str) -> HttpResponse:
+    """立即支付 with the development sandbox: signs the sandbox's notification and hands it
+    to the verified handler. Refused unless the sandbox is the active provider."""
+    online = _own_online_repayment(request, reference)
+    if online.status == PaymentRecordStatus.PENDING:
+        if online.provider != "sandbox" or notifying_provider("sandbox") is None:
+            raise Http404
+        outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
+        payload, signature = repayment_online_payload(online, status=outcome)
+        try:
+            online = repayment_online_callback(payload=payload, signature=signature)
+        except BillingError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_bills_page(online.account.currency))
+    return _online_repayment_outcome(request, online)
 
 
 def _errors_to_form(form, exc: BillingError) -> None:

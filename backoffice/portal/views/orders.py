@@ -1,5 +1,5 @@
 """Ordering (spec 5, 6.4, 10.3.2; decisions 3, 4, 10): buy now, checkout with the
-生成电子订单 step, the sandbox payment page and callback, the offline transfer form, the
+生成电子订单 step, the payment page and provider notifications, the offline transfer form, the
 order-created page, 客户订单 and the order detail.
 
 Views are thin. Prices and discounts come from ``checkout_quote`` (no amount posted by the
@@ -10,7 +10,6 @@ companies the user may see (actions: the user's own company); anyone else's numb
 404 for every method.
 """
 
-import json
 import secrets
 import time
 import uuid
@@ -48,6 +47,8 @@ from billing.models import (
     PaymentStatus,
 )
 from billing.money import format_money, to_money
+from billing.payments import notifying_provider
+from billing.payments.base import NotificationError
 from billing.services.coupons import coupons_applicable
 from billing.services.credit import credit_code_send, is_blocked_by_overdue
 from billing.services.errors import BillingError
@@ -59,10 +60,12 @@ from billing.services.orders import (
     checkout_quote,
     order_cancel,
     payment_callback,
+    payment_provider_form,
     payment_start_online,
     payment_submit_offline,
     sandbox_callback_payload,
 )
+from billing.services.payments import payment_notify
 from catalog.models import Region
 from contracts.services import ContractError, contract_preview_html
 from partners import services as partner_services
@@ -719,7 +722,7 @@ def checkout_credit_code(request: HttpRequest) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------
-# Payments: the sandbox provider page, its callback, offline transfers
+# Payments: the cashier page, the provider notifications, offline transfers
 # --------------------------------------------------------------------------
 
 
@@ -732,7 +735,10 @@ def _own_payment(request: HttpRequest, reference: str):
 
 @partner_view(methods=None)
 def pay(request: HttpRequest, reference: str) -> HttpResponse:
-    """蓝云支付平台 (sandbox standing in for Alipay / UnionPay)."""
+    """The payment page: the countdown and the form that takes the payer to the provider
+    (Alipay's cashier; for the development sandbox, our own 立即支付 / failure buttons).
+    A real provider's cashier sends the payer back here; the payment is then recorded by
+    the provider's notification, and a decided payment shows the order."""
     payment = _own_payment(request, reference)
     if (refused := _not_allowed(request, ("GET",))) is not None:
         return refused
@@ -742,6 +748,19 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
     deadline = order.created_at + ONLINE_PAYMENT_TIMEOUT
     remaining = max(0, int((deadline - timezone.now()).total_seconds()))
     payable = order.status == OrderStatus.PENDING_PAYMENT and remaining > 0
+    start = None
+    if payable:
+        try:
+            start = payment_provider_form(
+                payment=payment,
+                notify_url=request.build_absolute_uri(
+                    reverse("portal:payment_notify", args=[payment.provider])
+                ),
+                return_url=request.build_absolute_uri(reverse("portal:pay", args=[reference])),
+                complete_url=reverse("portal:pay_complete", args=[reference]),
+            )
+        except KeyError:  # a provider that is gone: nothing to pay with
+            payable = False
     return render(
         request,
         "portal/orders/pay.html",
@@ -754,6 +773,8 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
             "remaining": remaining,
             "deadline": deadline,
             "payable": payable,
+            "start": start,
+            "sandbox": payment.provider == "sandbox",
             # The countdown's text pattern, for the script (the server decides the deadline).
             "countdown_format": _("%(minutes)s min %(seconds)s s"),
         },
@@ -762,13 +783,16 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
 
 @partner_view(methods=None)
 def pay_complete(request: HttpRequest, reference: str) -> HttpResponse:
-    """【立即支付】 on the sandbox page: it signs the provider's notification and hands it to
-    the same handler as the real callback (``payment_callback``)."""
+    """【立即支付】 with the development sandbox: it signs the sandbox's notification and
+    hands it to the same verified handler as every provider notification. Refused unless
+    the sandbox is the active provider (it never is in production)."""
     payment = _own_payment(request, reference)
     if (refused := _not_allowed(request, ("POST",))) is not None:
         return refused
     order_number = payment.order.number
     if payment.status == PaymentRecordStatus.PENDING:
+        if payment.provider != "sandbox" or notifying_provider("sandbox") is None:
+            raise Http404
         outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
         payload, signature = sandbox_callback_payload(payment, status=outcome)
         try:
@@ -778,37 +802,44 @@ def pay_complete(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("portal:pay", reference=reference)
     if payment.status == PaymentRecordStatus.SUCCEEDED:
         messages.success(request, _("Payment received. Thank you!"))
+    elif payment.status == PaymentRecordStatus.REFUND_DUE:
+        messages.warning(
+            request,
+            _(
+                "Your payment arrived after the order was cancelled. Blue Cloud finance will "
+                "refund it."
+            ),
+        )
     elif payment.status == PaymentRecordStatus.FAILED:
         messages.error(request, _("The payment failed. You can pay again."))
     return redirect("portal:order_created", number=order_number)
 
 
 @csrf_exempt
-def sandbox_callback(request: HttpRequest) -> HttpResponse:
-    """The provider's notification: POST JSON ``{"payload": {...}, "signature": "..."}``.
+def payment_notify_view(request: HttpRequest, provider: str) -> HttpResponse:
+    """A payment provider's asynchronous notification (Alipay posts a form; the sandbox
+    JSON ``{"payload": {...}, "signature": "..."}``).
 
-    Verified by ``payment_callback`` (signature, timestamp, amount, currency) and idempotent;
-    anything wrong answers 400 and writes nothing.
+    ``payment_notify`` verifies it (the provider's signature, app, amount, currency) and
+    records it once; the provider's acknowledgement (Alipay: ``success``) is answered only
+    then. Anything wrong answers 400 and records nothing, so the provider retries.
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    source = notifying_provider(provider)
+    if source is None:
+        raise Http404
     try:
-        body = json.loads(request.body.decode("utf-8"))
-        payload, signature = body["payload"], body["signature"]
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "invalid request"}, status=400)
-    if not isinstance(payload, dict) or not isinstance(signature, str):
-        return JsonResponse({"error": "invalid request"}, status=400)
-    try:
-        payment_callback(payload=payload, signature=signature)
-    except BillingError as exc:
-        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
-    return JsonResponse({"status": "ok"})
+        data = source.notification_data(body=request.body, form=request.POST.dict())
+        payment_notify(provider=provider, data=data)
+    except (BillingError, NotificationError) as exc:
+        return JsonResponse({"error": " ".join(getattr(exc, "messages", [str(exc)]))}, status=400)
+    return HttpResponse(source.ack_body, content_type=source.ack_content_type)
 
 
 @partner_view(methods=None)
 def order_pay(request: HttpRequest, number: str) -> HttpResponse:
-    """付款 (list, created page): online → a payment on the sandbox page; offline → transfer."""
+    """付款 (list, created page): online → the payment page; offline → transfer."""
     order = _own_order(request, number)
     if (refused := _not_allowed(request, ("POST",))) is not None:
         return refused

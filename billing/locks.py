@@ -1,0 +1,73 @@
+"""The one lock order of every money path (Saleor's ``lock_objects.py`` is the model).
+
+Two transactions that lock the same rows in different orders deadlock under load (the
+payment callback used to lock payment → order while a cancellation locked order →
+payment). Every service that changes money takes its row locks in this order, and only
+in this order, inside its ``transaction.atomic``:
+
+1. **order** (``lock_order``): the order a payment, cancellation, delivery or refund
+   is about. When the caller starts from something else (a payment reference, a
+   payment id), it first reads the order id *without* a lock (``order_id_of_payment``),
+   locks the order, and then re-reads what it started from under lock.
+2. **payments** of that order (``lock_payment``, ``lock_order_payments``), or the online
+   repayment being settled (``lock_online_repayment``); several rows in primary-key
+   order.
+3. **ledgers**: coupon, rebate wallet, credit account, then the credit account's bills
+   in primary-key order (``lock_wallet``, ``lock_credit_account``, ``lock_bills``; the
+   wallet and credit services take these through their own ``_lock_*`` helpers, which
+   lock the same single row).
+4. **counters**: the numbering rows (``billing.numbering``), always last and held only
+   for the insert they number.
+
+A path may skip a level, never go back up one: nothing that holds a ledger lock then
+locks an order or a payment. The PostgreSQL race tests (``tests/billing/
+test_payment_locks.py``) run cancellation against the payment callback to prove it.
+"""
+
+from collections.abc import Iterable
+
+from billing.models import Bill, CreditAccount, OnlineRepayment, Order, Payment, RebateWallet
+
+
+def lock_order(order_id: int, **filters) -> Order:
+    """Level 1. ``filters`` narrow the lookup (e.g. ``company_id=``); DoesNotExist else."""
+    return Order.objects.select_for_update().get(pk=order_id, **filters)
+
+
+def order_id_of_payment(**lookup) -> int | None:
+    """The order of the payment matching ``lookup``, read without a lock (before level 1)."""
+    return Payment.objects.filter(**lookup).values_list("order_id", flat=True).first()
+
+
+def lock_payment(order: Order, **lookup) -> Payment | None:
+    """Level 2: one payment of the already locked ``order`` (None if there is none)."""
+    return Payment.objects.select_for_update().filter(order=order, **lookup).first()
+
+
+def lock_order_payments(order: Order, **filters) -> list[Payment]:
+    """Level 2: the payments of the already locked ``order``, in primary-key order."""
+    return list(Payment.objects.select_for_update().filter(order=order, **filters).order_by("pk"))
+
+
+def lock_online_repayment(**lookup) -> OnlineRepayment | None:
+    """Level 2 for a credit repayment (no order above it)."""
+    return OnlineRepayment.objects.select_for_update().filter(**lookup).first()
+
+
+def lock_wallet(*, company_id: int, currency: str) -> RebateWallet:
+    """Level 3."""
+    return RebateWallet.objects.select_for_update().get(company_id=company_id, currency=currency)
+
+
+def lock_credit_account(*, company_id: int, currency: str) -> CreditAccount:
+    """Level 3: the credit account before any of its bills."""
+    return CreditAccount.objects.select_for_update().get(company_id=company_id, currency=currency)
+
+
+def lock_bills(account: CreditAccount, bill_ids: Iterable[int]) -> list[Bill]:
+    """Level 3, after the account: its bills among ``bill_ids`` in primary-key order."""
+    return list(
+        Bill.objects.select_for_update()
+        .filter(account=account, pk__in=list(bill_ids))
+        .order_by("pk")
+    )
