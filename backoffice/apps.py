@@ -9,5 +9,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Back office")
 
     def ready(self) -> None:
-        # Register every domain's ModelAdmin on the console site (one module per domain).
+        # The staff-session clock starts at login (StaffSessionMiddleware.start), and every
+        # domain's ModelAdmin registers on the console site (one module per domain).
+        from backoffice import middleware  # noqa: F401
         from backoffice.admin import registry  # noqa: F401

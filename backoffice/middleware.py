@@ -3,9 +3,16 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import MiddlewareNotUsed
-from django.utils import translation
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import ngettext
 
 from backoffice.logging import request_id_var
 
@@ -108,3 +115,82 @@ class TrustedProxyMiddleware:
             if not self.is_trusted(client):
                 break
         return client
+
+
+class StaffSessionMiddleware:
+    """Staff sessions end after ``STAFF_SESSION_IDLE_TIMEOUT`` seconds without a request and
+    ``STAFF_SESSION_MAX_AGE`` seconds after login; partner sessions are left alone.
+
+    The session keeps the login time and the last request's time (refreshed at most once a
+    minute, so a busy console does not rewrite its session row on every click). An expired
+    session is logged out and sent to the console login with a message saying why.
+    """
+
+    LOGIN_AT = "staff_login_at"
+    SEEN_AT = "staff_seen_at"
+    SEEN_RESOLUTION = 60  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            expired = self.expired(request)
+            if expired:
+                return self.end(request, expired)
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            self.touch(request)
+        return response
+
+    def expired(self, request) -> str:
+        """Why the session is over ("idle" or "max_age"), or "" while it is not."""
+        session, now = request.session, timezone.now().timestamp()
+        login_at, seen_at = session.get(self.LOGIN_AT), session.get(self.SEEN_AT)
+        if login_at is None or seen_at is None:
+            return ""
+        if now - login_at >= settings.STAFF_SESSION_MAX_AGE:
+            return "max_age"
+        if now - seen_at >= settings.STAFF_SESSION_IDLE_TIMEOUT:
+            return "idle"
+        return ""
+
+    def touch(self, request) -> None:
+        session, now = request.session, int(timezone.now().timestamp())
+        session.setdefault(self.LOGIN_AT, now)  # sessions from before this middleware
+        if now - session.get(self.SEEN_AT, 0) >= self.SEEN_RESOLUTION:
+            session[self.SEEN_AT] = now
+
+    @classmethod
+    def start(cls, sender, request, user, **kwargs) -> None:
+        """``user_logged_in``: a staff session's clock starts at the login (also when the
+        same user logs in again and Django keeps the session's data)."""
+        if user.is_staff and request is not None and hasattr(request, "session"):
+            now = int(timezone.now().timestamp())
+            request.session[cls.LOGIN_AT] = request.session[cls.SEEN_AT] = now
+
+    def end(self, request, reason: str):
+        logout(request)
+        if reason == "idle":
+            minutes = settings.STAFF_SESSION_IDLE_TIMEOUT // 60
+            message = ngettext(
+                "You were logged out after %(count)d minute without activity. Please log in again.",
+                "You were logged out after %(count)d minutes without activity. Please log in again.",
+                minutes,
+            ) % {"count": minutes}
+        else:
+            hours = settings.STAFF_SESSION_MAX_AGE // 3600
+            message = ngettext(
+                "Your session ended %(count)d hour after you logged in. Please log in again.",
+                "Your session ended %(count)d hours after you logged in. Please log in again.",
+                hours,
+            ) % {"count": hours}
+        messages.warning(request, message)
+        login_url = reverse("admin:login")
+        next_url = request.get_full_path() if request.method == "GET" else reverse("admin:index")
+        return HttpResponseRedirect(f"{login_url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+
+
+user_logged_in.connect(StaffSessionMiddleware.start, dispatch_uid="staff_session_start")

@@ -28,6 +28,29 @@ def staff_client(client, superuser):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _staff_force_login_passes_two_factor(request, monkeypatch):
+    """``Client.force_login`` of a staff member also passes the console's second login
+    step (two-factor login is on in tests, as in production: an authenticator is made
+    for the user and the session marked verified). Tests of the step itself ask for the
+    ``password_only_login`` fixture and get the plain login."""
+    if "password_only_login" in request.fixturenames:
+        return
+    from django.test import Client
+
+    from tests.otp import staff_login
+
+    monkeypatch.setattr(Client, "force_login", staff_login)
+
+
+@pytest.fixture
+def password_only_login():
+    """``Client.force_login`` as Django has it: the password step only."""
+    from tests.otp import password_only_login
+
+    return password_only_login
+
+
 SEED_MIGRATIONS = [
     "partners.migrations.0003_seed_tiers_and_benefits",
     "contracts.migrations.0002_seed_template",

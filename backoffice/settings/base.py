@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_q",
     "axes",
+    "django_otp",  # staff two-factor login: authenticator apps (TOTP) and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # domain apps
     "partners",
     "catalog",
@@ -78,7 +81,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second login step (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end after STAFF_SESSION_IDLE_TIMEOUT idle / STAFF_SESSION_MAX_AGE.
+    "backoffice.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns a locked-out login attempt into the lockout page.
@@ -136,10 +143,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses attempts while locked out
     "partners.auth.PartnerAwareBackend",  # e-mail login; disabled/unactivated/company-disabled refused
 ]
-# Login lockout (django-axes): per account and per client IP, each counted on its own.
+# Login lockout (django-axes, backoffice.lockout): failures count per (account, client
+# IP) and per client IP. A stranger's failures from another address never lock a staff
+# member out; spraying many accounts from one address locks that address. The lock grows:
+# AXES_COOLOFF_BASE at the limit, doubled for every further failure, capped at
+# AXES_COOLOFF_MAX; failures are forgotten AXES_FAILURE_WINDOW after the last one.
+# Wrong second-step codes (two-factor login) count like wrong passwords.
+AXES_HANDLER = "backoffice.lockout.GrowingLockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_BASE = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "1")))
+AXES_COOLOFF_MAX = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MAX_MINUTES", "60")))
+AXES_FAILURE_WINDOW = timedelta(hours=24)
+# What is left of the lock, for the lockout page (axes calls it with the request).
+AXES_COOLOFF_TIME = "backoffice.lockout.remaining_cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_CALLABLE = "backoffice.lockout.lockout_response"
+# A refused attempt during a lock neither counts nor extends it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "partners.auth.axes_username"
@@ -156,6 +177,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
+
+# --- Staff two-factor login and sessions -------------------------------------
+# Roles (partners.staff_roles.StaffRole values, comma-separated) whose members must log in
+# to the console with a second factor; Django superusers count as superadmin. Members of
+# other roles may enrol from the console's user menu.
+STAFF_2FA_REQUIRED_ROLES = env_list("STAFF_2FA_REQUIRED_ROLES", "superadmin,finance")
+STAFF_2FA_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "云睐 AggreSmart"
+# Staff sessions end after this long without a request, and this long after login
+# (seconds). Partner sessions keep SESSION_COOKIE_AGE / REMEMBER_ME_AGE.
+STAFF_SESSION_IDLE_TIMEOUT = int(os.environ.get("STAFF_SESSION_IDLE_TIMEOUT", str(30 * 60)))
+STAFF_SESSION_MAX_AGE = int(os.environ.get("STAFF_SESSION_MAX_AGE", str(12 * 3600)))
 
 # --- i18n ------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -404,6 +437,8 @@ UNFOLD = {
             "950": "oklch(28.2% .091 267.935)",
         },
     },
+    # The user menu: two-factor login (enrol, recovery codes) and the password.
+    "ACCOUNT": {"navigation": "backoffice.admin.twofactor.account_links"},
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

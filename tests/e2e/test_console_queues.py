@@ -13,7 +13,8 @@ from django.core.management import call_command
 
 from billing.models import BillStatus, Repayment, RepaymentStatus
 from fixtures.demo import DEMO_PASSWORD
-from partners.models import ApplicationStatus, RegistrationApplication
+from partners.models import ApplicationStatus, RegistrationApplication, User
+from tests.otp import browser_second_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +34,10 @@ def console_login(page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    # Demo staff have an authenticator (two-factor login): the code comes next.
+    browser_second_step(page, User.objects.get(email=email))
     page.wait_for_selector("[data-testid=dashboard]")
 
 

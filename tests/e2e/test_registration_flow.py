@@ -11,6 +11,7 @@ from reportlab.pdfgen import canvas
 
 from partners.models import ApplicationStatus, RegistrationApplication
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.otp import authenticator, browser_second_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +66,7 @@ def test_register_approve_activate_login(
     reviewer = UserFactory(
         email="reviewer@example.com", name="审核员", is_staff=True, is_superuser=True
     )
+    authenticator(reviewer)  # 超级管理员 log in with two-factor login
 
     # 1. Registration, two steps.
     page.goto(f"{live_server.url}/register/")
@@ -90,7 +92,9 @@ def test_register_approve_activate_login(
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("input[name=username]", "reviewer@example.com")
     page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    browser_second_step(page, reviewer)  # two-factor login
     page.wait_for_selector("[data-testid=dashboard]")
     page.goto(f"{live_server.url}/admin/partners/registrationapplication/{application.pk}/change/")
     assert page.locator("iframe, embed, object").count() >= 1  # inline PDF preview

@@ -2,6 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.otp import authenticator, browser_second_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +32,8 @@ def test_language_switcher_switches_the_portal_to_english(live_server, page, blo
 def test_admin_login_renders_styled_and_staff_reach_the_dashboard(
     live_server, page, block_external, screenshot_dir
 ):
-    UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
+    staff = UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
+    authenticator(staff)  # 超级管理员 log in with two-factor login
     page.goto(f"{live_server.url}/admin/login/")
     assert "云睐 AggreSmart 运营后台" in page.content()
     # unfold's compiled stylesheet is served by the project: the submit button is filled.
@@ -41,7 +43,9 @@ def test_admin_login_renders_styled_and_staff_reach_the_dashboard(
 
     page.fill("input[name=username]", "OPS@example.com")
     page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    browser_second_step(page, staff)
     page.wait_for_selector("[data-testid=dashboard]")
     assert page.get_by_text("合作伙伴").first.is_visible()
     page.screenshot(path=screenshot_dir / "admin-dashboard.png", full_page=True)
