@@ -675,3 +675,33 @@ def test_production_healthz_is_exempt_from_the_https_redirect():
     assert healthz != "301"  # answered (200, or 503 on this empty database), not redirected
     assert healthz in {"200", "503"}
     assert home == "301"
+
+
+# --------------------------------------------------------------------------
+# Online payments: the sandbox provider is refused in production
+# --------------------------------------------------------------------------
+
+
+def test_deploy_check_fails_while_the_sandbox_payment_provider_is_enabled():
+    check = ["check", "--deploy", "--fail-level", "WARNING"]
+    refused = _run(check, _production_env(PAYMENT_PROVIDER="sandbox"))
+    assert refused.returncode != 0
+    assert "billing.E001" in refused.stderr + refused.stdout
+    # A development key is refused too, even with the sandbox switched off.
+    dev_key = _run(check, _production_env(PAYMENT_SANDBOX_SECRET="dev-only-sandbox-payment-key"))
+    assert dev_key.returncode != 0 and "billing.E002" in dev_key.stderr + dev_key.stdout
+    # Production's default: no sandbox, the check passes.
+    passed = _run(check, _production_env())
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_payment_settings_check_names_what_alipay_misses():
+    from django.test import override_settings
+
+    from billing.payments.checks import check_payment_provider_settings
+
+    with override_settings(PAYMENT_PROVIDER="alipay", ALIPAY_APP_ID="", ALIPAY_PUBLIC_KEY=""):
+        errors = check_payment_provider_settings()
+    assert [e.id for e in errors] == ["billing.E005"]
+    with override_settings(PAYMENT_PROVIDER="paypal"):
+        assert [e.id for e in check_payment_provider_settings()] == ["billing.E003"]

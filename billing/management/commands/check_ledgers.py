@@ -2,11 +2,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
+from billing.selectors_payments import unrecorded_provider_payments
 
 # Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
 INVARIANTS = {
     # No outbox mail stays queued or sending past its deadline (lease) plus a grace period.
     "outbox_overdue": outbox_overdue,
+    # Every payment whose money arrived is recorded as paid or as a refund due (待退款).
+    "provider_payments_recorded": unrecorded_provider_payments,
 }
 
 

@@ -1,0 +1,73 @@
+"""One lock order (billing/locks.py) on PostgreSQL: cancellation raced against the
+provider's success callback never deadlocks, and the money is recorded every time."""
+
+import threading
+
+import pytest
+from django.db import connections
+
+from billing.models import OrderStatus, PaymentRecordStatus, PaymentStatus
+from billing.services.errors import BillingError
+from billing.services.orders import (
+    order_cancel,
+    payment_callback,
+    payment_start_online,
+    sandbox_callback_payload,
+)
+from tests.billing.order_helpers import Shop
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROUNDS = 20
+
+
+def race(*steps) -> list[BaseException]:
+    """Run ``steps`` on their own threads (and connections), started together."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(steps))
+
+    def run(step):
+        try:
+            barrier.wait(timeout=30)
+            step()
+        except BillingError:
+            pass  # a domain refusal (a paid order cannot be cancelled by the partner)
+        except BaseException as exc:  # noqa: BLE001 - a deadlock or any other failure
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def test_cancel_raced_against_the_success_callback_20_times():
+    shop = Shop(rebate="0", credit_limit="0")
+    outcomes = {"paid": 0, "refund_due": 0}
+    for _ in range(ROUNDS):
+        order = shop.place()
+        payment = payment_start_online(order_id=order.pk, user=shop.user)
+        payload, signature = sandbox_callback_payload(payment)
+        errors = race(
+            lambda order=order: order_cancel(order_id=order.pk, actor=shop.user),
+            lambda p=payload, s=signature: payment_callback(payload=p, signature=s),
+        )
+        assert errors == []
+        order.refresh_from_db()
+        payment.refresh_from_db()
+        assert payment.confirmed_at is not None  # the money is on record, either way
+        if order.status == OrderStatus.CANCELLED:
+            assert payment.status == PaymentRecordStatus.REFUND_DUE
+            assert order.payment_status == PaymentStatus.REFUND_DUE
+            outcomes["refund_due"] += 1
+        else:
+            assert order.status == OrderStatus.PROCESSING
+            assert (order.payment_status, payment.status) == (
+                PaymentStatus.PAID,
+                PaymentRecordStatus.SUCCEEDED,
+            )
+            outcomes["paid"] += 1
+    assert sum(outcomes.values()) == ROUNDS
