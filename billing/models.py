@@ -746,7 +746,7 @@ class Order(models.Model):
     delivery_content = models.TextField(_("delivery content (serial numbers)"), blank=True)
     supplementary_terms = models.TextField(_("supplementary terms"), blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=80, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
@@ -778,6 +778,10 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=models.Q(credit_amount__lte=models.F("payable_total")),
                 name="billing_order_credit_le_payable",
+            ),
+            # Checkout keys are the company's own: another company's key is no conflict.
+            models.UniqueConstraint(
+                fields=["company", "idempotency_key"], name="billing_order_company_key_unique"
             ),
         ]
         indexes = [
@@ -1104,17 +1108,24 @@ class OnlineRepayment(ReceivedMoney):
 class CheckoutSubmission(models.Model):
     """The idempotency key of a checkout, inserted first in the order's transaction.
 
-    A concurrent submission with the same key waits on this unique insert and then
-    finds the order the first one created; a failed first attempt leaves no row.
+    Unique per (company, key). A concurrent submission with the same key waits on this
+    insert and then finds the order the first one created, when its payload has the same
+    ``fingerprint`` (``billing.services.submissions``); a failed first attempt leaves no row.
     """
 
-    key = models.CharField(max_length=80, unique=True)
+    key = models.CharField(max_length=80)
     company = models.ForeignKey("partners.Company", on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("checkout submission")
         verbose_name_plural = _("checkout submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "key"], name="billing_checkout_company_key_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.key

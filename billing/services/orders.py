@@ -50,6 +50,7 @@ from . import coupons as coupon_services
 from . import credit as credit_services
 from . import wallet as wallet_services
 from .errors import BillingError
+from .submissions import submission_fingerprint, submission_replay
 
 MAX_QUANTITY = 9999
 MAX_LINES = 50
@@ -410,9 +411,17 @@ def checkout_place_order(
 
     if not user.company_id:
         raise BillingError(_("Only partner users can order."), code="not_partner")
-    existing = Order.objects.filter(
-        idempotency_key=idempotency_key, company_id=user.company_id
-    ).first()
+    fingerprint = submission_fingerprint(
+        lines=lines,
+        end_customer_id=end_customer_id,
+        payment_method=payment_method,
+        coupon_id=coupon_id,
+        rebate_amount=rebate_amount,
+        use_credit=use_credit,
+    )
+    existing = submission_replay(
+        company_id=user.company_id, key=idempotency_key, fingerprint=fingerprint
+    )
     if existing is not None:
         return existing
     if payment_method not in OrderPaymentMethod.values:
@@ -434,8 +443,11 @@ def checkout_place_order(
     try:
         with transaction.atomic():
             # The idempotency key goes in first: a concurrent twin blocks here until this
-            # transaction ends, then hits the unique constraint and returns our order.
-            CheckoutSubmission.objects.create(key=idempotency_key, company_id=user.company_id)
+            # transaction ends, then hits the unique (company, key) constraint and returns
+            # our order (or a conflict when its payload differs).
+            CheckoutSubmission.objects.create(
+                key=idempotency_key, company_id=user.company_id, fingerprint=fingerprint
+            )
             quote = checkout_quote(
                 company_id=user.company_id,
                 lines=lines,
@@ -475,7 +487,7 @@ def checkout_place_order(
                     amount=quote.rebate_amount,
                     order_number=number,
                     actor=user,
-                    idempotency_key=f"order:{idempotency_key}:rebate",
+                    idempotency_key=f"order:{user.company_id}:{idempotency_key}:rebate",
                 )
             if quote.credit_amount > 0:
                 credit_services.credit_charge(
@@ -484,7 +496,7 @@ def checkout_place_order(
                     amount=quote.credit_amount,
                     order_number=number,
                     actor=user,
-                    idempotency_key=f"order:{idempotency_key}:credit",
+                    idempotency_key=f"order:{user.company_id}:{idempotency_key}:credit",
                 )
             paid = quote.amount_due == 0
             order = Order.objects.create(
@@ -547,9 +559,9 @@ def checkout_place_order(
             if cart_line_ids:
                 CartLine.objects.filter(user=user, pk__in=cart_line_ids).delete()
     except IntegrityError:
-        existing = Order.objects.filter(
-            idempotency_key=idempotency_key, company_id=user.company_id
-        ).first()
+        existing = submission_replay(
+            company_id=user.company_id, key=idempotency_key, fingerprint=fingerprint
+        )
         if existing is not None:  # the same submission won a concurrent race
             return existing
         raise

@@ -524,11 +524,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _render_checkout(request, co)
 
     action = request.POST.get("action", "recalculate")
-    if action == "agree":
+    if action == "agree" and _checkout_state(request, request.POST.get("t")) is None:
+        # The checkout finished (its lines are gone): the same 同意 again (a retry after
+        # the redirect) is that order. While the checkout is open, checkout_place_order
+        # compares the payload: the same one is the same order, another one a conflict.
         existing = selectors.order_by_idempotency_key(
             company_id=request.user.company_id, key=request.POST.get("idempotency_key", "")[:80]
         )
-        if existing is not None:  # the same 同意 again (double click, retry): same order
+        if existing is not None:
             return _after_order(request, existing)
     co = _load_checkout(request, request.POST)
     if isinstance(co, HttpResponse):
@@ -672,7 +675,12 @@ def _agree(request: HttpRequest, co: Checkout) -> HttpResponse:
             cart_line_ids=co.state.get("cart_line_ids") or [],
         )
     except (BillingError, ContractError) as exc:
-        if hasattr(exc, "error_dict"):
+        if getattr(exc, "code", None) == "idempotency_conflict":
+            # This page's key is spent on another payload: show the error on the form and
+            # give the page a fresh key, so the reviewed order can be submitted again.
+            form.add_error(None, exc)
+            co.key = str(uuid.uuid4())
+        elif hasattr(exc, "error_dict"):
             _errors_to_form(form, exc)
         else:
             errors_to_messages(request, exc)
