@@ -6,6 +6,7 @@ from .models import (
     ApplicationStatus,
     Benefit,
     Company,
+    CompanyRole,
     CompanyStatus,
     EndCustomer,
     QualificationFile,
@@ -100,3 +101,30 @@ def benefit_table() -> tuple[list[Tier], list[dict]]:
 
 def enabled_company(company: Company | None) -> bool:
     return company is not None and company.status == CompanyStatus.ENABLED
+
+
+def company_mail_recipients(*, company_id: int, include_co_admins: bool = False) -> list[str]:
+    """Who a partner mail about ``company_id`` goes to, chosen by role (never by sort order).
+
+    * The company's 管理员 (active, not deleted): the contact of record, even before the
+      first sign-in.
+    * With ``include_co_admins`` (mails every manager acts on: bills, orders), also the
+      协同管理员 who can sign in (active, activated, not deleted).
+    * A company without an active 管理员 gets the mail at its signed-in co-admins, so a
+      money mail never goes to nobody.
+
+    管理员 first, then co-admins by e-mail. Mails answering one user's action (verification
+    codes, password resets) go to that user and do not use this.
+    """
+    rows = list(
+        User.objects.filter(company_id=company_id, is_active=True, deleted_at__isnull=True)
+        .filter(
+            Q(company_role=CompanyRole.ADMIN)
+            | Q(company_role=CompanyRole.CO_ADMIN, activated_at__isnull=False)
+        )
+        .order_by("email")
+        .values_list("company_role", "email")
+    )
+    admins = [email for role, email in rows if role == CompanyRole.ADMIN]
+    co_admins = [email for role, email in rows if role == CompanyRole.CO_ADMIN]
+    return admins + co_admins if include_co_admins or not admins else admins

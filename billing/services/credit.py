@@ -39,6 +39,7 @@ from billing.models import (
 )
 from billing.money import format_money, to_money
 from billing.numbering import bill_number, credit_entry_number
+from partners.selectors import company_mail_recipients
 
 from .errors import BillingError
 
@@ -67,14 +68,9 @@ def _lock_account(*, company_id: int, currency: str) -> CreditAccount:
         ) from exc
 
 
-def _admin_emails(company_id: int) -> list[str]:
-    from partners.models import User
-
-    return list(
-        User.objects.filter(company_id=company_id, is_active=True, deleted_at__isnull=True)
-        .order_by("-company_role")  # 管理员 first
-        .values_list("email", flat=True)[:1]
-    )
+# Who gets which credit mail (partners.selectors.company_mail_recipients): the limit,
+# offline consumption and usage alerts go to the 管理员, who answers for the credit
+# line; bill reminders and overdue notices also to the co-admins, who may repay.
 
 
 def is_blocked_by_overdue(account: CreditAccount, now: datetime | None = None) -> bool:
@@ -145,7 +141,7 @@ def _usage_alerts(account: CreditAccount, used_before: Decimal) -> None:
     for threshold in ALERT_THRESHOLDS:
         line = account.credit_limit * threshold
         if used_before < line <= account.used:
-            for email in _admin_emails(account.company_id):
+            for email in company_mail_recipients(company_id=account.company_id):
                 mail_enqueue(
                     to=email,
                     template="billing/mail/credit_usage_alert",
@@ -197,7 +193,7 @@ def credit_limit_set(
     account.credit_limit = credit_limit
     account.term_days = term_days
     account.save(update_fields=["credit_limit", "term_days", "updated_at"])
-    for email in _admin_emails(company_id):
+    for email in company_mail_recipients(company_id=company_id):
         mail_enqueue(
             to=email,
             template="billing/mail/credit_limit_updated",
@@ -262,7 +258,7 @@ def credit_offline_charge(
         reason=reason,
     )
     if created:
-        for email in _admin_emails(company_id):
+        for email in company_mail_recipients(company_id=company_id):
             mail_enqueue(
                 to=email,
                 template="billing/mail/credit_offline_charge",
@@ -404,7 +400,9 @@ def bills_mark_overdue_and_remind(*, now: datetime | None = None) -> dict[str, i
 
 
 def _bill_mail(bill: Bill, template: str) -> None:
-    for email in _admin_emails(bill.account.company_id):
+    for email in company_mail_recipients(
+        company_id=bill.account.company_id, include_co_admins=True
+    ):
         mail_enqueue(
             to=email,
             template=template,

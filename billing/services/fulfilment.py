@@ -36,6 +36,7 @@ from billing.models import (
     PaymentStatus,
 )
 from billing.money import format_money, to_money
+from partners.selectors import company_mail_recipients
 
 from .errors import BillingError
 from .orders import order_set_status
@@ -108,22 +109,6 @@ def _history_user(instance, actor) -> None:
         instance._history_user = actor
 
 
-def _company_emails(company_id: int) -> list[str]:
-    """The company's users who can sign in: they all see the order in 客户订单."""
-    from partners.models import User
-
-    return list(
-        User.objects.filter(
-            company_id=company_id,
-            is_active=True,
-            deleted_at__isnull=True,
-            activated_at__isnull=False,
-        )
-        .order_by("-company_role", "email")  # 管理员 first
-        .values_list("email", flat=True)
-    )
-
-
 def order_portal_url(order: Order) -> str:
     """The order's page in the portal (客户订单 detail), or the order list as a fallback."""
     for name, args in (
@@ -143,7 +128,8 @@ def _mail_company(order: Order, *, template: str, context: dict) -> None:
         "order_url": absolute_url(order_portal_url(order)),
         **context,
     }
-    for email in _company_emails(order.company_id):
+    # The 管理员 and the co-admins: they all see the order in 客户订单.
+    for email in company_mail_recipients(company_id=order.company_id, include_co_admins=True):
         mail_enqueue(to=email, template=template, context=context)
 
 
