@@ -6,6 +6,7 @@ media), TRUSTED_PROXIES, LOG_FORMAT, Q_SCHEDULER. deploy/env.example documents t
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -40,6 +41,15 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (base.py): every payment gateway origin in form-action must be
+# an https origin (a host, or *.domain for its subdomains), nothing wider: no path, no
+# bare wildcard, no plain http.
+for _origin in PAYMENT_GATEWAY_ORIGINS:
+    if not re.fullmatch(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?", _origin):
+        raise ImproperlyConfigured(
+            f"PAYMENT_GATEWAY_ORIGINS: {_origin!r} is not an https origin "
+            "(e.g. https://openapi.alipay.com)."
+        )
 
 # Media storages (disk, or S3 when AWS_STORAGE_BUCKET_NAME is set) come from base.py.
 STORAGES = {
