@@ -180,10 +180,11 @@ class Contract(models.Model):
         _("total amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES
     )
     snapshot = models.JSONField(_("merge data snapshot"))
+    # Written once after the order's commit, from the snapshot (contracts.services).
     pdf = models.FileField(
-        _("PDF"), upload_to="contracts/%Y/%m/", storage=private_storage, max_length=200
+        _("PDF"), upload_to="contracts/%Y/%m/", storage=private_storage, max_length=200, blank=True
     )
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # Filled by the orders issue: the order this contract belongs to.
     order_number = models.CharField(_("order number"), max_length=32, blank=True, db_index=True)
 

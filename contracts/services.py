@@ -2,8 +2,10 @@
 and publishing template versions.
 
 ``contract_build_data`` → ``contract_preview_html`` (the 生成电子订单 dialog) →
-``contract_agree`` (同意): the number is taken, the PDF is rendered once and stored with its
-SHA-256 and the whole document is kept as the snapshot; nothing re-renders it later.
+``contract_agree`` (同意): the number is taken and the whole document is kept as the
+snapshot, in the order's transaction. Once that commits, ``contract_render_pdf`` (a task)
+renders the PDF from the snapshot once and stores it with its SHA-256; a download that
+comes first renders it on demand, the same way. A rolled-back checkout writes no file.
 """
 
 import hashlib
@@ -18,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from backoffice.tasks import enqueue_on_commit
 from billing.models import Currency
 from partners.models import Company, User
 
@@ -40,6 +43,8 @@ from .models import Contract, ContractTemplate
 from .numbering import next_number
 from .pdf import render_contract_pdf
 from .rendering import document_build, money_display
+
+RENDER_TASK = "contracts.tasks.render_contract_pdf"
 
 CENT = Decimal("0.01")
 MAX_QUANTITY = 1_000_000
@@ -261,14 +266,15 @@ def contract_agree(
     order_number: str = "",
     number: str = "",
 ) -> Contract:
-    """同意: number the contract, render its PDF once, store it with its SHA-256 and the snapshot.
+    """同意: number the contract and store it with its snapshot (the whole document).
 
-    Call it inside the order's transaction: if that rolls back, the row disappears (only
-    an orphan file may stay behind on disk). ``number`` is a contract number the caller
-    took before its transaction (``contract_number_next``), so concurrent checkouts do
-    not queue on the counter row while a PDF renders; without it one is taken here.
-    The template version is held with a shared lock: checkouts never wait for each
-    other, and a console edit of the version waits until they commit.
+    Call it inside the order's transaction: if that rolls back, the row disappears and no
+    file was written. The PDF is rendered from the snapshot after the commit
+    (``contract_render_pdf``, queued on commit), so no transaction is open while it
+    renders. ``number`` is a contract number the caller took before its transaction
+    (``contract_number_next``); without it one is taken here. The template version is held
+    with a shared lock: checkouts never wait for each other, and a console edit of the
+    version waits until they commit.
     """
     if agreed_by.company_id != company.pk:
         raise ContractError(_("Only a user of the company can agree to its contract."))
@@ -291,7 +297,6 @@ def contract_agree(
             "agreed_at": local.strftime("%Y-%m-%d %H:%M:%S"),
         }
         document = document_build(data=merged, template=template)
-        pdf_bytes = render_contract_pdf(document)
         contract = Contract(
             number=number,
             template=template,
@@ -301,16 +306,36 @@ def contract_agree(
             currency=document["currency"],
             total=_money(document["grand_total"]),
             snapshot=document,
-            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
             order_number=order_number,
         )
-        contract.pdf.save(f"{number}.pdf", ContentFile(pdf_bytes), save=False)
-        try:
-            contract.full_clean()
-            contract.save()
-        except Exception:
-            contract.pdf.delete(save=False)
-            raise
+        contract.full_clean()
+        contract.save()
+        enqueue_on_commit(RENDER_TASK, contract.pk)
+    return contract
+
+
+def contract_render_pdf(*, contract_id: int) -> Contract:
+    """The contract's PDF, rendered from its snapshot and stored once (with its SHA-256).
+
+    Idempotent and safe to run twice at once: a contract that has its file is returned as
+    it is; two renders racing both write a file, the first to fill the row keeps its
+    file and the other deletes its own. Runs outside any transaction (after the commit,
+    or on a download that comes before the task), so no row stays locked while it renders.
+    """
+    contract = Contract.objects.get(pk=contract_id)
+    if contract.pdf:
+        return contract
+    pdf_bytes = render_contract_pdf(contract.snapshot)
+    sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+    contract.pdf.save(f"{contract.number}.pdf", ContentFile(pdf_bytes), save=False)
+    stored = Contract.objects.filter(pk=contract.pk, pdf="").update(
+        pdf=contract.pdf.name, sha256=sha256
+    )
+    if not stored:
+        contract.pdf.delete(save=False)
+        contract.refresh_from_db()
+        return contract
+    contract.sha256 = sha256
     return contract
 
 

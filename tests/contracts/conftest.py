@@ -19,6 +19,19 @@ from partners.models import Company, CompanyRole, Tier, User
 _counter = itertools.count(1)
 
 
+def agree(*, data: dict, company: Company, agreed_by: User, **kwargs) -> Contract:
+    """``contract_agree`` as a checkout commits it: the PDF task queued on commit runs
+    (``Q_CLUSTER["sync"]``), and the contract is returned with its stored PDF."""
+    from django.test import TestCase
+
+    from contracts.services import contract_agree
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        contract = contract_agree(data=data, company=company, agreed_by=agreed_by, **kwargs)
+    contract.refresh_from_db()
+    return contract
+
+
 @pytest.fixture(autouse=True)
 def contract_storage(tmp_path, monkeypatch):
     """Stored PDFs go to this test's directory, not var/test-media."""

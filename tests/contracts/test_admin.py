@@ -9,16 +9,16 @@ from django.urls import reverse
 from backoffice.admin.contracts import clauses_from_text, clauses_to_text
 from contracts.models import Contract, ContractTemplate
 from contracts.selectors import active_template
-from contracts.services import contract_agree, contract_build_data
+from contracts.services import contract_build_data
 
-from .conftest import build_kwargs, make_company, make_partner
+from .conftest import agree, build_kwargs, make_company, make_partner
 
 pytestmark = pytest.mark.django_db
 
 
 def _agree(company, partner):
     data = contract_build_data(**build_kwargs(company))
-    return contract_agree(data=data, company=company, agreed_by=partner)
+    return agree(data=data, company=company, agreed_by=partner)
 
 
 def _form(template: ContractTemplate, **overrides) -> dict:

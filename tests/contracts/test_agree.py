@@ -23,14 +23,14 @@ from contracts.services import (
     template_update,
 )
 
-from .conftest import build_kwargs, make_company, make_partner
+from .conftest import agree, build_kwargs, make_company, make_partner
 
 pytestmark = pytest.mark.django_db
 
 
 def _agree(company, partner, **overrides) -> Contract:
     data = contract_build_data(**build_kwargs(company, **overrides))
-    return contract_agree(data=data, company=company, agreed_by=partner)
+    return agree(data=data, company=company, agreed_by=partner)
 
 
 def test_agreement_stores_pdf_hash_snapshot_and_version(company, partner):
@@ -146,7 +146,7 @@ def test_a_failed_save_leaves_no_file_and_no_number_gap(company, partner, contra
     ):
         contract_agree(data=data, company=company, agreed_by=partner)
     assert not list(contract_storage.rglob("*.pdf"))
-    first = contract_agree(data=data, company=company, agreed_by=partner)
+    first = agree(data=data, company=company, agreed_by=partner)
     assert first.number.endswith("001")
 
 

@@ -7,16 +7,25 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.services import contract_agree, contract_build_data
+from contracts.services import contract_build_data
 
-from .conftest import build_kwargs, compact, lines, make_company, make_owner, make_partner, pdf_text
+from .conftest import (
+    agree,
+    build_kwargs,
+    compact,
+    lines,
+    make_company,
+    make_owner,
+    make_partner,
+    pdf_text,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def _agree(company, partner, **overrides):
     data = contract_build_data(**build_kwargs(company, **overrides))
-    return contract_agree(data=data, company=company, agreed_by=partner)
+    return agree(data=data, company=company, agreed_by=partner)
 
 
 def _pages(text: str) -> int:
@@ -161,7 +170,7 @@ def test_user_text_is_escaped_not_interpreted():
             },
         )
     )
-    contract = contract_agree(data=data, company=company, agreed_by=partner)
+    contract = agree(data=data, company=company, agreed_by=partner)
     flat = compact(pdf_text(contract.pdf.path))
     assert "<fontcolor=red>X</font>A&B" in flat
     assert "经销商联系人姓名:<b>bold</b>" in flat

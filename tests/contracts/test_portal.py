@@ -5,9 +5,9 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from contracts.services import contract_agree, contract_build_data
+from contracts.services import contract_build_data
 
-from .conftest import build_kwargs, make_company, make_partner
+from .conftest import agree, build_kwargs, make_company, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def contract(company, partner):
     data = contract_build_data(**build_kwargs(company))
-    return contract_agree(data=data, company=company, agreed_by=partner)
+    return agree(data=data, company=company, agreed_by=partner)
 
 
 def test_url_name():
@@ -68,7 +68,7 @@ def test_a_distributor_downloads_its_sub_resellers_contracts_but_not_the_reverse
     reseller.parent = distributor
     reseller.save()
     own_partner = make_partner(distributor)
-    own_contract = contract_agree(
+    own_contract = agree(
         data=contract_build_data(**build_kwargs(distributor)),
         company=distributor,
         agreed_by=own_partner,
