@@ -4,6 +4,7 @@ Fast unit tests of the claim / send / record steps and the sweeper; the end-to-e
 with a killed qcluster on Redis and PostgreSQL is tests/backoffice/test_worker_kill.py.
 """
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -334,3 +335,32 @@ def test_console_retry_refuses_a_mail_whose_code_was_masked(staff_client, settin
     assert "one-time code" in response.content.decode() or "验证码" in response.content.decode()
     email.refresh_from_db()
     assert email.status == OutboundEmailStatus.FAILED
+
+
+# --- concurrency (PostgreSQL) ------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_send_every_mail_once():
+    """Four workers' batches drain 40 mails side by side: skip_locked hands each row to one."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    rows = queued(40)
+    barrier = Barrier(4)
+
+    def worker() -> dict:
+        try:
+            barrier.wait()
+            return send_outbound_batch()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = [future.result() for future in [pool.submit(worker) for _ in range(4)]]
+    assert sum(result.get("sent", 0) for result in results) == 40
+    assert Counter(sent_ids()) == Counter({row.message_id: 1 for row in rows})
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
