@@ -1802,6 +1802,7 @@ class PendingPostingKind(models.TextChoices):
     WALLET_GRANT = "wallet_grant", _("Manual rebate grant")
     CREDIT_LIMIT = "credit_limit", _("Credit limit change")
     OFFLINE_CHARGE = "offline_charge", _("Offline consumption")
+    COMPANY_TERMS = "company_terms", _("Tier / revenue-share change")
 
 
 class PendingPostingStatus(models.TextChoices):
@@ -1820,9 +1821,23 @@ class PendingPosting(models.Model):
         related_name="pending_postings",
         verbose_name=_("company"),
     )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    # The grant or consumption amount; for a credit-limit change the new limit.
+    # Empty for a tier / revenue-share change, which moves no money.
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    # The grant or consumption amount; for a credit-limit change the new limit; 0 for a
+    # tier / revenue-share change.
     amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    # A tier / revenue-share change: the company's new terms (an empty rate: the tier's).
+    tier = models.ForeignKey(
+        "partners.Tier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new tier"),
+    )
+    revenue_share_rate = models.DecimalField(
+        _("new revenue-share rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
     term_days = models.PositiveSmallIntegerField(
         _("term (days)"),
         null=True,
@@ -1881,7 +1896,26 @@ class PendingPosting(models.Model):
                 condition=~models.Q(kind="credit_limit") | models.Q(term_days__isnull=False),
                 name="billing_pending_limit_has_term",
             ),
+            # Terms come with a tier; money postings with a currency and no terms.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="company_terms", tier__isnull=False, currency="")
+                    | (
+                        ~models.Q(kind="company_terms")
+                        & models.Q(tier__isnull=True, revenue_share_rate__isnull=True)
+                        & ~models.Q(currency="")
+                    )
+                ),
+                name="billing_pending_terms_or_money",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revenue_share_rate__isnull=True)
+                | models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
+                name="billing_pending_share_rate_range",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.kind == PendingPostingKind.COMPANY_TERMS:
+            return f"{self.get_kind_display()} · {self.company} · {self.tier}"
         return f"{self.get_kind_display()} · {self.company} · {self.currency} {self.amount}"
