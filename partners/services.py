@@ -568,6 +568,23 @@ def company_set_status(*, company: Company, status: str, actor: User) -> Company
     return company
 
 
+@transaction.atomic
+def company_terms_set(
+    *, company_id: int, tier: Tier, revenue_share_rate, actor: User, reason: str = ""
+) -> Company:
+    """A company's tier and revenue-share rate (empty: the tier's). Finance's decision:
+    the console routes other roles' changes through a four-eyes approval first
+    (``billing.services.approvals.company_terms_request``)."""
+    company = Company.objects.select_for_update().get(pk=company_id)
+    company.tier = tier
+    company.revenue_share_rate = revenue_share_rate
+    company._history_user = actor
+    company._change_reason = (reason or "")[:100]
+    company.full_clean(validate_unique=False, validate_constraints=False)
+    company.save(update_fields=["tier", "revenue_share_rate", "updated_at"])
+    return company
+
+
 COMPANY_CREATE_FIELDS = (
     "name",
     "company_type",

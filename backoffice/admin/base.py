@@ -9,11 +9,15 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 
 from django import forms
+from django.contrib import admin as django_admin
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
+from django.forms import modelform_factory
 from django.http import (
     Http404,
     HttpRequest,
@@ -26,7 +30,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
@@ -356,21 +360,76 @@ class ScopedViewsMixin:
     def revert_disabled(self, request, obj=None) -> bool:
         return True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self._keeps_history:
+            self.object_history_template = None  # Django's own (LogEntry) history page
+
+    @property
+    def _keeps_history(self) -> bool:
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
     def history_view(self, request, object_id, extra_context=None):
         obj = self.scoped_object(request, object_id)
+        if not self._keeps_history:
+            # Append-only records (ledger entries, contracts, mails) keep no simple-history
+            # table: show Django's own log of console actions on the object instead.
+            return django_admin.ModelAdmin.history_view(self, request, str(obj.pk), extra_context)
         return super().history_view(request, str(obj.pk), extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        """One historical version of an in-scope object, shown read-only; nothing is saved."""
+        """One historical version of an in-scope object, every field read-only; nothing
+        is ever saved (simple-history's own view saves the posted form: a revert)."""
         obj = self.scoped_object(request, object_id)
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET"])
-        if not str(version_id).isdigit():
+        if not self._keeps_history or not str(version_id).isdigit():
             raise Http404
-        if not self.model.history.filter(pk=obj.pk, history_id=int(version_id)).exists():
+        record = self.model.history.filter(pk=obj.pk, history_id=int(version_id)).first()
+        if record is None:
             raise Http404
+        version = record.instance
+        version._state.adding = False
         request._history_read_only = True
-        return super().history_form_view(request, str(obj.pk), version_id, extra_context)
+        fieldsets = list(self.get_fieldsets(request, obj))
+        shown = flatten_fieldsets(fieldsets)
+        form = modelform_factory(self.model, fields=())(instance=version)
+        admin_form = helpers.AdminForm(form, fieldsets, {}, shown, model_admin=self)
+        opts = self.model._meta
+        prefix = f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("View %s") % version,
+            "adminform": admin_form,
+            "object_id": obj.pk,
+            "original": version,
+            "is_popup": False,
+            "media": self.media + admin_form.media,
+            "errors": [],
+            "app_label": opts.app_label,
+            "original_opts": opts,
+            "changelist_url": reverse(f"{prefix}_changelist"),
+            "change_url": reverse(f"{prefix}_change", args=(obj.pk,)),
+            "history_url": reverse(f"{prefix}_history", args=(obj.pk,)),
+            "change_history": False,
+            "revert_disabled": True,
+            "add": False,
+            "change": True,
+            "has_add_permission": False,
+            "has_view_permission": True,
+            "has_change_permission": False,
+            "has_delete_permission": False,
+            "has_file_field": False,
+            "has_absolute_url": False,
+            "form_url": "",
+            "opts": record._meta,
+            "content_type_id": ContentType.objects.get_for_model(self.model).pk,
+            "save_as": False,
+            "save_on_top": False,
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_form_template, context)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = super().get_readonly_fields(request, obj)

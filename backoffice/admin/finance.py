@@ -1472,6 +1472,24 @@ class RejectPostingForm(forms.Form):
     )
 
 
+def _terms(tier, rate) -> str:
+    """“金牌级 · 6.00%”, or the tier's own rate when the company has none of its own."""
+    if rate is None:
+        return gettext("%(tier)s · the tier's rate (%(rate)s)") % {
+            "tier": tier.name,
+            "rate": f"{tier.revenue_share_rate * 100:.2f}%",
+        }
+    return f"{tier.name} · {rate * 100:.2f}%"
+
+
+def _new_terms(pending: PendingPosting) -> str:
+    return _terms(pending.tier, pending.revenue_share_rate)
+
+
+def _current_terms(company) -> str:
+    return _terms(company.tier, company.revenue_share_rate)
+
+
 @admin.register(PendingPosting)
 class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
     nav_group = NavGroup.FINANCE
@@ -1490,7 +1508,7 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
         "checker",
         "result_reference",
     )
-    list_select_related = ("company", "maker", "checker")
+    list_select_related = ("company", "maker", "checker", "tier")
     list_filter = (PendingPostingStatusFilter, "kind", "currency")
     search_fields = ("company__name", "reason", "result_reference")
     search_help_text = _("Search by company name, reason or transaction no.")
@@ -1515,6 +1533,8 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
 
     @display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: PendingPosting) -> str:
+        if obj.kind == PendingPostingKind.COMPANY_TERMS:
+            return _new_terms(obj)
         return format_money(obj.amount, obj.currency)
 
     @label_display(description=_("status"), labels=PENDING_STATUS_LABELS, ordering="status")
@@ -1545,11 +1565,14 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
         return actions if waiting else []  # decided, or the viewer's own posting
 
     def _summary(self, pending: PendingPosting) -> list[tuple[str, object]]:
-        rows = [
-            (_("kind"), pending.get_kind_display()),
-            (_("company"), pending.company.name),
-            (_("amount"), format_money(pending.amount, pending.currency)),
-        ]
+        rows = [(_("kind"), pending.get_kind_display()), (_("company"), pending.company.name)]
+        if pending.kind == PendingPostingKind.COMPANY_TERMS:
+            rows += [
+                (_("current terms"), _current_terms(pending.company)),
+                (_("new terms"), _new_terms(pending)),
+            ]
+        else:
+            rows.append((_("amount"), format_money(pending.amount, pending.currency)))
         if pending.term_days:
             rows.append((_("term (days)"), pending.term_days))
         return [*rows, (_("reason"), pending.reason), (_("entered by"), pending.maker)]
@@ -1579,6 +1602,11 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
 
         def perform(data) -> str:
             approved = posting_approve(pending_id=pending.pk, checker=request.user)
+            if approved.kind == PendingPostingKind.COMPANY_TERMS:
+                return gettext("Approved: %(company)s has its new terms now (%(terms)s).") % {
+                    "company": approved.company.name,
+                    "terms": _new_terms(approved),
+                }
             return gettext("Approved: the posting is in the ledger (%(reference)s).") % {
                 "reference": approved.result_reference
             }

@@ -88,6 +88,8 @@ class ReplyForm(forms.Form):
 
 class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     owner_user_fields = ("assignee",)
+    # A salesperson works the leads assigned to them; assigning is 运营's.
+    owner_readonly_fields = ("assignee",)
     nav_group = NavGroup.CATALOG
 
     form = LeadChangeForm
@@ -109,9 +111,10 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         editable = {"assignee", "internal_notes"}
-        return [
+        fixed = [
             f.name for f in self.model._meta.fields if f.name not in editable and f.name != "id"
         ]
+        return [*fixed, *(f for f in super().get_readonly_fields(request, obj) if f not in fixed)]
 
     # --- columns ---
 
@@ -132,7 +135,8 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
             raise ValidationError(gettext("Leads are created from the portal."))
         lead_update(
             lead=obj,
-            assignee=form.cleaned_data.get("assignee"),
+            # (read-only for sales: the lead keeps its assignee)
+            assignee=form.cleaned_data.get("assignee", obj.assignee),
             internal_notes=form.cleaned_data.get("internal_notes", ""),
             actor=request.user,
         )

@@ -38,6 +38,8 @@ from unfold.utils import parse_date_str
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from backoffice.files import private_file_response
+from billing.models import PendingPosting
+from billing.services.approvals import company_terms_request
 from partners.models import (
     ApplicationStatus,
     Benefit,
@@ -539,7 +541,27 @@ class CompanyResource(resources.ModelResource):
         return str(company.customer_manager) if company.customer_manager_id else ""
 
 
+TERMS_FIELDS = ("tier", "revenue_share_rate")
+
+
 class CompanyForm(forms.ModelForm):
+    terms_reason = forms.CharField(
+        label=_("Reason for the tier / rate change"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Required when the tier or the revenue-share rate changes. A change by anyone "
+            "but finance waits for a finance approval (postings awaiting approval)."
+        ),
+    )
+
+    def clean_terms_reason(self) -> str:
+        reason = (self.cleaned_data.get("terms_reason") or "").strip()
+        changing = self.instance.pk is not None and set(TERMS_FIELDS) & set(self.changed_data)
+        if changing and not reason:
+            raise forms.ValidationError(_("Say why the tier or the revenue-share rate changes."))
+        return reason
+
     def clean_name(self) -> str:
         name = (self.cleaned_data.get("name") or "").strip()
         if Company.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
@@ -558,12 +580,19 @@ class CompanyForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         company_type = cleaned.get("company_type")
-        parent = cleaned.get("parent")
-        if parent is not None:
-            if company_type != CompanyType.RESELLER:
+        # ``parent`` is read-only for sales: the company keeps the one it has.
+        editable_parent = "parent" in self.fields
+        parent = cleaned.get("parent") if editable_parent else self.instance.parent
+        if parent is not None and company_type != CompanyType.RESELLER:
+            if editable_parent:
                 self.add_error("parent", _("Only a reseller can sit under a distributor."))
-            elif self.instance.pk is not None and parent.pk == self.instance.pk:
-                self.add_error("parent", _("A company cannot be its own parent."))
+            else:
+                self.add_error(
+                    "company_type",
+                    _("This company sits under a distributor, so it stays a reseller."),
+                )
+        elif parent is not None and parent.pk == self.instance.pk:
+            self.add_error("parent", _("A company cannot be its own parent."))
         if (
             company_type == CompanyType.RESELLER
             and self.instance.pk is not None
@@ -638,7 +667,8 @@ COMPANY_STATUS_LABELS = {CompanyStatus.ENABLED: "success", CompanyStatus.DISABLE
 class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     file_owner_field = "company"
     owner_scope_path = ""
-    owner_readonly_fields = ("parent",)
+    # Who owns the company (and so who sees it) is not the salesperson's to change.
+    owner_readonly_fields = ("parent", "business_owner", "customer_manager")
     nav_group = NavGroup.PARTNERS
     nav_icon = "apartment"
     nav_order = 20
@@ -671,7 +701,15 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
         (None, {"fields": ("name", "company_type", "parent", "address")}),
         (
             _("Blue Cloud"),
-            {"fields": ("tier", "revenue_share_rate", "business_owner", "customer_manager")},
+            {
+                "fields": (
+                    "tier",
+                    "revenue_share_rate",
+                    "terms_reason",
+                    "business_owner",
+                    "customer_manager",
+                )
+            },
         ),
         (_("Status"), {"fields": ("status", "created_at", "updated_at")}),
     )
@@ -701,7 +739,7 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
 
     def save_model(self, request, obj: Company, form, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            self._save_with_terms(request, obj, form)
             return
         created = company_create(
             actor=request.user,
@@ -720,6 +758,35 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
         obj.updated_at = created.updated_at
         obj._state.adding = False
         obj._state.db = created._state.db
+
+    def _save_with_terms(self, request, obj: Company, form) -> None:
+        """The form's other fields are saved as they are; a new tier or revenue-share rate
+        goes through finance's four-eyes approval unless finance makes it."""
+        if not set(TERMS_FIELDS) & set(form.changed_data):
+            super().save_model(request, obj, form, True)
+            return
+        tier, rate = obj.tier, obj.revenue_share_rate
+        current = Company.objects.only(*TERMS_FIELDS).get(pk=obj.pk)
+        obj.tier, obj.revenue_share_rate = current.tier, current.revenue_share_rate
+        super().save_model(request, obj, form, True)
+        outcome = company_terms_request(
+            company_id=obj.pk,
+            tier=tier,
+            revenue_share_rate=rate,
+            maker=request.user,
+            reason=form.cleaned_data["terms_reason"],
+        )
+        if isinstance(outcome, PendingPosting):
+            self.message_user(
+                request,
+                gettext(
+                    "The new tier and revenue-share rate wait for a finance approval; "
+                    "until then the company keeps its current terms."
+                ),
+                messages.WARNING,
+            )
+        else:
+            obj.tier, obj.revenue_share_rate = outcome.tier, outcome.revenue_share_rate
 
     # --- columns ---
 

@@ -32,6 +32,7 @@ from billing.models import (
     RebateWallet,
 )
 from billing.money import to_money
+from partners.services import company_terms_set
 
 from .credit import credit_limit_set, credit_offline_charge
 from .errors import BillingError
@@ -42,7 +43,10 @@ KIND_PERMISSIONS = {
     PendingPostingKind.WALLET_GRANT: "billing.change_rebatewallet",
     PendingPostingKind.CREDIT_LIMIT: "billing.change_creditaccount",
     PendingPostingKind.OFFLINE_CHARGE: "billing.change_creditaccount",
+    PendingPostingKind.COMPANY_TERMS: "billing.change_creditaccount",
 }
+# Finance's right: who decides company terms, and whose own terms changes need no checker.
+FINANCE_PERMISSION = "billing.change_creditaccount"
 
 
 def four_eyes_threshold() -> Decimal:
@@ -90,8 +94,28 @@ def _clean_request(*, kind: str, company_id: int, currency: str, amount, term_da
     return amount, reason
 
 
-def _execute(*, kind: str, company_id, currency, amount, term_days, reason, actor, idempotency_key):
+def _execute(
+    *,
+    kind: str,
+    company_id,
+    currency,
+    amount,
+    term_days,
+    reason,
+    actor,
+    idempotency_key,
+    pending: PendingPosting | None = None,
+):
     """Run the real service. Returns (result object, reference for the pending row)."""
+    if kind == PendingPostingKind.COMPANY_TERMS:
+        company = company_terms_set(
+            company_id=company_id,
+            tier=pending.tier,
+            revenue_share_rate=pending.revenue_share_rate,
+            actor=actor,
+            reason=reason,
+        )
+        return company, f"company:{company.pk}"
     if kind == PendingPostingKind.WALLET_GRANT:
         entry = wallet_grant(
             company_id=company_id,
@@ -217,6 +241,7 @@ def posting_approve(*, pending_id: int, checker) -> PendingPosting:
         reason=pending.reason,
         actor=checker,
         idempotency_key=f"pending:{pending.pk}",
+        pending=pending,
     )
     pending.status = PendingPostingStatus.APPROVED
     pending.checker = checker
@@ -244,3 +269,46 @@ def posting_reject(*, pending_id: int, checker, reason: str) -> PendingPosting:
     pending.rejection_reason = reason[:200]
     pending.save(update_fields=["status", "checker", "decided_at", "rejection_reason"])
     return pending
+
+
+def company_terms_request(*, company_id: int, tier, revenue_share_rate, maker, reason: str):
+    """A company's new tier and revenue-share rate (empty: the tier's).
+
+    Finance changes them at once. Anyone else (销售, an operator) enters a pending change
+    that a finance user approves in the same queue as the postings, so the share paid
+    out every month never moves on one person's word. Returns the company (changed) or
+    the ``PendingPosting`` (waiting). Nothing happens when the terms are unchanged.
+    """
+    from partners.models import Company
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    if revenue_share_rate is not None:
+        revenue_share_rate = Decimal(revenue_share_rate)
+        if not Decimal("0") <= revenue_share_rate <= Decimal("1"):
+            raise BillingError(
+                {"revenue_share_rate": [_("The rate must be between 0 and 1.")]}, code="rate"
+            )
+    company = Company.objects.get(pk=company_id)
+    if company.tier_id == tier.pk and company.revenue_share_rate == revenue_share_rate:
+        return company
+    if maker.has_perm(FINANCE_PERMISSION):
+        return company_terms_set(
+            company_id=company_id,
+            tier=tier,
+            revenue_share_rate=revenue_share_rate,
+            actor=maker,
+            reason=reason,
+        )
+    with transaction.atomic():
+        return PendingPosting.objects.create(
+            kind=PendingPostingKind.COMPANY_TERMS,
+            company_id=company_id,
+            currency="",
+            amount=Decimal("0"),
+            tier=tier,
+            revenue_share_rate=revenue_share_rate,
+            reason=reason[:200],
+            maker=maker,
+        )
