@@ -15,6 +15,7 @@ from .models import (
     TierBenefit,
     User,
 )
+from .staff_roles import ROLE_GROUP_NAMES, StaffRole
 
 
 def user_counts() -> dict[str, int]:
@@ -32,8 +33,14 @@ def pending_applications() -> QuerySet[RegistrationApplication]:
 
 
 def business_owner_choices() -> QuerySet[User]:
-    """Blue Cloud staff a registrant may pick as 业务负责人."""
-    return User.objects.filter(is_staff=True, is_active=True).order_by("name", "email")
+    """The Blue Cloud staff a registrant may pick as 业务负责人: active members of the 销售
+    role, nobody else (the public registration page lists them by display name only)."""
+    return User.objects.filter(
+        is_staff=True,
+        is_active=True,
+        deleted_at__isnull=True,
+        groups__name=ROLE_GROUP_NAMES[StaffRole.SALES],
+    ).order_by("name", "pk")
 
 
 def company_users(*, company: Company, search: str = "") -> QuerySet[User]:

@@ -1,5 +1,7 @@
 """State-changing functions of the partners domain."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
@@ -23,6 +25,7 @@ from .models import (
     Tier,
     User,
 )
+from .selectors import business_owner_choices
 from .staff_roles import LEGACY_GROUP_NAMES, ROLE_GROUP_NAMES, StaffRole, role_allows_perm
 from .tokens import Purpose, token_make
 from .uploads import CheckedFile, check_uploads
@@ -94,15 +97,6 @@ class PartnerError(ValidationError):
     """A domain rule refused the change; the message is shown to the user as is."""
 
 
-def _email_taken(email: str) -> bool:
-    return (
-        User.objects.filter(email__iexact=email).exists()
-        or RegistrationApplication.objects.filter(
-            email__iexact=email, status=ApplicationStatus.PENDING
-        ).exists()
-    )
-
-
 def _company_name_taken(name: str) -> bool:
     return (
         Company.objects.filter(name__iexact=name).exists()
@@ -130,20 +124,20 @@ def registration_submit(
     address: str,
     position: str = "",
     files: list,
-) -> RegistrationApplication:
-    """Store a reseller application 待审核 with its checked files. Nobody can log in yet."""
+) -> RegistrationApplication | None:
+    """Store a reseller application 待审核 with its checked files. Nobody can log in yet.
+
+    The answer never tells whether the e-mail or the company is known (issue 14,
+    "Enumeration"): the input is judged first, without looking at who exists; only a
+    valid submission is then compared with the accounts and pending applications. A
+    taken e-mail or company name stores nothing and returns ``None``; instead the
+    existing owner is mailed (``_registration_duplicate_notify``). The caller shows the
+    same page either way.
+    """
     email = User.objects.normalize_email(email)
     company_name = company_name.strip()
     errors: dict[str, list[str]] = {}
-    if _email_taken(email):
-        errors["email"] = [
-            _("This e-mail is already registered or has an application under review.")
-        ]
-    if _company_name_taken(company_name):
-        errors["company_name"] = [
-            _("This company is already registered or has an application under review.")
-        ]
-    if not (business_owner.is_staff and business_owner.is_active):
+    if not business_owner_choices().filter(pk=business_owner.pk).exists():
         errors["business_owner"] = [_("Choose a Blue Cloud business owner from the list.")]
     try:
         checked = check_uploads(list(files))
@@ -151,24 +145,28 @@ def registration_submit(
         errors["files"] = exc.messages
     if errors:
         raise PartnerError(errors)
+    submitter = {"contact_name": contact_name.strip(), "email": email, "phone": phone.strip()}
+    if _registration_duplicate_notify(company_name=company_name, **submitter):
+        return None
     application = RegistrationApplication(
         company_name=company_name,
         business_owner=business_owner,
-        contact_name=contact_name.strip(),
+        contact_name=submitter["contact_name"],
         email=email,
-        phone=phone.strip(),
+        phone=submitter["phone"],
         position=position.strip(),
         address=address.strip(),
         agreed_at=timezone.now(),
     )
-    application.full_clean()
+    # The pending-uniqueness constraints are left to the database: their messages would
+    # tell a racing second submission that the e-mail or company is known.
+    application.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             application.save()
-    except IntegrityError as exc:  # a concurrent identical submission won the race
-        raise PartnerError(
-            _("An application with this e-mail or company name is already under review.")
-        ) from exc
+    except IntegrityError:  # a concurrent submission with the same e-mail or name won
+        _registration_duplicate_notify(company_name=company_name, **submitter)
+        return None
     for item in checked:
         _qualification_file_store(item, application=application)
     mail_enqueue(
@@ -177,6 +175,93 @@ def registration_submit(
         context={"contact_name": application.contact_name, "company_name": company_name},
     )
     return application
+
+
+def _registration_duplicate_notify(
+    *, company_name: str, contact_name: str, email: str, phone: str
+) -> bool:
+    """Mail the owner of a taken e-mail or company name; False when neither is taken.
+
+    * E-mail of an account: its owner is told someone tried to register with it, with
+      the links to log in, reset the password or get a new activation mail.
+    * E-mail of a pending application: its applicant is told it is still under review.
+    * Company name of a company (its 管理员, else its business owner) or of a pending
+      application (its applicant): told who asked, so a real colleague can be invited.
+      The submitter is told, at the address they gave, that no second application was
+      made. Only a mailbox that person reads learns it, never the page.
+    """
+    user = User.objects.filter(email__iexact=email).first()
+    pending = RegistrationApplication.objects.filter(
+        email__iexact=email, status=ApplicationStatus.PENDING
+    ).first()
+    if user is not None or pending is not None:
+        context = {"name": contact_name, "company_name": company_name, "has_account": False}
+        if user is not None:
+            context.update(
+                name=user.name or contact_name,
+                has_account=True,
+                activated=user.is_activated,
+                login_link=absolute_url(reverse("portal:login")),
+                reset_link=absolute_url(reverse("portal:password_reset")),
+                resend_link=absolute_url(reverse("portal:activation_resend")),
+            )
+        else:
+            context["pending_company"] = pending.company_name
+        to = user.email if user is not None else pending.email
+        mail_enqueue(to=to, template="partners/mail/registration_attempt", context=context)
+        return True
+
+    owners = _company_owner_emails(company_name)
+    if owners is None:
+        return False
+    context = {
+        "company_name": company_name,
+        "contact_name": contact_name,
+        "contact_email": email,
+        "contact_phone": phone,
+        "has_account": owners.has_account,
+        "users_link": absolute_url(reverse("portal:account_users")),
+    }
+    for to in owners.emails:
+        mail_enqueue(to=to, template="partners/mail/registration_attempt_company", context=context)
+    mail_enqueue(
+        to=email,
+        template="partners/mail/registration_company_taken",
+        context={"contact_name": contact_name, "company_name": company_name},
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class _CompanyOwners:
+    emails: list[str]
+    has_account: bool  # a company exists (else a pending application holds the name)
+
+
+def _company_owner_emails(company_name: str) -> _CompanyOwners | None:
+    """Who answers for a taken company name, or None when the name is free."""
+    company = (
+        Company.objects.select_related("business_owner").filter(name__iexact=company_name).first()
+    )
+    if company is not None:
+        admins = list(
+            company.users.filter(
+                company_role=CompanyRole.ADMIN, is_active=True, deleted_at__isnull=True
+            ).values_list("email", flat=True)
+        )
+        if not admins and company.business_owner is not None:
+            admins = [company.business_owner.email]
+        return _CompanyOwners(emails=admins, has_account=True)
+    pending = (
+        RegistrationApplication.objects.filter(
+            company_name__iexact=company_name, status=ApplicationStatus.PENDING
+        )
+        .values_list("email", flat=True)
+        .first()
+    )
+    if pending is not None:
+        return _CompanyOwners(emails=[pending], has_account=False)
+    return None
 
 
 def _qualification_file_store(

@@ -404,6 +404,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Throttling of the anonymous forms ----------------------------------------
+# backoffice/throttle.py: registration, password reset, activation resend, consultation
+# ticket and trial application, each per client address (REMOTE_ADDR as set by
+# TrustedProxyMiddleware; IPv6 per /64) and per e-mail, in a sliding window counted in
+# the cache above (Redis: shared by all web processes; locmem: per process). A rate is
+# "<count>/<period>", period s, m, h or d with an optional number ("5/h", "20/15m").
+THROTTLE_IP_RATE = os.environ.get("THROTTLE_IP_RATE", "20/h")
+THROTTLE_EMAIL_RATE = os.environ.get("THROTTLE_EMAIL_RATE", "5/h")
+THROTTLE_RATES = {
+    scope: {"ip": THROTTLE_IP_RATE, "email": THROTTLE_EMAIL_RATE}
+    for scope in ("registration", "password_reset", "activation_resend", "ticket", "trial")
+}
+
 # --- simple-history --------------------------------------------------------
 # History is an audit trail: staff read it, nobody reverts from it (a revert would write
 # around the services). backoffice.admin.base.ScopedViewsMixin enforces it; this hides

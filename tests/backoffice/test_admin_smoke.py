@@ -90,16 +90,17 @@ def test_sidebar_shows_open_queue_badges(staff_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from partners.services import registration_submit
-    from tests.factories import UserFactory
+    from tests.factories import sales_staff
+    from tests.files import pdf_bytes
 
     registration_submit(
         company_name="Badge Co",
-        business_owner=UserFactory(is_staff=True),
+        business_owner=sales_staff(),
         contact_name="B",
         email="badge@example.com",
         phone="13800000000",
         address="Shanghai",
-        files=[SimpleUploadedFile("l.pdf", b"%PDF-1.4\n%%EOF\n")],
+        files=[SimpleUploadedFile("l.pdf", pdf_bytes())],
     )
     request = staff_client.get("/admin/").wsgi_request
     items = [item for group in sidebar_navigation(request) for item in group["items"]]

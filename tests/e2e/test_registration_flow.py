@@ -10,7 +10,7 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from partners.models import ApplicationStatus, RegistrationApplication
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
 from tests.otp import authenticator, browser_second_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,10 +68,12 @@ def test_register_approve_activate_login(
     )
     authenticator(reviewer)  # 超级管理员 log in with two-factor login
 
+    owner = sales_staff(name="王销售")  # the page offers the 销售 staff only
+
     # 1. Registration, two steps.
     page.goto(f"{live_server.url}/register/")
     page.fill("input[name=company_name]", "云途科技 E2E")
-    page.select_option("select[name=business_owner]", str(reviewer.pk))
+    page.select_option("select[name=business_owner]", str(owner.pk))
     page.set_input_files("input[name=files]", str(licence_pdf))
     page.screenshot(path=screenshot_dir / "register-step1.png", full_page=True)
     next_button = page.locator("[data-step-next]")

@@ -24,7 +24,8 @@ from partners.models import (
     Tier,
     User,
 )
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
+from tests.files import pdf_bytes
 from tests.partners.factories import (
     CompanyFactory,
     DistributorFactory,
@@ -35,7 +36,7 @@ from tests.partners.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()
 APPLICATIONS = "admin:partners_registrationapplication_changelist"
 
 
@@ -46,6 +47,7 @@ def png_bytes() -> bytes:
 
 
 def submit(n: int, owner: User, *, with_image: bool = False) -> RegistrationApplication:
+    sales_staff(owner)  # registrants pick their business owner among the 销售 staff
     files = [SimpleUploadedFile("licence.pdf", PDF)]
     if with_image:
         files.append(SimpleUploadedFile("photo.png", png_bytes()))

@@ -19,11 +19,12 @@ from partners import captcha, services
 from partners.captcha import challenge_issue, challenge_verify
 from partners.models import CompanyStatus, QualificationFile, User, private_storage
 from partners.tokens import Purpose, token_make
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = pdf_bytes()
 NEW_PASSWORD = "Blue-Cloud-2024!x"
 LINK = re.compile(r"https?://[^\s]+")
 
@@ -60,7 +61,7 @@ def approved_user(
     password: str = TEST_PASSWORD,
 ) -> User:
     """A company's 管理员 made through the real services: submit, approve, (activate)."""
-    reviewer = UserFactory(is_staff=True)
+    reviewer = sales_staff()
     application = services.registration_submit(
         company_name=company_name,
         business_owner=reviewer,

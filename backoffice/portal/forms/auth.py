@@ -64,8 +64,12 @@ class MultipleFileField(forms.FileField):
 
 
 class BusinessOwnerField(forms.ModelChoiceField):
+    """The 销售 staff a registrant may pick (``business_owner_choices``), by display name
+    only: the public page shows no e-mail address. A value outside that set (another
+    staff member's id) is "not one of the available choices"."""
+
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_short_name()
+        return obj.name or gettext("Blue Cloud sales %(number)d") % {"number": obj.pk}
 
 
 class RegistrationForm(forms.Form):

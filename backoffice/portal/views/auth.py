@@ -17,8 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from backoffice.throttle import throttle_form, throttled_response
 from partners import services
 from partners.captcha import challenge_issue
+from partners.models import User
 from partners.tokens import Purpose, TokenState, token_check
 
 from ..forms.auth import (
@@ -50,15 +52,19 @@ def _bound(request: HttpRequest, *, files: bool = False) -> tuple:
 @require_http_methods(GET_POST)
 def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(*_bound(request, files=True))
-    if request.method == "POST" and form.is_valid():
+    refusal = throttle_form(request, "registration", form) if request.method == "POST" else None
+    if refusal is None and request.method == "POST" and form.is_valid():
         try:
-            application = services.registration_submit(**form.service_kwargs())
+            # None when the e-mail or company is taken: its owner is mailed instead, and
+            # this page answers exactly as for a new registration (no enumeration).
+            services.registration_submit(**form.service_kwargs())
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            request.session[_REGISTERED_EMAIL] = application.email
+            email = User.objects.normalize_email(form.cleaned_data["email"])
+            request.session[_REGISTERED_EMAIL] = email
             return redirect("portal:register_done")
-    return render(request, "portal/auth/register.html", {"form": form})
+    return throttled_response(render(request, "portal/auth/register.html", {"form": form}), refusal)
 
 
 @require_http_methods(["GET"])
@@ -119,11 +125,15 @@ def activation_resend(request: HttpRequest) -> HttpResponse:
     """Always the same answer, so nobody can probe which e-mails have accounts."""
     form = EmailForm(*_bound(request))
     sent = False
-    if request.method == "POST" and form.is_valid():
+    refusal = (
+        throttle_form(request, "activation_resend", form) if request.method == "POST" else None
+    )
+    if refusal is None and request.method == "POST" and form.is_valid():
         services.activation_resend(email=form.cleaned_data["email"])
         sent = True
         form = EmailForm()
-    return render(request, "portal/auth/activation_resend.html", {"form": form, "sent": sent})
+    response = render(request, "portal/auth/activation_resend.html", {"form": form, "sent": sent})
+    return throttled_response(response, refusal)
 
 
 # --------------------------------------------------------------------------
@@ -135,10 +145,13 @@ def activation_resend(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_POST)
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = EmailForm(*_bound(request))
-    if request.method == "POST" and form.is_valid():
+    refusal = throttle_form(request, "password_reset", form) if request.method == "POST" else None
+    if refusal is None and request.method == "POST" and form.is_valid():
         services.password_reset_request(email=form.cleaned_data["email"])
         return redirect("portal:password_reset_done")
-    return render(request, "portal/auth/password_reset.html", {"form": form})
+    return throttled_response(
+        render(request, "portal/auth/password_reset.html", {"form": form}), refusal
+    )
 
 
 @require_http_methods(["GET"])

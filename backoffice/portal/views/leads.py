@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from backoffice.throttle import throttle_form, throttled_response
 from catalog import leads
 from catalog.models import ServiceType, Solution, SupportCategory
 from partners.models import phone_validator
@@ -146,9 +147,11 @@ def _published_solution(slug: str) -> Solution | None:
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
     solution = _published_solution(request.GET.get("solution", ""))
+    refusal = None
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES)
-        if form.is_valid():
+        refusal = throttle_form(request, "ticket", form)
+        if refusal is None and form.is_valid():
             data = form.cleaned_data
             try:
                 leads.ticket_create(
@@ -182,7 +185,9 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         if _partial(request)
         else "portal/catalog/ticket_form.html"
     )
-    return render(request, template, {"form": form, "solution": solution})
+    return throttled_response(
+        render(request, template, {"form": form, "solution": solution}), refusal
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,9 +195,11 @@ def trial_create(request: HttpRequest, slug: str) -> HttpResponse:
     solution = _published_solution(slug)
     if solution is None or not solution.trial_enabled:
         raise Http404
+    refusal = None
     if request.method == "POST":
         form = TrialForm(request.POST)
-        if form.is_valid():
+        refusal = throttle_form(request, "trial", form)
+        if refusal is None and form.is_valid():
             try:
                 leads.trial_create(solution=solution, data=form.cleaned_data, user=request.user)
             except ValidationError as exc:
@@ -211,4 +218,6 @@ def trial_create(request: HttpRequest, slug: str) -> HttpResponse:
     template = (
         "portal/catalog/_trial_form.html" if _partial(request) else "portal/catalog/trial_form.html"
     )
-    return render(request, template, {"form": form, "solution": solution})
+    return throttled_response(
+        render(request, template, {"form": form, "solution": solution}), refusal
+    )
