@@ -1,9 +1,15 @@
-"""Qualification uploads: checked by content (magic bytes), size, count and name.
+"""Uploads: checked by content (magic bytes and structure), size, count and name.
+
+The one upload check of the project: qualification files at registration, consultation
+attachments, order attachments, invoice PDFs and statement payout vouchers all go
+through ``check_upload``.
 
 Spec decision 5: jpg/jpeg/png/gif/bmp/pdf, each ≤ 10 MB, at most 5 files.
 Nothing is trusted from the client: not the name's extension, not the declared
 content type. A file passes only if its bytes are a real image or PDF of an
-allowed kind and its extension agrees with what the bytes are.
+allowed kind and its extension agrees with what the bytes are. An image must decode
+(Pillow); a PDF must parse (pypdf) with at least one page, without a password, and
+without JavaScript, launch actions or XFA forms (``pdf_problem``).
 """
 
 import hashlib
@@ -16,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 MAX_FILE_SIZE = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -54,6 +62,76 @@ def _detect(head: bytes, data_reader) -> str | None:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     return kind if kind in KINDS else None
+
+
+# A parsed PDF's objects are walked at most this far (a 10 MB file has far fewer).
+PDF_MAX_OBJECTS = 200_000
+# An action of these types, or one of these keys anywhere, is active content.
+_PDF_ACTIONS = frozenset({"/JavaScript", "/Launch"})
+_PDF_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/XFA"})
+
+
+class _PdfTooComplex(Exception):
+    pass
+
+
+def _pdf_has_active_content(reader: PdfReader) -> bool:
+    """Walk every object reachable from the trailer (once each): an action dictionary of
+    type JavaScript or Launch, a /JS or /JavaScript entry (document scripts, script
+    actions) or an XFA form is active content. Streams are not decoded."""
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            ref = (obj.idnum, obj.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if len(seen) > PDF_MAX_OBJECTS:
+                raise _PdfTooComplex
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):  # streams included
+            kind = obj.get("/S")
+            if isinstance(kind, IndirectObject):
+                kind = kind.get_object()
+            if kind in _PDF_ACTIONS or _PDF_ACTIVE_KEYS.intersection(obj.keys()):
+                return True
+            stack.extend(dict.values(obj))  # raw values: references stay unresolved
+        elif isinstance(obj, ArrayObject):
+            stack.extend(list.__iter__(obj))
+    return False
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """Why these bytes are no acceptable PDF ("unreadable", "encrypted", "active"), or None.
+
+    Parsed with pypdf, which bounds what it inflates (75 MB per stream). Anything the
+    parser or the walk raises means unreadable: the bytes are untrusted.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return "encrypted"
+        if len(reader.pages) < 1:
+            return "unreadable"
+        for page in reader.pages:
+            page.mediabox  # noqa: B018  every page object must be a usable page
+        return "active" if _pdf_has_active_content(reader) else None
+    except Exception:  # untrusted bytes: any failure of the parser is a refusal
+        return "unreadable"
+
+
+def _pdf_error(problem: str, name: str) -> ValidationError:
+    messages = {
+        "unreadable": _("“%(name)s” is not a readable PDF file."),
+        "encrypted": _("“%(name)s” is password-protected. Upload it without a password."),
+        "active": _(
+            "“%(name)s” contains scripts or actions. Upload a plain PDF, for example by "
+            "printing it to a new PDF file."
+        ),
+    }
+    return ValidationError(messages[problem] % {"name": name}, code=f"pdf_{problem}")
 
 
 def check_upload(upload: UploadedFile) -> CheckedFile:
@@ -97,6 +175,10 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
             % {"name": name, "ext": extension.upper()},
             code="content_mismatch",
         )
+    if kind == "PDF":
+        problem = pdf_problem(data)
+        if problem is not None:
+            raise _pdf_error(problem, name)
     return CheckedFile(
         upload=upload,
         name=name,

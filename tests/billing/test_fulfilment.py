@@ -53,10 +53,11 @@ from billing.services.orders import (
 from catalog.services import has_completed_order
 from tests.billing.helpers import make_company, make_partner_user
 from tests.billing.order_helpers import Shop
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = pdf_bytes()
 TAX_ID = "91310000MA1FL0XX1X"
 
 
