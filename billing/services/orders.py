@@ -2,8 +2,10 @@
 
 ``checkout_place_order`` is one transaction: it re-prices every line from the
 catalog, redeems the coupon, spends the rebate, charges the credit line, agrees
-the contract and stores the order with snapshots. Its idempotency key is a
-unique column, so a double click or a retried request yields one order.
+the contract and stores the order with snapshots (its PDF is rendered after the
+commit). Its idempotency key is unique per company and bound to the payload
+(``submissions``): a double click or a retried request yields one order, the same
+key with another payload a conflict.
 """
 
 import secrets
