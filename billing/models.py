@@ -402,6 +402,11 @@ class RepaymentStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# A repayment in one of these statuses claims its bills (``RepaymentBill.active``): in
+# flight or settled. A bill has at most one such repayment, which the database enforces.
+SETTLING_REPAYMENT_STATUSES = (RepaymentStatus.SUBMITTED, RepaymentStatus.CONFIRMED)
+
+
 class Repayment(models.Model):
     """还款: one payment for one or several bills (批量还款)."""
 
@@ -411,7 +416,9 @@ class Repayment(models.Model):
         related_name="repayments",
         verbose_name=_("credit account"),
     )
-    bills = models.ManyToManyField(Bill, related_name="repayments", verbose_name=_("bills"))
+    bills = models.ManyToManyField(
+        Bill, through="RepaymentBill", related_name="repayments", verbose_name=_("bills")
+    )
     method = models.CharField(_("method"), max_length=10, choices=RepaymentMethod.choices)
     amount = money_field(_("amount"))
     payer_account = models.CharField(_("paying bank account"), max_length=50, blank=True)
@@ -466,6 +473,42 @@ class Repayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount} ({self.get_status_display()})"
+
+
+class RepaymentBill(models.Model):
+    """A repayment's claim on one of its bills.
+
+    ``active`` while the repayment is under review or confirmed; a rejection releases
+    the claim (the row stays, so the record of what was paid for stays). The unique
+    partial index ``billing_bill_one_settling_repayment`` lets each bill have one active
+    claim: an online and an offline repayment of the same bill, or two confirmations,
+    cannot both settle it, whatever the services do.
+    """
+
+    repayment = models.ForeignKey(
+        Repayment, on_delete=models.CASCADE, related_name="claims", verbose_name=_("repayment")
+    )
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="claims", verbose_name=_("bill")
+    )
+    active = models.BooleanField(_("claims the bill"), default=True)
+
+    class Meta:
+        # The table of the former auto-created many-to-many: the rows are the same.
+        db_table = "billing_repayment_bills"
+        unique_together = [("repayment", "bill")]
+        verbose_name = _("repayment of a bill")
+        verbose_name_plural = _("repayments of bills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=models.Q(active=True),
+                name="billing_bill_one_settling_repayment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repayment_id}:{self.bill_id}"
 
 
 class CreditPayCode(models.Model):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.mail import mail_enqueue
+from billing.locks import lock_bills
 from billing.models import (
     MONEY_RECEIVED_STATUSES,
     Bill,
@@ -34,6 +35,7 @@ from billing.models import (
     OnlineRepayment,
     PaymentRecordStatus,
     Repayment,
+    RepaymentBill,
     RepaymentMethod,
     RepaymentStatus,
 )
@@ -436,22 +438,66 @@ def overdue_block_lift(
 
 # --------------------------------------------------------------------------
 # Repayments
+#
+# The settlement rule: a bill has at most one settling repayment, under review or
+# confirmed. Every repayment claims its bills (``RepaymentBill.active``) and the
+# database keeps one active claim per bill (``billing_bill_one_settling_repayment``);
+# a rejection releases the claims. Settling re-reads the bills under lock and refuses
+# unless each is still open and they still total the repayment.
+#
+# Lock order (billing.locks): the repayment being confirmed or rejected, then the
+# credit account, then its bills in primary-key order.
 # --------------------------------------------------------------------------
+
+OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
+
+
+def _numbers(bills) -> str:
+    return "、".join(bill.number for bill in bills)
 
 
 def _open_bills(account: CreditAccount, bill_ids: list[int]) -> list[Bill]:
-    bills = list(
-        Bill.objects.select_for_update()
-        .filter(
-            account=account, pk__in=bill_ids, status__in=[BillStatus.PENDING, BillStatus.OVERDUE]
-        )
-        .order_by("pk")
-    )
+    """The account's bills ``bill_ids``, locked; refused unless every one is open."""
+    bills = lock_bills(account, bill_ids)
     if not bills or len(bills) != len(set(bill_ids)):
         raise BillingError(
             _("Choose bills of your own that are awaiting repayment."), code="bad_bills"
         )
+    closed = [bill for bill in bills if bill.status not in OPEN_BILL_STATUSES]
+    if closed:
+        raise BillingError(
+            _("Bill %(numbers)s is already settled.") % {"numbers": _numbers(closed)},
+            code="bill_settled",
+        )
     return bills
+
+
+def _claimed(bills: list[Bill]) -> list[Bill]:
+    """Those of ``bills`` another repayment claims (under review or confirmed)."""
+    taken = set(
+        RepaymentBill.objects.filter(bill__in=bills, active=True).values_list("bill_id", flat=True)
+    )
+    return [bill for bill in bills if bill.pk in taken]
+
+
+def _claim(repayment: Repayment, bills: list[Bill], refusal: str) -> None:
+    """Insert the repayment's active claims on ``bills``. The services check ``_claimed``
+    first, under the account lock; the unique index is the backstop that makes a second
+    settling repayment of a bill impossible whatever a code path forgets."""
+    try:
+        with transaction.atomic():
+            RepaymentBill.objects.bulk_create(
+                [RepaymentBill(repayment=repayment, bill=bill) for bill in bills]
+            )
+    except IntegrityError:
+        raise BillingError(refusal % {"numbers": _numbers(bills)}, code="claimed") from None
+
+
+def _under_review_refusal() -> str:
+    return _(
+        "Bill %(numbers)s already has a repayment under review; Blue Cloud finance confirms "
+        "or rejects it first."
+    )
 
 
 @transaction.atomic
@@ -470,9 +516,9 @@ def repayment_submit_offline(
         )
     account = _lock_account(company_id=company_id, currency=currency)
     bills = _open_bills(account, bill_ids)
-    if Repayment.objects.filter(bills__in=bills, status=RepaymentStatus.SUBMITTED).exists():
+    if claimed := _claimed(bills):
         raise BillingError(
-            _("A repayment for one of these bills is already under review."), code="duplicate"
+            _under_review_refusal() % {"numbers": _numbers(claimed)}, code="duplicate"
         )
     repayment = Repayment.objects.create(
         account=account,
@@ -482,12 +528,46 @@ def repayment_submit_offline(
         paid_on=paid_on,
         submitted_by=actor,
     )
-    repayment.bills.set(bills)
+    _claim(repayment, bills, _under_review_refusal())
     return repayment
 
 
 def _settle(repayment: Repayment, account: CreditAccount, actor, now: datetime) -> None:
-    bills = list(repayment.bills.select_for_update().order_by("pk"))
+    """Post ``repayment`` on the locked ``account`` and settle its bills, re-read under
+    lock: refused unless it still claims every bill, each is still open, and they still
+    total the repayment (a cancelled order may have reduced a bill meanwhile)."""
+    claims = list(repayment.claims.values_list("bill_id", "active"))
+    bills = lock_bills(account, [bill_id for bill_id, _active in claims])
+    lost = {bill_id for bill_id, active in claims if not active}
+    if lost or len(bills) != len(claims):
+        raise BillingError(
+            _("Bill %(numbers)s has another repayment; reject this one.")
+            % {"numbers": _numbers(bill for bill in bills if bill.pk in lost)},
+            code="claimed",
+        )
+    closed = [bill for bill in bills if bill.status not in OPEN_BILL_STATUSES]
+    if closed:
+        raise BillingError(
+            _(
+                "Bill %(numbers)s is no longer awaiting repayment (it was settled meanwhile). "
+                "Reject this repayment, and refund the transfer if it arrived."
+            )
+            % {"numbers": _numbers(closed)},
+            code="bill_settled",
+        )
+    total = sum((bill.amount for bill in bills), Decimal("0"))
+    if total != repayment.amount:
+        raise BillingError(
+            _(
+                "The bills now total %(total)s, not the %(amount)s of this repayment. Reject "
+                "it; the partner repays the new amount."
+            )
+            % {
+                "total": format_money(total, account.currency),
+                "amount": format_money(repayment.amount, account.currency),
+            },
+            code="amount_changed",
+        )
     _post(
         account=account,
         amount=-repayment.amount,
@@ -504,7 +584,8 @@ def _settle(repayment: Repayment, account: CreditAccount, actor, now: datetime) 
 
 @transaction.atomic
 def repayment_confirm(*, repayment_id: int, actor) -> Repayment:
-    """Finance confirms an offline repayment. Any number of clicks posts exactly one entry."""
+    """Finance confirms an offline repayment. Any number of clicks posts exactly one entry;
+    refused when a bill was settled otherwise meanwhile (nothing changes then)."""
     repayment = Repayment.objects.select_for_update().get(pk=repayment_id)
     if repayment.status == RepaymentStatus.CONFIRMED:
         return repayment
@@ -524,6 +605,7 @@ def repayment_confirm(*, repayment_id: int, actor) -> Repayment:
 
 @transaction.atomic
 def repayment_reject(*, repayment_id: int, actor, reason: str) -> Repayment:
+    """Finance rejects an offline repayment under review; its bills are free again."""
     reason = (reason or "").strip()
     if not reason:
         raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
@@ -535,6 +617,7 @@ def repayment_reject(*, repayment_id: int, actor, reason: str) -> Repayment:
     repayment.reviewed_by = actor
     repayment.reviewed_at = timezone.now()
     repayment.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    repayment.claims.update(active=False)
     return repayment
 
 
@@ -548,13 +631,25 @@ def repayment_record_online(
     amount,
     actor=None,
 ) -> Repayment:
-    """Payment-provider callback for an online repayment. Idempotent on the provider reference."""
+    """Provider-confirmed online repayment: settles the bills. Idempotent on the reference.
+
+    Refused (BillingError, nothing written) when a bill is settled, or has an offline
+    repayment under review: the money is then not dropped, the caller records it as
+    owed back (``repayment_online_record_notification``: 待退款). The transfer finance is
+    reviewing stays the bill's one settling repayment; the partner sees the refund due.
+    """
     amount = _positive(amount)
     account = _lock_account(company_id=company_id, currency=currency)
     existing = Repayment.objects.filter(provider_reference=provider_reference).first()
     if existing is not None:
         return existing
     bills = _open_bills(account, bill_ids)
+    refusal = _(
+        "Bill %(numbers)s already has an offline repayment under review; this online "
+        "payment is owed back to the partner."
+    )
+    if claimed := _claimed(bills):
+        raise BillingError(refusal % {"numbers": _numbers(claimed)}, code="claimed")
     if sum((b.amount for b in bills), Decimal("0")) != amount:
         raise BillingError(_("The paid amount does not match the bills."), code="amount_mismatch")
     now = timezone.now()
@@ -568,7 +663,7 @@ def repayment_record_online(
         status=RepaymentStatus.CONFIRMED,
         reviewed_at=now,
     )
-    repayment.bills.set(bills)
+    _claim(repayment, bills, refusal)
     _settle(repayment, account, actor, now)
     return repayment
 

@@ -518,7 +518,7 @@ def test_offline_repayment_is_submitted_for_review_and_posts_nothing(client, com
     # A replayed submission is refused with the service's message; nothing more is stored.
     replay = client.post(REPAY, data)
     assert replay.status_code == 200
-    assert "其中一张账单的还款正在审核中" in replay.content.decode()
+    assert "已有一笔还款在审核中" in replay.content.decode()  # names the bill
     assert Repayment.objects.count() == 1
 
 

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backoffice.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
 from billing.selectors_payments import unrecorded_provider_payments
+from billing.selectors_repayments import repayment_settlement_problems
 
 # Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
 INVARIANTS = {
@@ -10,6 +11,8 @@ INVARIANTS = {
     "outbox_overdue": outbox_overdue,
     # Every payment whose money arrived is recorded as paid or as a refund due (待退款).
     "provider_payments_recorded": unrecorded_provider_payments,
+    # A bill is settled by at most one confirmed repayment, and settlements add up.
+    "repayment_settlement": repayment_settlement_problems,
 }
 
 
