@@ -9,12 +9,14 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connections, transaction
+from django.urls import reverse
 
 from billing.models import (
     Bill,
     BillStatus,
     CreditAccount,
     CreditEntry,
+    OnlineRepayment,
     PaymentRecordStatus,
     Repayment,
     RepaymentBill,
@@ -256,6 +258,32 @@ def test_check_ledgers_reports_a_settled_bill_nobody_paid(line):
     assert [row["problem"] for row in repayment_settlement_problems()] == [
         "settled_without_repayment"
     ]
+
+
+# --- the portal: ids out of range are 404, never 500 ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["portal:assets_repay_offline", "portal:assets_repay_online"])
+@pytest.mark.parametrize(
+    "raw", ["99999999999999999999", "9223372036854775808", "0", "-1", "1e3", "٣", "9" * 5000]
+)
+def test_bill_ids_out_of_range_are_404_and_change_nothing(client, line, name, raw):
+    client.force_login(line.user)
+    url = reverse(name)
+    assert client.get(url, {"bills": raw}).status_code == 404
+    assert client.get(url, {"bills": [line.bill.pk, raw]}).status_code == 404
+    response = client.post(
+        url, {"bills": [line.bill.pk, raw], "payer_account": "6222", "paid_on": "2026-01-01"}
+    )
+    assert response.status_code == 404
+    assert not Repayment.objects.exists() and not OnlineRepayment.objects.exists()
+
+
+def test_the_largest_id_is_just_a_bill_that_does_not_exist(client, line):
+    client.force_login(line.user)
+    url = reverse("portal:assets_repay_offline")
+    assert client.get(url, {"bills": str(2**63 - 1)}).status_code == 404
+    assert client.get(url, {"bills": line.bill.pk}).status_code == 200
 
 
 # --- PostgreSQL: online and offline raced ------------------------------------------------

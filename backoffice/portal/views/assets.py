@@ -357,13 +357,20 @@ def credit(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # the largest BigAutoField
+
+
 def _bill_ids(values: list[str]) -> list[int]:
-    try:
-        ids = [int(value) for value in values]
-    except ValueError:
-        raise Http404 from None
-    if any(pk <= 0 for pk in ids):
-        raise Http404
+    """The ``bills`` ids of the query string or form, each once: plain positive integers
+    a BigAutoField can hold. Anything else names no bill: 404 before any query (an id
+    past the column's range would fail in the database, not just match nothing)."""
+    ids = []
+    for value in values:
+        value = value.strip()
+        digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID))
+        if not digits or not 0 < int(value) <= MAX_ID:
+            raise Http404
+        ids.append(int(value))
     return list(dict.fromkeys(ids))
 
 
