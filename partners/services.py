@@ -25,7 +25,7 @@ from .models import (
     Tier,
     User,
 )
-from .selectors import business_owner_choices
+from .selectors import business_owner_choices, company_mail_recipients
 from .staff_roles import LEGACY_GROUP_NAMES, ROLE_GROUP_NAMES, StaffRole, role_allows_perm
 from .tokens import Purpose, token_make
 from .uploads import CheckedFile, check_uploads
@@ -244,11 +244,7 @@ def _company_owner_emails(company_name: str) -> _CompanyOwners | None:
         Company.objects.select_related("business_owner").filter(name__iexact=company_name).first()
     )
     if company is not None:
-        admins = list(
-            company.users.filter(
-                company_role=CompanyRole.ADMIN, is_active=True, deleted_at__isnull=True
-            ).values_list("email", flat=True)
-        )
+        admins = company_mail_recipients(company_id=company.pk)
         if not admins and company.business_owner is not None:
             admins = [company.business_owner.email]
         return _CompanyOwners(emails=admins, has_account=True)

@@ -110,6 +110,28 @@ def test_order_mails_go_to_admin_and_co_admins():
     assert delivered == [shop.user.email, co_admin.email]
 
 
+def test_a_registration_attempt_for_a_company_without_admin_goes_to_its_co_admin(company):
+    """partners.services uses the same selector: no active 管理员, its co-admin is told."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partners.services import registration_submit
+    from tests.factories import sales_staff
+    from tests.files import pdf_bytes
+
+    company.admin.is_active = False
+    company.admin.save(update_fields=["is_active"])
+    registration_submit(
+        company_name=company.name,
+        business_owner=sales_staff(),
+        contact_name="张三",
+        email="zhang.san@example.com",
+        phone="13800001111",
+        address="上海",
+        files=[SimpleUploadedFile("licence.pdf", pdf_bytes(), "application/pdf")],
+    )
+    assert recipients("partners/mail/registration_attempt_company") == ["a-co-admin@example.com"]
+
+
 class TestSelector:
     def test_admin_first_then_signed_in_co_admins(self, company):
         never_signed_in = make_partner_user(company, role=CompanyRole.CO_ADMIN)
