@@ -187,8 +187,9 @@ def _registration_duplicate_notify(
     * E-mail of a pending application: its applicant is told it is still under review.
     * Company name of a company (its 管理员, else its business owner) or of a pending
       application (its applicant): told who asked, so a real colleague can be invited.
-      The submitter is told, at the address they gave, that no second application was
-      made. Only a mailbox that person reads learns it, never the page.
+      The submitter gets the same confirmation as any applicant, which says that an
+      existing company's administrator can invite them: neither the page nor the
+      mailbox tells whether the company is a customer.
     """
     user = User.objects.filter(email__iexact=email).first()
     pending = RegistrationApplication.objects.filter(
@@ -224,9 +225,11 @@ def _registration_duplicate_notify(
     }
     for to in owners.emails:
         mail_enqueue(to=to, template="partners/mail/registration_attempt_company", context=context)
+    # The submitter gets the very mail a new applicant gets (it mentions both cases): a
+    # mailbox must not learn who is a customer either.
     mail_enqueue(
         to=email,
-        template="partners/mail/registration_company_taken",
+        template="partners/mail/registration_received",
         context={"contact_name": contact_name, "company_name": company_name},
     )
     return True

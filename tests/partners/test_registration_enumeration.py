@@ -215,7 +215,7 @@ def test_the_account_mail_offers_login_and_password_reset(
     ],
     ids=["company-admin", "company-business-owner", "pending-applicant"],
 )
-def test_a_taken_company_name_mails_its_owner_and_tells_the_submitter(
+def test_a_taken_company_name_mails_its_owner_and_the_submitter_learns_nothing(
     client, owner, mailoutbox, django_capture_on_commit_callbacks, make_duplicate, owners, needle
 ):
     make_duplicate(owner)
@@ -242,12 +242,16 @@ def test_a_taken_company_name_mails_its_owner_and_tells_the_submitter(
             )
         else:
             assert needle in mail.body
+    # The submitter's mail is the one every applicant gets: it reveals nothing.
     [notice] = mails[EMAIL]
-    assert "重复公司" in notice.subject
+    assert notice.subject == zh(
+        "AggreSmart: we received your application for %(company_name)s",
+        company_name="重复公司",
+    )
     assert (
         zh(
-            "We told its administrator about your request: they can invite you to your "
-            "company's account."
+            "If your company already has an AggreSmart account, its administrator has been "
+            "told about your request and can invite you to it instead."
         )
         in notice.body
     )
