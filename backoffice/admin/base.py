@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.forms import modelform_factory
 from django.http import (
@@ -391,7 +391,7 @@ class ScopedViewsMixin:
         version = record.instance
         version._state.adding = False
         request._history_read_only = True
-        fieldsets = list(self.get_fieldsets(request, obj))
+        fieldsets = self._stored_fieldsets(request, obj)
         shown = flatten_fieldsets(fieldsets)
         form = modelform_factory(self.model, fields=())(instance=version)
         admin_form = helpers.AdminForm(form, fieldsets, {}, shown, model_admin=self)
@@ -430,6 +430,31 @@ class ScopedViewsMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_form_template, context)
+
+    def _stored_fieldsets(self, request, obj) -> list:
+        """The change page's fieldsets without form-only fields (a change reason...): a
+        historical version shows what was stored, and what the admin computes from it."""
+
+        def stored(name) -> bool:
+            try:
+                self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return callable(name) or hasattr(self, name) or hasattr(self.model, name)
+            return True
+
+        fieldsets = []
+        for title, options in self.get_fieldsets(request, obj):
+            fields = [
+                row
+                for row in (
+                    [n for n in field if stored(n)] if isinstance(field, list | tuple) else field
+                    for field in options.get("fields", ())
+                )
+                if row and (not isinstance(row, str) or stored(row))
+            ]
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = super().get_readonly_fields(request, obj)

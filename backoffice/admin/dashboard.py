@@ -271,7 +271,33 @@ def _pending_posting_queue(request: HttpRequest) -> list[Queue]:
     return [Queue(_("Finance postings to approve"), pending_postings(), f"{link}?status=pending")]
 
 
+def _refund_queues(request: HttpRequest) -> list[Queue]:
+    """待退款: money a provider confirmed that goes back (late or surplus payments)."""
+    from billing.models import OnlineRepayment, PaymentRecordStatus, RefundDue
+
+    queues = []
+    if request.user.has_perm("billing.view_refunddue"):
+        queues.append(
+            Queue(
+                _("Payments to refund"),
+                RefundDue.objects.filter(status=PaymentRecordStatus.REFUND_DUE),
+                reverse("admin:billing_refunddue_changelist"),
+            )
+        )
+    if request.user.has_perm("billing.view_onlinerepayment"):
+        queues.append(
+            Queue(
+                _("Online repayments to refund"),
+                OnlineRepayment.objects.filter(status=PaymentRecordStatus.REFUND_DUE),
+                reverse("admin:billing_onlinerepayment_changelist")
+                + f"?status={PaymentRecordStatus.REFUND_DUE}",
+            )
+        )
+    return queues
+
+
 WORK_QUEUE_PROVIDERS += [
+    _refund_queues,
     _open_ticket_queue,
     _trial_request_queue,
     _disputed_statement_queue,

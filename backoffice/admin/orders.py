@@ -101,13 +101,16 @@ PAYMENT_STATUS_LABELS = {
     PaymentStatus.UNPAID: "warning",
     PaymentStatus.AWAITING_CONFIRMATION: "info",
     PaymentStatus.PAID: "success",
-    PaymentStatus.REFUNDED: "danger",
+    PaymentStatus.REFUND_DUE: "danger",
+    PaymentStatus.REFUNDED: "info",
 }
 PAYMENT_RECORD_LABELS = {
     PaymentRecordStatus.PENDING: "warning",
     PaymentRecordStatus.SUCCEEDED: "success",
     PaymentRecordStatus.FAILED: "danger",
     PaymentRecordStatus.REJECTED: "danger",
+    PaymentRecordStatus.REFUND_DUE: "danger",
+    PaymentRecordStatus.REFUNDED: "info",
 }
 INVOICE_STATUS_LABELS = {
     InvoiceRequestStatus.PENDING: "warning",
@@ -1008,14 +1011,16 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
             )
         if order.payments.filter(status=PaymentRecordStatus.PENDING).exists():
             notes.append(gettext("Payments waiting for confirmation are marked failed."))
-        if order.payment_status == PaymentStatus.PAID:
+        if order.payment_status == PaymentStatus.PAID and order.amount_due > 0:
             notes.append(
                 gettext(
-                    "The payment status becomes “Refunded”: refund the %(amount)s received to "
-                    "the buyer."
+                    "The payment status becomes “Refund due”: the %(amount)s received goes to "
+                    "finance's refunds queue (待退款) until the refund is recorded."
                 )
                 % {"amount": format_money(order.amount_due, order.currency)}
             )
+        elif order.payment_status == PaymentStatus.PAID:
+            notes.append(gettext("The payment status becomes “Refunded”."))
         if not notes:
             notes.append(gettext("Nothing was posted for this order; only its status changes."))
         return notes

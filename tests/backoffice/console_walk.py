@@ -52,8 +52,12 @@ def _file(name: str, data: bytes = PDF) -> ContentFile:
 def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     """One row of every company-bound console model for ``company``."""
     from billing.models import (
+        CreditAccount,
         InvoiceRequest,
+        OnlineRepayment,
         OrderAttachment,
+        Payment,
+        PaymentRecordStatus,
         PendingPosting,
         PendingPostingKind,
     )
@@ -78,6 +82,28 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     )
     payment_submit_offline(
         order_id=order.pk, user=user, payer_account="6222 0000 1111", paid_on=date.today()
+    )
+    # A late payment finance owes back (待退款), and an online repayment refund due.
+    Payment.objects.create(
+        order=order,
+        kind="online",
+        provider="sandbox",
+        reference=f"DDWALK{company.pk:08d}",
+        amount=order.payable_total,
+        currency=order.currency,
+        status=PaymentRecordStatus.REFUND_DUE,
+        confirmed_at=timezone.now(),
+        refund_reason="走查：取消后到账",
+    )
+    OnlineRepayment.objects.create(
+        account=CreditAccount.objects.get(company=company, currency="CNY"),
+        reference=f"RWALK{company.pk:08d}",
+        provider="sandbox",
+        amount=Decimal("10.00"),
+        status=PaymentRecordStatus.REFUND_DUE,
+        confirmed_at=timezone.now(),
+        refund_reason="走查：账单已结清",
+        started_by=user,
     )
     OrderAttachment.objects.create(
         order=order,

@@ -33,9 +33,11 @@ def test_dashboard_lists_every_work_queue_even_when_empty(staff_client):
     response = staff_client.get("/admin/")
     html = response.content.decode()
     queues = {str(title): count for title, count, _link in response.context["work_queues"]}
-    assert len(queues) == 9  # the eight queues of the issue + 待复核财务操作
+    # the eight queues of the issue + 待复核财务操作 + the two 待退款 queues
+    assert len(queues) == 11
+    assert {"待退款付款", "待退款线上还款"} <= set(queues)
     assert set(queues.values()) == {0}
-    assert html.count("opacity-50") >= 9  # zero-count queues are greyed, not hidden
+    assert html.count("opacity-50") >= 11  # zero-count queues are greyed, not hidden
     assert "data-empty-state" not in html
 
 
@@ -72,7 +74,7 @@ def test_every_queue_is_counted_in_one_query_and_a_sole_item_opens_directly(rf, 
         rows = work_queues(request)
     assert len(captured.captured_queries) == 1
     queues = {str(title): (count, link) for title, count, link in rows}
-    assert len(queues) == 9
+    assert len(queues) == 11
     count, link = queues["待审核注册申请"]
     assert (count, link) == (1, f"/admin/partners/registrationapplication/{sole.pk}/change/")
 
