@@ -122,7 +122,7 @@ def pdf_problem(data: bytes) -> str | None:
         return "unreadable"
 
 
-def _pdf_error(problem: str, name: str) -> ValidationError:
+def pdf_refusal(problem: str, name: str) -> ValidationError:
     messages = {
         "unreadable": _("“%(name)s” is not a readable PDF file."),
         "encrypted": _("“%(name)s” is password-protected. Upload it without a password."),
@@ -178,7 +178,7 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     if kind == "PDF":
         problem = pdf_problem(data)
         if problem is not None:
-            raise _pdf_error(problem, name)
+            raise pdf_refusal(problem, name)
     return CheckedFile(
         upload=upload,
         name=name,

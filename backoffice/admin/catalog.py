@@ -10,6 +10,7 @@ tickets and trial requests live in the leads module.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -47,6 +48,7 @@ from catalog.services import (
     solution_search_document_refresh,
     solution_unpublish,
 )
+from partners.uploads import pdf_problem, pdf_refusal
 
 from .base import BaseAdmin
 from .navigation import NavGroup
@@ -54,14 +56,12 @@ from .navigation import NavGroup
 EMPTY = "—"
 
 
-def _thumbnail(file_field, *, height: int = 32) -> str:
+def _thumbnail(file_field, *, height: int = 32) -> str:  # 32, 48 or 64
     if not file_field:
         return EMPTY
+    # Sizes are classes in console/console.css: no style="" in our markup (the CSP).
     return format_html(
-        '<img src="{}" alt="" style="height:{}px;max-width:{}px;object-fit:contain" loading="lazy">',
-        file_field.url,
-        height,
-        height * 4,
+        '<img src="{}" alt="" class="bo-thumb bo-thumb-{}" loading="lazy">', file_field.url, height
     )
 
 
@@ -190,8 +190,23 @@ class SolutionImageInline(TabularInline):
         return _thumbnail(obj.image, height=64)
 
 
+class SolutionResourceForm(forms.ModelForm):
+    def clean_file(self):
+        """A PDF partners will download must be a plain, readable PDF, like every upload."""
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile) and (
+            upload.name.lower().endswith(".pdf") or upload.content_type == "application/pdf"
+        ):
+            problem = pdf_problem(upload.read())
+            upload.seek(0)
+            if problem:
+                raise pdf_refusal(problem, upload.name)
+        return upload
+
+
 class SolutionResourceInline(StackedInline):
     model = SolutionResource
+    form = SolutionResourceForm
     extra = 0
     fields = (("title", "kind", "position"), ("file", "url"))
     tab = True

@@ -34,6 +34,7 @@ from contracts.pdf import render_contract_pdf
 from contracts.services import (
     ContractError,
     contract_preview_html,
+    contract_render_pdf,
     contract_sample_data,
     template_activate,
     template_create,
@@ -184,10 +185,10 @@ class ContractTemplateAdmin(BaseAdmin):
     @display(description=_("Clauses"))
     def clauses_display(self, obj: ContractTemplate):
         return format_html(
-            "<ol style='list-style:decimal;padding-left:1.5em'>{}</ol>",
+            "<ol class='bo-clauses'>{}</ol>",
             format_html_join(
                 "",
-                "<li><strong>{}</strong><div style='white-space:pre-line'>{}</div></li>",
+                "<li><strong>{}</strong><div class='bo-clause-text'>{}</div></li>",
                 ((c.get("title", ""), c.get("text", "")) for c in obj.clauses or []),
             ),
         )
@@ -406,6 +407,8 @@ class ContractAdmin(ReadOnlyAdmin):
             raise Http404
         if not self.has_view_permission(request, contract):
             raise PermissionDenied
+        if not contract.pdf:  # rendered after the order commits: the task may not have run
+            contract = contract_render_pdf(contract_id=contract.pk)
         return private_file_response(
             contract.pdf, filename=contract.pdf_filename, content_type="application/pdf"
         )

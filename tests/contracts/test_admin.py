@@ -237,3 +237,19 @@ def test_sales_staff_can_view_but_not_publish(client, company, partner):
     )
     assert client.post(publish).status_code == 403
     assert ContractTemplate.objects.count() == 1
+
+
+def test_console_download_renders_a_contract_whose_task_has_not_run(staff_client, company, partner):
+    from contracts.services import contract_agree
+
+    data = contract_build_data(**build_kwargs(company))
+    contract = contract_agree(data=data, company=company, agreed_by=partner)  # no commit: no task
+    assert not contract.pdf
+    response = staff_client.get(
+        reverse("admin:contracts_contract_download_pdf", args=[contract.pk])
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF")
+    contract.refresh_from_db()
+    assert contract.pdf and hashlib.sha256(body).hexdigest() == contract.sha256
