@@ -1080,9 +1080,7 @@ class OnlineRepayment(ReceivedMoney):
         verbose_name=_("credit account"),
     )
     reference = models.CharField(_("payment order no."), max_length=40)
-    bills = models.ManyToManyField(
-        Bill, related_name="online_repayments", verbose_name=_("bills")
-    )
+    bills = models.ManyToManyField(Bill, related_name="online_repayments", verbose_name=_("bills"))
     amount = money_field(_("amount"))
     provider = models.CharField(_("provider"), max_length=20)
     status = models.CharField(
