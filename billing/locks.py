@@ -9,9 +9,9 @@ in this order, inside its ``transaction.atomic``:
    is about. When the caller starts from something else (a payment reference, a
    payment id), it first reads the order id *without* a lock (``order_id_of_payment``),
    locks the order, and then re-reads what it started from under lock.
-2. **payments** of that order (``lock_payment``, ``lock_order_payments``), or the online
-   repayment being settled (``lock_online_repayment``); several rows in primary-key
-   order.
+2. **payments** of that order (``lock_payment``, ``lock_order_payments``), or the
+   repayment being settled: online (``lock_online_repayment``) or an offline transfer
+   under review (``lock_repayment``); several rows in primary-key order.
 3. **ledgers**: coupon, rebate wallet, credit account, then the credit account's bills
    in primary-key order (``lock_wallet``, ``lock_credit_account``, ``lock_bills``; the
    wallet and credit services take these through their own ``_lock_*`` helpers, which
@@ -26,7 +26,15 @@ test_payment_locks.py``) run cancellation against the payment callback to prove 
 
 from collections.abc import Iterable
 
-from billing.models import Bill, CreditAccount, OnlineRepayment, Order, Payment, RebateWallet
+from billing.models import (
+    Bill,
+    CreditAccount,
+    OnlineRepayment,
+    Order,
+    Payment,
+    RebateWallet,
+    Repayment,
+)
 
 
 def lock_order(order_id: int, **filters) -> Order:
@@ -52,6 +60,11 @@ def lock_order_payments(order: Order, **filters) -> list[Payment]:
 def lock_online_repayment(**lookup) -> OnlineRepayment | None:
     """Level 2 for a credit repayment (no order above it)."""
     return OnlineRepayment.objects.select_for_update().filter(**lookup).first()
+
+
+def lock_repayment(repayment_id: int) -> Repayment:
+    """Level 2 for an offline repayment finance confirms or rejects; DoesNotExist else."""
+    return Repayment.objects.select_for_update().get(pk=repayment_id)
 
 
 def lock_wallet(*, company_id: int, currency: str) -> RebateWallet:

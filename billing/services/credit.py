@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.mail import mail_enqueue
-from billing.locks import lock_bills
+from billing.locks import lock_bills, lock_repayment
 from billing.models import (
     MONEY_RECEIVED_STATUSES,
     Bill,
@@ -586,7 +586,7 @@ def _settle(repayment: Repayment, account: CreditAccount, actor, now: datetime) 
 def repayment_confirm(*, repayment_id: int, actor) -> Repayment:
     """Finance confirms an offline repayment. Any number of clicks posts exactly one entry;
     refused when a bill was settled otherwise meanwhile (nothing changes then)."""
-    repayment = Repayment.objects.select_for_update().get(pk=repayment_id)
+    repayment = lock_repayment(repayment_id)
     if repayment.status == RepaymentStatus.CONFIRMED:
         return repayment
     if repayment.status != RepaymentStatus.SUBMITTED:
@@ -609,7 +609,7 @@ def repayment_reject(*, repayment_id: int, actor, reason: str) -> Repayment:
     reason = (reason or "").strip()
     if not reason:
         raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
-    repayment = Repayment.objects.select_for_update().get(pk=repayment_id)
+    repayment = lock_repayment(repayment_id)
     if repayment.status != RepaymentStatus.SUBMITTED:
         raise BillingError(_("Only repayments under review can be rejected."), code="not_submitted")
     repayment.status = RepaymentStatus.REJECTED
