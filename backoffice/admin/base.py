@@ -426,10 +426,11 @@ class ScopedViewsMixin:
             "content_type_id": ContentType.objects.get_for_model(self.model).pk,
             "save_as": False,
             "save_on_top": False,
+            "version_record": record,
             **(extra_context or {}),
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.object_history_form_template, context)
+        return TemplateResponse(request, "admin/backoffice/history_version.html", context)
 
     def _stored_fieldsets(self, request, obj) -> list:
         """The change page's fieldsets without form-only fields (a change reason...): a
