@@ -194,6 +194,8 @@ def build_world() -> World:
     from billing.models import StatementExport
     from billing.services import credit
     from catalog.models import Sku
+    from contracts.models import Contract
+    from contracts.services import contract_render_pdf
     from fixtures.demo import load_all
     from partners.models import Company, CompanyRole, User
     from partners.services import company_create, staff_roles_sync, staff_user_upsert
@@ -295,6 +297,10 @@ def build_world() -> World:
             success=success,
         )
     OrmQ.objects.create(key="walk", payload="x", lock=now)
+    # Contract PDFs are rendered by a task after the order commits; the world's orders
+    # never commit (the test's transaction), so render them as the task would.
+    for contract_id in Contract.objects.filter(pdf="").values_list("pk", flat=True):
+        contract_render_pdf(contract_id=contract_id)
     return world
 
 

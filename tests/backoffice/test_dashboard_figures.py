@@ -10,7 +10,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from billing.models import CreditAccount, Order, OrderLine, PendingPosting, Repayment, Statement
+from billing.models import (
+    CreditAccount,
+    OnlineRepayment,
+    Order,
+    OrderLine,
+    Payment,
+    PendingPosting,
+    Repayment,
+    Statement,
+)
 from catalog.models import ConsultationTicket, TrialRequest
 from partners.models import Company, RegistrationApplication, User
 
@@ -60,13 +69,15 @@ def test_work_queue_counts_match_independent_queries(client, demo):
         "试用申请": sum(1 for t in TrialRequest.objects.all() if t.status != "closed"),
         "有异议的分账单": sum(1 for s in Statement.objects.all() if s.status == "disputed"),
         "待复核财务操作": sum(1 for p in PendingPosting.objects.all() if p.status == "pending"),
+        "待退款付款": sum(1 for p in Payment.objects.all() if p.status == "refund_due"),
+        "待退款线上还款": sum(1 for r in OnlineRepayment.objects.all() if r.status == "refund_due"),
     }
     counts = {title: count for title, (count, _link) in queues.items()}
     for title, count in expected.items():
         matches = [key for key in counts if title in key or key in title]
         assert matches, (title, list(counts))
         assert counts[matches[0]] == count, title
-    assert len(queues) == 9
+    assert len(queues) == 11
     # The demo has one pending application: its queue link opens the application
     # itself, so approving takes queue → 通过 → confirm (3 clicks).
     app = RegistrationApplication.objects.get(status="pending")
