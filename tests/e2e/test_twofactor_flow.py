@@ -84,6 +84,9 @@ def test_enrol_from_the_user_menu_log_out_and_log_in_with_a_code(
     with page.expect_navigation():
         page.get_by_role("button", name="验证").click()
     expect(page.locator("[data-testid=twofactor-verify]")).to_contain_text("验证码无效")
+    # django-otp makes a device wait after a wrong code (1 s, then doubling), as a person
+    # would anyway before typing again.
+    page.wait_for_timeout(2500)
     page.fill("input[name=code]", app_code(secret, time.time()))
     with page.expect_navigation():
         page.get_by_role("button", name="验证").click()
