@@ -96,16 +96,11 @@ def qualification_file_response(file: QualificationFile, *, inline: bool) -> Htt
         file.file, filename=file.original_name, content_type=file.content_type, inline=inline
     )
     if inline:
-        # Shown inside the console's own detail page (iframe for PDF, <img> for images).
+        # Shown inside the console's own detail page (an iframe for a PDF, <img> for an
+        # image). The response keeps its sandboxing policy (no script, no origin, even
+        # for the PDF viewer's document) and may be framed by the console only.
         response["X-Frame-Options"] = "SAMEORIGIN"
-        if file.content_type == "application/pdf":
-            # Chromium refuses to run its PDF viewer in a sandboxed document, and
-            # default-src 'none' blocks the viewer's own styles. The bytes were checked
-            # to be a PDF at upload and nosniff pins the type, so the viewer is the
-            # only thing that can render them; it runs isolated from our origin.
-            response["Content-Security-Policy"] = "frame-ancestors 'self'"
-        else:
-            response["Content-Security-Policy"] += "; frame-ancestors 'self'"
+        response["Content-Security-Policy"] += "; frame-ancestors 'self'"
     return response
 
 

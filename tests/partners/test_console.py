@@ -286,6 +286,9 @@ def test_file_preview_is_staff_only_and_rendered_on_the_detail_page(
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "SAMEORIGIN"
+    # A sandboxed document even for the PDF viewer (Chromium renders it), framed by us only.
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
     assert _body(response) == PDF
 
     response = staff_client.get(png_url)
