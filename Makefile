@@ -9,7 +9,7 @@ export PORT
 
 help:
 	@echo "make run      install, migrate, load demo data, start web server + task worker (PORT=$(PORT))"
-	@echo "make test     install, lint, migration check, whole test suite"
+	@echo "make test     install, lint (ruff, import contracts), migration check, whole test suite"
 	@echo "make install  install only"
 	@echo "make bench    benchmarks on PostgreSQL (SCALE=0.01 for a quick run; bench/README.md)"
 
@@ -37,6 +37,7 @@ run: install
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 check-migrations:
 	DJANGO_SETTINGS_MODULE=backoffice.settings.test $(PY) manage.py check

@@ -3,9 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BackofficeConfig(AppConfig):
-    """The project package: staff console registrations, portal templates and commands."""
+    """The project package: the console's templates, static files and project commands."""
 
     name = "backoffice"
+    # "backoffice" is the kernel's label (backoffice.core keeps the outbox's tables).
+    label = "backoffice_site"
     verbose_name = _("Back office")
 
     def ready(self) -> None:

@@ -26,7 +26,7 @@ class ScheduleSpec:
 SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(
         name="housekeeping.clear_expired_sessions",
-        func="backoffice.tasks.clear_expired_sessions",
+        func="backoffice.core.tasks.clear_expired_sessions",
         schedule_type=Schedule.DAILY,
         first_run_at=time(3, 30),
     ),
@@ -50,10 +50,10 @@ SCHEDULES: list[ScheduleSpec] = [
         kwargs={},
     ),
     ScheduleSpec(
-        # Recovers mails of dead or lost tasks (backoffice/mail.py): expired leases back to
+        # Recovers mails of dead or lost tasks (backoffice/core/mail.py): expired leases back to
         # the queue, overdue queued mails sent in batches.
         name="outbox.sweep",
-        func="backoffice.mail.outbox_sweep",
+        func="backoffice.core.mail.outbox_sweep",
         schedule_type=Schedule.MINUTES,
     ),
     ScheduleSpec(

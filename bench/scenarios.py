@@ -320,7 +320,8 @@ def seed_template():
 
 
 def contract_pdf(*, runs: int) -> dict:
-    from contracts.pdf import cjk_font, render_contract_pdf
+    from backoffice.core.fonts import cjk_font
+    from contracts.pdf import render_contract_pdf
     from contracts.services import contract_sample_data
 
     template = seed_template()

@@ -1,41 +1,23 @@
-"""Billing: currencies and balance rows. Ledgers, orders, statements arrive with their issues.
+"""Billing: the money of orders and partners.
 
-Balance rows are created together with the company (see ``balance_rows_create``),
-so every later posting can lock an existing row with ``select_for_update``.
+Balance rows (rebate wallets, credit accounts; opened with every company through the
+``company_created`` hook) and their append-only ledgers, coupons, carts and orders with
+their payments, credit bills and repayments, fulfilment (delivery and payment milestones,
+attachments, invoices), revenue-share statements, and finance's four-eyes postings. Every
+balance changes only through a ledger entry written under the row's lock; CHECK and
+unique constraints make an overdraft or a double settlement impossible.
 """
 
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Round
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-MONEY_DIGITS = 14
-MONEY_PLACES = 2
-
-
-class Currency(models.TextChoices):
-    CNY = "CNY", _("CNY ¥")
-    USD = "USD", _("USD $")
-    HKD = "HKD", _("HKD HK$")
-
-
-def cents(field: str) -> models.Func:
-    """The money column ``field`` in whole cents, for CHECK constraints that add or subtract
-    amounts: SQLite does decimal arithmetic in floating point (10.70 − 10 − 0.50 ≠ 0.20),
-    but a rounded cent count is exact there, and on PostgreSQL (numeric, two places) it is
-    the same comparison as before."""
-    return Round(models.F(field) * 100)
-
-
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
-    kwargs.setdefault("default", Decimal("0.00"))
-    return models.DecimalField(
-        verbose_name, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs
-    )
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency, cents, money_field
+from backoffice.core.storage import private_storage
 
 
 class RebateWallet(models.Model):
@@ -1177,12 +1159,6 @@ class CheckoutSubmission(models.Model):
 # ---------------------------------------------------------------------------
 
 
-def _private_storage():
-    from partners.models import private_storage
-
-    return private_storage()
-
-
 def order_attachment_upload_to(instance: "OrderAttachment", filename: str) -> str:
     import uuid
 
@@ -1344,7 +1320,7 @@ class OrderAttachment(models.Model):
     )
     title = models.CharField(_("title"), max_length=100)
     file = models.FileField(
-        _("file"), upload_to=order_attachment_upload_to, storage=_private_storage, max_length=200
+        _("file"), upload_to=order_attachment_upload_to, storage=private_storage, max_length=200
     )
     original_name = models.CharField(_("file name"), max_length=120)
     content_type = models.CharField(_("content type"), max_length=50)
@@ -1410,7 +1386,7 @@ class InvoiceRequest(models.Model):
     invoice_pdf = models.FileField(
         _("invoice PDF"),
         upload_to=invoice_pdf_upload_to,
-        storage=_private_storage,
+        storage=private_storage,
         max_length=200,
         blank=True,
     )
@@ -1533,7 +1509,7 @@ class Statement(models.Model):
     voucher = models.FileField(
         _("voucher"),
         upload_to=statement_voucher_upload_to,
-        storage=_private_storage,
+        storage=private_storage,
         max_length=200,
         blank=True,
     )
@@ -1640,10 +1616,6 @@ class Statement(models.Model):
         return self.number
 
     @property
-    def is_draft(self) -> bool:
-        return self.status == StatementStatus.DRAFT
-
-    @property
     def is_locked(self) -> bool:
         """Confirmed and later statements are read-only (decision 7)."""
         return self.status in (
@@ -1657,10 +1629,6 @@ class Statement(models.Model):
         """账单周期 as in the manual: 2019/11/1-2019/11/30."""
         start, end = self.period_start, self.period_end
         return f"{start.year}/{start.month}/{start.day}-{end.year}/{end.month}/{end.day}"
-
-    @property
-    def period_key(self) -> str:
-        return f"{self.period_start:%Y-%m}"
 
 
 class StatementLine(models.Model):
@@ -1805,7 +1773,7 @@ class StatementExport(models.Model):
     file = models.FileField(
         _("file"),
         upload_to=statement_export_upload_to,
-        storage=_private_storage,
+        storage=private_storage,
         max_length=200,
         blank=True,
     )

@@ -1,6 +1,6 @@
 """Ledger and bill numbers in the manual's formats (decision 8: every number is unique).
 
-Orders and contracts use ``contracts.numbering.next_number`` (``yyyyMMddHHmmss`` + sequence).
+Orders and contracts use ``backoffice.core.numbering.next_number`` (``yyyyMMddHHmmss`` + sequence).
 
 Ledger entries (rebate and credit) are numbered from a PostgreSQL SEQUENCE: ``nextval``
 never waits for another transaction, so checkouts of different companies do not queue on
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contracts.numbering import sequence_next as _locked_sequence_next
+from backoffice.core.numbering import sequence_next as _locked_sequence_next
 
 
 def _local(now: datetime | None) -> datetime:

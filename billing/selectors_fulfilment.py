@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from catalog.models import Review
 
@@ -35,10 +36,6 @@ def company_orders(company) -> QuerySet[Order]:
     if company is None:
         return Order.objects.none()
     return Order.objects.filter(company_id=company.pk)
-
-
-def company_order_or_none(company, number: str) -> Order | None:
-    return company_orders(company).filter(number=number).first()
 
 
 def _invoiceable(order: Order) -> bool:
@@ -184,3 +181,31 @@ def pending_offline_payments() -> QuerySet[Payment]:
 
 def pending_invoice_requests() -> QuerySet[InvoiceRequest]:
     return InvoiceRequest.objects.filter(status=InvoiceRequestStatus.PENDING)
+
+
+# --------------------------------------------------------------------------
+# Review eligibility (评价): billing owns orders, so it decides who may review.
+# --------------------------------------------------------------------------
+
+
+def has_completed_order(company, solution, order_number: str) -> bool:
+    """Does ``company`` have a completed (已完成) order ``order_number`` for ``solution``?
+
+    True only for an order with that number that belongs to ``company``, has status
+    已完成 and has a line of ``solution``.
+    """
+    return Order.objects.filter(
+        number=order_number,
+        company_id=company.pk,
+        status=OrderStatus.COMPLETED,
+        lines__solution_id=solution.pk,
+    ).exists()
+
+
+def order_review_problem(*, order: Order, solution, company) -> str:
+    """Why ``company`` may not review ``solution`` of ``order`` now ("" when it may)."""
+    if Review.objects.filter(solution_id=solution.pk, order_number=order.number).exists():
+        return _("This order has already been reviewed.")
+    if not has_completed_order(company, solution, order.number):
+        return _("Only a completed order of this solution can be reviewed.")
+    return ""

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from backoffice.core.money import to_money
 from catalog.models import Sku
 
 from .models import (
@@ -26,7 +27,6 @@ from .models import (
     Payment,
     RebateWallet,
 )
-from .money import to_money
 
 HISTORY_ROWS = 200
 HISTORY_VALUES_PER_KEY = 10

@@ -4,6 +4,8 @@ has at most one settling repayment, and what settled it adds up)."""
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from backoffice.core.money import to_money
+
 from .models import (
     SETTLING_REPAYMENT_STATUSES,
     Bill,
@@ -13,7 +15,6 @@ from .models import (
     RepaymentBill,
     RepaymentStatus,
 )
-from .money import to_money
 from .selectors import ZERO
 
 LIMIT = 100  # offending rows listed per problem

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.mail import absolute_url, mail_enqueue
+from backoffice.core.mail import mail_enqueue, route_url
 from partners.models import phone_validator
 from partners.uploads import check_upload
 
@@ -161,7 +161,7 @@ def trial_create(*, solution: Solution, data: Mapping, user=None) -> TrialReques
             context={
                 "name": trial.name,
                 "solution_name": solution.name,
-                "solution_url": absolute_url(f"/solutions/{solution.slug}/"),
+                "solution_url": route_url("portal:solution_detail", solution.slug),
                 "reference": f"S{trial.pk:06d}",
             },
         )

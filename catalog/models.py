@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from billing.models import MONEY_DIGITS, MONEY_PLACES, Currency
-from partners.models import private_storage
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
+from backoffice.core.storage import private_storage
 
 
 class Region(models.TextChoices):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import fields, resources, widgets
 
-from billing.models import Currency
+from backoffice.core.money import Currency
 
 from .models import Category, Region, Sku, SkuKind, Solution
 from .services import (

@@ -27,10 +27,9 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import Http404
 from django.utils import timezone, translation
 
-from billing.models import Currency
+from backoffice.core.money import Currency
 
 from .models import Banner, Category, NewsItem, Review, Sku, Solution
 
@@ -180,21 +179,12 @@ def _menu_tree_build() -> list[MenuCategory]:
 
 
 def category_get(slug: str) -> Category:
-    """An active category by slug (with its parent), else 404."""
-    try:
-        category = Category.objects.select_related("parent").get(slug=slug, is_active=True)
-    except Category.DoesNotExist as exc:
-        raise Http404 from exc
+    """An active category by slug (with its parent); ``Category.DoesNotExist`` if there is
+    none, or if its parent is inactive."""
+    category = Category.objects.select_related("parent").get(slug=slug, is_active=True)
     if category.parent_id and not category.parent.is_active:
-        raise Http404
+        raise Category.DoesNotExist(slug)
     return category
-
-
-def category_children(category: Category) -> list[Category]:
-    """Active sub-categories of a top category (empty for a sub-category)."""
-    if category.parent_id:
-        return []
-    return list(category.children.filter(is_active=True).order_by("position", "pk"))
 
 
 # --------------------------------------------------------------------------
@@ -412,7 +402,8 @@ def _ranked_ids(queryset: QuerySet[Solution], term: str) -> list[int]:
 
 
 def solution_detail(slug: str) -> Solution:
-    """A published solution with everything its page shows, else 404.
+    """A published solution with everything its page shows (``Solution.DoesNotExist``
+    if there is none).
 
     Prefetched: ``active_skus``, ``images``, ``resources``, ``related_cards`` (published
     related solutions with card data), ``latest_reviews`` (visible, with company),
@@ -443,12 +434,23 @@ def solution_detail(slug: str) -> Solution:
             to_attr="category_list",
         ),
     )
-    try:
-        return queryset.get(slug=slug)
-    except Solution.DoesNotExist as exc:
-        raise Http404 from exc
+    return queryset.get(slug=slug)  # Solution.DoesNotExist if not published
 
 
 def related_fallback(solution: Solution, limit: int = RELATED_LIMIT) -> list[Solution]:
     """Hot solutions other than ``solution``, for a detail page without related ones."""
     return [s for s in hot_solutions(limit + 1) if s.pk != solution.pk][:limit]
+
+
+def open_tickets():
+    """Consultation tickets not closed (new or in progress)."""
+    from catalog.models import ConsultationTicket, LeadStatus
+
+    return ConsultationTicket.objects.exclude(status=LeadStatus.CLOSED)
+
+
+def open_trial_requests():
+    """Trial requests not closed (new or in progress)."""
+    from catalog.models import LeadStatus, TrialRequest
+
+    return TrialRequest.objects.exclude(status=LeadStatus.CLOSED)

@@ -12,8 +12,7 @@ PARTY_B_NAME_EN = "Shanghai Blue Cloud Technology Co., Ltd."
 PARTY_B_SHORT = "Blue Cloud"
 
 DOCUMENT_LANGUAGE = "zh-hans"
-# The timestamp in contract (and order) numbers is Shanghai local time (decision 8).
-NUMBER_TIMEZONE = "Asia/Shanghai"
+# Contract numbers: Shanghai local time (backoffice.core.numbering) + the sequence (decision 8).
 CONTRACT_NUMBER_KEY = "contract"
 CONTRACT_NUMBER_FORMAT = "%Y%m%d%H%M%S"
 

@@ -5,7 +5,6 @@
   (``services.template_publish_new_version``).
 - ``Contract``: number, template version, the full merge-data snapshot, the PDF rendered once
   at agreement and its SHA-256. Immutable.
-- ``DocumentSequence``: gap-free counters behind document numbers (``contracts.numbering``).
 """
 
 import re
@@ -18,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from billing.models import MONEY_DIGITS, MONEY_PLACES, Currency
-from partners.models import private_storage
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
+from backoffice.core.storage import private_storage
 
 from .constants import MERGE_FIELDS, PAYMENT_TERMS_FIELDS
 
@@ -208,19 +207,3 @@ class Contract(models.Model):
     @property
     def pdf_filename(self) -> str:
         return f"contract-{self.number}.pdf"
-
-
-class DocumentSequence(models.Model):
-    """A gap-free counter per key, incremented under a row lock (``contracts.numbering``)."""
-
-    key = models.CharField(_("key"), max_length=100, unique=True)
-    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("document sequence")
-        verbose_name_plural = _("document sequences")
-        ordering = ["key"]
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.last_value}"

@@ -11,7 +11,6 @@ import functools
 import io
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -19,8 +18,6 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     KeepTogether,
@@ -32,30 +29,19 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from backoffice.core.fonts import CJK_FONT as FONT
+from backoffice.core.fonts import cjk_font
+
 from .constants import DOCUMENT_LANGUAGE, PARTY_B_NAME, PARTY_B_NAME_EN, PARTY_B_SHORT
 from .models import ContractTemplate
 from .rendering import document_build
 
-FONT = "AggreSmartCJK"
 BLUE = colors.HexColor("#1f5fbf")
 GRID = colors.HexColor("#9aa5b1")
 HEAD_BG = colors.HexColor("#e8eef7")
 MARGIN_X = 18 * mm
 MARGIN_TOP = 30 * mm
 MARGIN_BOTTOM = 22 * mm
-
-
-@functools.cache
-def cjk_font() -> str:
-    """Register the CJK TrueType font once per process (parsing the TTC is the slow part).
-
-    A TrueType font is embedded (as a subset) by reportlab; the built-in CID fonts
-    (STSong-Light, ...) are never used because they are not embedded.
-    """
-    pdfmetrics.registerFont(TTFont(FONT, settings.CJK_FONT_PATH, subfontIndex=0))
-    # One face only: map bold/italic to it so markup never falls back to Helvetica.
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
-    return FONT
 
 
 @functools.cache

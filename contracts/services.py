@@ -20,8 +20,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from backoffice.tasks import enqueue_on_commit
-from billing.models import Currency
+from backoffice.core.money import Currency
+from backoffice.core.numbering import NUMBER_TIMEZONE, next_number
+from backoffice.core.tasks import enqueue_on_commit
 from partners.models import Company, User
 
 from . import selectors
@@ -33,14 +34,12 @@ from .constants import (
     CURRENCY_SYMBOLS,
     DEMO_BANK_ACCOUNT,
     DOCUMENT_LANGUAGE,
-    NUMBER_TIMEZONE,
     PARTY_B_NAME,
     PARTY_B_NAME_EN,
     LineKind,
     PaymentMethod,
 )
 from .models import Contract, ContractTemplate
-from .numbering import next_number
 from .pdf import render_contract_pdf
 from .rendering import document_build, money_display
 

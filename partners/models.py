@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from backoffice.core.storage import private_storage
+
 phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9\- ]{5,19}$",
     message=_("Enter a valid phone number: digits, spaces or hyphens, optionally starting with +."),
@@ -373,17 +375,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
-
-
-def private_storage():
-    """Uploaded partner files: STORAGES["private"] (MEDIA_ROOT/private, or "private/" in
-    the S3 bucket), never served by URL. Settings without a "private" storage fall back
-    to MEDIA_ROOT/private on disk."""
-    from django.core.files.storage import FileSystemStorage, storages
-
-    if "private" in settings.STORAGES:
-        return storages["private"]
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
 
 
 def qualification_upload_to(instance: "QualificationFile", filename: str) -> str:

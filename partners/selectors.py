@@ -1,13 +1,15 @@
 """Read queries of the partners domain. Portal callers always pass the signed-in user's company."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .models import (
     ApplicationStatus,
     Benefit,
     Company,
     CompanyRole,
-    CompanyStatus,
     EndCustomer,
     QualificationFile,
     RegistrationApplication,
@@ -106,10 +108,6 @@ def benefit_table() -> tuple[list[Tier], list[dict]]:
     return tiers, rows
 
 
-def enabled_company(company: Company | None) -> bool:
-    return company is not None and company.status == CompanyStatus.ENABLED
-
-
 def company_mail_recipients(*, company_id: int, include_co_admins: bool = False) -> list[str]:
     """Who a partner mail about ``company_id`` goes to, chosen by role (never by sort order).
 
@@ -135,3 +133,19 @@ def company_mail_recipients(*, company_id: int, include_co_admins: bool = False)
     admins = [email for role, email in rows if role == CompanyRole.ADMIN]
     co_admins = [email for role, email in rows if role == CompanyRole.CO_ADMIN]
     return admins + co_admins if include_co_admins or not admins else admins
+
+
+def new_partners(days: int = 30, limit: int = 5, now=None) -> dict:
+    """Companies created in the last ``days`` days: the count and the latest ``limit``."""
+    from django.db.models import Count, F, Window
+
+    from partners.models import Company
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    rows = list(
+        Company.objects.filter(created_at__gte=since)
+        .annotate(total=Window(Count("pk")))
+        .order_by("-created_at", "-pk")
+        .values("pk", "name", "created_at", total=F("total"))[:limit]
+    )
+    return {"count": rows[0]["total"] if rows else 0, "latest": rows}

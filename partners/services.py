@@ -8,12 +8,12 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.mail import absolute_url, mail_enqueue
+from backoffice.core.mail import mail_enqueue, route_url
 
+from .hooks import company_created
 from .models import (
     ApplicationStatus,
     Company,
@@ -202,9 +202,9 @@ def _registration_duplicate_notify(
                 name=user.name or contact_name,
                 has_account=True,
                 activated=user.is_activated,
-                login_link=absolute_url(reverse("portal:login")),
-                reset_link=absolute_url(reverse("portal:password_reset")),
-                resend_link=absolute_url(reverse("portal:activation_resend")),
+                login_link=route_url("portal:login"),
+                reset_link=route_url("portal:password_reset"),
+                resend_link=route_url("portal:activation_resend"),
             )
         else:
             context["pending_company"] = pending.company_name
@@ -221,7 +221,7 @@ def _registration_duplicate_notify(
         "contact_email": email,
         "contact_phone": phone,
         "has_account": owners.has_account,
-        "users_link": absolute_url(reverse("portal:account_users")),
+        "users_link": route_url("portal:account_users"),
     }
     for to in owners.emails:
         mail_enqueue(to=to, template="partners/mail/registration_attempt_company", context=context)
@@ -296,9 +296,8 @@ def _lock_pending(application: RegistrationApplication) -> RegistrationApplicati
 def registration_approve(
     *, application: RegistrationApplication, reviewer: User, tier: Tier | None = None
 ) -> Company:
-    """Approve: company at the default tier, its 管理员 (not yet activated), balance rows, activation mail."""
-    from billing.services import balance_rows_create
-
+    """Approve: company at the default tier, its 管理员 (not yet activated), activation mail;
+    the company is announced (``company_created``: billing opens its balance rows)."""
     application = _lock_pending(application)
     if User.objects.filter(email__iexact=application.email).exists():
         raise PartnerError(
@@ -326,7 +325,7 @@ def registration_approve(
         company_role=CompanyRole.ADMIN,
     )
     application.files.update(company=company)
-    balance_rows_create(company=company)
+    company_created(company=company)
     application.status = ApplicationStatus.APPROVED
     application.company = company
     application.reviewed_by = reviewer
@@ -375,7 +374,7 @@ def activation_mail_enqueue(*, user: User, template: str = "partners/mail/activa
         context={
             "name": user.name or user.email,
             "company_name": user.company.name if user.company_id else "",
-            "link": absolute_url(reverse("portal:activate", args=[token])),
+            "link": route_url("portal:activate", token),
             "valid_days": max(1, settings.ACTIVATION_LINK_MAX_AGE // 86400),
         },
     )
@@ -430,7 +429,7 @@ def password_reset_request(*, email: str) -> None:
         template="partners/mail/password_reset",
         context={
             "name": user.name or user.email,
-            "link": absolute_url(reverse("portal:password_reset_confirm", args=[token])),
+            "link": route_url("portal:password_reset_confirm", token),
             "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
         },
     )
@@ -500,7 +499,7 @@ def company_user_invite(*, company: Company, email: str, invited_by: User) -> Us
         context={
             "company_name": company.name,
             "inviter": invited_by.get_full_name(),
-            "link": absolute_url(reverse("portal:activate", args=[token])),
+            "link": route_url("portal:activate", token),
             "valid_days": max(1, settings.ACTIVATION_LINK_MAX_AGE // 86400),
         },
     )
@@ -581,8 +580,6 @@ def company_admin_transfer(*, actor: User, target: User) -> None:
 @transaction.atomic
 def sub_reseller_create(*, actor: User, name: str, address: str) -> Company:
     """A distributor's 管理员 adds a reseller company under it (no platform review)."""
-    from billing.services import balance_rows_create
-
     distributor = Company.objects.select_for_update().get(pk=actor.company_id)
     _require_admin(actor, distributor)
     if not distributor.is_distributor:
@@ -603,7 +600,7 @@ def sub_reseller_create(*, actor: User, name: str, address: str) -> Company:
     )
     company.full_clean()
     company.save()
-    balance_rows_create(company=company)
+    company_created(company=company)
     return company
 
 
@@ -683,9 +680,8 @@ COMPANY_CREATE_FIELDS = (
 
 @transaction.atomic
 def company_create(*, actor: User, **fields) -> Company:
-    """Staff add a company in the console, together with its balance rows (one per currency)."""
-    from billing.services import balance_rows_create
-
+    """Staff add a company in the console; it is announced (``company_created``: billing
+    opens its balance rows, one per currency)."""
     unknown = set(fields) - set(COMPANY_CREATE_FIELDS)
     if unknown:
         raise TypeError(f"company_create() got unexpected fields: {sorted(unknown)}")
@@ -701,7 +697,7 @@ def company_create(*, actor: User, **fields) -> Company:
     company._history_user = actor  # simple-history: who created it, also outside a request
     company.full_clean()
     company.save()
-    balance_rows_create(company=company)
+    company_created(company=company)
     return company
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
 from contracts.constants import MERGE_FIELDS, PAYMENT_TERMS_FIELDS, PaymentMethod
 from contracts.models import (
     CLAUSE_TEXT_MAX,

@@ -13,11 +13,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin.base import company_owner_q, is_owner_scoped
-from backoffice.selectors import task_queue_stats
+from backoffice.core.selectors import task_queue_stats
 from billing.selectors import overdue_bills, repayments_awaiting_review
 from partners.models import Company, CompanyStatus
 from partners.selectors import pending_applications, user_counts
+
+from .scope import company_owner_q, is_owner_scoped
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Queue:
 
 def work_queues(request: HttpRequest) -> list[tuple[str, int, str]]:
     """(title, open count, link) of every queue the staff member may see: one query."""
-    from backoffice.selectors import counts_with_sole_ids
+    from backoffice.core.selectors import counts_with_sole_ids
 
     queues = [queue for provider in WORK_QUEUE_PROVIDERS for queue in provider(request)]
     rows = []
@@ -215,7 +216,7 @@ def _owner_scoped(request: HttpRequest, queryset):
 
 def _open_ticket_queue(request: HttpRequest) -> list[Queue]:
     """未关闭工单: consultation tickets that are new or in progress."""
-    from backoffice.selectors import open_tickets
+    from catalog.selectors import open_tickets
 
     if not request.user.has_perm("catalog.view_consultationticket"):
         return []
@@ -231,7 +232,7 @@ def _open_ticket_queue(request: HttpRequest) -> list[Queue]:
 
 def _trial_request_queue(request: HttpRequest) -> list[Queue]:
     """试用申请: trial requests that are new or in progress."""
-    from backoffice.selectors import open_trial_requests
+    from catalog.selectors import open_trial_requests
 
     if not request.user.has_perm("catalog.view_trialrequest"):
         return []
@@ -263,7 +264,7 @@ def _disputed_statement_queue(request: HttpRequest) -> list[Queue]:
 
 def _pending_posting_queue(request: HttpRequest) -> list[Queue]:
     """待复核财务操作: finance postings above the threshold waiting for a second user."""
-    from backoffice.selectors import pending_postings
+    from billing.selectors import pending_postings
 
     if not request.user.has_perm("billing.view_pendingposting"):
         return []
@@ -313,14 +314,15 @@ def dashboard_figures(request: HttpRequest) -> dict:
     """
     import json
 
-    from backoffice import selectors
-    from billing.money import format_money
+    from backoffice.core.money import format_money
+    from billing import selectors as billing_selectors
+    from partners import selectors as partner_selectors
 
     user = request.user
     scoped = is_owner_scoped(request)
     figures: dict = {}
     if user.has_perm("billing.view_order") and not scoped:
-        sales = selectors.monthly_sales_by_currency()
+        sales = billing_selectors.monthly_sales_by_currency()
         for row in sales:
             row["display"] = format_money(row["total"], row["currency"])
         figures["monthly_sales"] = sales
@@ -336,11 +338,11 @@ def dashboard_figures(request: HttpRequest) -> dict:
                 ],
             }
         )
-        figures["top_solutions"] = selectors.top_solutions_this_month()
+        figures["top_solutions"] = billing_selectors.top_solutions_this_month()
     if user.has_perm("partners.view_company") and not scoped:
-        figures["new_partners"] = selectors.new_partners()
+        figures["new_partners"] = partner_selectors.new_partners()
     if user.has_perm("billing.view_creditaccount") and not scoped:
-        rows = selectors.credit_near_limit()
+        rows = billing_selectors.credit_near_limit()
         for row in rows:
             row["percent"] = int(row["usage"] * 100)
             row["used_display"] = format_money(row["used"], row["currency"])

@@ -41,6 +41,7 @@ from unfold.widgets import (
     UnfoldAdminTextareaWidget,
 )
 
+from backoffice.core.money import format_money
 from billing.models import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -60,7 +61,6 @@ from billing.models import (
     Repayment,
     RepaymentStatus,
 )
-from billing.money import format_money
 from billing.services.approvals import posting_approve, posting_reject, posting_request
 from billing.services.coupons import campaign_issue, campaign_issue_to_tier
 from billing.services.credit import (

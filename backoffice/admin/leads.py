@@ -18,7 +18,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
 from catalog.leads import (
     REPLY_MAX_LENGTH,
     lead_assign,

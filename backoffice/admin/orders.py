@@ -36,7 +36,8 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
+from backoffice.core.money import format_money, to_money
 from billing.models import (
     DeliveryMilestone,
     DeliveryMilestoneStatus,
@@ -54,7 +55,6 @@ from billing.models import (
     PaymentRecordStatus,
     PaymentStatus,
 )
-from billing.money import format_money, to_money
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     DELIVERABLE,

@@ -37,7 +37,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from unfold.utils import parse_date_str
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
 from billing.models import PendingPosting
 from billing.services.approvals import company_terms_request
 from partners.models import (

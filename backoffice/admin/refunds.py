@@ -21,6 +21,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
+from backoffice.core.money import format_money
 from billing.models import (
     Bill,
     OnlineRepayment,
@@ -28,7 +29,6 @@ from billing.models import (
     RefundDue,
     RefundMethod,
 )
-from billing.money import format_money
 from billing.payments import PROVIDERS, provider_configured
 from billing.services.errors import BillingError
 from billing.services.payments import (

@@ -8,6 +8,7 @@ Confirmed and later statements are read-only (``has_change_permission`` is False
 """
 
 from datetime import date
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -34,7 +35,8 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response, workbook_response
+from backoffice.core.money import format_money
 from billing.models import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -46,9 +48,8 @@ from billing.models import (
     StatementLine,
     StatementStatus,
 )
-from billing.money import format_money
 from billing.statements.constants import EXPORT_INLINE_MAX_LINES, VOUCHER_ACCEPT
-from billing.statements.excel import workbook_response
+from billing.statements.excel import write_statements_workbook
 from billing.statements.labels import order_status_label, rate_display
 from billing.statements.pdf import pdf_filename, render_statement_pdf
 from billing.statements.selectors import line_count, statement_totals
@@ -801,7 +802,10 @@ class StatementAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     )
     def excel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
-        return workbook_response([statement.pk], filename=f"statement-{statement.number}.xlsx")
+        return workbook_response(
+            partial(write_statements_workbook, [statement.pk]),
+            filename=f"statement-{statement.number}.xlsx",
+        )
 
     @action(description=_("Export selected to Excel"), permissions=["export_excel"])
     def export_excel(self, request: HttpRequest, queryset):
@@ -824,7 +828,9 @@ class StatementAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
                 messages.INFO,
             )
             return None
-        return workbook_response(ids, filename="statements.xlsx")
+        return workbook_response(
+            partial(write_statements_workbook, ids), filename="statements.xlsx"
+        )
 
 
 # --------------------------------------------------------------------------

@@ -68,8 +68,8 @@ from django.utils.translation import gettext  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 from unfold.decorators import action  # noqa: E402
 
-from backoffice.mail import mail_retry  # noqa: E402
-from backoffice.models import OutboundEmail, OutboundEmailStatus  # noqa: E402
+from backoffice.core.mail import mail_retry  # noqa: E402
+from backoffice.core.models import OutboundEmail, OutboundEmailStatus  # noqa: E402
 
 from .base import ReadOnlyAdmin, label_display  # noqa: E402
 
@@ -87,7 +87,7 @@ ONE_TIME_NOT_RETRIED = _(
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
-    """The outbox: ``queued → sending → sent | failed`` (backoffice/mail.py). The lease
+    """The outbox: ``queued → sending → sent | failed`` (backoffice/core/mail.py). The lease
     column is the deadline the sweeper watches; a double delivery shares the Message-ID."""
 
     nav_group = NavGroup.SYSTEM

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_otp",  # staff two-factor login: authenticator apps (TOTP) and recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # the kernel (label "backoffice"): outbox, document counters
+    "backoffice.core",
     # domain apps
     "partners",
     "catalog",
@@ -249,7 +251,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Two media storages: "default" holds public catalogue media (logos, images, banners,
 # resources) and "private" holds partner uploads, contracts and invoices, which are
-# only ever served by permission-checked views (partners.models.private_storage).
+# only ever served by permission-checked views (backoffice.core.storage.private_storage).
 # On disk they are MEDIA_ROOT and MEDIA_ROOT/private. AWS_STORAGE_BUCKET_NAME moves
 # both to one S3-compatible bucket (django-storages): private files under "private/"
 # (private ACL, short-lived signed URLs), public ones under "public/" (plain URLs; the
@@ -297,7 +299,7 @@ if AWS_STORAGE_BUCKET_NAME:
 else:
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "private": {"BACKEND": "backoffice.storage.PrivateFileSystemStorage"},
+        "private": {"BACKEND": "backoffice.core.storage.PrivateFileSystemStorage"},
     }
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
@@ -368,7 +370,7 @@ ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "https://openapi.alipay.com/ga
 #   `retry` (which must exceed `timeout`, or a slow task would run twice). bulk = 1 claims
 #   one task per fetch. A task that raised is not acknowledged (ack_failures off) and runs
 #   again, up to max_attempts runs.
-# Neither guarantees a mail: the outbox lease and its sweeper do (backoffice/mail.py).
+# Neither guarantees a mail: the outbox lease and its sweeper do (backoffice/core/mail.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_WORKERS = int(os.environ.get("Q_WORKERS", "2"))
 Q_CLUSTER = {
@@ -388,7 +390,7 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
-# Outbox (backoffice/mail.py): a worker's claim on a mail lasts OUTBOX_LEASE_SECONDS (far
+# Outbox (backoffice/core/mail.py): a worker's claim on a mail lasts OUTBOX_LEASE_SECONDS (far
 # longer than one SMTP send); a queued mail no task claimed within
 # OUTBOX_CLAIM_WITHIN_SECONDS is sent by the sweeper's batch; a mail whose claim expired
 # OUTBOX_MAX_ATTEMPTS times is marked failed.

@@ -6,6 +6,7 @@ import django.db.models.deletion
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
+import backoffice.core.storage
 from django.db import migrations, models
 
 
@@ -150,7 +151,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(choices=[('CNY', 'CNY ¥'), ('USD', 'USD $'), ('HKD', 'HKD HK$')], max_length=3, verbose_name='currency')),
                 ('status', models.CharField(choices=[('pending', 'Awaiting invoicing'), ('issued', 'Invoiced'), ('rejected', 'Rejected')], default='pending', max_length=10, verbose_name='status')),
                 ('invoice_number', models.CharField(blank=True, max_length=40, verbose_name='invoice number')),
-                ('invoice_pdf', models.FileField(blank=True, max_length=200, storage=billing.models._private_storage, upload_to=billing.models.invoice_pdf_upload_to, verbose_name='invoice PDF')),
+                ('invoice_pdf', models.FileField(blank=True, max_length=200, storage=backoffice.core.storage.private_storage, upload_to=billing.models.invoice_pdf_upload_to, verbose_name='invoice PDF')),
                 ('rejection_reason', models.CharField(blank=True, max_length=200, verbose_name='rejection reason')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested')),
                 ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='processed')),
@@ -171,7 +172,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('file', models.FileField(max_length=200, storage=billing.models._private_storage, upload_to=billing.models.order_attachment_upload_to, verbose_name='file')),
+                ('file', models.FileField(max_length=200, storage=backoffice.core.storage.private_storage, upload_to=billing.models.order_attachment_upload_to, verbose_name='file')),
                 ('original_name', models.CharField(max_length=120, verbose_name='file name')),
                 ('content_type', models.CharField(max_length=50, verbose_name='content type')),
                 ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),

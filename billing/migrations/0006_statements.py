@@ -6,6 +6,7 @@ import django.db.models.expressions
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
+import backoffice.core.storage
 from django.db import migrations, models
 
 
@@ -88,7 +89,7 @@ class Migration(migrations.Migration):
                 ('tier_name', models.CharField(blank=True, max_length=50, verbose_name='tier')),
                 ('business_owner_name', models.CharField(blank=True, max_length=100, verbose_name='business owner')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('voucher', models.FileField(blank=True, max_length=200, storage=billing.models._private_storage, upload_to=billing.models.statement_voucher_upload_to, verbose_name='voucher')),
+                ('voucher', models.FileField(blank=True, max_length=200, storage=backoffice.core.storage.private_storage, upload_to=billing.models.statement_voucher_upload_to, verbose_name='voucher')),
                 ('voucher_name', models.CharField(blank=True, max_length=120, verbose_name='voucher file name')),
                 ('voucher_content_type', models.CharField(blank=True, max_length=50, verbose_name='voucher content type')),
                 ('voucher_sha256', models.CharField(blank=True, max_length=64, verbose_name='voucher SHA-256')),
@@ -175,7 +176,7 @@ class Migration(migrations.Migration):
                 ('statement_ids', models.JSONField(default=list, verbose_name='statements')),
                 ('statement_count', models.PositiveIntegerField(default=0, verbose_name='statement count')),
                 ('row_count', models.PositiveIntegerField(default=0, verbose_name='line rows')),
-                ('file', models.FileField(blank=True, max_length=200, storage=billing.models._private_storage, upload_to=billing.models.statement_export_upload_to, verbose_name='file')),
+                ('file', models.FileField(blank=True, max_length=200, storage=backoffice.core.storage.private_storage, upload_to=billing.models.statement_export_upload_to, verbose_name='file')),
                 ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),

@@ -11,12 +11,12 @@
 The ledgers and orders are big tables: on PostgreSQL every index here is built and
 dropped CONCURRENTLY, so a deploy does not block writes while they build. That cannot
 run in a transaction, hence ``atomic = False``; on SQLite the operations are plain
-``AddIndex`` / ``RemoveIndex`` (see ``backoffice.migration_operations``).
+``AddIndex`` / ``RemoveIndex`` (see ``backoffice.core.migration_operations``).
 """
 
 from django.db import migrations, models
 
-from backoffice.migration_operations import (
+from backoffice.core.migration_operations import (
     AddIndexConcurrentlyOnPostgres,
     RemoveIndexConcurrentlyOnPostgres,
     create_index_concurrently,

@@ -28,7 +28,7 @@ from alipay.exceptions import AliPayException, AliPayValidationError
 from django.conf import settings
 from django.utils import timezone
 
-from billing.money import to_money
+from backoffice.core.money import to_money
 
 from .base import (
     Notification,

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.utils import timezone
 
-from billing.money import to_money
+from backoffice.core.money import to_money
 
 from .base import (
     Notification,

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.core.money import to_money
 from billing.models import (
     CreditAccount,
     PendingPosting,
@@ -31,7 +32,6 @@ from billing.models import (
     PendingPostingStatus,
     RebateWallet,
 )
-from billing.money import to_money
 from partners.services import company_terms_set
 
 from .credit import credit_limit_set, credit_offline_charge

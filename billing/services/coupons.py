@@ -11,12 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.core.money import format_money, to_money
 from billing.models import Coupon, CouponCampaign, CouponStatus
-from billing.money import format_money, to_money
 
 from .errors import BillingError
 
@@ -216,12 +216,3 @@ def coupons_expire(*, now: datetime | None = None) -> int:
         campaign__valid_until__isnull=False,
         campaign__valid_until__lte=now,
     ).update(status=CouponStatus.EXPIRED)
-
-
-def company_coupons(*, company_id: int, status: str) -> QuerySet[Coupon]:
-    return (
-        Coupon.objects.filter(company_id=company_id, status=status)
-        .select_related("campaign")
-        .prefetch_related("campaign__solutions")
-        .order_by("-issued_at", "-pk")
-    )

@@ -20,7 +20,8 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.mail import mail_enqueue
+from backoffice.core.mail import mail_enqueue
+from backoffice.core.money import format_money, to_money
 from billing.locks import lock_bills, lock_repayment
 from billing.models import (
     MONEY_RECEIVED_STATUSES,
@@ -39,7 +40,6 @@ from billing.models import (
     RepaymentMethod,
     RepaymentStatus,
 )
-from billing.money import format_money, to_money
 from billing.numbering import bill_number, credit_entry_number
 from partners.selectors import company_mail_recipients
 
@@ -893,15 +893,3 @@ def repayment_online_payload(
         ts=ts,
     )
     return data["payload"], data["signature"]
-
-
-def repayment_online_callback(
-    *, payload: dict, signature: str, now: datetime | None = None
-) -> OnlineRepayment:
-    """The sandbox provider's notification for an online repayment (verified: signature,
-    time, amount; recorded once)."""
-    from .payments import payment_notify
-
-    return payment_notify(
-        provider="sandbox", data={"payload": payload, "signature": signature}, now=now
-    )

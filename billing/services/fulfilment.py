@@ -17,11 +17,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.mail import absolute_url, mail_enqueue
+from backoffice.core.mail import mail_enqueue, route_url
+from backoffice.core.money import format_money, to_money
 from billing.models import (
     DeliveryMilestone,
     DeliveryMilestoneStatus,
@@ -35,7 +35,6 @@ from billing.models import (
     PaymentMilestoneStatus,
     PaymentStatus,
 )
-from billing.money import format_money, to_money
 from partners.selectors import company_mail_recipients
 
 from .errors import BillingError
@@ -109,23 +108,10 @@ def _history_user(instance, actor) -> None:
         instance._history_user = actor
 
 
-def order_portal_url(order: Order) -> str:
-    """The order's page in the portal (客户订单 detail), or the order list as a fallback."""
-    for name, args in (
-        ("portal:account_order_detail", [order.number]),
-        ("portal:account_orders", []),
-    ):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return "/account/orders/"
-
-
 def _mail_company(order: Order, *, template: str, context: dict) -> None:
     context = {
         "order_number": order.number,
-        "order_url": absolute_url(order_portal_url(order)),
+        "order_url": route_url("portal:account_order_detail", order.number),
         **context,
     }
     # The 管理员 and the co-admins: they all see the order in 客户订单.
@@ -651,4 +637,26 @@ def order_complete(*, order_id: int, actor, by_staff: bool = False) -> Order:
         note = _("Receipt confirmed by the buyer")
     return order_set_status(
         order_id=order.pk, to_status=OrderStatus.COMPLETED, actor=actor, note=note
+    )
+
+
+# --------------------------------------------------------------------------
+# 评价: a review of a completed order's solution
+# --------------------------------------------------------------------------
+
+
+def order_review_submit(*, order: Order, solution, author, rating: int, text: str):
+    """Publish ``author``'s review of ``solution`` on ``order`` (the catalog records it;
+    billing, which owns orders, supplies the completed-order check)."""
+    from billing.selectors_fulfilment import has_completed_order
+    from catalog.services import review_submit
+
+    return review_submit(
+        solution=solution,
+        company=author.company,
+        author=author,
+        order_number=order.number,
+        rating=rating,
+        text=text,
+        completed_order_check=has_completed_order,
     )

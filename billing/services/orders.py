@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.core.money import format_money, to_money
 from billing import locks
 from billing import payments as payment_providers
 from billing.models import (
@@ -38,7 +39,6 @@ from billing.models import (
     RebateEntry,
     RebateEntryType,
 )
-from billing.money import format_money, to_money
 from billing.payments import sandbox
 from billing.payments.base import (
     Notification,
@@ -407,7 +407,7 @@ def checkout_place_order(
     cart_line_ids: list[int] | None = None,
 ) -> Order:
     """同意: create the order in one transaction, or change nothing at all."""
-    from contracts.numbering import next_number
+    from backoffice.core.numbering import next_number
     from contracts.services import contract_agree, contract_number_next
     from partners.models import EndCustomer
 
@@ -580,13 +580,13 @@ def checkout_place_order(
     return order
 
 
-def _paid_count_add(order: Order) -> None:
-    from django.db.models import F
+def _paid_count_add(order: Order, delta: int = 1) -> None:
+    """The catalog's paid-order counter (hot ranking) of each solution on the order: +1
+    when the order is paid, -1 when a paid order is cancelled."""
+    from catalog.services import solution_paid_count_add
 
-    from catalog.models import Solution
-
-    ids = set(order.lines.values_list("solution_id", flat=True))
-    Solution.objects.filter(pk__in=ids).update(paid_order_count=F("paid_order_count") + 1)
+    for solution_id in sorted(set(order.lines.values_list("solution_id", flat=True))):
+        solution_paid_count_add(solution_id=solution_id, delta=delta)
 
 
 # --------------------------------------------------------------------------
@@ -668,6 +668,7 @@ def order_cancel(*, order_id: int, actor, reason: str = "", by_staff: bool = Fal
     previous = order.status
     order.status = OrderStatus.CANCELLED
     if order.payment_status == PaymentStatus.PAID:
+        transaction.on_commit(lambda: _paid_count_add(order, -1))
         # Coupon, rebate and credit went back above; money paid in waits for finance.
         owed = any(p.status == PaymentRecordStatus.REFUND_DUE for p in payments)
         order.payment_status = PaymentStatus.REFUND_DUE if owed else PaymentStatus.REFUNDED
@@ -812,15 +813,6 @@ def sandbox_callback_payload(
         ts=ts,
     )
     return data["payload"], data["signature"]
-
-
-def payment_callback(*, payload: dict, signature: str, now: datetime | None = None) -> Payment:
-    """The sandbox provider's notification (``payment_notify`` with the sandbox)."""
-    from .payments import payment_notify
-
-    return payment_notify(
-        provider="sandbox", data={"payload": payload, "signature": signature}, now=now
-    )
 
 
 def payment_record_notification(

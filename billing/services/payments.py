@@ -176,3 +176,20 @@ def payment_refund_via_provider(
     if payment_id is not None:
         return payment_refund_record(payment_id=payment_id, **record)
     return online_repayment_refund_record(online_repayment_id=online_repayment_id, **record)
+
+
+def payment_callback(*, payload: dict, signature: str, now: datetime | None = None) -> Payment:
+    """The sandbox provider's notification (``payment_notify`` with the sandbox)."""
+    return payment_notify(
+        provider="sandbox", data={"payload": payload, "signature": signature}, now=now
+    )
+
+
+def repayment_online_callback(
+    *, payload: dict, signature: str, now: datetime | None = None
+) -> OnlineRepayment:
+    """The sandbox provider's notification for an online repayment (verified: signature,
+    time, amount; recorded once)."""
+    return payment_notify(
+        provider="sandbox", data={"payload": payload, "signature": signature}, now=now
+    )

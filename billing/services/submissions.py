@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from backoffice.core.money import to_money
 from billing.models import CheckoutSubmission, Order
-from billing.money import to_money
 
 from .errors import BillingError
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from backoffice.core.money import format_money, to_money
 from billing.models import RebateEntry, RebateEntryType, RebateWallet
-from billing.money import format_money, to_money
 from billing.numbering import rebate_entry_number
 
 from .errors import BillingError

@@ -274,23 +274,3 @@ def write_statements_workbook(statement_ids: Iterable[int], target) -> ExportRes
         _adjustments(workbook, statements)
     workbook.save(target)
     return ExportResult(statements=len(statements), lines=lines)
-
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def workbook_response(statement_ids: Iterable[int], *, filename: str):
-    """An attachment response streaming the workbook from a temporary file on disk."""
-    import tempfile
-
-    from django.http import FileResponse
-
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    write_statements_workbook(statement_ids, handle)
-    handle.seek(0)
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -76,7 +76,7 @@ def generate_month(
     The caller holds the month's generator lock and the statements' row locks, inside
     a transaction.
     """
-    from contracts.numbering import sequence_next
+    from backoffice.core.numbering import sequence_next
 
     params = {
         "start": period.starts_at,

@@ -7,8 +7,8 @@ Order statuses get their own msgids here: the statement shows them as the manual
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backoffice.core.money import format_money
 from billing.models import OrderStatus, Statement
-from billing.money import format_money
 
 EMPTY = "–"
 

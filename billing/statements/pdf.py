@@ -1,6 +1,6 @@
 """The statement PDF in the "AggreSmart账单" layout of spec 9.2 (reportlab platypus).
 
-The CJK TrueType font comes from ``contracts.pdf.cjk_font`` (settings.CJK_FONT_PATH,
+The CJK TrueType font comes from ``backoffice.core.fonts.cjk_font`` (settings.CJK_FONT_PATH,
 subfontIndex=0; embedded as a subset). Every page has a header (title, statement number)
 and a footer (payer, "page N of M"); the lines table splits across pages and repeats its
 header row. Text from the database reaches Paragraph markup only through ``_para``,
@@ -21,9 +21,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from backoffice.core.fonts import cjk_font
+from backoffice.core.money import format_money
 from billing.models import Statement
-from billing.money import format_money
-from contracts.pdf import cjk_font
 
 from .constants import DOCUMENT_LANGUAGE, DOCUMENT_TITLE, PAYER_CONTACT, PAYER_NAME
 from .labels import EMPTY, order_status_label, summary_items

@@ -9,15 +9,14 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
+from backoffice.core.money import format_money, to_money
 from billing.models import (
     Currency,
     Statement,
     StatementAdjustment,
-    StatementEvent,
     StatementLine,
     StatementStatus,
 )
-from billing.money import format_money, to_money
 from partners.models import User
 from partners.selectors import visible_company_ids
 
@@ -110,14 +109,6 @@ def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
 
 def statement_adjustments(*, statement: Statement) -> QuerySet[StatementAdjustment]:
     return StatementAdjustment.objects.filter(statement=statement).order_by("created_at", "pk")
-
-
-def statement_events(*, statement: Statement) -> QuerySet[StatementEvent]:
-    return (
-        StatementEvent.objects.filter(statement=statement)
-        .select_related("actor")
-        .order_by("created_at", "pk")
-    )
 
 
 def disputed_statements() -> QuerySet[Statement]:

@@ -36,7 +36,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from backoffice.tasks import enqueue_on_commit
+from backoffice.core.money import format_money, to_money
+from backoffice.core.numbering import sequence_next
+from backoffice.core.tasks import enqueue_on_commit
 from billing.models import (
     Order,
     Statement,
@@ -47,9 +49,7 @@ from billing.models import (
     StatementLine,
     StatementStatus,
 )
-from billing.money import format_money, to_money
 from billing.services.errors import BillingError
-from contracts.numbering import sequence_next
 from partners.models import Company, CompanyRole
 from partners.uploads import check_upload
 

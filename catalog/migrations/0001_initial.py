@@ -8,6 +8,7 @@ import partners.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
+import backoffice.core.storage
 from django.db import migrations, models
 
 
@@ -428,7 +429,7 @@ class Migration(migrations.Migration):
                 ('support_category', models.CharField(choices=[('product', 'Product'), ('order', 'Order and payment'), ('account', 'Account'), ('other', 'Other')], max_length=20, verbose_name='support category')),
                 ('subject', models.CharField(max_length=100, verbose_name='service subject')),
                 ('details', models.TextField(max_length=300, verbose_name='service details')),
-                ('attachment', models.FileField(blank=True, max_length=200, storage=partners.models.private_storage, upload_to='tickets/%Y/%m/', verbose_name='attachment')),
+                ('attachment', models.FileField(blank=True, max_length=200, storage=backoffice.core.storage.private_storage, upload_to='tickets/%Y/%m/', verbose_name='attachment')),
                 ('assignee', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
                 ('solution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.solution', verbose_name='solution')),

@@ -6,6 +6,7 @@ import django.utils.timezone
 import partners.models
 import simple_history.models
 from django.conf import settings
+import backoffice.core.storage
 from django.db import migrations, models
 
 
@@ -62,7 +63,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(choices=[('CNY', 'CNY ¥'), ('USD', 'USD $'), ('HKD', 'HKD HK$')], max_length=3, verbose_name='currency')),
                 ('total', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='total amount')),
                 ('snapshot', models.JSONField(verbose_name='merge data snapshot')),
-                ('pdf', models.FileField(max_length=200, storage=partners.models.private_storage, upload_to='contracts/%Y/%m/', verbose_name='PDF')),
+                ('pdf', models.FileField(max_length=200, storage=backoffice.core.storage.private_storage, upload_to='contracts/%Y/%m/', verbose_name='PDF')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
                 ('order_number', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='order number')),
                 ('agreed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreed_contracts', to=settings.AUTH_USER_MODEL, verbose_name='agreed by')),

@@ -8,6 +8,7 @@ import partners.models
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
+import backoffice.core.storage
 from django.db import migrations, models
 
 
@@ -203,7 +204,7 @@ class Migration(migrations.Migration):
             name='QualificationFile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, storage=partners.models.private_storage, upload_to=partners.models.qualification_upload_to, verbose_name='file')),
+                ('file', models.FileField(max_length=200, storage=backoffice.core.storage.private_storage, upload_to=partners.models.qualification_upload_to, verbose_name='file')),
                 ('original_name', models.CharField(max_length=120, verbose_name='file name')),
                 ('extension', models.CharField(max_length=10, verbose_name='type')),
                 ('content_type', models.CharField(max_length=50, verbose_name='content type')),

@@ -6,12 +6,12 @@ searches from the big lists find their ids without scanning. Nothing on SQLite.
 
 Built and dropped CONCURRENTLY so a deploy does not block writes on these tables; that
 cannot run in a transaction, hence ``atomic = False`` (see
-``backoffice.migration_operations``).
+``backoffice.core.migration_operations``).
 """
 
 from django.db import migrations
 
-from backoffice.migration_operations import create_index_concurrently, is_postgresql
+from backoffice.core.migration_operations import create_index_concurrently, is_postgresql
 
 TRIGRAM_INDEXES = {
     "partners_company_name_trgm": ("partners_company", "name"),

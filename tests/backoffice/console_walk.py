@@ -286,12 +286,12 @@ def build_world() -> World:
         locked_out=False,
     )
     now = timezone.now()
-    Schedule.objects.create(func="backoffice.tasks.clear_expired_sessions", name="walk")
+    Schedule.objects.create(func="backoffice.core.tasks.clear_expired_sessions", name="walk")
     for success in (True, False):
         Task.objects.create(
             id=uuid.uuid4().hex,
             name=f"walk-{success}",
-            func="backoffice.tasks.clear_expired_sessions",
+            func="backoffice.core.tasks.clear_expired_sessions",
             started=now - timedelta(seconds=1),
             stopped=now,
             success=success,

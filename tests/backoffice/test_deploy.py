@@ -27,9 +27,9 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import OrmQ
 
+from backoffice.core.storage import PrivateFileSystemStorage
 from backoffice.logging import JsonFormatter, RequestIdFilter, request_id_var
 from backoffice.middleware import RequestIdMiddleware, TrustedProxyMiddleware
-from backoffice.storage import PrivateFileSystemStorage
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -365,7 +365,8 @@ DESCRIBE_STORAGES = """
 import json
 from django.core.files.storage import storages
 from catalog.models import Banner
-from partners.models import QualificationFile, private_storage
+from backoffice.core.storage import private_storage
+from partners.models import QualificationFile
 private, public = storages["private"], storages["default"]
 info = {
     "private_class": type(private).__module__ + "." + type(private).__name__,
@@ -395,7 +396,7 @@ def test_s3_media_storage_switched_on_by_the_bucket_name():
 
     assert info["private_class"] == "storages.backends.s3.S3Storage"
     assert info["public_class"] == "storages.backends.s3.S3Storage"
-    assert info["same"] is True  # partners.models.private_storage() is STORAGES["private"]
+    assert info["same"] is True  # backoffice.core.storage.private_storage() is STORAGES["private"]
     assert info["field_is_private"] is True
     assert info["catalog_is_public"] is True
     assert info["private_location"] == "private"
@@ -421,7 +422,7 @@ def test_s3_settings_pass_the_deploy_check():
 
 def test_without_a_bucket_media_stays_on_disk():
     info = json.loads(_manage(_production_env(), DESCRIBE_STORAGES))
-    assert info["private_class"] == "backoffice.storage.PrivateFileSystemStorage"
+    assert info["private_class"] == "backoffice.core.storage.PrivateFileSystemStorage"
     assert info["public_class"] == "django.core.files.storage.filesystem.FileSystemStorage"
     assert info["same"] is True
     assert info["field_is_private"] is True

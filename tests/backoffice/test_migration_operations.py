@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.state import ProjectState
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.migration_operations import (
+from backoffice.core.migration_operations import (
     AddIndexConcurrentlyOnPostgres,
     RemoveIndexConcurrentlyOnPostgres,
     create_index_concurrently,

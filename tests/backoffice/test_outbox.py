@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from backoffice.mail import mail_enqueue, mail_retry, send_outbound_email
-from backoffice.models import OutboundEmail, OutboundEmailStatus
+from backoffice.core.mail import mail_enqueue, mail_retry, send_outbound_email
+from backoffice.core.models import OutboundEmail, OutboundEmailStatus
 
 TEMPLATE = "partners/mail/activation"
 CONTEXT = {"name": "王", "company_name": "Acme", "link": "http://x/activate/t/", "valid_days": 3}

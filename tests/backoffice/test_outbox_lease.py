@@ -12,8 +12,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from backoffice import mail as outbox
-from backoffice.mail import (
+from backoffice.core import mail as outbox
+from backoffice.core.mail import (
     MASK,
     mail_enqueue,
     mail_retry,
@@ -22,7 +22,7 @@ from backoffice.mail import (
     send_outbound_batch,
     send_outbound_email,
 )
-from backoffice.models import OutboundEmail, OutboundEmailStatus
+from backoffice.core.models import OutboundEmail, OutboundEmailStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -293,7 +293,7 @@ def test_sweeper_is_scheduled_every_minute_from_the_deploy_on():
     schedules_sync(now=now)
     sweep = Schedule.objects.get(name="outbox.sweep")
     assert (sweep.func, sweep.schedule_type, sweep.minutes) == (
-        "backoffice.mail.outbox_sweep",
+        "backoffice.core.mail.outbox_sweep",
         Schedule.MINUTES,
         1,
     )

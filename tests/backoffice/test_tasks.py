@@ -2,7 +2,7 @@ import pytest
 from django.db import transaction
 from django_q.models import Success
 
-from backoffice.tasks import enqueue_on_commit
+from backoffice.core.tasks import enqueue_on_commit
 
 CALLS: list[str] = []
 

@@ -17,7 +17,7 @@ from django.test import RequestFactory
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from backoffice.models import OutboundEmail
+from backoffice.core.models import OutboundEmail
 from backoffice.throttle import Rate, Refusal, client_address, throttle_hit
 from catalog.models import ConsultationTicket, TrialRequest
 from partners.models import RegistrationApplication, User

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.models import OUTBOX_PENDING, OutboundEmail, OutboundEmailStatus
+from backoffice.core.models import OUTBOX_PENDING, OutboundEmail, OutboundEmailStatus
 from tests.backoffice.test_db_health import database_url
 from tests.backoffice.worker_kill_support import deliveries
 
@@ -35,14 +35,14 @@ LEASE_SECONDS = 6
 
 ENQUEUE = f"""
 from django.db import transaction
-from backoffice.mail import mail_enqueue
+from backoffice.core.mail import mail_enqueue
 with transaction.atomic():
     for i in range({MAILS}):
         mail_enqueue(to=f"kill{{i}}@example.com", template="partners/mail/activation",
                      context={{"name": "王", "company_name": "Acme", "link": "http://x/a/",
                                "valid_days": 3}})
 """
-SWEEP = "from backoffice.mail import outbox_sweep; print(outbox_sweep())"
+SWEEP = "from backoffice.core.mail import outbox_sweep; print(outbox_sweep())"
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from billing.models import (
     PaymentMilestone,
     PaymentMilestoneStatus,
 )
+from billing.selectors_fulfilment import has_completed_order
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     FulfilmentError,
@@ -50,7 +51,6 @@ from billing.services.orders import (
     payment_confirm_offline,
     payment_submit_offline,
 )
-from catalog.services import has_completed_order
 from tests.billing.helpers import make_company, make_partner_user
 from tests.billing.order_helpers import Shop
 from tests.files import pdf_bytes

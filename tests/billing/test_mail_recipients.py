@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from backoffice.models import OutboundEmail
+from backoffice.core.models import OutboundEmail
 from billing.models import Bill
 from billing.services import credit
 from billing.services.fulfilment import order_deliver

@@ -24,6 +24,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from backoffice.core.money import to_money
 from billing.models import (
     Coupon,
     CouponCampaign,
@@ -34,7 +35,6 @@ from billing.models import (
     OrderStatus,
     RebateWallet,
 )
-from billing.money import to_money
 from billing.selectors import ledger_mismatches
 from billing.services import wallet
 from billing.services.credit import _code_hash

@@ -16,7 +16,7 @@ from billing.models import (
     Repayment,
 )
 from billing.payments.sandbox import sign
-from billing.services import credit
+from billing.services import credit, payments
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
 from tests.factories import UserFactory
@@ -91,7 +91,7 @@ def test_cashier_pays_the_bill_and_restores_credit(client, billed):
     assert online.repayment.provider_reference == online.provider_reference
     client.post(complete_url(online))  # again: nothing more
     payload, signature = credit.repayment_online_payload(online)
-    credit.repayment_online_callback(payload=payload, signature=signature)  # replay
+    payments.repayment_online_callback(payload=payload, signature=signature)  # replay
     assert Repayment.objects.count() == 1
 
 
@@ -131,7 +131,7 @@ def test_forged_or_stale_notifications_are_refused(billed, tamper):
         payload["amount"] = "1.00"
         signature = sign(payload)
     with pytest.raises(BillingError):
-        credit.repayment_online_callback(payload=payload, signature=signature)
+        payments.repayment_online_callback(payload=payload, signature=signature)
     bill.refresh_from_db()
     online.refresh_from_db()
     assert bill.status == BillStatus.PENDING and not Repayment.objects.exists()
@@ -153,7 +153,7 @@ def test_references_are_unique_per_company_not_across_companies(billed):
     # Each company's notification settles its own bill.
     for online in (mine, theirs):
         payload, signature = credit.repayment_online_payload(online)
-        credit.repayment_online_callback(payload=payload, signature=signature)
+        payments.repayment_online_callback(payload=payload, signature=signature)
     bill.refresh_from_db()
     other_bill.refresh_from_db()
     assert bill.status == other_bill.status == BillStatus.SETTLED
@@ -173,7 +173,7 @@ def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
     )
     credit.repayment_confirm(repayment_id=offline.pk, actor=finance)
     payload, signature = credit.repayment_online_payload(online)
-    online = credit.repayment_online_callback(payload=payload, signature=signature)
+    online = payments.repayment_online_callback(payload=payload, signature=signature)
     assert online.status == PaymentRecordStatus.REFUND_DUE and online.confirmed_at
     assert online.repayment is None and online.refund_reason
     assert Repayment.objects.count() == 1  # the bill is settled once

@@ -28,12 +28,12 @@ from billing.services.orders import (
     order_cancel,
     order_set_status,
     orders_cancel_unpaid,
-    payment_callback,
     payment_confirm_offline,
     payment_start_online,
     payment_submit_offline,
     sandbox_callback_payload,
 )
+from billing.services.payments import payment_callback
 from tests.billing.order_helpers import Shop
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,37 @@ def test_cancelling_a_paid_order_restores_coupon_wallet_and_credit(
     order_cancel(order_id=order.pk, actor=shop.staff, reason="again", by_staff=True)  # idempotent
     assert wallet_balance(shop) == Decimal("100.00")
     call_command("check_ledgers")
+
+
+def test_paid_order_counts_once_per_solution_and_its_cancellation_takes_it_back(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    """The hot ranking's paid-order counter: +1 when an order is paid, -1 when a paid order
+    is cancelled (it used to stay up)."""
+    from catalog.models import Solution
+
+    shop = Shop()
+    solution_ids = {shop.sku.solution_id, shop.sku2.solution_id}
+
+    def counts():
+        return dict(
+            Solution.objects.filter(pk__in=solution_ids).values_list("pk", "paid_order_count")
+        )
+
+    before = counts()
+    key = str(uuid.uuid4())
+    with django_capture_on_commit_callbacks(execute=True):
+        credit.credit_code_send(user=shop.user, purpose=f"checkout:{key}")
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    order = shop.place(key=key, use_credit=True, credit_code=code)
+    assert order.payment_status == PaymentStatus.PAID
+    assert counts() == {pk: count + 1 for pk, count in before.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order_id=order.pk, actor=shop.staff, reason="客户取消", by_staff=True)
+    assert counts() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order_id=order.pk, actor=shop.staff, reason="again", by_staff=True)
+    assert counts() == before  # a second cancel changes nothing
 
 
 def test_transition_table_refuses_illegal_moves():

@@ -10,10 +10,10 @@ from billing.models import OrderStatus, PaymentRecordStatus, PaymentStatus
 from billing.services.errors import BillingError
 from billing.services.orders import (
     order_cancel,
-    payment_callback,
     payment_start_online,
     sandbox_callback_payload,
 )
+from billing.services.payments import payment_callback
 from tests.billing.order_helpers import Shop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

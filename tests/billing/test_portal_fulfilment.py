@@ -25,9 +25,9 @@ from billing.services.fulfilment import (
     milestone_mark_delivered,
     order_complete,
     order_deliver,
+    order_review_submit,
 )
 from catalog.models import Review
-from catalog.services import review_submit
 from tests.billing.helpers import make_company, make_partner_user
 from tests.billing.order_helpers import Shop
 from tests.billing.test_fulfilment import (
@@ -386,11 +386,10 @@ def test_list_actions_offer_invoice_and_review_with_fixed_queries(shop, order):
     assert small.count('data-action="review"') == 1
 
     # After a review and an invoice request, the links go away.
-    review_submit(
+    order_review_submit(
+        order=completed_order,
         solution=completed_order.lines.first().solution,
-        company=shop.company,
         author=shop.user,
-        order_number=completed_order.number,
         rating=5,
         text="",
     )

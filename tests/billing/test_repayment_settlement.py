@@ -24,7 +24,7 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.selectors_repayments import repayment_settlement_problems
-from billing.services import credit
+from billing.services import credit, payments
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
 from tests.factories import UserFactory
@@ -131,7 +131,7 @@ def test_provider_money_for_a_bill_under_offline_review_becomes_a_refund_due(lin
     )
     offline = line.offline()
     payload, signature = credit.repayment_online_payload(online)
-    online = credit.repayment_online_callback(payload=payload, signature=signature)
+    online = payments.repayment_online_callback(payload=payload, signature=signature)
     assert online.status == PaymentRecordStatus.REFUND_DUE and online.confirmed_at
     assert line.bill.number in online.refund_reason and online.repayment is None
     line.confirm(offline)
@@ -309,7 +309,7 @@ def test_online_and_offline_repayment_of_one_bill_raced_20_times_settle_it_once(
         def pay_online(payload=payload, signature=signature, barrier=barrier, errors=errors):
             try:
                 barrier.wait(timeout=30)
-                credit.repayment_online_callback(payload=payload, signature=signature)
+                payments.repayment_online_callback(payload=payload, signature=signature)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:

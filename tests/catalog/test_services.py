@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from billing.selectors_fulfilment import has_completed_order
 from catalog.models import Review, Sku, Solution
 from catalog.richtext import sanitize_html
 from catalog.services import (
     CatalogError,
-    has_completed_order,
     news_item_save,
     review_set_hidden,
     review_submit,

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 
-from contracts.models import Contract, DocumentSequence
-from contracts.numbering import next_number, sequence_next
+from backoffice.core.models import DocumentSequence
+from backoffice.core.numbering import next_number, sequence_next
+from contracts.models import Contract
 from contracts.services import contract_agree, contract_build_data
 
 from .conftest import build_kwargs, lines

@@ -15,9 +15,10 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from backoffice.core.storage import private_storage
 from partners import captcha, services
 from partners.captcha import challenge_issue, challenge_verify
-from partners.models import CompanyStatus, QualificationFile, User, private_storage
+from partners.models import CompanyStatus, QualificationFile, User
 from partners.tokens import Purpose, token_make
 from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
 from tests.files import pdf_bytes

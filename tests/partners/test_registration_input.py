@@ -23,6 +23,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from PIL import Image
 
+from backoffice.core.storage import private_storage
 from backoffice.portal.views.auth import register
 from partners.models import (
     ApplicationStatus,
@@ -30,7 +31,6 @@ from partners.models import (
     RegistrationApplication,
     User,
     phone_validator,
-    private_storage,
 )
 from partners.uploads import ACCEPT_ATTRIBUTE, ALLOWED_EXTENSIONS, MAX_FILE_SIZE, MAX_FILES
 from tests.factories import UserFactory, sales_staff

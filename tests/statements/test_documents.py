@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from backoffice.core.money import format_money
 from billing.models import OrderStatus, PaymentStatus, Statement
-from billing.money import format_money
 from billing.statements.excel import safe_text, write_statements_workbook
 from billing.statements.pdf import render_statement_pdf
 from billing.statements.services import generate_statements, statement_adjust

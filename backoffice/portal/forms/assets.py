@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Currency
+from backoffice.core.money import Currency
 from billing.services.credit import local_today
 
 DEFAULT_CURRENCY = Currency.CNY

@@ -1,6 +1,6 @@
 """``{{ amount|money:currency }}`` → ``¥1,188.00``, ``$182,400.00``, ``HK$57.75``.
 
-Decimal only (billing.money): a float is refused rather than shown wrong, and an
+Decimal only (backoffice.core.money): a float is refused rather than shown wrong, and an
 empty value renders as nothing so a solution without a price shows no amount.
 """
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import template
 
-from billing.money import format_money
+from backoffice.core.money import format_money
 
 register = template.Library()
 

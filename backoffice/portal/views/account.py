@@ -21,7 +21,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
 from partners import selectors, services
 from partners.models import Company, CompanyRole, CompanyStatus, User
 

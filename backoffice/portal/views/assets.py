@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backoffice.core.money import format_money
 from billing import selectors
 from billing.constants import SUPPORT_EMAIL, receiving_account
 from billing.models import (
@@ -33,18 +34,17 @@ from billing.models import (
     Repayment,
     RepaymentStatus,
 )
-from billing.money import format_money
 from billing.payments import notifying_provider
 from billing.selectors_payments import online_repayment_for_company
 from billing.services.credit import (
     local_today,
-    repayment_online_callback,
     repayment_online_payload,
     repayment_online_start,
     repayment_provider_form,
     repayment_submit_offline,
 )
 from billing.services.errors import BillingError
+from billing.services.payments import repayment_online_callback
 from catalog.models import Region
 
 from ..forms.assets import (

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from backoffice.core.money import format_money
 from billing import selectors_orders as selectors
 from billing.models import CartLine
-from billing.money import format_money
 from billing.services.errors import BillingError
 from billing.services.orders import (
     LineInput,

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
-from billing.money import format_money
+from backoffice.core.money import format_money
 from catalog import selectors
 from catalog.models import BannerPosition, Category, Region, Sku, Solution
 
@@ -62,7 +62,11 @@ def solutions(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    return _catalogue(request, selectors.category_get(slug))
+    try:
+        category = selectors.category_get(slug)
+    except Category.DoesNotExist as exc:
+        raise Http404 from exc
+    return _catalogue(request, category)
 
 
 def _query(request: HttpRequest) -> tuple[str, bool]:
@@ -80,7 +84,7 @@ def products(request: HttpRequest) -> HttpResponse:
     if slug:
         try:
             category = selectors.category_get(slug[:60])
-        except Http404:
+        except Category.DoesNotExist:
             category = None
     page = selectors.all_solutions(request.GET.get("page"), category=category, q=q)
     return render(
@@ -140,7 +144,10 @@ def _sku_choice(solution: Solution, code: str) -> tuple[Sku | None, list[tuple[s
 @require_GET
 def solution_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """方案详情 (4.6): plans and prices per region, tabs, contact box and related solutions."""
-    solution = selectors.solution_detail(slug)
+    try:
+        solution = selectors.solution_detail(slug)
+    except Solution.DoesNotExist as exc:
+        raise Http404 from exc
     selected, regions = _sku_choice(solution, request.GET.get("sku", "")[:40])
     region_first = {}
     for sku in solution.active_skus:

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
 from contracts.selectors import contracts_visible_to
 from contracts.services import contract_render_pdf
 

@@ -5,7 +5,7 @@
 issued invoices. Every view first finds the order among the orders of
 ``request.user.company``: another company's order number answers 404 whatever the
 method. State changes only through ``billing.services.fulfilment`` and
-``catalog.services.review_submit``; their refusals become form errors or messages.
+``billing.services.fulfilment.order_review_submit``; their refusals become form errors or messages.
 """
 
 from collections.abc import Callable
@@ -17,29 +17,34 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response
 from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment, OrderLine
-from billing.selectors_fulfilment import company_orders
+from billing.selectors_fulfilment import company_orders, order_review_problem
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     invoice_request_create,
     invoice_requestable_problem,
     milestone_confirm,
     order_complete,
-    order_portal_url,
+    order_review_submit,
 )
-from catalog.models import Review
-from catalog.services import CatalogError, has_completed_order, review_submit
+from catalog.services import CatalogError
 
 from ..forms.fulfilment import InvoiceRequestForm, ReviewForm
 from ..navigation import account_menu, is_partner
 from .account import LOGIN_PATH
 
 ORDERS_PREFIX = "/account/orders/"
+
+
+def order_portal_url(order: Order) -> str:
+    """The order's page in the portal (客户订单 detail)."""
+    return reverse("portal:account_order_detail", args=[order.number])
 
 
 def order_view(*, methods: tuple[str, ...] = ("GET",), lookup: Callable | None = None):
@@ -217,11 +222,10 @@ def review(request: HttpRequest, order: Order, line: OrderLine) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                review_submit(
+                order_review_submit(
+                    order=order,
                     solution=solution,
-                    company=request.user.company,
                     author=request.user,
-                    order_number=order.number,
                     rating=form.cleaned_data["rating"],
                     text=form.cleaned_data["text"],
                 )
@@ -231,12 +235,8 @@ def review(request: HttpRequest, order: Order, line: OrderLine) -> HttpResponse:
                 messages.success(request, _("Thank you: your review was published."))
                 return redirect(order_portal_url(order))
         problem = ""
-    elif Review.objects.filter(solution_id=solution.pk, order_number=order.number).exists():
-        problem = _("This order has already been reviewed.")
-    elif not has_completed_order(request.user.company, solution, order.number):
-        problem = _("Only a completed order of this solution can be reviewed.")
     else:
-        problem = ""
+        problem = order_review_problem(order=order, solution=solution, company=request.user.company)
     return _render(
         request,
         "review_form.html",

@@ -36,6 +36,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from backoffice.core.money import format_money, to_money
 from billing import selectors_orders as selectors
 from billing.constants import receiving_account
 from billing.models import (
@@ -46,7 +47,6 @@ from billing.models import (
     PaymentRecordStatus,
     PaymentStatus,
 )
-from billing.money import format_money, to_money
 from billing.payments import notifying_provider
 from billing.payments.base import NotificationError
 from billing.services.coupons import coupons_applicable
@@ -59,13 +59,12 @@ from billing.services.orders import (
     checkout_place_order,
     checkout_quote,
     order_cancel,
-    payment_callback,
     payment_provider_form,
     payment_start_online,
     payment_submit_offline,
     sandbox_callback_payload,
 )
-from billing.services.payments import payment_notify
+from billing.services.payments import payment_callback, payment_notify
 from catalog.models import Region
 from contracts.services import ContractError, contract_preview_html
 from partners import services as partner_services

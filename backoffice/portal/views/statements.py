@@ -12,6 +12,8 @@ Views are thin: lookups go through ``billing.statements.selectors`` (another com
 answers 404), writes through ``billing.statements.services``.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,11 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.files import private_file_response
+from backoffice.core.files import private_file_response, workbook_response
+from backoffice.core.money import format_money
 from billing.models import Statement, StatementStatus
-from billing.money import format_money
 from billing.statements.constants import PAYER_CONTACT, PAYER_NAME
-from billing.statements.excel import workbook_response
+from billing.statements.excel import write_statements_workbook
 from billing.statements.labels import order_status_label, summary_items
 from billing.statements.pdf import pdf_filename, render_statement_pdf
 from billing.statements.selectors import (
@@ -272,7 +274,10 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @account_view(allowed=can_view_statements)
 def statement_excel(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement_or_404(request, pk)
-    return workbook_response([statement.pk], filename=f"statement-{statement.number}.xlsx")
+    return workbook_response(
+        partial(write_statements_workbook, [statement.pk]),
+        filename=f"statement-{statement.number}.xlsx",
+    )
 
 
 @account_view(allowed=can_view_statements)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from backoffice.mail import outbox_overdue
+from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
 from billing.selectors_payments import unrecorded_provider_payments
 from billing.selectors_repayments import repayment_settlement_problems

@@ -40,9 +40,10 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from backoffice.tasks import enqueue_on_commit
+from backoffice.core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def mail_enqueue(
     ``sensitive_keys``: context keys holding one-time values (codes); they are masked in
     the stored row once the attempt to send it ends.
     """
-    from backoffice.models import OutboundEmail
+    from backoffice.core.models import OutboundEmail
 
     email = OutboundEmail.objects.create(
         to=to,
@@ -86,7 +87,7 @@ def mail_retry(*, email_id: int) -> bool:
 
     Refused for mails whose one-time values were masked (the code they carried is gone).
     """
-    from backoffice.models import OutboundEmail, OutboundEmailStatus
+    from backoffice.core.models import OutboundEmail, OutboundEmailStatus
 
     with transaction.atomic():
         email = (
@@ -105,6 +106,12 @@ def mail_retry(*, email_id: int) -> bool:
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def route_url(name: str, *args) -> str:
+    """The absolute URL of the named route ``name`` (``"portal:activate"``) for a mail: the
+    domains name the page their mail links to; the URL configuration resolves it."""
+    return absolute_url(reverse(name, args=args))
 
 
 def render_mail(template: str, context: dict, language: str) -> tuple[str, str]:
@@ -159,7 +166,7 @@ def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
       ``send_outbound_batch`` tasks are queued for them. A task that still comes later
       finds the row claimed or sent and does nothing.
     """
-    from backoffice.models import OutboundEmail, OutboundEmailStatus
+    from backoffice.core.models import OutboundEmail, OutboundEmailStatus
 
     now = now or timezone.now()
     expired = list(
@@ -203,7 +210,7 @@ def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
 def outbox_overdue(*, now: datetime | None = None, grace: timedelta = OVERDUE_GRACE) -> list:
     """Pending mails (``queued`` / ``sending``) more than ``grace`` past their deadline, or
     with none: the sweeper should have moved every one of them. Empty when healthy."""
-    from backoffice.models import OUTBOX_PENDING, OutboundEmail
+    from backoffice.core.models import OUTBOX_PENDING, OutboundEmail
 
     cutoff = (now or timezone.now()) - grace
     return list(
@@ -230,7 +237,7 @@ def _worker_name() -> str:
 def _claim(*, email_id: int | None = None):
     """Lock one ``queued`` row (that one, or the oldest due) and make it ``sending`` under a
     fresh token and lease. Committed before anything is sent. None if nothing to claim."""
-    from backoffice.models import OutboundEmail, OutboundEmailStatus
+    from backoffice.core.models import OutboundEmail, OutboundEmailStatus
 
     now = timezone.now()
     with transaction.atomic():
@@ -253,7 +260,7 @@ def _claim(*, email_id: int | None = None):
 
 def _deliver(email) -> str:
     """Render and send a claimed mail (no transaction open), then record the outcome."""
-    from backoffice.models import OutboundEmailStatus
+    from backoffice.core.models import OutboundEmailStatus
 
     subject = email.subject
     try:
@@ -275,7 +282,7 @@ def _record(email, *, status: str, subject: str, error: str = "") -> str:
     """Write the outcome if the row still carries this claim's token (a compare-and-set:
     no lock was held while sending). It does unless the lease expired and another worker
     claimed the row since; then the mail may go out twice, under the same Message-ID."""
-    from backoffice.models import OUTBOX_PENDING, OutboundEmail, OutboundEmailStatus
+    from backoffice.core.models import OUTBOX_PENDING, OutboundEmail, OutboundEmailStatus
 
     values = {
         "status": status,

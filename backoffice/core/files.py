@@ -1,6 +1,10 @@
-"""Serving private uploaded files: never by URL, only through permission-checked views."""
+"""File responses: private uploads (never by URL, only through permission-checked views)
+and generated workbooks."""
 
 import mimetypes
+import tempfile
+from collections.abc import Callable
+from typing import IO
 
 from django.http import FileResponse, Http404
 
@@ -27,4 +31,21 @@ def private_file_response(
     )
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(write: Callable[[IO[bytes]], object], *, filename: str) -> FileResponse:
+    """An attachment response streaming the workbook that ``write(handle)`` writes, from a
+    temporary file on disk (a large export never sits in memory whole)."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write(handle)
+    handle.seek(0)
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-import backoffice.models
+import backoffice.core.models
 from django.db import migrations, models
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='outboundemail',
             name='message_token',
-            field=models.CharField(default=backoffice.models.new_message_token, editable=False, max_length=32, verbose_name='message token'),
+            field=models.CharField(default=backoffice.core.models.new_message_token, editable=False, max_length=32, verbose_name='message token'),
         ),
         migrations.AddField(
             model_name='outboundemail',

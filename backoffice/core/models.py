@@ -1,4 +1,4 @@
-"""Cross-domain records of the back office itself: the notifications outbox."""
+"""The kernel's records: the mail outbox and the counters behind document numbers."""
 
 import secrets
 from email.utils import parseaddr
@@ -28,7 +28,7 @@ class OutboundEmail(models.Model):
     """One e-mail of the product. Written in the transaction of the change that causes it
     (so a rollback leaves no mail), sent by a task after commit, retried from the console.
 
-    ``queued → sending → sent | failed`` (backoffice.mail). ``lease_until`` is a deadline:
+    ``queued → sending → sent | failed`` (backoffice.core.mail). ``lease_until`` is a deadline:
     for a ``sending`` row the end of the worker's claim, for a ``queued`` row the time by
     which a task should have claimed it; past it the sweeper takes over. The Message-ID
     (``outbox-<pk>-<message_token>@domain``) is the same on every attempt, so a rare
@@ -82,3 +82,21 @@ class OutboundEmail(models.Model):
         """The Message-ID header of every delivery attempt of this mail."""
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         return f"<outbox-{self.pk}-{self.message_token}@{domain}>"
+
+
+class DocumentSequence(models.Model):
+    """A gap-free counter per key, incremented under a row lock (``backoffice.core.numbering``)."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    last_value = models.PositiveBigIntegerField(_("last value"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("document sequence")
+        verbose_name_plural = _("document sequences")
+        ordering = ["key"]
+        # Made by the contracts app; the table kept its name when the kernel took it.
+        db_table = "contracts_documentsequence"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"

@@ -1,11 +1,13 @@
-"""Document numbers (spec 0.6): a local-time prefix plus a gap-free running sequence.
+"""Document numbers (spec 0.6): a local-time prefix plus a running sequence.
 
 ``next_number(key="contract", prefix_format="%Y%m%d%H%M%S")`` → ``20191219035151838``.
 The counter row of ``key`` is locked with ``select_for_update`` and incremented in the
-caller's transaction, so a rolled-back document gives its number back (no gaps) and two
-concurrent callers never get the same value. A counter never resets; callers that want a
-per-period sequence put the period in the key (``key=f"rebate:{day:%Y%m%d}"``).
-Reusable by orders, bills and statements.
+caller's transaction: two concurrent callers never get the same value, and a caller that
+rolls back gives its value back. Numbers are unique, not gap-free (decision 8): callers
+that take a number in a short transaction of its own, before the document's (orders and
+contracts do, so checkouts don't queue on the counter), leave a gap when the document is
+then refused. A counter never resets; callers that want a per-period sequence put the
+period in the key (``key=f"statement:{month}"``).
 """
 
 from datetime import datetime
@@ -14,8 +16,10 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .constants import NUMBER_TIMEZONE
 from .models import DocumentSequence
+
+#: Document numbers read Shanghai local time, whatever the server's zone.
+NUMBER_TIMEZONE = "Asia/Shanghai"
 
 
 def sequence_next(*, key: str, count: int = 1) -> int:
