@@ -46,9 +46,11 @@ check-migrations:
 test: install lint check-migrations
 	$(VENV)/bin/pytest
 
-# The same suite on PostgreSQL (CI runs it; needs a server on 127.0.0.1:5432).
+# The same suite on PostgreSQL (needs a server on 127.0.0.1:5432). Locally the test
+# database is kept between runs (--reuse-db; --create-db after a migration change);
+# CI (.ci/run) creates it afresh every time.
 test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backoffice} $(VENV)/bin/pytest
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/backoffice} $(VENV)/bin/pytest --reuse-db $(ARGS)
 
 e2e: install
 	$(VENV)/bin/pytest -m e2e
