@@ -13,14 +13,9 @@ companies the user may see (actions: the user's own company); anyone else's numb
 import secrets
 import time
 import uuid
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,8 +26,6 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -70,6 +63,7 @@ from contracts.services import ContractError, contract_preview_html
 from partners import services as partner_services
 from partners.selectors import end_customers, visible_company_ids
 
+from ..errors import errors_to_form, errors_to_messages
 from ..forms.orders import (
     CheckoutCustomerForm,
     CheckoutForm,
@@ -77,10 +71,8 @@ from ..forms.orders import (
     SkuQuantityForm,
     TransferForm,
 )
-from ..navigation import account_menu, is_partner
+from .base import paginate, partner_view, render_account, safe_back_url
 
-LOGIN_PATH = "/login/"
-PAGE_SIZE = 15
 SESSION_KEY = "portal_checkouts"
 MAX_CHECKOUTS = 5
 CUSTOMER_PREFIX = "cust"
@@ -95,71 +87,12 @@ NOT_CARRIED = {"csrfmiddlewaretoken", "action", "expected_payable"}
 # --------------------------------------------------------------------------
 
 
-def safe_back_url(request: HttpRequest, *, fallback: str) -> str:
-    """The page to return to: ``next`` or the referring page when it is on this site."""
-    for candidate in (request.POST.get("next"), request.META.get("HTTP_REFERER")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-    return fallback
-
-
-def partner_view(*, methods: tuple[str, ...] | None = ("GET",), login_next_from_referer=False):
-    """Partner users only: anonymous → login page, no company → 404, other verbs → 405.
-
-    ``methods=None`` leaves the verb check to the view, after its scoped lookup, so that
-    another company's number answers 404 whatever the method.
-    """
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                if login_next_from_referer:
-                    target = safe_back_url(request, fallback=reverse("portal:cart"))
-                else:
-                    target = request.get_full_path()
-                return redirect_to_login(target, LOGIN_PATH)
-            if not is_partner(user):
-                raise Http404
-            if methods is not None and request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            response = view(request, *args, **kwargs)
-            add_never_cache_headers(response)
-            return response
-
-        return wrapped
-
-    return decorator
-
-
 def _not_allowed(request: HttpRequest, methods: tuple[str, ...]) -> HttpResponse | None:
     return None if request.method in methods else HttpResponseNotAllowed(methods)
 
 
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-def errors_to_messages(request: HttpRequest, source: Form | ValidationError) -> None:
-    if isinstance(source, ValidationError):
-        for message in source.messages:
-            messages.error(request, message)
-        return
-    for errors in source.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.error_dict.items():
-            field = ERROR_FIELDS.get(key, key)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _own_order(request: HttpRequest, number: str) -> Order:
@@ -579,7 +512,7 @@ def _save_customer(request: HttpRequest, co: Checkout) -> HttpResponse:
             )
             messages.success(request, _("The customer was added and selected."))
     except ValidationError as exc:
-        _errors_to_form(form, exc)
+        errors_to_form(form, exc, fields=ERROR_FIELDS)
         return _render_checkout(request, co, customer_form=form, show_quote_error=False)
     return _render_checkout(request, co, selected_customer_id=customer.pk, show_quote_error=False)
 
@@ -680,7 +613,7 @@ def _agree(request: HttpRequest, co: Checkout) -> HttpResponse:
             form.add_error(None, exc)
             co.key = str(uuid.uuid4())
         elif hasattr(exc, "error_dict"):
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc, fields=ERROR_FIELDS)
         else:
             errors_to_messages(request, exc)
         return _render_checkout(request, co, show_quote_error=False)
@@ -877,7 +810,7 @@ def order_transfer(request: HttpRequest, number: str) -> HttpResponse:
                 transfer_reference=form.cleaned_data.get("transfer_reference") or "",
             )
         except BillingError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc, fields=ERROR_FIELDS)
         else:
             messages.success(
                 request,
@@ -1007,20 +940,16 @@ def orders_list(request: HttpRequest) -> HttpResponse:
         )
     else:
         queryset = Order.objects.none()
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page, page_range = paginate(request, queryset)
     own_id = request.user.company_id
-    return render(
+    return render_account(
         request,
         "portal/orders/list.html",
+        "customer_orders",
         {
-            "account_menu": account_menu(request.user, active="customer_orders"),
-            "company": request.user.company,
             "filters": form,
             "page": page,
-            "page_range": list(
-                paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-            ),
+            "page_range": page_range,
             "rows": [_order_row(order, own=order.company_id == own_id) for order in page],
         },
     )
@@ -1037,12 +966,11 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         return refused
     currency = order.currency
     own = order.company_id == request.user.company_id
-    return render(
+    return render_account(
         request,
         "portal/orders/detail.html",
+        "customer_orders",
         {
-            "account_menu": account_menu(request.user, active="customer_orders"),
-            "company": request.user.company,
             "order": order,
             "own": own,
             "actions": _actions(order, own=own),
