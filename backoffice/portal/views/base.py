@@ -38,6 +38,11 @@ def safe_back_url(request: HttpRequest, *, fallback: str) -> str:
     return fallback
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """The page's script asked for a JSON answer."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def partner_view(
     *,
     methods: tuple[str, ...] | None = ("GET",),

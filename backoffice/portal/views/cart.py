@@ -33,8 +33,8 @@ from ..forms.orders import (
     SkuQuantityForm,
     parameter_definitions,
 )
-from .base import partner_view, safe_back_url
-from .orders import checkout_start, wants_json
+from .base import partner_view, safe_back_url, wants_json
+from .checkout_state import checkout_start
 
 
 def _selected_text(count: int) -> str:
