@@ -6,7 +6,7 @@ Order numbers and payment references have their own converters, so the tenancy t
 
 from django.urls import path, register_converter
 
-from .views import cart, orders
+from .views import cart, checkout, orders, payments
 
 
 class OrderNumberConverter:
@@ -42,22 +42,22 @@ urlpatterns = [
     path("cart/update/", cart.cart_update_view, name="cart_update"),
     path("cart/remove/", cart.cart_remove_view, name="cart_remove"),
     path("cart/select/", cart.cart_select_view, name="cart_select"),
-    path("checkout/", orders.checkout, name="checkout"),
-    path("checkout/buy-now/", orders.buy_now, name="buy_now"),
-    path("checkout/credit-code/", orders.checkout_credit_code, name="checkout_credit_code"),
-    path("pay/<pay_ref:reference>/", orders.pay, name="pay"),
-    path("pay/<pay_ref:reference>/complete/", orders.pay_complete, name="pay_complete"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("checkout/buy-now/", checkout.buy_now, name="buy_now"),
+    path("checkout/credit-code/", checkout.checkout_credit_code, name="checkout_credit_code"),
+    path("pay/<pay_ref:reference>/", payments.pay, name="pay"),
+    path("pay/<pay_ref:reference>/complete/", payments.pay_complete, name="pay_complete"),
     # Payment providers' asynchronous notifications (Alipay: /payments/notify/alipay/).
-    path("payments/notify/<slug:provider>/", orders.payment_notify_view, name="payment_notify"),
+    path("payments/notify/<slug:provider>/", payments.payment_notify_view, name="payment_notify"),
     path(
         "payments/callback/sandbox/",
-        orders.payment_notify_view,
+        payments.payment_notify_view,
         {"provider": "sandbox"},
         name="payment_callback_sandbox",
     ),
     path("orders/<order_no:number>/created/", orders.order_created, name="order_created"),
-    path("orders/<order_no:number>/pay/", orders.order_pay, name="order_pay"),
-    path("orders/<order_no:number>/transfer/", orders.order_transfer, name="order_transfer"),
+    path("orders/<order_no:number>/pay/", payments.order_pay, name="order_pay"),
+    path("orders/<order_no:number>/transfer/", payments.order_transfer, name="order_transfer"),
     path("account/orders/", orders.orders_list, name="account_orders"),
     path("account/orders/<order_no:number>/", orders.order_detail, name="account_order_detail"),
     path(

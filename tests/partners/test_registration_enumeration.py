@@ -22,6 +22,7 @@ from partners.models import (
     RegistrationApplication,
     User,
 )
+from partners.services import registration as registration_services
 from partners.staff_roles import ROLE_GROUP_NAMES, StaffRole
 from tests.factories import UserFactory, sales_staff
 from tests.files import pdf_bytes
@@ -289,7 +290,7 @@ def test_a_concurrent_duplicate_is_silent_too(owner, mailoutbox, monkeypatch):
     """Two identical submissions at once: the loser's INSERT fails on the pending-unique
     constraint; it answers like the winner and mails the owner (no "already under review")."""
     first = _pending(owner, email=EMAIL, company_name="并发公司")
-    real_notify = services._registration_duplicate_notify
+    real_notify = registration_services._registration_duplicate_notify
     calls = []
 
     def notify_as_if_the_winner_had_not_committed_yet(**kwargs):
@@ -297,7 +298,9 @@ def test_a_concurrent_duplicate_is_silent_too(owner, mailoutbox, monkeypatch):
         return False if len(calls) == 1 else real_notify(**kwargs)
 
     monkeypatch.setattr(
-        services, "_registration_duplicate_notify", notify_as_if_the_winner_had_not_committed_yet
+        registration_services,
+        "_registration_duplicate_notify",
+        notify_as_if_the_winner_had_not_committed_yet,
     )
     result = _pending(owner, email=EMAIL, company_name="并发公司")
 

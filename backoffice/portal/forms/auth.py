@@ -3,7 +3,7 @@
 They parse and bound the input (lengths, formats, the slider). The rules live in
 the domain: ``partners.services`` (uniqueness, files, passwords) and
 ``partners.auth`` (who may log in). A service's ``PartnerError`` is mapped back
-onto the form with ``errors_to_form``.
+onto the form with ``backoffice.portal.errors.errors_to_form``.
 """
 
 from django import forms
@@ -20,15 +20,6 @@ from partners.uploads import ACCEPT_ATTRIBUTE, ALLOWED_EXTENSIONS, MAX_FILES
 
 def _max_length(model, field: str) -> int:
     return model._meta.get_field(field).max_length
-
-
-def errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --------------------------------------------------------------------------

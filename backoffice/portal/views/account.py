@@ -6,18 +6,12 @@ through ``partners.services``. A service's domain error becomes a form error or 
 error message, never a false success.
 """
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import add_never_cache_headers
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +19,7 @@ from backoffice.core.files import private_file_response
 from partners import selectors, services
 from partners.models import Company, CompanyRole, CompanyStatus, User
 
+from ..errors import errors_to_form, errors_to_messages
 from ..forms.account import (
     BulkActionForm,
     CompanyUserForm,
@@ -34,10 +29,8 @@ from ..forms.account import (
     SearchForm,
     TransferAdminForm,
 )
-from ..navigation import account_menu, can_manage_resellers, can_manage_users, is_partner
-
-LOGIN_PATH = "/login/"
-PAGE_SIZE = 15
+from ..navigation import can_manage_resellers, can_manage_users
+from .base import paginate, partner_view, render_account
 
 ENABLE_DISABLE = [("enable", gettext_lazy("Enable")), ("disable", gettext_lazy("Disable"))]
 USER_ACTIONS = [*ENABLE_DISABLE, ("delete", gettext_lazy("Delete"))]
@@ -48,46 +41,10 @@ USER_ACTIONS = [*ENABLE_DISABLE, ("delete", gettext_lazy("Delete"))]
 # --------------------------------------------------------------------------
 
 
-def account_view(
-    *, methods: tuple[str, ...] = ("GET",), allowed: Callable[[User], bool] | None = None
-):
-    """Partner users only: anonymous → login page, no company or role → 404, other verbs → 405."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), LOGIN_PATH)
-            if not is_partner(user) or (allowed is not None and not allowed(user)):
-                raise Http404
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            response = view(request, *args, **kwargs)
-            add_never_cache_headers(response)
-            return response
-
-        return wrapped
-
-    return decorator
-
-
 def _render(
     request: HttpRequest, template: str, section: str, context: dict | None = None
 ) -> HttpResponse:
-    context = {
-        **(context or {}),
-        "account_menu": account_menu(request.user, active=section),
-        "company": request.user.company,
-    }
-    return render(request, f"portal/account/{template}", context)
-
-
-def _paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, list]:
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page, page_range
+    return render_account(request, f"portal/account/{template}", section, context)
 
 
 def _search(request: HttpRequest) -> tuple[SearchForm, str]:
@@ -95,27 +52,11 @@ def _search(request: HttpRequest) -> tuple[SearchForm, str]:
     return form, form.term()
 
 
-def _errors_to_messages(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    """Put a service's errors on the matching fields (unknown fields become form errors)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _bulk_form(request: HttpRequest, *, queryset: QuerySet, actions) -> BulkActionForm | None:
     form = BulkActionForm(request.POST, queryset=queryset, actions=actions)
     if form.is_valid():
         return form
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    errors_to_messages(request, form)
     return None
 
 
@@ -136,7 +77,7 @@ def _users_set_active(
 # --------------------------------------------------------------------------
 
 
-@account_view()
+@partner_view()
 def profile(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     registrant = (
@@ -156,7 +97,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-@account_view()
+@partner_view()
 def benefits(request: HttpRequest) -> HttpResponse:
     tiers, rows = selectors.benefit_table()
     current_tier_id = request.user.company.tier_id
@@ -186,7 +127,7 @@ def benefits(request: HttpRequest) -> HttpResponse:
     )
 
 
-@account_view()
+@partner_view()
 def file_download(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(selectors.company_files(company=request.user.company), pk=pk)
     return private_file_response(
@@ -199,7 +140,7 @@ def file_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_users)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_users)
 def users(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     if request.method == "POST":
@@ -222,10 +163,10 @@ def users(request: HttpRequest) -> HttpResponse:
                         request, company=company, users=chosen, active=action == "enable"
                     )
             except ValidationError as exc:
-                _errors_to_messages(request, exc)
+                errors_to_messages(request, exc)
         return redirect(request.get_full_path())
     search, term = _search(request)
-    page, page_range = _paginate(request, selectors.company_users(company=company, search=term))
+    page, page_range = paginate(request, selectors.company_users(company=company, search=term))
     return _render(
         request,
         "users.html",
@@ -234,7 +175,7 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_users)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_users)
 def user_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -245,7 +186,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
                 invited_by=request.user,
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, _("An invitation e-mail was sent to %(email)s.") % {"email": invited.email}
@@ -254,7 +195,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     return _render(request, "user_invite.html", "users", {"form": form})
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_users)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_users)
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(selectors.company_users(company=request.user.company), pk=pk)
     title_name = target.get_full_name()
@@ -271,7 +212,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("portal:account_users")
@@ -289,7 +230,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_users)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_users)
 def user_transfer_admin(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(selectors.company_users(company=request.user.company), pk=pk)
     form = TransferAdminForm(request.POST if request.method == "POST" else None)
@@ -297,7 +238,7 @@ def user_transfer_admin(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.company_admin_transfer(actor=request.user, target=target)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -317,7 +258,7 @@ def _own_reseller(request: HttpRequest, pk: int) -> Company:
     return get_object_or_404(selectors.sub_resellers(distributor=request.user.company), pk=pk)
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_resellers)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_resellers)
 def resellers(request: HttpRequest) -> HttpResponse:
     distributor = request.user.company
     if request.method == "POST":
@@ -335,7 +276,7 @@ def resellers(request: HttpRequest) -> HttpResponse:
                     status=CompanyStatus.ENABLED if enable else CompanyStatus.DISABLED,
                 )
             except ValidationError as exc:
-                _errors_to_messages(request, exc)
+                errors_to_messages(request, exc)
             else:
                 if enable:
                     messages.success(
@@ -347,7 +288,7 @@ def resellers(request: HttpRequest) -> HttpResponse:
                     )
         return redirect(request.get_full_path())
     search, term = _search(request)
-    page, page_range = _paginate(
+    page, page_range = paginate(
         request, selectors.sub_resellers(distributor=distributor, search=term)
     )
     return _render(
@@ -358,7 +299,7 @@ def resellers(request: HttpRequest) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_resellers)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_resellers)
 def reseller_add(request: HttpRequest) -> HttpResponse:
     form = ResellerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -369,7 +310,7 @@ def reseller_add(request: HttpRequest) -> HttpResponse:
                 address=form.cleaned_data["address"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -382,7 +323,7 @@ def reseller_add(request: HttpRequest) -> HttpResponse:
     return _render(request, "reseller_add.html", "resellers", {"form": form})
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_resellers)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_resellers)
 def reseller_edit(request: HttpRequest, pk: int) -> HttpResponse:
     reseller = _own_reseller(request, pk)
     title_name = reseller.name
@@ -399,7 +340,7 @@ def reseller_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 address=form.cleaned_data["address"],
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("portal:account_reseller_edit", pk=reseller.pk)
@@ -411,7 +352,7 @@ def reseller_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_resellers)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_resellers)
 def reseller_users(request: HttpRequest, pk: int) -> HttpResponse:
     reseller = _own_reseller(request, pk)
     if request.method == "POST":
@@ -427,9 +368,9 @@ def reseller_users(request: HttpRequest, pk: int) -> HttpResponse:
                     active=form.cleaned_data["action"] == "enable",
                 )
             except ValidationError as exc:
-                _errors_to_messages(request, exc)
+                errors_to_messages(request, exc)
         return redirect(request.get_full_path())
-    page, page_range = _paginate(request, selectors.company_users(company=reseller))
+    page, page_range = paginate(request, selectors.company_users(company=reseller))
     return _render(
         request,
         "reseller_edit.html",
@@ -444,7 +385,7 @@ def reseller_users(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_manage_resellers)
+@partner_view(methods=("GET", "POST"), allowed=can_manage_resellers)
 def reseller_user_invite(request: HttpRequest, pk: int) -> HttpResponse:
     reseller = _own_reseller(request, pk)
     form = InviteForm(request.POST if request.method == "POST" else None)
@@ -454,7 +395,7 @@ def reseller_user_invite(request: HttpRequest, pk: int) -> HttpResponse:
                 company=reseller, email=form.cleaned_data["email"], invited_by=request.user
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request, _("An invitation e-mail was sent to %(email)s.") % {"email": invited.email}
@@ -474,10 +415,10 @@ def _own_customer(request: HttpRequest, pk: int):
     return get_object_or_404(selectors.end_customers(company=request.user.company), pk=pk)
 
 
-@account_view()
+@partner_view()
 def customers(request: HttpRequest) -> HttpResponse:
     search, term = _search(request)
-    page, page_range = _paginate(
+    page, page_range = paginate(
         request, selectors.end_customers(company=request.user.company, search=term)
     )
     return _render(
@@ -488,7 +429,7 @@ def customers(request: HttpRequest) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"))
+@partner_view(methods=("GET", "POST"))
 def customer_add(request: HttpRequest) -> HttpResponse:
     form = EndCustomerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -497,14 +438,14 @@ def customer_add(request: HttpRequest) -> HttpResponse:
                 company=request.user.company, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Customer %(name)s was added.") % {"name": customer.name})
             return redirect("portal:account_customers")
     return _render(request, "customer_form.html", "customers", {"form": form})
 
 
-@account_view(methods=("GET", "POST"))
+@partner_view(methods=("GET", "POST"))
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _own_customer(request, pk)
     title_name = customer.name
@@ -516,7 +457,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.end_customer_update(customer=customer, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("portal:account_customers")
@@ -528,14 +469,14 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"))
+@partner_view(methods=("GET", "POST"))
 def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _own_customer(request, pk)
     if request.method == "POST":
         try:
             services.end_customer_delete(customer=customer)
         except ValidationError as exc:
-            _errors_to_messages(request, exc)
+            errors_to_messages(request, exc)
             return redirect("portal:account_customer_edit", pk=customer.pk)
         messages.success(request, _("Customer %(name)s was deleted.") % {"name": customer.name})
         return redirect("portal:account_customers")

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,6 +34,7 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.payments import notifying_provider
+from billing.rules import bill_is_open, repayment_bills_problem
 from billing.selectors_payments import online_repayment_for_company
 from billing.services.credit import (
     local_today,
@@ -47,6 +47,7 @@ from billing.services.errors import BillingError
 from billing.services.payments import repayment_online_callback
 from catalog.models import Region
 
+from ..errors import errors_to_form, errors_to_messages
 from ..forms.assets import (
     CUSTOM,
     PERIOD_CHOICES,
@@ -55,10 +56,7 @@ from ..forms.assets import (
     asset_filters,
 )
 from ..navigation import account_menu, can_view_assets
-from .account import account_view
-
-PAGE_SIZE = 15
-OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
+from .base import paginate, partner_view, render_account
 
 REBATE_TABS = [
     ("ledger", gettext_lazy("Account ledger")),
@@ -107,13 +105,6 @@ def _tabs(request: HttpRequest, choices) -> tuple[str, list[Tab]]:
     return current, [Tab(key, label, key == current) for key, label in choices]
 
 
-def _paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, list]:
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page, page_range
-
-
 def _scoped(queryset: QuerySet, filters: AssetFilters) -> QuerySet:
     """No rows for an invalid filter: the page shows the errors, never another period's rows."""
     return queryset if filters.valid else queryset.none()
@@ -134,15 +125,13 @@ def _render(
 ) -> HttpResponse:
     context = {
         **context,
-        "account_menu": account_menu(request.user, active=section),
-        "company": request.user.company,
         "filters": filters,
         "filter_form": filters.form,
         "currencies": Currency.choices,
         "periods": PERIOD_CHOICES,
         "custom_period": CUSTOM,
     }
-    return render(request, f"portal/account/assets/{template}", context)
+    return render_account(request, f"portal/account/assets/{template}", section, context)
 
 
 def _period(bill: Bill) -> str:
@@ -174,7 +163,7 @@ def _rebate_row(entry: RebateEntry, currency: str) -> dict:
     }
 
 
-@account_view(allowed=can_view_assets)
+@partner_view(allowed=can_view_assets)
 def rebate(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     filters = asset_filters(request.GET)
@@ -184,7 +173,7 @@ def rebate(request: HttpRequest) -> HttpResponse:
         entries = selectors.wallet_entries(**window)
     else:
         entries = selectors.wallet_topups(**window)
-    page, page_range = _paginate(request, _scoped(entries, filters))
+    page, page_range = paginate(request, _scoped(entries, filters))
     wallet = selectors.wallet_of(company_id=company.pk, currency=filters.currency)
     return _render(
         request,
@@ -227,7 +216,7 @@ def _coupon_row(coupon) -> dict:
     }
 
 
-@account_view(allowed=can_view_assets)
+@partner_view(allowed=can_view_assets)
 def coupons(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     filters = asset_filters(request.GET)
@@ -236,7 +225,7 @@ def coupons(request: HttpRequest) -> HttpResponse:
     queryset = selectors.coupons_by_status(
         company_id=company.pk, status=status, currency=filters.currency
     )
-    page, page_range = _paginate(request, _scoped(queryset, filters))
+    page, page_range = paginate(request, _scoped(queryset, filters))
     return _render(
         request,
         "coupons.html",
@@ -273,7 +262,7 @@ def _credit_entry_row(entry: CreditEntry, currency: str) -> dict:
 
 
 def _bill_row(bill: Bill, currency: str, today: date) -> dict:
-    is_open = bill.status in OPEN_BILL_STATUSES
+    is_open = bill_is_open(bill)
     days = (bill.due_date - today).days if is_open else None
     return {
         "pk": bill.pk,
@@ -305,7 +294,7 @@ def _repayment_row(repayment: Repayment, currency: str) -> dict:
     }
 
 
-@account_view(allowed=can_view_assets)
+@partner_view(allowed=can_view_assets)
 def credit(request: HttpRequest) -> HttpResponse:
     company = request.user.company
     filters = asset_filters(request.GET)
@@ -314,14 +303,14 @@ def credit(request: HttpRequest) -> HttpResponse:
     window = _window(company, filters)
     today = local_today()
     if tab == "entries":
-        page, page_range = _paginate(request, _scoped(selectors.credit_entries(**window), filters))
+        page, page_range = paginate(request, _scoped(selectors.credit_entries(**window), filters))
         rows = [_credit_entry_row(entry, currency) for entry in page]
     elif tab == "bills":
-        page, page_range = _paginate(request, _scoped(selectors.company_bills(**window), filters))
+        page, page_range = paginate(request, _scoped(selectors.company_bills(**window), filters))
         rows = [_bill_row(bill, currency, today) for bill in page]
     else:
         repayments = selectors.company_repayments(**window)
-        page, page_range = _paginate(request, _scoped(repayments, filters))
+        page, page_range = paginate(request, _scoped(repayments, filters))
         rows = [_repayment_row(repayment, currency) for repayment in page]
     summary = selectors.credit_overview(company_id=company.pk, currency=currency)
     cards = None
@@ -378,7 +367,7 @@ def _bills_page(currency: str) -> str:
     return f"{reverse('portal:assets_credit')}?{urlencode({'tab': 'bills', 'currency': currency})}"
 
 
-@account_view(methods=("GET", "POST"), allowed=can_view_assets)
+@partner_view(methods=("GET", "POST"), allowed=can_view_assets)
 def repay_offline(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     ids = _bill_ids(source.getlist("bills"))
@@ -386,16 +375,8 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select at least one bill first."))
         return redirect(_bills_page(Currency.CNY))
-    bills = list(selectors.company_bills_by_ids(company_id=company.pk, bill_ids=ids))
-    if len(bills) != len(ids):
-        raise Http404  # another company's bill, or none at all: it does not exist here
-    currencies = {bill.account.currency for bill in bills}
-    currency = next(iter(currencies))
-    if len(currencies) > 1:
-        messages.error(request, _("Repay bills of one currency at a time."))
-        return redirect(_bills_page(currency))
-    if any(bill.status not in OPEN_BILL_STATUSES for bill in bills):
-        messages.error(request, _("Choose bills of your own that are awaiting repayment."))
+    bills, currency = _open_bills_of(request, ids)
+    if bills is None:
         return redirect(_bills_page(currency))
 
     form = OfflineRepaymentForm(request.POST if request.method == "POST" else None)
@@ -410,7 +391,7 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except BillingError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -424,12 +405,11 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
                 f"{urlencode({'tab': 'repayments', 'currency': currency})}"
             )
     total = sum((bill.amount for bill in bills), Decimal("0"))
-    return render(
+    return render_account(
         request,
         "portal/account/assets/repay_offline.html",
+        "assets_credit",
         {
-            "account_menu": account_menu(request.user, active="assets_credit"),
-            "company": company,
             "form": form,
             "bills": [
                 {
@@ -452,18 +432,15 @@ def _open_bills_of(request: HttpRequest, ids: list[int]):
     bills = list(selectors.company_bills_by_ids(company_id=request.user.company_id, bill_ids=ids))
     if len(bills) != len(ids):
         raise Http404  # another company's bill, or none at all: it does not exist here
-    currencies = {bill.account.currency for bill in bills}
-    if len(currencies) > 1:
-        messages.error(request, _("Repay bills of one currency at a time."))
-        return None, next(iter(currencies))
-    currency = next(iter(currencies))
-    if any(bill.status not in OPEN_BILL_STATUSES for bill in bills):
-        messages.error(request, _("Choose bills of your own that are awaiting repayment."))
+    currency = next(iter({bill.account.currency for bill in bills}))
+    problem = repayment_bills_problem(bills)
+    if problem:
+        messages.error(request, problem)
         return None, currency
     return bills, currency
 
 
-@account_view(methods=("GET", "POST"), allowed=can_view_assets)
+@partner_view(methods=("GET", "POST"), allowed=can_view_assets)
 def repay_online(request: HttpRequest) -> HttpResponse:
     """线上还款: GET shows the chosen bills; 去支付 (POST) starts an online repayment at the
     payment provider (the server draws its reference) and goes to its payment page."""
@@ -484,7 +461,7 @@ def repay_online(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except BillingError as exc:
-            messages.error(request, " ".join(exc.messages))
+            errors_to_messages(request, exc, joined=True)
             return redirect(_bills_page(currency))
         return redirect("portal:assets_repay_online_pay", reference=online.reference)
     total = sum((bill.amount for bill in bills), Decimal("0"))
@@ -543,7 +520,7 @@ def _online_repayment_outcome(request: HttpRequest, online) -> HttpResponse:
     return redirect(_repayments_page(currency))
 
 
-@account_view(methods=("GET",), allowed=can_view_assets)
+@partner_view(methods=("GET",), allowed=can_view_assets)
 def repay_online_pay(request: HttpRequest, reference: str) -> HttpResponse:
     """The online repayment's payment page (the provider's cashier sends the payer back
     here; a decided repayment shows the repayments tab)."""
@@ -582,7 +559,7 @@ def repay_online_pay(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@account_view(methods=("POST",), allowed=can_view_assets)
+@partner_view(methods=("POST",), allowed=can_view_assets)
 def repay_online_complete(request: HttpRequest, reference: str) -> HttpResponse:
     """立即支付 with the development sandbox: signs the sandbox's notification and hands it
     to the verified handler. Refused unless the sandbox is the active provider."""
@@ -595,15 +572,6 @@ def repay_online_complete(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             online = repayment_online_callback(payload=payload, signature=signature)
         except BillingError as exc:
-            messages.error(request, " ".join(exc.messages))
+            errors_to_messages(request, exc, joined=True)
             return redirect(_bills_page(online.account.currency))
     return _online_repayment_outcome(request, online)
-
-
-def _errors_to_form(form, exc: BillingError) -> None:
-    """A service refusal on the form: field messages on their field, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

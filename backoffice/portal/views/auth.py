@@ -23,13 +23,13 @@ from partners.captcha import challenge_issue
 from partners.models import User
 from partners.tokens import Purpose, TokenState, token_check
 
+from ..errors import errors_to_form
 from ..forms.auth import (
     ActivationForm,
     EmailForm,
     LoginForm,
     RegistrationForm,
     SetPasswordForm,
-    errors_to_form,
 )
 
 GET_POST = ["GET", "POST"]

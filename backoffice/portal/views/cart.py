@@ -25,6 +25,7 @@ from billing.services.orders import (
 )
 from catalog.models import Region
 
+from ..errors import errors_to_messages
 from ..forms.orders import (
     CartLineForm,
     CartLinesForm,
@@ -32,13 +33,8 @@ from ..forms.orders import (
     SkuQuantityForm,
     parameter_definitions,
 )
-from .orders import (
-    checkout_start,
-    errors_to_messages,
-    partner_view,
-    safe_back_url,
-    wants_json,
-)
+from .base import partner_view, safe_back_url, wants_json
+from .checkout_state import checkout_start
 
 
 def _selected_text(count: int) -> str:

@@ -9,16 +9,11 @@ method. State changes only through ``billing.services.fulfilment`` and
 """
 
 from collections.abc import Callable
-from functools import wraps
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -35,9 +30,10 @@ from billing.services.fulfilment import (
 )
 from catalog.services import CatalogError
 
+from ..errors import errors_to_form, errors_to_messages
 from ..forms.fulfilment import InvoiceRequestForm, ReviewForm
-from ..navigation import account_menu, is_partner
-from .account import LOGIN_PATH
+from ..navigation import account_menu
+from .base import partner_view
 
 ORDERS_PREFIX = "/account/orders/"
 
@@ -55,29 +51,16 @@ def order_view(*, methods: tuple[str, ...] = ("GET",), lookup: Callable | None =
     then a verb the view does not take → 405. The view gets the order (and the object).
     """
 
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, number: str, *args, **kwargs) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), LOGIN_PATH)
-            if not is_partner(user):
-                raise Http404
-            order = get_object_or_404(
-                company_orders(user.company).prefetch_related("lines"), number=number
-            )
-            if lookup is not None:
-                args = (lookup(order, *args, *kwargs.values()),)
-                kwargs = {}
-            if request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            response = view(request, order, *args, **kwargs)
-            add_never_cache_headers(response)
-            return response
+    def resolve(request: HttpRequest, number: str, *args, **kwargs) -> tuple[tuple, dict]:
+        order = get_object_or_404(
+            company_orders(request.user.company).prefetch_related("lines"), number=number
+        )
+        if lookup is not None:
+            args = (lookup(order, *args, *kwargs.values()),)
+            kwargs = {}
+        return (order, *args), kwargs
 
-        return wrapped
-
-    return decorator
+    return partner_view(methods=methods, resolve=resolve)
 
 
 def _invoice(order: Order, invoice_id: int) -> InvoiceRequest:
@@ -110,14 +93,6 @@ def _back(request: HttpRequest, order: Order) -> str:
     return order_portal_url(order)
 
 
-def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _render(request: HttpRequest, template: str, order: Order, context: dict) -> HttpResponse:
     return render(
         request,
@@ -147,7 +122,7 @@ def invoice_request(request: HttpRequest, order: Order) -> HttpResponse:
         try:
             invoice_request_create(order_id=order.pk, user=request.user, **form.cleaned_data)
         except BillingError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -178,7 +153,7 @@ def milestone_confirm_view(
     try:
         milestone_confirm(milestone_id=milestone.pk, user=request.user)
     except BillingError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors_to_messages(request, exc, joined=True)
     else:
         messages.success(
             request, _("Milestone “%(stage)s” is confirmed.") % {"stage": milestone.stage}
@@ -191,7 +166,7 @@ def order_complete_view(request: HttpRequest, order: Order) -> HttpResponse:
     try:
         order_complete(order_id=order.pk, actor=request.user)
     except BillingError as exc:
-        messages.error(request, " ".join(exc.messages))
+        errors_to_messages(request, exc, joined=True)
     else:
         messages.success(
             request,
@@ -230,7 +205,7 @@ def review(request: HttpRequest, order: Order, line: OrderLine) -> HttpResponse:
                     text=form.cleaned_data["text"],
                 )
             except CatalogError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Thank you: your review was published."))
                 return redirect(order_portal_url(order))

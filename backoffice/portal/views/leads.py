@@ -20,6 +20,8 @@ from catalog.models import ServiceType, Solution, SupportCategory
 from partners.models import phone_validator
 from partners.uploads import ACCEPT_ATTRIBUTE
 
+from ..errors import errors_to_form
+
 TEXTAREA_ROWS = 4
 
 
@@ -118,14 +120,6 @@ class TrialForm(forms.Form):
     )
 
 
-def _errors_to_form(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _safe_next(request: HttpRequest, value: str) -> str:
     if value and url_has_allowed_host_and_scheme(
         value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -158,7 +152,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                     data=data, attachment=data["attachment"], user=request.user, solution=solution
                 )
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(
                     request,
@@ -203,7 +197,7 @@ def trial_create(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 leads.trial_create(solution=solution, data=form.cleaned_data, user=request.user)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(
                     request,

@@ -1,913 +1,55 @@
-"""Ordering (spec 5, 6.4, 10.3.2; decisions 3, 4, 10): buy now, checkout with the
-生成电子订单 step, the payment page and provider notifications, the offline transfer form, the
-order-created page, 客户订单 and the order detail.
+"""Orders (spec 5, 10.3.2): the order-created page (③ 成功提交订单), cancelling, 客户订单
+and the order detail.
 
-Views are thin. Prices and discounts come from ``checkout_quote`` (no amount posted by the
-browser is trusted), orders are placed by ``checkout_place_order`` with the render's
-idempotency key and expected payable amount, and payments go through the payment
-services. Every order or payment looked up by number or reference is filtered by the
-companies the user may see (actions: the user's own company); anyone else's number is a
-404 for every method.
+Every order looked up by number is filtered by the companies the user may see (actions:
+the user's own company); anyone else's number is a 404 for every method.
 """
 
-import secrets
-import time
-import uuid
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
-    JsonResponse,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 
-from backoffice.core.money import format_money, to_money
+from backoffice.core.money import format_money
 from billing import selectors_orders as selectors
 from billing.constants import receiving_account
 from billing.models import (
     Order,
     OrderPaymentMethod,
     OrderStatus,
-    PaymentKind,
-    PaymentRecordStatus,
     PaymentStatus,
 )
-from billing.payments import notifying_provider
-from billing.payments.base import NotificationError
-from billing.services.coupons import coupons_applicable
-from billing.services.credit import credit_code_send, is_blocked_by_overdue
 from billing.services.errors import BillingError
 from billing.services.orders import (
-    ONLINE_PAYMENT_TIMEOUT,
-    LineInput,
-    checkout_contract_data,
-    checkout_place_order,
-    checkout_quote,
     order_cancel,
-    payment_provider_form,
-    payment_start_online,
-    payment_submit_offline,
-    sandbox_callback_payload,
 )
-from billing.services.payments import payment_callback, payment_notify
 from catalog.models import Region
-from contracts.services import ContractError, contract_preview_html
-from partners import services as partner_services
-from partners.selectors import end_customers, visible_company_ids
+from partners.selectors import visible_company_ids
 
+from ..errors import errors_to_messages
 from ..forms.orders import (
-    CheckoutCustomerForm,
-    CheckoutForm,
     OrderFilterForm,
-    SkuQuantityForm,
-    TransferForm,
 )
-from ..navigation import account_menu, is_partner
-
-LOGIN_PATH = "/login/"
-PAGE_SIZE = 15
-SESSION_KEY = "portal_checkouts"
-MAX_CHECKOUTS = 5
-CUSTOMER_PREFIX = "cust"
-# Service error keys → checkout form fields.
-ERROR_FIELDS = {"code": "credit_code"}
-# Posted fields the 生成电子订单 page does not carry back (CSRF, buttons, customer editing).
-NOT_CARRIED = {"csrfmiddlewaretoken", "action", "expected_payable"}
+from .base import paginate, partner_view, render_account, safe_back_url
 
 
-# --------------------------------------------------------------------------
-# Plumbing (shared with views.cart)
-# --------------------------------------------------------------------------
-
-
-def safe_back_url(request: HttpRequest, *, fallback: str) -> str:
-    """The page to return to: ``next`` or the referring page when it is on this site."""
-    for candidate in (request.POST.get("next"), request.META.get("HTTP_REFERER")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-    return fallback
-
-
-def partner_view(*, methods: tuple[str, ...] | None = ("GET",), login_next_from_referer=False):
-    """Partner users only: anonymous → login page, no company → 404, other verbs → 405.
-
-    ``methods=None`` leaves the verb check to the view, after its scoped lookup, so that
-    another company's number answers 404 whatever the method.
-    """
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            user = request.user
-            if not user.is_authenticated:
-                if login_next_from_referer:
-                    target = safe_back_url(request, fallback=reverse("portal:cart"))
-                else:
-                    target = request.get_full_path()
-                return redirect_to_login(target, LOGIN_PATH)
-            if not is_partner(user):
-                raise Http404
-            if methods is not None and request.method not in methods:
-                return HttpResponseNotAllowed(methods)
-            response = view(request, *args, **kwargs)
-            add_never_cache_headers(response)
-            return response
-
-        return wrapped
-
-    return decorator
-
-
-def _not_allowed(request: HttpRequest, methods: tuple[str, ...]) -> HttpResponse | None:
+def method_not_allowed(request: HttpRequest, methods: tuple[str, ...]) -> HttpResponse | None:
+    """405 unless the verb is one of ``methods`` (views that check it after their lookup)."""
     return None if request.method in methods else HttpResponseNotAllowed(methods)
 
 
-def wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def errors_to_messages(request: HttpRequest, source: Form | ValidationError) -> None:
-    if isinstance(source, ValidationError):
-        for message in source.messages:
-            messages.error(request, message)
-        return
-    for errors in source.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _errors_to_form(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for key, errors in exc.error_dict.items():
-            field = ERROR_FIELDS.get(key, key)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _own_order(request: HttpRequest, number: str) -> Order:
+def own_order(request: HttpRequest, number: str) -> Order:
+    """The order of the user's own company with this number, else 404."""
     order = selectors.order_for_user(company_ids=[request.user.company_id], number=number)
     if order is None:
         raise Http404
     return order
-
-
-def _money(amount, currency: str) -> str:
-    return format_money(amount, currency)
-
-
-# --------------------------------------------------------------------------
-# Checkout state: the lines being checked out, per checkout token, in the session
-# --------------------------------------------------------------------------
-
-
-def checkout_start(
-    request: HttpRequest, *, lines: list[LineInput], cart_line_ids: list[int], back_url: str
-) -> str:
-    """Keep the lines to check out (cart selection or the buy-now line) under a new token."""
-    store = dict(request.session.get(SESSION_KEY) or {})
-    token = secrets.token_urlsafe(16)
-    store[token] = {
-        "lines": [
-            {
-                "sku_id": line.sku_id,
-                "quantity": int(line.quantity),
-                "parameters": dict(line.parameters or {}),
-            }
-            for line in lines
-        ],
-        "cart_line_ids": list(cart_line_ids),
-        "back": back_url,
-        "at": time.time(),
-    }
-    newest = sorted(store.items(), key=lambda item: item[1].get("at", 0), reverse=True)
-    request.session[SESSION_KEY] = dict(newest[:MAX_CHECKOUTS])
-    return token
-
-
-def _checkout_state(request: HttpRequest, token) -> dict | None:
-    if not isinstance(token, str) or not token:
-        return None
-    state = (request.session.get(SESSION_KEY) or {}).get(token[:64])
-    return state if isinstance(state, dict) and state.get("lines") else None
-
-
-def _checkout_forget(request: HttpRequest, token: str) -> None:
-    store = dict(request.session.get(SESSION_KEY) or {})
-    if store.pop(token, None) is not None:
-        request.session[SESSION_KEY] = store
-
-
-# --------------------------------------------------------------------------
-# Buy now
-# --------------------------------------------------------------------------
-
-
-@partner_view(methods=("POST",), login_next_from_referer=True)
-def buy_now(request: HttpRequest) -> HttpResponse:
-    """立即购买: straight into the checkout with this one line (the cart is not touched)."""
-    back = safe_back_url(request, fallback=reverse("portal:solutions"))
-    form = SkuQuantityForm(request.POST)
-    if not form.is_valid():
-        errors_to_messages(request, form)
-        return redirect(back)
-    sku = selectors.sku_on_sale(code=form.cleaned_data["sku"])
-    if sku is None:
-        messages.error(request, _("This plan is no longer on sale."))
-        return redirect(back)
-    try:
-        quote = checkout_quote(
-            company_id=request.user.company_id,
-            lines=[LineInput(sku.pk, form.cleaned_data["quantity"])],
-            require_parameters=False,
-        )
-    except BillingError as exc:
-        errors_to_messages(request, exc)
-        return redirect(back)
-    token = checkout_start(
-        request,
-        lines=[LineInput(sku.pk, quote.lines[0].quantity)],
-        cart_line_ids=[],
-        back_url=back,
-    )
-    return redirect(f"{reverse('portal:checkout')}?t={token}")
-
-
-# --------------------------------------------------------------------------
-# Checkout (step ②) and the 生成电子订单 step
-# --------------------------------------------------------------------------
-
-
-class CheckoutGone(Exception):
-    """The checkout's lines cannot be priced any more (a plan left the catalog)."""
-
-
-class Checkout:
-    """One checkout: its session state, the bound form and the server-side quote."""
-
-    def __init__(self, request: HttpRequest, token: str, state: dict, data=None):
-        self.request = request
-        self.user = request.user
-        self.company = request.user.company
-        self.token = token
-        self.state = state
-        skus = selectors.skus_by_ids(line["sku_id"] for line in state["lines"])
-        self.skus = [skus.get(line["sku_id"]) for line in state["lines"]]
-        if any(sku is None for sku in self.skus):
-            raise CheckoutGone
-        initial = {"t": token}
-        for index, line in enumerate(state["lines"]):
-            for key, value in (line.get("parameters") or {}).items():
-                initial[f"param-{index}-{key}"] = value
-        self.form = CheckoutForm(
-            data,
-            initial=initial,
-            customers=end_customers(company=self.company),
-            coupons=selectors.company_unused_coupons(company_id=self.company.pk),
-            lines=self.skus,
-        )
-        key = None
-        if data is not None:
-            self.form.is_valid()
-            key = self.form.cleaned_data.get("idempotency_key")
-        self.key = str(key or uuid.uuid4())
-
-    @property
-    def bound(self) -> bool:
-        return self.form.is_bound
-
-    def line_inputs(self) -> list[LineInput]:
-        lines = []
-        for index, raw in enumerate(self.state["lines"]):
-            if self.bound:
-                parameters = self.form.line_parameters(index)
-            else:
-                parameters = dict(raw.get("parameters") or {})
-            lines.append(LineInput(raw["sku_id"], raw["quantity"], parameters))
-        return lines
-
-    def quotes(self, *, require_parameters: bool):
-        """(base quote without discounts, quote with the chosen ones, the refusal if any)."""
-        lines = self.line_inputs()
-        try:
-            base = checkout_quote(company_id=self.company.pk, lines=lines, require_parameters=False)
-        except BillingError as exc:
-            raise CheckoutGone(exc) from exc
-        try:
-            quote = checkout_quote(
-                company_id=self.company.pk,
-                lines=lines,
-                require_parameters=require_parameters,
-                **self.form.selections(),
-            )
-        except BillingError as exc:
-            return base, base, exc
-        return base, quote, None
-
-    def credit(self, quote) -> tuple[bool, str]:
-        """Whether 申请账期 can pay this quote, and the line shown next to it."""
-        account = selectors.credit_account(company_id=self.company.pk, currency=quote.currency)
-        if account is None or account.credit_limit <= 0:
-            return False, _("Your company has no credit line in this currency.")
-        available = _money(account.available, quote.currency)
-        if is_blocked_by_overdue(account):
-            return False, _(
-                "Credit pay is unavailable while a bill is overdue. Repay the overdue bill first."
-            )
-        if quote.payable_total <= 0:
-            return False, _("Nothing is left to pay.")
-        if account.available < quote.payable_total:
-            return False, _(
-                "Available credit %(available)s is less than the amount payable %(payable)s."
-            ) % {"available": available, "payable": _money(quote.payable_total, quote.currency)}
-        return True, _("Available credit: %(available)s") % {"available": available}
-
-    def back_url(self) -> str:
-        return self.state.get("back") or reverse("portal:cart")
-
-
-def _coupon_card(coupon) -> dict:
-    campaign = coupon.campaign
-    if campaign.valid_from or campaign.valid_until:
-        start = timezone.localtime(campaign.valid_from) if campaign.valid_from else None
-        end = timezone.localtime(campaign.valid_until) if campaign.valid_until else None
-        validity = " ~ ".join(
-            [
-                start.strftime("%Y-%m-%d %H:%M") if start else "",
-                end.strftime("%Y-%m-%d %H:%M") if end else "",
-            ]
-        )
-    else:
-        validity = _("Valid permanently")
-    return {
-        "pk": coupon.pk,
-        "code": coupon.code,
-        "name": campaign.name,
-        "face_value": _money(campaign.face_value, campaign.currency),
-        "validity": validity,
-    }
-
-
-def _items(co: Checkout, quote) -> list[dict]:
-    history = {}
-    if any(co.form.line_definitions):
-        history = selectors.parameter_history(
-            company_id=co.company.pk, sku_ids={sku.pk for sku in co.skus}
-        )
-    items = []
-    for index, priced in enumerate(quote.lines):
-        sku = priced.sku
-        items.append(
-            {
-                "index": index + 1,
-                "sku": sku,
-                "solution": sku.solution,
-                "quantity": priced.quantity,
-                "unit_price": _money(sku.unit_price, sku.currency),
-                "subtotal": _money(priced.line_total, sku.currency),
-                "parameters": [
-                    {
-                        "field": co.form[f"param-{index}-{d['key']}"],
-                        "required": bool(d.get("required")),
-                        "history": history.get(sku.pk, {}).get(d["key"], []),
-                        "list_id": f"history-{index}-{d['key']}",
-                    }
-                    for d in co.form.line_definitions[index]
-                ],
-            }
-        )
-    return items
-
-
-def _customer_form(request: HttpRequest, co: Checkout, customer=None) -> CheckoutCustomerForm:
-    if customer is not None:
-        return CheckoutCustomerForm(
-            prefix=CUSTOMER_PREFIX,
-            initial={
-                "pk": customer.pk,
-                "name": customer.name,
-                "email": customer.email,
-                "company_name": customer.company_name,
-                "phone": customer.phone,
-                "address": customer.address,
-            },
-        )
-    return CheckoutCustomerForm(prefix=CUSTOMER_PREFIX)
-
-
-def _render_checkout(
-    request: HttpRequest,
-    co: Checkout,
-    *,
-    customer_form: CheckoutCustomerForm | None = None,
-    selected_customer_id: int | None = None,
-    show_quote_error: bool = True,
-    error: ValidationError | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    try:
-        base, quote, quote_error = co.quotes(require_parameters=False)
-    except CheckoutGone as exc:
-        return _checkout_gone(request, co, exc)
-    form = co.form
-    if error is not None:
-        errors_to_messages(request, error)
-    elif quote_error is not None and show_quote_error:
-        errors_to_messages(request, quote_error)
-    customer = form.cleaned_data.get("end_customer") if form.is_bound else None
-    selected_id = selected_customer_id or (customer.pk if customer else None)
-    search = (form.cleaned_data.get("customer_q") or "") if form.is_bound else ""
-    can_credit, credit_note = co.credit(quote)
-    currency = quote.currency
-    context = {
-        "step": 2,
-        "form": form,
-        "token": co.token,
-        "idempotency_key": co.key,
-        "expected_payable": quote.payable_total,
-        "customers": selectors.checkout_customers(
-            company=co.company, search=search, selected_id=selected_id
-        ),
-        "selected_customer_id": selected_id,
-        "customer_form": customer_form or _customer_form(request, co),
-        "customer_form_open": customer_form is not None,
-        "payment_method": (form.cleaned_data.get("payment_method") if form.is_bound else None)
-        or OrderPaymentMethod.ONLINE,
-        "receiving": receiving_account(),
-        "use_coupon": form.yes("use_coupon") if form.is_bound else False,
-        "coupon_id": quote.coupon.pk if quote.coupon else _posted_coupon(form),
-        "coupons": [
-            _coupon_card(c)
-            for c in coupons_applicable(company_id=co.company.pk, lines=base.cart_lines())
-        ],
-        "use_credit": form.yes("use_credit") if form.is_bound else False,
-        "can_credit": can_credit,
-        "credit_note": credit_note,
-        "use_rebate": form.yes("use_rebate") if form.is_bound else False,
-        "rebate_available": _money(
-            selectors.rebate_available(company_id=co.company.pk, currency=currency), currency
-        ),
-        "items": _items(co, quote),
-        "item_count": sum(p.quantity for p in quote.lines),
-        "summary": {
-            "goods_total": _money(quote.goods_total, currency),
-            "coupon_discount": _money(quote.coupon_discount, currency),
-            "has_coupon": quote.coupon_discount > 0,
-            "rebate_amount": _money(quote.rebate_amount, currency),
-            "has_rebate": quote.rebate_amount > 0,
-            "credit_amount": _money(quote.credit_amount, currency),
-            "has_credit": quote.credit_amount > 0,
-            "payable_total": _money(quote.payable_total, currency),
-        },
-        "back_url": co.back_url(),
-        "today": timezone.localdate().isoformat(),
-    }
-    return render(request, "portal/orders/checkout.html", context, status=status)
-
-
-def _posted_coupon(form: CheckoutForm):
-    coupon = form.cleaned_data.get("coupon") if form.is_bound else None
-    return coupon.pk if coupon else None
-
-
-def _checkout_gone(request: HttpRequest, co: Checkout | None, exc: Exception) -> HttpResponse:
-    cause = exc.args[0] if exc.args else None
-    if isinstance(cause, ValidationError):
-        errors_to_messages(request, cause)
-    else:
-        messages.error(request, _("An item is no longer on sale; review your cart."))
-    if co is not None:
-        _checkout_forget(request, co.token)
-        return redirect(co.back_url())
-    return redirect("portal:cart")
-
-
-def _load_checkout(request: HttpRequest, data=None) -> Checkout | HttpResponse:
-    source = data if data is not None else request.GET
-    token = source.get("t", "")
-    state = _checkout_state(request, token)
-    if state is None:
-        messages.error(request, _("This checkout has expired. Choose the items again."))
-        return redirect("portal:cart")
-    try:
-        return Checkout(request, token[:64], state, data=data)
-    except CheckoutGone as exc:
-        return _checkout_gone(request, None, exc)
-
-
-@partner_view(methods=("GET", "POST"))
-def checkout(request: HttpRequest) -> HttpResponse:
-    """② 填写核对订单信息. POST ``action``: recalculate (default), submit (→ 生成电子订单),
-    back (from the e-order step), agree (同意: place the order), save_customer, edit:<pk>."""
-    if request.method == "GET":
-        co = _load_checkout(request)
-        if isinstance(co, HttpResponse):
-            return co
-        return _render_checkout(request, co)
-
-    action = request.POST.get("action", "recalculate")
-    if action == "agree" and _checkout_state(request, request.POST.get("t")) is None:
-        # The checkout finished (its lines are gone): the same 同意 again (a retry after
-        # the redirect) is that order. While the checkout is open, checkout_place_order
-        # compares the payload: the same one is the same order, another one a conflict.
-        existing = selectors.order_by_idempotency_key(
-            company_id=request.user.company_id, key=request.POST.get("idempotency_key", "")[:80]
-        )
-        if existing is not None:
-            return _after_order(request, existing)
-    co = _load_checkout(request, request.POST)
-    if isinstance(co, HttpResponse):
-        return co
-    if action == "agree":
-        return _agree(request, co)
-    if action == "submit":
-        return _submit(request, co)
-    if action == "save_customer":
-        return _save_customer(request, co)
-    if action.startswith("edit:"):
-        return _edit_customer(request, co, action.removeprefix("edit:"))
-    return _render_checkout(request, co)
-
-
-def _edit_customer(request: HttpRequest, co: Checkout, raw_pk: str) -> HttpResponse:
-    customer = end_customers(company=co.company).filter(pk=_int(raw_pk)).first()
-    if customer is None:
-        raise Http404
-    return _render_checkout(request, co, customer_form=_customer_form(request, co, customer))
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _save_customer(request: HttpRequest, co: Checkout) -> HttpResponse:
-    """⊕ 添加客户 / 修改 inline: through partners.services; the saved customer is selected."""
-    form = CheckoutCustomerForm(request.POST, prefix=CUSTOMER_PREFIX)
-    if not form.is_valid():
-        return _render_checkout(request, co, customer_form=form, show_quote_error=False)
-    data = {key: value for key, value in form.cleaned_data.items() if key != "pk"}
-    try:
-        if form.cleaned_data.get("pk"):
-            customer = end_customers(company=co.company).filter(pk=form.cleaned_data["pk"]).first()
-            if customer is None:
-                raise Http404
-            customer = partner_services.end_customer_update(customer=customer, **data)
-            messages.success(request, _("The customer was saved."))
-        else:
-            customer = partner_services.end_customer_create(
-                company=co.company, actor=request.user, **data
-            )
-            messages.success(request, _("The customer was added and selected."))
-    except ValidationError as exc:
-        _errors_to_form(form, exc)
-        return _render_checkout(request, co, customer_form=form, show_quote_error=False)
-    return _render_checkout(request, co, selected_customer_id=customer.pk, show_quote_error=False)
-
-
-def _submit(request: HttpRequest, co: Checkout) -> HttpResponse:
-    """提交订单: check everything, then show the e-order (生成电子订单) for 同意 / 取消."""
-    form = co.form
-    form.submit_problems()
-    try:
-        _base, quote, quote_error = co.quotes(require_parameters=True)
-    except CheckoutGone as exc:
-        return _checkout_gone(request, co, exc)
-    if quote_error is not None:
-        return _render_checkout(request, co, error=quote_error)
-    if form.yes("use_credit"):
-        can_credit, note = co.credit(quote)
-        if not can_credit:
-            form.add_error("use_credit", note)
-    if form.errors:
-        return _render_checkout(request, co)
-    expected = form.cleaned_data.get("expected_payable")
-    if expected is None or to_money(expected) != quote.payable_total:
-        messages.error(
-            request,
-            _(
-                "Prices or discounts changed since you opened this page: the amount payable is now %(amount)s."
-                " Review the order and submit again."
-            )
-            % {"amount": _money(quote.payable_total, quote.currency)},
-        )
-        return _render_checkout(request, co)
-    customer = form.cleaned_data["end_customer"]
-    try:
-        preview = contract_preview_html(
-            checkout_contract_data(
-                user=request.user,
-                quote=quote,
-                customer=customer,
-                payment_method=form.cleaned_data["payment_method"],
-                use_credit=form.yes("use_credit"),
-            )
-        )
-    except ContractError as exc:
-        errors_to_messages(request, exc)
-        return _render_checkout(request, co)
-    carried = [
-        (name, value)
-        for name, values in request.POST.lists()
-        if name not in NOT_CARRIED and not name.startswith(f"{CUSTOMER_PREFIX}-")
-        for value in values
-    ]
-    return render(
-        request,
-        "portal/orders/confirm.html",
-        {
-            "step": 2,
-            "preview": preview,
-            "carried": carried,
-            "expected_payable": quote.payable_total,
-            "payable_total": _money(quote.payable_total, quote.currency),
-            "goods_total": _money(quote.goods_total, quote.currency),
-            "customer": customer,
-        },
-    )
-
-
-def _agree(request: HttpRequest, co: Checkout) -> HttpResponse:
-    """同意: ``checkout_place_order`` creates the order in one transaction, or nothing."""
-    form = co.form
-    form.submit_problems()
-    if form.errors:
-        return _render_checkout(request, co)
-    expected = form.cleaned_data.get("expected_payable")
-    if expected is None:
-        messages.error(request, _("Review the order and submit again."))
-        return _render_checkout(request, co)
-    selections = form.selections()
-    try:
-        order = checkout_place_order(
-            user=request.user,
-            lines=co.line_inputs(),
-            end_customer_id=form.cleaned_data["end_customer"].pk,
-            payment_method=form.cleaned_data["payment_method"],
-            idempotency_key=co.key,
-            coupon_id=selections["coupon_id"],
-            rebate_amount=selections["rebate_amount"],
-            use_credit=selections["use_credit"],
-            credit_code=form.cleaned_data.get("credit_code") or "",
-            expected_payable=expected,
-            expected_close_date=form.cleaned_data.get("expected_close_date"),
-            remarks=form.cleaned_data.get("remarks") or "",
-            cart_line_ids=co.state.get("cart_line_ids") or [],
-        )
-    except (BillingError, ContractError) as exc:
-        if getattr(exc, "code", None) == "idempotency_conflict":
-            # This page's key is spent on another payload: show the error on the form and
-            # give the page a fresh key, so the reviewed order can be submitted again.
-            form.add_error(None, exc)
-            co.key = str(uuid.uuid4())
-        elif hasattr(exc, "error_dict"):
-            _errors_to_form(form, exc)
-        else:
-            errors_to_messages(request, exc)
-        return _render_checkout(request, co, show_quote_error=False)
-    _checkout_forget(request, co.token)
-    return _after_order(request, order)
-
-
-def _after_order(request: HttpRequest, order: Order) -> HttpResponse:
-    """Online and unpaid → the payment page; otherwise → 成功提交订单."""
-    if (
-        order.status == OrderStatus.PENDING_PAYMENT
-        and order.payment_method == OrderPaymentMethod.ONLINE
-        and order.payment_status == PaymentStatus.UNPAID
-    ):
-        try:
-            payment = payment_start_online(order_id=order.pk, user=request.user)
-        except BillingError as exc:
-            errors_to_messages(request, exc)
-        else:
-            return redirect("portal:pay", reference=payment.reference)
-    return redirect("portal:order_created", number=order.number)
-
-
-@partner_view(methods=("POST",))
-def checkout_credit_code(request: HttpRequest) -> HttpResponse:
-    """获取验证码: e-mail the 6-digit code for this checkout (purpose ``checkout:<key>``)."""
-    co = _load_checkout(request, request.POST)
-    if isinstance(co, HttpResponse):
-        if wants_json(request):
-            return JsonResponse({"error": _("This checkout has expired.")}, status=400)
-        return co
-    try:
-        credit_code_send(user=request.user, purpose=f"checkout:{co.key}")
-    except BillingError as exc:
-        text, ok = " ".join(exc.messages), False
-    else:
-        text, ok = (
-            _("A verification code was sent to %(email)s. It is valid for 10 minutes.")
-            % {"email": request.user.email},
-            True,
-        )
-    if wants_json(request):
-        return JsonResponse({"message": text} if ok else {"error": text}, status=200 if ok else 429)
-    (messages.success if ok else messages.error)(request, text)
-    return _render_checkout(request, co, show_quote_error=False)
-
-
-# --------------------------------------------------------------------------
-# Payments: the cashier page, the provider notifications, offline transfers
-# --------------------------------------------------------------------------
-
-
-def _own_payment(request: HttpRequest, reference: str):
-    payment = selectors.payment_for_user(company_id=request.user.company_id, reference=reference)
-    if payment is None or payment.kind != PaymentKind.ONLINE:
-        raise Http404
-    return payment
-
-
-@partner_view(methods=None)
-def pay(request: HttpRequest, reference: str) -> HttpResponse:
-    """The payment page: the countdown and the form that takes the payer to the provider
-    (Alipay's cashier; for the development sandbox, our own 立即支付 / failure buttons).
-    A real provider's cashier sends the payer back here; the payment is then recorded by
-    the provider's notification, and a decided payment shows the order."""
-    payment = _own_payment(request, reference)
-    if (refused := _not_allowed(request, ("GET",))) is not None:
-        return refused
-    order = payment.order
-    if payment.status != PaymentRecordStatus.PENDING:
-        return redirect("portal:order_created", number=order.number)
-    deadline = order.created_at + ONLINE_PAYMENT_TIMEOUT
-    remaining = max(0, int((deadline - timezone.now()).total_seconds()))
-    payable = order.status == OrderStatus.PENDING_PAYMENT and remaining > 0
-    start = None
-    if payable:
-        try:
-            start = payment_provider_form(
-                payment=payment,
-                notify_url=request.build_absolute_uri(
-                    reverse("portal:payment_notify", args=[payment.provider])
-                ),
-                return_url=request.build_absolute_uri(reverse("portal:pay", args=[reference])),
-                complete_url=reverse("portal:pay_complete", args=[reference]),
-            )
-        except KeyError:  # a provider that is gone: nothing to pay with
-            payable = False
-    return render(
-        request,
-        "portal/orders/pay.html",
-        {
-            "payment": payment,
-            "order": order,
-            "amount": _money(payment.amount, payment.currency),
-            "minutes": remaining // 60,
-            "seconds": remaining % 60,
-            "remaining": remaining,
-            "deadline": deadline,
-            "payable": payable,
-            "start": start,
-            "sandbox": payment.provider == "sandbox",
-            # The countdown's text pattern, for the script (the server decides the deadline).
-            "countdown_format": _("%(minutes)s min %(seconds)s s"),
-        },
-    )
-
-
-@partner_view(methods=None)
-def pay_complete(request: HttpRequest, reference: str) -> HttpResponse:
-    """【立即支付】 with the development sandbox: it signs the sandbox's notification and
-    hands it to the same verified handler as every provider notification. Refused unless
-    the sandbox is the active provider (it never is in production)."""
-    payment = _own_payment(request, reference)
-    if (refused := _not_allowed(request, ("POST",))) is not None:
-        return refused
-    order_number = payment.order.number
-    if payment.status == PaymentRecordStatus.PENDING:
-        if payment.provider != "sandbox" or notifying_provider("sandbox") is None:
-            raise Http404
-        outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
-        payload, signature = sandbox_callback_payload(payment, status=outcome)
-        try:
-            payment = payment_callback(payload=payload, signature=signature)
-        except BillingError as exc:
-            errors_to_messages(request, exc)
-            return redirect("portal:pay", reference=reference)
-    if payment.status == PaymentRecordStatus.SUCCEEDED:
-        messages.success(request, _("Payment received. Thank you!"))
-    elif payment.status == PaymentRecordStatus.REFUND_DUE:
-        messages.warning(
-            request,
-            _(
-                "Your payment arrived after the order was cancelled. Blue Cloud finance will "
-                "refund it."
-            ),
-        )
-    elif payment.status == PaymentRecordStatus.FAILED:
-        messages.error(request, _("The payment failed. You can pay again."))
-    return redirect("portal:order_created", number=order_number)
-
-
-@csrf_exempt
-def payment_notify_view(request: HttpRequest, provider: str) -> HttpResponse:
-    """A payment provider's asynchronous notification (Alipay posts a form; the sandbox
-    JSON ``{"payload": {...}, "signature": "..."}``).
-
-    ``payment_notify`` verifies it (the provider's signature, app, amount, currency) and
-    records it once; the provider's acknowledgement (Alipay: ``success``) is answered only
-    then. Anything wrong answers 400 and records nothing, so the provider retries.
-    """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    source = notifying_provider(provider)
-    if source is None:
-        raise Http404
-    try:
-        data = source.notification_data(body=request.body, form=request.POST.dict())
-        payment_notify(provider=provider, data=data)
-    except (BillingError, NotificationError) as exc:
-        return JsonResponse({"error": " ".join(getattr(exc, "messages", [str(exc)]))}, status=400)
-    return HttpResponse(source.ack_body, content_type=source.ack_content_type)
-
-
-@partner_view(methods=None)
-def order_pay(request: HttpRequest, number: str) -> HttpResponse:
-    """付款 (list, created page): online → the payment page; offline → transfer."""
-    order = _own_order(request, number)
-    if (refused := _not_allowed(request, ("POST",))) is not None:
-        return refused
-    if order.payment_method == OrderPaymentMethod.OFFLINE:
-        return redirect("portal:order_transfer", number=order.number)
-    try:
-        payment = payment_start_online(order_id=order.pk, user=request.user)
-    except BillingError as exc:
-        errors_to_messages(request, exc)
-        return redirect(safe_back_url(request, fallback=reverse("portal:account_orders")))
-    return redirect("portal:pay", reference=payment.reference)
-
-
-@partner_view(methods=None)
-def order_transfer(request: HttpRequest, number: str) -> HttpResponse:
-    """线下支付: report the bank transfer (付款账号, 付款日期, 参考号); finance confirms it."""
-    order = _own_order(request, number)
-    if (refused := _not_allowed(request, ("GET", "POST"))) is not None:
-        return refused
-    form = TransferForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            payment_submit_offline(
-                order_id=order.pk,
-                user=request.user,
-                payer_account=form.cleaned_data["payer_account"],
-                paid_on=form.cleaned_data["paid_on"],
-                transfer_reference=form.cleaned_data.get("transfer_reference") or "",
-            )
-        except BillingError as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your transfer was reported. Blue Cloud finance will confirm it after "
-                    "checking the payment."
-                ),
-            )
-            return redirect("portal:account_order_detail", number=order.number)
-    waiting = (
-        order.status == OrderStatus.PENDING_PAYMENT
-        and order.payment_method == OrderPaymentMethod.OFFLINE
-        and order.payment_status == PaymentStatus.UNPAID
-    )
-    return render(
-        request,
-        "portal/orders/transfer.html",
-        {
-            "order": order,
-            "form": form,
-            "waiting": waiting,
-            "amount_due": _money(order.amount_due, order.currency),
-            "receiving": receiving_account(),
-        },
-    )
-
-
-# --------------------------------------------------------------------------
-# ③ 成功提交订单, 客户订单 and the order detail
-# --------------------------------------------------------------------------
 
 
 def _actions(order: Order, *, own: bool) -> dict:
@@ -929,8 +71,8 @@ def _actions(order: Order, *, own: bool) -> dict:
 
 @partner_view(methods=None)
 def order_created(request: HttpRequest, number: str) -> HttpResponse:
-    order = _own_order(request, number)
-    if (refused := _not_allowed(request, ("GET",))) is not None:
+    order = own_order(request, number)
+    if (refused := method_not_allowed(request, ("GET",))) is not None:
         return refused
     return render(
         request,
@@ -938,8 +80,8 @@ def order_created(request: HttpRequest, number: str) -> HttpResponse:
         {
             "step": 3,
             "order": order,
-            "total": _money(order.payable_total, order.currency),
-            "amount_due": _money(order.amount_due, order.currency),
+            "total": format_money(order.payable_total, order.currency),
+            "amount_due": format_money(order.amount_due, order.currency),
             "actions": _actions(order, own=True),
             "receiving": receiving_account(),
         },
@@ -949,8 +91,8 @@ def order_created(request: HttpRequest, number: str) -> HttpResponse:
 @partner_view(methods=None)
 def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
     """取消 (unpaid orders of the user's company): coupon, rebate and credit are returned."""
-    order = _own_order(request, number)
-    if (refused := _not_allowed(request, ("POST",))) is not None:
+    order = own_order(request, number)
+    if (refused := method_not_allowed(request, ("POST",))) is not None:
         return refused
     try:
         order_cancel(order_id=order.pk, actor=request.user)
@@ -976,13 +118,13 @@ def _order_row(order: Order, *, own: bool) -> dict:
     return {
         "order": order,
         "region": regions.get(order.region, order.region),
-        "total": _money(order.payable_total, currency),
+        "total": format_money(order.payable_total, currency),
         "icon": STATUS_ICONS.get(order.status, ""),
         "lines": [
             {
                 "line": line,
                 "solution": line.solution,
-                "unit_price": _money(line.unit_price, currency),
+                "unit_price": format_money(line.unit_price, currency),
             }
             for line in order.lines.all()
         ],
@@ -1007,20 +149,16 @@ def orders_list(request: HttpRequest) -> HttpResponse:
         )
     else:
         queryset = Order.objects.none()
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page, page_range = paginate(request, queryset)
     own_id = request.user.company_id
-    return render(
+    return render_account(
         request,
         "portal/orders/list.html",
+        "customer_orders",
         {
-            "account_menu": account_menu(request.user, active="customer_orders"),
-            "company": request.user.company,
             "filters": form,
             "page": page,
-            "page_range": list(
-                paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-            ),
+            "page_range": page_range,
             "rows": [_order_row(order, own=order.company_id == own_id) for order in page],
         },
     )
@@ -1033,39 +171,39 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
     if order is None:
         raise Http404
-    if (refused := _not_allowed(request, ("GET",))) is not None:
+    if (refused := method_not_allowed(request, ("GET",))) is not None:
         return refused
     currency = order.currency
     own = order.company_id == request.user.company_id
-    return render(
+    return render_account(
         request,
         "portal/orders/detail.html",
+        "customer_orders",
         {
-            "account_menu": account_menu(request.user, active="customer_orders"),
-            "company": request.user.company,
             "order": order,
             "own": own,
             "actions": _actions(order, own=own),
             "region": dict(Region.choices).get(order.region, order.region),
             "amounts": {
-                "goods_total": _money(order.goods_total, currency),
-                "coupon_discount": _money(order.coupon_discount, currency),
-                "rebate_amount": _money(order.rebate_amount, currency),
-                "credit_amount": _money(order.credit_amount, currency),
-                "payable_total": _money(order.payable_total, currency),
-                "amount_due": _money(order.amount_due, currency),
+                "goods_total": format_money(order.goods_total, currency),
+                "coupon_discount": format_money(order.coupon_discount, currency),
+                "rebate_amount": format_money(order.rebate_amount, currency),
+                "credit_amount": format_money(order.credit_amount, currency),
+                "payable_total": format_money(order.payable_total, currency),
+                "amount_due": format_money(order.amount_due, currency),
             },
             "lines": [
                 {
                     "line": line,
-                    "unit_price": _money(line.unit_price, currency),
-                    "subtotal": _money(line.line_total, currency),
+                    "unit_price": format_money(line.unit_price, currency),
+                    "subtotal": format_money(line.line_total, currency),
                     "parameters": sorted((line.parameters or {}).items()),
                 }
                 for line in order.lines.all()
             ],
             "payments": [
-                {"payment": p, "amount": _money(p.amount, p.currency)} for p in order.payments.all()
+                {"payment": p, "amount": format_money(p.amount, p.currency)}
+                for p in order.payments.all()
             ],
             "events": [
                 {

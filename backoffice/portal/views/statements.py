@@ -16,9 +16,8 @@ from functools import partial
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,10 +44,10 @@ from billing.statements.services import (
     statement_dispute,
 )
 
-from ..navigation import account_menu, can_view_assets
-from .account import account_view
+from ..errors import errors_to_form, errors_to_messages
+from ..navigation import can_view_assets
+from .base import paginate, partner_view, render_account
 
-PAGE_SIZE = 15
 LINES_PAGE_SIZE = 50
 SECTION = "revenue_statements"
 
@@ -91,12 +90,7 @@ class DisputeForm(forms.Form):
 
 
 def _render(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    context = {
-        **context,
-        "account_menu": account_menu(request.user, active=SECTION),
-        "company": request.user.company,
-    }
-    return render(request, f"portal/statements/{template}", context)
+    return render_account(request, f"portal/statements/{template}", SECTION, context)
 
 
 def _statement_or_404(request: HttpRequest, pk: int, *, writable: bool = False) -> Statement:
@@ -121,7 +115,7 @@ def _row(statement: Statement) -> dict:
     }
 
 
-@account_view(allowed=can_view_statements)
+@partner_view(allowed=can_view_statements)
 def statements(request: HttpRequest) -> HttpResponse:
     form = StatementFilterForm(request.GET)
     valid = form.is_valid()
@@ -135,9 +129,7 @@ def statements(request: HttpRequest) -> HttpResponse:
         else Statement.objects.none()
     )
     totals = statement_totals(queryset)
-    paginator = Paginator(queryset, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    page, page_range = paginate(request, queryset)
     filtering = bool(request.GET.get("period") or request.GET.get("status"))
     return _render(
         request,
@@ -153,12 +145,10 @@ def statements(request: HttpRequest) -> HttpResponse:
     )
 
 
-@account_view(allowed=can_view_statements)
+@partner_view(allowed=can_view_statements)
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement_or_404(request, pk)
-    paginator = Paginator(statement_lines(statement=statement), LINES_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    page, page_range = paginate(request, statement_lines(statement=statement), LINES_PAGE_SIZE)
     lines = [
         {
             "order_number": line.order_number,
@@ -199,7 +189,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_view_statements)
+@partner_view(methods=("GET", "POST"), allowed=can_view_statements)
 def statement_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST confirms (the company's own statement only)."""
     statement = _statement_or_404(request, pk, writable=True)
@@ -207,8 +197,7 @@ def statement_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             statement_confirm(statement_id=statement.pk, actor=request.user)
         except StatementError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            errors_to_messages(request, exc)
         else:
             messages.success(
                 request,
@@ -226,7 +215,7 @@ def statement_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(methods=("GET", "POST"), allowed=can_view_statements)
+@partner_view(methods=("GET", "POST"), allowed=can_view_statements)
 def statement_dispute_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the reason form; POST disputes (the company's own statement only)."""
     statement = _statement_or_404(request, pk, writable=True)
@@ -239,11 +228,7 @@ def statement_dispute_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except StatementError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -262,7 +247,7 @@ def statement_dispute_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(allowed=can_view_statements)
+@partner_view(allowed=can_view_statements)
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement_or_404(request, pk)
     response = HttpResponse(render_statement_pdf(statement), content_type="application/pdf")
@@ -271,7 +256,7 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@account_view(allowed=can_view_statements)
+@partner_view(allowed=can_view_statements)
 def statement_excel(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement_or_404(request, pk)
     return workbook_response(
@@ -280,7 +265,7 @@ def statement_excel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@account_view(allowed=can_view_statements)
+@partner_view(allowed=can_view_statements)
 def statement_voucher(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement_or_404(request, pk)
     if not statement.voucher:
