@@ -648,7 +648,7 @@ def order_complete(*, order_id: int, actor, by_staff: bool = False) -> Order:
 def order_review_submit(*, order: Order, solution, author, rating: int, text: str):
     """Publish ``author``'s review of ``solution`` on ``order`` (the catalog records it;
     billing, which owns orders, supplies the completed-order check)."""
-    from billing.selectors_fulfilment import has_completed_order
+    from billing.selectors.fulfilment import has_completed_order
     from catalog.services import review_submit
 
     return review_submit(

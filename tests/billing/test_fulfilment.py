@@ -26,7 +26,7 @@ from billing.models import (
     PaymentMilestone,
     PaymentMilestoneStatus,
 )
-from billing.selectors_fulfilment import has_completed_order
+from billing.selectors.fulfilment import has_completed_order
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     FulfilmentError,

@@ -15,7 +15,7 @@ from billing.models import (
     OrderStatus,
     PaymentStatus,
 )
-from billing.selectors_fulfilment import orders_list_actions
+from billing.selectors.fulfilment import orders_list_actions
 from billing.services.fulfilment import (
     attachment_add,
     invoice_issue,

@@ -23,7 +23,7 @@ from billing.models import (
     RepaymentMethod,
     RepaymentStatus,
 )
-from billing.selectors_repayments import repayment_settlement_problems
+from billing.selectors.repayments import repayment_settlement_problems
 from billing.services import credit, payments
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user

@@ -35,7 +35,7 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.payments import notifying_provider
-from billing.selectors_payments import online_repayment_for_company
+from billing.selectors.payments import online_repayment_for_company
 from billing.services.credit import (
     local_today,
     repayment_online_payload,

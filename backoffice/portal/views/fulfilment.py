@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.core.files import private_file_response
 from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment, OrderLine
-from billing.selectors_fulfilment import company_orders, order_review_problem
+from billing.selectors.fulfilment import company_orders, order_review_problem
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     invoice_request_create,

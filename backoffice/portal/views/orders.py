@@ -37,7 +37,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from backoffice.core.money import format_money, to_money
-from billing import selectors_orders as selectors
 from billing.constants import receiving_account
 from billing.models import (
     Order,
@@ -49,6 +48,7 @@ from billing.models import (
 )
 from billing.payments import notifying_provider
 from billing.payments.base import NotificationError
+from billing.selectors import orders as selectors
 from billing.services.coupons import coupons_applicable
 from billing.services.credit import credit_code_send, is_blocked_by_overdue
 from billing.services.errors import BillingError
