@@ -224,7 +224,7 @@ def _shop_with_users(count: int, **kwargs):
 
 def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
 
     shop, users = _shop_with_users(32, rebate="100.00", credit_limit="400.00")
 
@@ -250,7 +250,7 @@ def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
 
 def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
 
     shop, users = _shop_with_users(32, rebate="0", credit_limit="0")
 
@@ -271,7 +271,7 @@ def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
 
 def test_same_submission_20_times_at_once_creates_one_order():
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
     from tests.billing.order_helpers import Shop
 
     shop = Shop()
@@ -305,7 +305,7 @@ def test_a_checkout_rendering_its_contract_blocks_no_other_checkout(monkeypatch)
     completes, and a console edit of the template is not held up (nothing is locked)."""
     import contracts.services as contract_services
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
     from contracts.models import ContractTemplate
     from tests.billing.order_helpers import Shop
 

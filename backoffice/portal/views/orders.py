@@ -49,15 +49,17 @@ from billing.models import (
 from billing.payments import notifying_provider
 from billing.payments.base import NotificationError
 from billing.selectors import orders as selectors
+from billing.services.checkout import (
+    LineInput,
+    checkout_contract_data,
+    checkout_place_order,
+    checkout_quote,
+)
 from billing.services.coupons import coupons_applicable
 from billing.services.credit import credit_code_send, is_blocked_by_overdue
 from billing.services.errors import BillingError
 from billing.services.orders import (
     ONLINE_PAYMENT_TIMEOUT,
-    LineInput,
-    checkout_contract_data,
-    checkout_place_order,
-    checkout_quote,
     order_cancel,
     payment_provider_form,
     payment_start_online,
