@@ -17,6 +17,7 @@ from billing.models import (
     RebateWallet,
 )
 from billing.selectors import ledger_mismatches
+from billing.services import bills as bill_services
 from billing.services import coupons, credit, wallet
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
@@ -153,9 +154,9 @@ def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
         actor=None,
         idempotency_key="c1",
     )
-    credit.bills_generate(until=credit.local_today())
+    bill_services.bills_generate(until=credit.local_today())
     bill = company.credit_accounts.get(currency="CNY").bills.get()
-    repayment = credit.repayment_submit_offline(
+    repayment = bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency="CNY",
         bill_ids=[bill.pk],
@@ -165,7 +166,7 @@ def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
     )
 
     outcomes = run_parallel(
-        10, lambda i: credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+        10, lambda i: bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     )
     assert outcomes == Counter({"ok": 10})
     assert CreditEntry.objects.filter(entry_type="repayment").count() == 1
@@ -192,7 +193,7 @@ def test_bill_run_in_two_workers_at_once_makes_one_bill():
         idempotency_key="c1",
     )
     today = credit.local_today()
-    outcomes = run_parallel(2, lambda i: credit.bills_generate(until=today), workers=2)
+    outcomes = run_parallel(2, lambda i: bill_services.bills_generate(until=today), workers=2)
     assert outcomes["ok"] == 2
     assert company.credit_accounts.get(currency="CNY").bills.count() == 1
     assert_ledgers_clean()
