@@ -582,13 +582,8 @@ def _fulfilment_objects(company: Company, customer: EndCustomer, staff: User) ->
     from datetime import date
 
     from billing.services.checkout import LineInput, checkout_place_order
-    from billing.services.fulfilment import (
-        attachment_add,
-        invoice_issue,
-        invoice_request_create,
-        milestone_add,
-        milestone_mark_delivered,
-    )
+    from billing.services.fulfilment import attachment_add, milestone_add, milestone_mark_delivered
+    from billing.services.invoices import invoice_issue, invoice_request_create
     from billing.services.orders import payment_confirm_offline, payment_submit_offline
     from tests.billing.test_fulfilment import invoice_fields, pdf_upload
     from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
