@@ -1,6 +1,7 @@
 """Revenue-share statements (分账管理, spec 9, decisions 7 and 8).
 
-Services: billing/statements/services.py. One statement per company, month and currency.
+Services: billing/statements/services.py (generation, exports) and workflow.py (status
+changes). One statement per company, month and currency.
 """
 
 from decimal import Decimal
