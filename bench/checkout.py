@@ -454,7 +454,7 @@ def pick_buyers(limit: int) -> tuple[list[dict[str, Any]], Any]:
 
 def expected_payable(*, company_id: int, sku_id: int) -> Decimal:
     """What the checkout page would post as ``expected_payable`` for one unit and REBATE."""
-    from billing.services.orders import LineInput, checkout_quote
+    from billing.services.checkout import LineInput, checkout_quote
 
     quote = checkout_quote(
         company_id=company_id,

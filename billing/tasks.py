@@ -1,7 +1,7 @@
 """Scheduled billing jobs (django-q2). Each is safe to run twice and in two workers at once."""
 
+from billing.services.bills import bills_generate, bills_mark_overdue_and_remind
 from billing.services.coupons import coupons_expire
-from billing.services.credit import bills_generate, bills_mark_overdue_and_remind
 from billing.services.orders import orders_cancel_unpaid
 from billing.services.wallet import previous_half_year, rebate_run
 

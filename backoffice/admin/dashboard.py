@@ -170,7 +170,7 @@ def environment_callback(request: HttpRequest) -> list[str] | None:
 
 def _offline_payment_queue(request: HttpRequest) -> list[Queue]:
     """待确认线下付款: offline order payments waiting for finance to confirm or reject."""
-    from billing.selectors_fulfilment import pending_offline_payments
+    from billing.selectors.fulfilment import pending_offline_payments
 
     if not request.user.has_perm("billing.view_payment"):
         return []
@@ -186,7 +186,7 @@ def _offline_payment_queue(request: HttpRequest) -> list[Queue]:
 
 def _invoice_request_queue(request: HttpRequest) -> list[Queue]:
     """待开票申请: invoice requests waiting to be issued or rejected."""
-    from billing.selectors_fulfilment import pending_invoice_requests
+    from billing.selectors.fulfilment import pending_invoice_requests
 
     if not request.user.has_perm("billing.view_invoicerequest"):
         return []

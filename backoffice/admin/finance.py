@@ -62,13 +62,9 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.services.approvals import posting_approve, posting_reject, posting_request
+from billing.services.bills import overdue_block_lift, repayment_confirm, repayment_reject
 from billing.services.coupons import campaign_issue, campaign_issue_to_tier
-from billing.services.credit import (
-    local_today,
-    overdue_block_lift,
-    repayment_confirm,
-    repayment_reject,
-)
+from billing.services.credit import local_today
 from billing.services.errors import BillingError
 from billing.services.wallet import wallet_clawback
 from catalog.models import Region

@@ -59,11 +59,8 @@ from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     DELIVERABLE,
     DELIVERY_CONTENT_MAX_LENGTH,
-    INVOICE_NUMBER_MAX_LENGTH,
     PLANNABLE,
     attachment_add,
-    invoice_issue,
-    invoice_reject,
     milestone_add,
     milestone_delete,
     milestone_mark_delivered,
@@ -76,6 +73,7 @@ from billing.services.fulfilment import (
     payment_milestone_update,
     payment_milestones_total_problem,
 )
+from billing.services.invoices import INVOICE_NUMBER_MAX_LENGTH, invoice_issue, invoice_reject
 from billing.services.orders import (
     TRANSITIONS,
     order_cancel,

@@ -3,8 +3,9 @@
 The list shows header totals of the filtered statements (订单总数, 方案总数, 销售额 per
 currency, one aggregate query) above the table. Statements are generated, never added
 by hand; every change is a detail action whose GET shows a form page and whose POST
-calls one ``billing.statements.services`` function (a refusal becomes a form error).
-Confirmed and later statements are read-only (``has_change_permission`` is False).
+calls one ``billing.statements.workflow`` or ``services`` function (a refusal becomes a
+form error). Confirmed and later statements are read-only (``has_change_permission`` is
+False).
 """
 
 from datetime import date
@@ -54,15 +55,17 @@ from billing.statements.labels import order_status_label, rate_display
 from billing.statements.pdf import pdf_filename, render_statement_pdf
 from billing.statements.selectors import line_count, statement_totals
 from billing.statements.services import (
-    Resolution,
     StatementError,
     generate_statements,
     period_parse,
     previous_period,
+    statement_export_request,
+)
+from billing.statements.workflow import (
+    Resolution,
     statement_adjust,
     statement_complete,
     statement_confirm,
-    statement_export_request,
     statement_resolve,
     statement_upload_voucher,
 )

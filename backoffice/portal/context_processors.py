@@ -5,7 +5,7 @@ from django.utils.functional import SimpleLazyObject
 
 def _cart_count(user_id: int):
     def count() -> int:
-        from billing.selectors_orders import cart_count
+        from billing.selectors.orders import cart_count
 
         return cart_count(user_id=user_id)
 

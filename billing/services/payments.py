@@ -28,7 +28,7 @@ from billing.models import (
 )
 from billing.payments.base import NotificationError, NotificationStatus, RefundError
 
-from . import credit as credit_services
+from . import bills as bill_services
 from . import orders as order_services
 from .errors import BillingError
 
@@ -48,8 +48,8 @@ def payment_notify(
         raise BillingError(str(exc), code="signature") from exc
     if notification.status == NotificationStatus.WAITING:
         return None
-    if credit_services.ONLINE_REPAYMENT_REFERENCE.match(notification.reference):
-        return credit_services.repayment_online_record_notification(
+    if bill_services.ONLINE_REPAYMENT_REFERENCE.match(notification.reference):
+        return bill_services.repayment_online_record_notification(
             notification=notification, provider=source.name, now=now
         )
     return order_services.payment_record_notification(

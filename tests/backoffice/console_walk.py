@@ -61,7 +61,8 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
         PendingPosting,
         PendingPostingKind,
     )
-    from billing.services.orders import LineInput, checkout_place_order, payment_submit_offline
+    from billing.services.checkout import LineInput, checkout_place_order
+    from billing.services.orders import payment_submit_offline
     from catalog.models import ConsultationTicket, TrialRequest
     from partners.models import ApplicationStatus, EndCustomer, QualificationFile
     from partners.models import RegistrationApplication as Application

@@ -102,7 +102,7 @@ def _count(table: str, status: str) -> int:
 @pytest.fixture
 def orders(demo):
     """Orders placed through checkout, then set paid/unpaid/cancelled/last month."""
-    from billing.services.orders import LineInput
+    from billing.services.checkout import LineInput
     from tests.billing.order_helpers import Shop
     from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
 

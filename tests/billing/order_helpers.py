@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from billing.models import CouponCampaign
 from billing.services import coupons, credit, wallet
-from billing.services.orders import LineInput, checkout_place_order
+from billing.services.checkout import LineInput, checkout_place_order
 from partners.models import EndCustomer
 from tests.billing.helpers import make_company, make_partner_user
 from tests.catalog.factories import PublishedSolutionFactory, SkuFactory

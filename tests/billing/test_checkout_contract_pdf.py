@@ -43,7 +43,7 @@ def place_committed(shop: Shop, **kwargs) -> Order:
 def test_a_checkout_rolled_back_after_the_contract_step_writes_no_file(contract_storage):
     shop = Shop()
     with (
-        mock.patch("billing.services.orders._event", side_effect=RuntimeError("killed")),
+        mock.patch("billing.services.checkout._event", side_effect=RuntimeError("killed")),
         pytest.raises(RuntimeError),
     ):
         place_committed(shop)

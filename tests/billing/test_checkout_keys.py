@@ -10,8 +10,8 @@ from django.db import connections
 from django.utils import translation
 
 from billing.models import CheckoutSubmission, Order, RebateWallet
+from billing.services.checkout import LineInput
 from billing.services.errors import BillingError
-from billing.services.orders import LineInput
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (
     CHECKOUT,

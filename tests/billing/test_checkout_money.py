@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from billing.models import CouponCampaign, Order, RebateEntry, Statement
 from billing.services import coupons
-from billing.services.orders import LineInput, checkout_quote
+from billing.services.checkout import LineInput, checkout_quote
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (
     CHECKOUT,

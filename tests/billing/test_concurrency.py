@@ -17,6 +17,7 @@ from billing.models import (
     RebateWallet,
 )
 from billing.selectors import ledger_mismatches
+from billing.services import bills as bill_services
 from billing.services import coupons, credit, wallet
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
@@ -153,9 +154,9 @@ def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
         actor=None,
         idempotency_key="c1",
     )
-    credit.bills_generate(until=credit.local_today())
+    bill_services.bills_generate(until=credit.local_today())
     bill = company.credit_accounts.get(currency="CNY").bills.get()
-    repayment = credit.repayment_submit_offline(
+    repayment = bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency="CNY",
         bill_ids=[bill.pk],
@@ -165,7 +166,7 @@ def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
     )
 
     outcomes = run_parallel(
-        10, lambda i: credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+        10, lambda i: bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     )
     assert outcomes == Counter({"ok": 10})
     assert CreditEntry.objects.filter(entry_type="repayment").count() == 1
@@ -192,7 +193,7 @@ def test_bill_run_in_two_workers_at_once_makes_one_bill():
         idempotency_key="c1",
     )
     today = credit.local_today()
-    outcomes = run_parallel(2, lambda i: credit.bills_generate(until=today), workers=2)
+    outcomes = run_parallel(2, lambda i: bill_services.bills_generate(until=today), workers=2)
     assert outcomes["ok"] == 2
     assert company.credit_accounts.get(currency="CNY").bills.count() == 1
     assert_ledgers_clean()
@@ -224,7 +225,7 @@ def _shop_with_users(count: int, **kwargs):
 
 def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
 
     shop, users = _shop_with_users(32, rebate="100.00", credit_limit="400.00")
 
@@ -250,7 +251,7 @@ def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
 
 def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
 
     shop, users = _shop_with_users(32, rebate="0", credit_limit="0")
 
@@ -271,7 +272,7 @@ def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
 
 def test_same_submission_20_times_at_once_creates_one_order():
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
     from tests.billing.order_helpers import Shop
 
     shop = Shop()
@@ -305,7 +306,7 @@ def test_a_checkout_rendering_its_contract_blocks_no_other_checkout(monkeypatch)
     completes, and a console edit of the template is not held up (nothing is locked)."""
     import contracts.services as contract_services
     from billing.models import Order
-    from billing.services.orders import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput, checkout_place_order
     from contracts.models import ContractTemplate
     from tests.billing.order_helpers import Shop
 

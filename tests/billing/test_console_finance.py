@@ -32,6 +32,7 @@ from billing.models import (
     Repayment,
     RepaymentStatus,
 )
+from billing.services import bills as bill_services
 from billing.services import coupons, credit, wallet
 from billing.services.credit import local_today
 from tests.billing.helpers import make_company, make_partner_user
@@ -97,14 +98,14 @@ def charge(company, user, amount, *, days_ago: int = 0) -> CreditEntry:
 
 def billed(company, user, amount="100", *, days_ago=2) -> Bill:
     charge(company, user, amount, days_ago=days_ago)
-    credit.bills_generate(until=local_today() - timedelta(days=days_ago))
+    bill_services.bills_generate(until=local_today() - timedelta(days=days_ago))
     return Bill.objects.filter(account__company=company).order_by("-pk").first()
 
 
 def submitted_repayment(company, user, superuser) -> Repayment:
     set_limit(company, superuser)
     bill = billed(company, user)
-    return credit.repayment_submit_offline(
+    return bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency=CNY,
         bill_ids=[bill.pk],
@@ -324,7 +325,7 @@ def test_offline_charge_beyond_the_limit_is_refused(staff_client, company, super
 def test_lift_overdue_block(staff_client, company, partner, superuser, sales):
     set_limit(company, superuser, term_days=1)
     billed(company, partner, "50", days_ago=5)
-    credit.bills_mark_overdue_and_remind()
+    bill_services.bills_mark_overdue_and_remind()
     account = account_of(company)
     assert credit.is_blocked_by_overdue(account)
     changelist = staff_client.get(url("creditaccount_changelist"), {"q": company.name})
@@ -362,7 +363,7 @@ def test_repayment_queue_defaults_to_submitted(staff_client, company, partner, s
     pending = submitted_repayment(company, partner, superuser)
     other = make_company("另一家公司")
     refused = submitted_repayment(other, make_partner_user(other), superuser)
-    credit.repayment_reject(repayment_id=refused.pk, actor=superuser, reason="未到账")
+    bill_services.repayment_reject(repayment_id=refused.pk, actor=superuser, reason="未到账")
     response = staff_client.get(url("repayment_changelist"))
     assert [r.pk for r in response.context["cl"].result_list] == [pending.pk]
     html = response.content.decode()
@@ -414,7 +415,7 @@ def test_bulk_confirm(staff_client, company, partner, superuser):
     first = submitted_repayment(company, partner, superuser)
     other = make_company("批量公司")
     second = submitted_repayment(other, make_partner_user(other), superuser)
-    credit.repayment_confirm(repayment_id=second.pk, actor=superuser)
+    bill_services.repayment_confirm(repayment_id=second.pk, actor=superuser)
     response = staff_client.post(
         url("repayment_changelist") + "?status=all",
         {"action": "confirm_selected", ACTION_CHECKBOX_NAME: [first.pk, second.pk]},
@@ -601,7 +602,7 @@ def test_dashboard_queues_for_repayments_and_overdue_bills(
     late_user = make_partner_user(late)
     set_limit(late, superuser, term_days=1)
     billed(late, late_user, "30", days_ago=5)
-    credit.bills_mark_overdue_and_remind()
+    bill_services.bills_mark_overdue_and_remind()
 
     response = staff_client.get("/admin/")
     queues = {str(t): (count, link) for t, count, link in response.context["work_queues"]}
@@ -653,7 +654,7 @@ def _bills(n, superuser):
         company = make_company()
         set_limit(company, superuser)
         charge(company, make_partner_user(company), "1", days_ago=1)
-    credit.bills_generate(until=local_today() - timedelta(days=1))
+    bill_services.bills_generate(until=local_today() - timedelta(days=1))
 
 
 def _repayments(n, superuser):

@@ -39,13 +39,13 @@ from billing.models import (
 )
 from billing.services import credit
 from billing.services.fulfilment import (
-    invoice_request_create,
     milestone_add,
     milestone_confirm,
     milestone_mark_delivered,
     order_deliver,
     payment_milestone_add,
 )
+from billing.services.invoices import invoice_request_create
 from billing.services.orders import payment_submit_offline
 from tests.billing.order_helpers import Shop
 from tests.billing.test_fulfilment import (

@@ -26,14 +26,11 @@ from billing.models import (
     PaymentMilestone,
     PaymentMilestoneStatus,
 )
-from billing.selectors_fulfilment import has_completed_order
+from billing.selectors.fulfilment import has_completed_order
 from billing.services.errors import BillingError
 from billing.services.fulfilment import (
     FulfilmentError,
     attachment_add,
-    invoice_issue,
-    invoice_reject,
-    invoice_request_create,
     milestone_add,
     milestone_confirm,
     milestone_delete,
@@ -45,6 +42,7 @@ from billing.services.fulfilment import (
     payment_milestone_set_paid,
     payment_milestone_update,
 )
+from billing.services.invoices import invoice_issue, invoice_reject, invoice_request_create
 from billing.services.orders import (
     IllegalTransition,
     order_cancel,

@@ -20,6 +20,7 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.selectors import ledger_mismatches
+from billing.services import bills as bill_services
 from billing.services import credit, wallet
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
@@ -281,16 +282,16 @@ class TestCredit:
             idempotency_key="b1",
         )
         today = credit.local_today()
-        assert credit.bills_generate(until=today) == 1
-        assert credit.bills_generate(until=today) == 0  # run twice: one bill
+        assert bill_services.bills_generate(until=today) == 1
+        assert bill_services.bills_generate(until=today) == 0  # run twice: one bill
         bill = Bill.objects.get()
         assert bill.amount == Decimal("95.50") and bill.due_date == today + timedelta(days=30)
         assert bill.number.startswith("ZD")
         # overdue after the due date: credit pay blocked
         later = timezone.now() + timedelta(days=31)
         with django_capture_on_commit_callbacks(execute=True):
-            assert credit.bills_mark_overdue_and_remind(now=later)["overdue"] == 1
-            assert credit.bills_mark_overdue_and_remind(now=later)["overdue"] == 0
+            assert bill_services.bills_mark_overdue_and_remind(now=later)["overdue"] == 1
+            assert bill_services.bills_mark_overdue_and_remind(now=later)["overdue"] == 0
         with pytest.raises(BillingError):
             credit.credit_charge(
                 company_id=company.pk,
@@ -302,7 +303,7 @@ class TestCredit:
             )
         # offline repayment, confirmed twice: one entry, available restored
         user = company.users.get()
-        repayment = credit.repayment_submit_offline(
+        repayment = bill_services.repayment_submit_offline(
             company_id=company.pk,
             currency=CNY,
             bill_ids=[bill.pk],
@@ -310,8 +311,8 @@ class TestCredit:
             paid_on=date.today(),
             actor=user,
         )
-        credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
-        credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+        bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+        bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
         bill.refresh_from_db()
         assert bill.status == BillStatus.SETTLED
         assert account(company).used == Decimal("0.00")
@@ -336,7 +337,7 @@ class TestCredit:
             actor=None,
             idempotency_key="r2",
         )
-        credit.bills_generate(until=credit.local_today())
+        bill_services.bills_generate(until=credit.local_today())
         credit.credit_reverse_charge(entry=charge)
         bill = Bill.objects.get()
         assert bill.amount == Decimal("30.00")
@@ -353,10 +354,10 @@ class TestCredit:
             actor=None,
             idempotency_key="x1",
         )
-        credit.bills_generate(until=credit.local_today())
+        bill_services.bills_generate(until=credit.local_today())
         bill = Bill.objects.get()
         for _ in range(3):
-            credit.repayment_record_online(
+            bill_services.repayment_record_online(
                 company_id=company.pk,
                 currency=CNY,
                 bill_ids=[bill.pk],

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from backoffice.core.models import OutboundEmail
 from billing.models import Bill
+from billing.services import bills as bill_services
 from billing.services import credit
 from billing.services.fulfilment import order_deliver
 from billing.services.orders import payment_confirm_offline, payment_submit_offline
@@ -86,12 +87,12 @@ def test_offline_consumption_goes_to_the_admin_only(company, staff):
 def test_bill_reminder_and_overdue_notice_go_to_admin_and_co_admins(company, staff):
     _limit(company, staff)
     _charge(company, "100", "c1")
-    credit.bills_generate(until=credit.local_today())
+    bill_services.bills_generate(until=credit.local_today())
     bill = Bill.objects.get(account__company=company)
     Bill.objects.filter(pk=bill.pk).update(due_date=credit.local_today() + timedelta(days=2))
-    credit.bills_mark_overdue_and_remind()
+    bill_services.bills_mark_overdue_and_remind()
     Bill.objects.filter(pk=bill.pk).update(due_date=credit.local_today() - timedelta(days=1))
-    credit.bills_mark_overdue_and_remind()
+    bill_services.bills_mark_overdue_and_remind()
     both = ["z-admin@example.com", "a-co-admin@example.com"]
     assert recipients("billing/mail/bill_due_soon") == both
     assert recipients("billing/mail/bill_overdue") == both

@@ -37,9 +37,9 @@ from billing.models import (
 )
 from billing.selectors import ledger_mismatches
 from billing.services import wallet
+from billing.services.checkout import LineInput, checkout_place_order
 from billing.services.credit import _code_hash
 from billing.services.errors import BillingError
-from billing.services.orders import LineInput, checkout_place_order
 from catalog.models import Sku
 from partners.models import EndCustomer
 from tests.billing.helpers import make_company, make_partner_user

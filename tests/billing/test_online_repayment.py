@@ -16,6 +16,7 @@ from billing.models import (
     Repayment,
 )
 from billing.payments.sandbox import sign
+from billing.services import bills as bill_services
 from billing.services import credit, payments
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
@@ -52,7 +53,7 @@ def billed_company(amount="95.50"):
         actor=None,
         idempotency_key=f"c-{company.pk}",
     )
-    credit.bills_generate(until=credit.local_today())
+    bill_services.bills_generate(until=credit.local_today())
     return company, user, Bill.objects.get(account__company=company)
 
 
@@ -62,7 +63,7 @@ def billed():
 
 
 def start(company, user, bill) -> OnlineRepayment:
-    return credit.repayment_online_start(
+    return bill_services.repayment_online_start(
         company_id=company.pk, currency="CNY", bill_ids=[bill.pk], actor=user
     )
 
@@ -90,7 +91,7 @@ def test_cashier_pays_the_bill_and_restores_credit(client, billed):
     assert online.status == PaymentRecordStatus.SUCCEEDED and online.repayment is not None
     assert online.repayment.provider_reference == online.provider_reference
     client.post(complete_url(online))  # again: nothing more
-    payload, signature = credit.repayment_online_payload(online)
+    payload, signature = bill_services.repayment_online_payload(online)
     payments.repayment_online_callback(payload=payload, signature=signature)  # replay
     assert Repayment.objects.count() == 1
 
@@ -124,7 +125,7 @@ def test_forged_or_stale_notifications_are_refused(billed, tamper):
     company, user, bill = billed
     online = start(company, user, bill)
     ts = int(time.time()) - (600 if tamper == "stale" else 0)
-    payload, signature = credit.repayment_online_payload(online, ts=ts)
+    payload, signature = bill_services.repayment_online_payload(online, ts=ts)
     if tamper == "signature":
         signature = "f" * 64
     if tamper == "amount":
@@ -152,7 +153,7 @@ def test_references_are_unique_per_company_not_across_companies(billed):
         )
     # Each company's notification settles its own bill.
     for online in (mine, theirs):
-        payload, signature = credit.repayment_online_payload(online)
+        payload, signature = bill_services.repayment_online_payload(online)
         payments.repayment_online_callback(payload=payload, signature=signature)
     bill.refresh_from_db()
     other_bill.refresh_from_db()
@@ -163,7 +164,7 @@ def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
     company, user, bill = billed
     online = start(company, user, bill)
     finance = UserFactory(is_staff=True)
-    offline = credit.repayment_submit_offline(
+    offline = bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency="CNY",
         bill_ids=[bill.pk],
@@ -171,8 +172,8 @@ def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
         paid_on=credit.local_today(),
         actor=user,
     )
-    credit.repayment_confirm(repayment_id=offline.pk, actor=finance)
-    payload, signature = credit.repayment_online_payload(online)
+    bill_services.repayment_confirm(repayment_id=offline.pk, actor=finance)
+    payload, signature = bill_services.repayment_online_payload(online)
     online = payments.repayment_online_callback(payload=payload, signature=signature)
     assert online.status == PaymentRecordStatus.REFUND_DUE and online.confirmed_at
     assert online.repayment is None and online.refund_reason
@@ -182,7 +183,7 @@ def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
 
 def test_no_online_repayment_while_an_offline_one_is_under_review(billed):
     company, user, bill = billed
-    credit.repayment_submit_offline(
+    bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency="CNY",
         bill_ids=[bill.pk],

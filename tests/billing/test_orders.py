@@ -21,10 +21,10 @@ from billing.models import (
     RebateWallet,
 )
 from billing.services import credit
+from billing.services.checkout import LineInput
 from billing.services.errors import BillingError
 from billing.services.orders import (
     IllegalTransition,
-    LineInput,
     order_cancel,
     order_set_status,
     orders_cancel_unpaid,

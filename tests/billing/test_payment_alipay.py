@@ -24,7 +24,7 @@ from billing.models import (
     RefundMethod,
 )
 from billing.payments import alipay as alipay_module
-from billing.services import credit
+from billing.services import bills as bill_services
 from billing.services.orders import order_cancel, payment_provider_form, payment_start_online
 from billing.services.payments import payment_refund_via_provider
 from tests.billing.order_helpers import Shop
@@ -226,7 +226,7 @@ def test_online_repayment_through_alipay(alipay, keys):
     from tests.billing.test_online_repayment import billed_company
 
     company, user, bill = billed_company("20.00")
-    online = credit.repayment_online_start(
+    online = bill_services.repayment_online_start(
         company_id=company.pk, currency="CNY", bill_ids=[bill.pk], actor=user
     )
     assert online.provider == "alipay"

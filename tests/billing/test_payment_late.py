@@ -18,7 +18,7 @@ from billing.models import (
     PaymentStatus,
     RefundMethod,
 )
-from billing.selectors_payments import unrecorded_provider_payments
+from billing.selectors.payments import unrecorded_provider_payments
 from billing.services.errors import BillingError
 from billing.services.orders import (
     order_cancel,

@@ -24,6 +24,7 @@ from billing.models import (
     Repayment,
     RepaymentStatus,
 )
+from billing.services import bills as bill_services
 from billing.services import coupons, credit, wallet
 from billing.services.credit import local_today
 from partners.models import CompanyRole
@@ -127,7 +128,7 @@ def bill_of(company, user, amounts, *, days_ago: int) -> Bill:
     """Charges on one past day, then the daily bill job for that day."""
     for amount in amounts:
         charge(company, user, amount, days_ago=days_ago)
-    created = credit.bills_generate(until=local_today() - timedelta(days=days_ago))
+    created = bill_services.bills_generate(until=local_today() - timedelta(days=days_ago))
     assert created == 1
     return Bill.objects.filter(account__company=company).order_by("-pk").first()
 
@@ -385,7 +386,7 @@ def test_credit_cards_match_the_manual_example(client, company, user, staff):
 def test_credit_entries_show_repayments_as_positive(client, company, user, staff):
     set_limit(company, staff)
     bill = bill_of(company, user, ["100"], days_ago=2)
-    repayment = credit.repayment_submit_offline(
+    repayment = bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency=CNY,
         bill_ids=[bill.pk],
@@ -393,7 +394,7 @@ def test_credit_entries_show_repayments_as_positive(client, company, user, staff
         paid_on=local_today(),
         actor=user,
     )
-    credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+    bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     client.force_login(user)
     html = html_of(client.get(CREDIT))
     assert "+¥100.00" in html and "-¥100.00" in html and "还款" in html
@@ -420,7 +421,7 @@ def test_bills_tab(client, company, user, staff):
 def test_overdue_bill_shows_negative_days_in_red(client, company, user, staff):
     set_limit(company, staff, term_days=1)
     bill = bill_of(company, user, ["30"], days_ago=5)
-    credit.bills_mark_overdue_and_remind()
+    bill_services.bills_mark_overdue_and_remind()
     bill.refresh_from_db()
     assert bill.status == BillStatus.OVERDUE
     client.force_login(user)
@@ -432,7 +433,7 @@ def test_overdue_bill_shows_negative_days_in_red(client, company, user, staff):
 def test_settled_bills_have_no_repay_buttons(client, company, user, staff):
     set_limit(company, staff)
     bill = bill_of(company, user, ["100"], days_ago=2)
-    repayment = credit.repayment_submit_offline(
+    repayment = bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency=CNY,
         bill_ids=[bill.pk],
@@ -443,7 +444,7 @@ def test_settled_bills_have_no_repay_buttons(client, company, user, staff):
     client.force_login(user)
     under_review = html_of(client.get(CREDIT, {"tab": "bills"}))
     assert "data-under-review" in under_review and "data-offline-repay" not in under_review
-    credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+    bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     html = html_of(client.get(CREDIT, {"tab": "bills"}))
     assert "已完成" in html
     assert "data-offline-repay" not in html and 'name="bills"' not in html
@@ -460,9 +461,9 @@ def test_repayment_records_tab(client, company, user, staff):
         "paid_on": local_today(),
         "actor": user,
     }
-    rejected = credit.repayment_submit_offline(**submit)
-    credit.repayment_reject(repayment_id=rejected.pk, actor=staff, reason="未收到款项")
-    pending = credit.repayment_submit_offline(**submit)
+    rejected = bill_services.repayment_submit_offline(**submit)
+    bill_services.repayment_reject(repayment_id=rejected.pk, actor=staff, reason="未收到款项")
+    pending = bill_services.repayment_submit_offline(**submit)
     client.force_login(user)
     html = html_of(client.get(CREDIT, {"tab": "repayments"}))
     assert row_ids(html) == [pending.pk, rejected.pk]
@@ -562,7 +563,7 @@ def test_offline_repayment_without_bills_or_of_settled_bills(client, company, us
     client.force_login(user)
     response = client.get(REPAY, follow=True)
     assert messages_of(response, "error") == ["请先选择至少一张账单。"]
-    repayment = credit.repayment_submit_offline(
+    repayment = bill_services.repayment_submit_offline(
         company_id=company.pk,
         currency=CNY,
         bill_ids=[bill.pk],
@@ -570,7 +571,7 @@ def test_offline_repayment_without_bills_or_of_settled_bills(client, company, us
         paid_on=local_today(),
         actor=user,
     )
-    credit.repayment_confirm(repayment_id=repayment.pk, actor=staff)
+    bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     response = client.get(f"{REPAY}?bills={bill.pk}", follow=True)
     assert messages_of(response, "error") == ["请选择本公司待还款的账单。"]
 
@@ -589,7 +590,7 @@ def test_company_b_rows_never_show_on_company_a_pages(client, company, user, oth
     foreign_entry = grant(other, staff, "99")
     campaign = _campaign(staff, "双十一促销", "10")
     foreign_coupon = coupons.campaign_issue(campaign=campaign, company_ids=[other.pk])[0]
-    foreign_repayment = credit.repayment_submit_offline(
+    foreign_repayment = bill_services.repayment_submit_offline(
         company_id=other.pk,
         currency=CNY,
         bill_ids=[foreign_bill.pk],
@@ -658,7 +659,7 @@ def _add_repayments(company, user, staff, n):
         company, user, ["1"], days_ago=2
     )
     for _ in range(n):
-        repayment = credit.repayment_submit_offline(
+        repayment = bill_services.repayment_submit_offline(
             company_id=company.pk,
             currency=CNY,
             bill_ids=[bill.pk],
@@ -666,7 +667,7 @@ def _add_repayments(company, user, staff, n):
             paid_on=local_today(),
             actor=user,
         )
-        credit.repayment_reject(repayment_id=repayment.pk, actor=staff, reason="重复")
+        bill_services.repayment_reject(repayment_id=repayment.pk, actor=staff, reason="重复")
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from billing.models import (
     RebateWallet,
 )
 from billing.services import coupons
-from billing.services.orders import LineInput
+from billing.services.checkout import LineInput
 from partners.models import EndCustomer
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (

@@ -15,11 +15,9 @@ from billing.models import (
     OrderStatus,
     PaymentStatus,
 )
-from billing.selectors_fulfilment import orders_list_actions
+from billing.selectors.fulfilment import orders_list_actions
 from billing.services.fulfilment import (
     attachment_add,
-    invoice_issue,
-    invoice_request_create,
     milestone_add,
     milestone_confirm,
     milestone_mark_delivered,
@@ -27,6 +25,7 @@ from billing.services.fulfilment import (
     order_deliver,
     order_review_submit,
 )
+from billing.services.invoices import invoice_issue, invoice_request_create
 from catalog.models import Review
 from tests.billing.helpers import make_company, make_partner_user
 from tests.billing.order_helpers import Shop

@@ -28,8 +28,8 @@ from billing.models import (
     RebateWallet,
 )
 from billing.payments.sandbox import sign as _sign
+from billing.services.checkout import LineInput
 from billing.services.orders import (
-    LineInput,
     payment_confirm_offline,
     payment_start_online,
     sandbox_callback_payload,

@@ -23,7 +23,8 @@ from billing.models import (
     RepaymentMethod,
     RepaymentStatus,
 )
-from billing.selectors_repayments import repayment_settlement_problems
+from billing.selectors.repayments import repayment_settlement_problems
+from billing.services import bills as bill_services
 from billing.services import credit, payments
 from billing.services.errors import BillingError
 from tests.billing.helpers import make_company, make_partner_user
@@ -49,7 +50,7 @@ class Line:
             reason="guarantee",
         )
         self.charges = [self.charge(amount) for amount in billed]
-        credit.bills_generate(until=credit.local_today())
+        bill_services.bills_generate(until=credit.local_today())
         self.bill = Bill.objects.get(account__company=self.company)
         if Decimal(unbilled):
             self.charge(unbilled)
@@ -70,7 +71,7 @@ class Line:
         return CreditAccount.objects.get(company=self.company, currency="CNY").used
 
     def offline(self, bills=None) -> Repayment:
-        return credit.repayment_submit_offline(
+        return bill_services.repayment_submit_offline(
             company_id=self.company.pk,
             currency="CNY",
             bill_ids=[b.pk for b in bills or [self.bill]],
@@ -80,7 +81,7 @@ class Line:
         )
 
     def online(self, reference="PAY-1", amount=None) -> Repayment:
-        return credit.repayment_record_online(
+        return bill_services.repayment_record_online(
             company_id=self.company.pk,
             currency="CNY",
             bill_ids=[self.bill.pk],
@@ -89,7 +90,7 @@ class Line:
         )
 
     def confirm(self, repayment) -> Repayment:
-        return credit.repayment_confirm(repayment_id=repayment.pk, actor=self.staff)
+        return bill_services.repayment_confirm(repayment_id=repayment.pk, actor=self.staff)
 
     def settlements(self) -> int:
         return CreditEntry.objects.filter(
@@ -126,11 +127,11 @@ def test_online_payment_of_a_bill_under_offline_review_is_refused(line):
 def test_provider_money_for_a_bill_under_offline_review_becomes_a_refund_due(line):
     """The online payment started before the transfer was reported: its money is not
     dropped but owed back (待退款); the bill is settled once, by the transfer."""
-    online = credit.repayment_online_start(
+    online = bill_services.repayment_online_start(
         company_id=line.company.pk, currency="CNY", bill_ids=[line.bill.pk], actor=line.user
     )
     offline = line.offline()
-    payload, signature = credit.repayment_online_payload(online)
+    payload, signature = bill_services.repayment_online_payload(online)
     online = payments.repayment_online_callback(payload=payload, signature=signature)
     assert online.status == PaymentRecordStatus.REFUND_DUE and online.confirmed_at
     assert line.bill.number in online.refund_reason and online.repayment is None
@@ -154,7 +155,9 @@ def test_confirm_after_the_bill_was_settled_elsewhere_is_refused(line):
     offline.refresh_from_db()
     assert offline.status == RepaymentStatus.SUBMITTED and line.settlements() == 0
     assert line.used == used
-    credit.repayment_reject(repayment_id=offline.pk, actor=line.staff, reason="bill cancelled")
+    bill_services.repayment_reject(
+        repayment_id=offline.pk, actor=line.staff, reason="bill cancelled"
+    )
     check_ledgers_clean()
 
 
@@ -211,7 +214,7 @@ def test_offline_submission_on_a_bill_under_review_names_the_bill(line):
 
 def test_rejection_releases_the_bill_for_another_repayment(line):
     offline = line.offline()
-    credit.repayment_reject(repayment_id=offline.pk, actor=line.staff, reason="no transfer")
+    bill_services.repayment_reject(repayment_id=offline.pk, actor=line.staff, reason="no transfer")
     assert not RepaymentBill.objects.get(repayment=offline).active
     line.online()
     line.bill.refresh_from_db()
@@ -299,10 +302,10 @@ def test_online_and_offline_repayment_of_one_bill_raced_20_times_settle_it_once(
     outcomes = []
     for round_ in range(20):
         line = Line()
-        online = credit.repayment_online_start(
+        online = bill_services.repayment_online_start(
             company_id=line.company.pk, currency="CNY", bill_ids=[line.bill.pk], actor=line.user
         )
-        payload, signature = credit.repayment_online_payload(online)
+        payload, signature = bill_services.repayment_online_payload(online)
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 

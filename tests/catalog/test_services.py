@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing.selectors_fulfilment import has_completed_order
+from billing.selectors.fulfilment import has_completed_order
 from catalog.models import Review, Sku, Solution
 from catalog.richtext import sanitize_html
 from catalog.services import (

@@ -23,13 +23,10 @@ from pypdf.generic import (
 )
 
 from billing.models import InvoiceRequest, OrderAttachment
-from billing.services.fulfilment import (
-    FulfilmentError,
-    attachment_add,
-    invoice_issue,
-    invoice_request_create,
-)
-from billing.statements.services import StatementError, statement_confirm, statement_upload_voucher
+from billing.services.fulfilment import FulfilmentError, attachment_add
+from billing.services.invoices import invoice_issue, invoice_request_create
+from billing.statements.services import StatementError
+from billing.statements.workflow import statement_confirm, statement_upload_voucher
 from catalog.models import ConsultationTicket
 from partners.models import QualificationFile, RegistrationApplication
 from partners.uploads import check_upload, pdf_problem

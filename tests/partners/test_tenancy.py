@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from backoffice.portal.urls_orders import OrderNumberConverter, PaymentReferenceConverter
 from billing.models import CartLine, Order, Payment, Statement
-from billing.services.orders import LineInput, checkout_place_order, payment_start_online
+from billing.services.checkout import LineInput, checkout_place_order
+from billing.services.orders import payment_start_online
 from contracts.models import Contract, ContractTemplate
 from partners.models import Company, CompanyStatus, EndCustomer, QualificationFile, User
 from tests.catalog.factories import PublishedSolutionFactory
@@ -580,19 +581,10 @@ def _fulfilment_objects(company: Company, customer: EndCustomer, staff: User) ->
     import uuid
     from datetime import date
 
-    from billing.services.fulfilment import (
-        attachment_add,
-        invoice_issue,
-        invoice_request_create,
-        milestone_add,
-        milestone_mark_delivered,
-    )
-    from billing.services.orders import (
-        LineInput,
-        checkout_place_order,
-        payment_confirm_offline,
-        payment_submit_offline,
-    )
+    from billing.services.checkout import LineInput, checkout_place_order
+    from billing.services.fulfilment import attachment_add, milestone_add, milestone_mark_delivered
+    from billing.services.invoices import invoice_issue, invoice_request_create
+    from billing.services.orders import payment_confirm_offline, payment_submit_offline
     from tests.billing.test_fulfilment import invoice_fields, pdf_upload
     from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
 

@@ -23,7 +23,8 @@ from billing.models import (
     StatementExportStatus,
     StatementStatus,
 )
-from billing.statements.services import generate_statements, statement_confirm
+from billing.statements.services import generate_statements
+from billing.statements.workflow import statement_confirm
 from partners.models import Tier
 from tests.factories import UserFactory
 from tests.partners.factories import CompanyFactory
@@ -163,7 +164,7 @@ def test_confirm_on_behalf_and_resolve_a_dispute(staff_client, superuser, seller
     first.refresh_from_db()
     assert (first.status, first.confirmed_by) == (S.CONFIRMED, superuser)
 
-    from billing.statements.services import statement_dispute
+    from billing.statements.workflow import statement_dispute
 
     second = Statement.objects.get(company=b.company)
     statement_dispute(statement_id=second.pk, actor=b.admin, reason="漏了一单")

@@ -14,7 +14,8 @@ from backoffice.core.money import format_money
 from billing.models import OrderStatus, PaymentStatus, Statement
 from billing.statements.excel import safe_text, write_statements_workbook
 from billing.statements.pdf import render_statement_pdf
-from billing.statements.services import generate_statements, statement_adjust
+from billing.statements.services import generate_statements
+from billing.statements.workflow import statement_adjust
 from tests.factories import UserFactory
 from tests.partners.factories import CompanyFactory
 

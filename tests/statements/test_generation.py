@@ -24,10 +24,8 @@ from billing.statements.services import (
     generate_statements,
     period_parse,
     previous_period,
-    statement_adjust,
-    statement_confirm,
-    statement_dispute,
 )
+from billing.statements.workflow import statement_adjust, statement_confirm, statement_dispute
 from partners.models import Company, Tier
 from tests.factories import UserFactory
 from tests.partners.factories import CompanyFactory

@@ -9,11 +9,8 @@ from django.db import transaction
 from django.test import override_settings
 
 from billing.models import OrderStatus, PaymentStatus, Statement, StatementLine, StatementStatus
-from billing.statements.services import (
-    generate_statements,
-    statement_adjust,
-    statement_confirm,
-)
+from billing.statements.services import generate_statements
+from billing.statements.workflow import statement_adjust, statement_confirm
 from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
 from tests.factories import UserFactory
 from tests.partners.factories import CompanyFactory

@@ -8,12 +8,11 @@ from django.utils import timezone
 
 from billing.models import Statement, StatementAdjustment, StatementStatus
 from billing.statements.selectors import disputed_statement_count
-from billing.statements.services import (
+from billing.statements.services import StatementError, generate_statements
+from billing.statements.workflow import (
     TRANSITIONS,
     IllegalStatementTransition,
     Resolution,
-    StatementError,
-    generate_statements,
     statement_adjust,
     statement_complete,
     statement_confirm,

@@ -1,7 +1,7 @@
 """我的资产 forms: the shared currency / time filter and the offline repayment form.
 
 They validate input only. Money rules (open bills, payment date not in the future,
-duplicates under review) live in ``billing.services.credit``.
+duplicates under review) live in ``billing.services.bills``.
 """
 
 import calendar

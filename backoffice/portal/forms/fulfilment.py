@@ -2,8 +2,8 @@
 
 They check input only (required fields, lengths, e-mail, choices). The tax ID format,
 the fields a VAT special invoice needs and whether the order may be invoiced or
-reviewed are decided by ``billing.services.fulfilment`` and ``catalog.services``,
-whose errors land on the same fields.
+reviewed are decided by ``billing.services.invoices``, ``billing.services.fulfilment``
+and ``catalog.services``, whose errors land on the same fields.
 """
 
 from django import forms

@@ -1,7 +1,7 @@
 """Ordering forms: cart, checkout (填写核对订单信息), offline transfer and the orders filter.
 
 They validate input only. Prices, discounts, quantities, purchase parameters and every
-money rule are checked by ``billing.services.orders`` (and its coupon, wallet and credit
+money rule are checked by ``billing.services.checkout`` (and its coupon, wallet and credit
 services); a refusal there becomes a message on the page.
 """
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from billing.models import Order
-from billing.selectors_fulfilment import ListActions, order_fulfilment, orders_list_actions
+from billing.selectors.fulfilment import ListActions, order_fulfilment, orders_list_actions
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 """我的资产 (My assets): 零钱 / 可抵扣优惠金额, 优惠券, 账期余额 and the offline repayment form.
 
 Every query is scoped to ``request.user.company`` through ``billing.selectors``; the
-writes (线下还款, 线上还款) go through ``billing.services.credit``, whose refusals become
+writes (线下还款, 线上还款) go through ``billing.services.bills``, whose refusals become
 form errors or messages. Amounts are formatted with ``format_money`` only.
 """
 
@@ -35,14 +35,14 @@ from billing.models import (
 )
 from billing.payments import notifying_provider
 from billing.rules import bill_is_open, repayment_bills_problem
-from billing.selectors_payments import online_repayment_for_company
-from billing.services.credit import (
-    local_today,
+from billing.selectors.payments import online_repayment_for_company
+from billing.services.bills import (
     repayment_online_payload,
     repayment_online_start,
     repayment_provider_form,
     repayment_submit_offline,
 )
+from billing.services.credit import local_today
 from billing.services.errors import BillingError
 from billing.services.payments import repayment_online_callback
 from catalog.models import Region

@@ -1,7 +1,7 @@
 """云睐购物车 (/cart/): step ① 选择结算商品.
 
-Rows are read through ``billing.selectors_orders`` (the user's own lines only) and every
-change goes through ``billing.services.orders`` (cart_add / cart_update / cart_remove).
+Rows are read through ``billing.selectors.orders`` (the user's own lines only) and every
+change goes through ``billing.services.checkout`` (cart_add / cart_update / cart_remove).
 Prices are never trusted from the page: subtotals come from the SKU, and 结算 re-prices
 the selected lines with ``checkout_quote`` before the checkout opens.
 """
@@ -13,16 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money
-from billing import selectors_orders as selectors
 from billing.models import CartLine
+from billing.selectors import orders as selectors
+from billing.services.checkout import LineInput, cart_add, cart_remove, cart_update, checkout_quote
 from billing.services.errors import BillingError
-from billing.services.orders import (
-    LineInput,
-    cart_add,
-    cart_remove,
-    cart_update,
-    checkout_quote,
-)
 from catalog.models import Region
 
 from ..errors import errors_to_messages

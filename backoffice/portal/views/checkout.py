@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
-from billing import selectors_orders as selectors
 from billing.constants import receiving_account
 from billing.models import (
     Order,
@@ -31,14 +30,17 @@ from billing.models import (
     OrderStatus,
     PaymentStatus,
 )
-from billing.services.coupons import coupons_applicable
-from billing.services.credit import credit_code_send, is_blocked_by_overdue
-from billing.services.errors import BillingError
-from billing.services.orders import (
+from billing.selectors import orders as selectors
+from billing.services.checkout import (
     LineInput,
     checkout_contract_data,
     checkout_place_order,
     checkout_quote,
+)
+from billing.services.coupons import coupons_applicable
+from billing.services.credit import credit_code_send, is_blocked_by_overdue
+from billing.services.errors import BillingError
+from billing.services.orders import (
     payment_start_online,
 )
 from contracts.services import ContractError, contract_preview_html

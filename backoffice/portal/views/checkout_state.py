@@ -6,7 +6,9 @@ import time
 
 from django.http import HttpRequest
 
-from billing.services.orders import LineInput
+from billing.services.checkout import (
+    LineInput,
+)
 
 SESSION_KEY = "portal_checkouts"
 MAX_CHECKOUTS = 5

@@ -4,7 +4,8 @@
 评价 (review) of a solution of a completed order, and the downloads of attachments and
 issued invoices. Every view first finds the order among the orders of
 ``request.user.company``: another company's order number answers 404 whatever the
-method. State changes only through ``billing.services.fulfilment`` and
+method. State changes only through ``billing.services.fulfilment`` (with
+``billing.services.invoices`` for invoice requests) and
 ``billing.services.fulfilment.order_review_submit``; their refusals become form errors or messages.
 """
 
@@ -19,15 +20,10 @@ from django.utils.translation import gettext as _
 
 from backoffice.core.files import private_file_response
 from billing.models import DeliveryMilestone, InvoiceRequest, Order, OrderAttachment, OrderLine
-from billing.selectors_fulfilment import company_orders, order_review_problem
+from billing.selectors.fulfilment import company_orders, order_review_problem
 from billing.services.errors import BillingError
-from billing.services.fulfilment import (
-    invoice_request_create,
-    invoice_requestable_problem,
-    milestone_confirm,
-    order_complete,
-    order_review_submit,
-)
+from billing.services.fulfilment import milestone_confirm, order_complete, order_review_submit
+from billing.services.invoices import invoice_request_create, invoice_requestable_problem
 from catalog.services import CatalogError
 
 from ..errors import errors_to_form, errors_to_messages

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money
-from billing import selectors_orders as selectors
 from billing.constants import receiving_account
 from billing.models import (
     Order,
@@ -25,6 +24,7 @@ from billing.models import (
     OrderStatus,
     PaymentStatus,
 )
+from billing.selectors import orders as selectors
 from billing.services.errors import BillingError
 from billing.services.orders import (
     order_cancel,

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from backoffice.core.money import format_money
-from billing import selectors_orders as selectors
 from billing.constants import receiving_account
 from billing.models import (
     OrderPaymentMethod,
@@ -31,6 +30,7 @@ from billing.models import (
 )
 from billing.payments import notifying_provider
 from billing.payments.base import NotificationError
+from billing.selectors import orders as selectors
 from billing.services.errors import BillingError
 from billing.services.orders import (
     ONLINE_PAYMENT_TIMEOUT,

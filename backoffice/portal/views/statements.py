@@ -9,7 +9,7 @@ dispute): those are looked up with ``writable=True``, which limits them to the u
 own company, so they answer 404.
 
 Views are thin: lookups go through ``billing.statements.selectors`` (another company's id
-answers 404), writes through ``billing.statements.services``.
+answers 404), writes through ``billing.statements.workflow``.
 """
 
 from functools import partial
@@ -37,12 +37,8 @@ from billing.statements.selectors import (
     statement_lines,
     statement_totals,
 )
-from billing.statements.services import (
-    StatementError,
-    period_parse,
-    statement_confirm,
-    statement_dispute,
-)
+from billing.statements.services import StatementError, period_parse
+from billing.statements.workflow import statement_confirm, statement_dispute
 
 from ..errors import errors_to_form, errors_to_messages
 from ..navigation import can_view_assets

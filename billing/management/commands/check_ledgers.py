@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
-from billing.selectors_payments import unrecorded_provider_payments
-from billing.selectors_repayments import repayment_settlement_problems
+from billing.selectors.payments import unrecorded_provider_payments
+from billing.selectors.repayments import repayment_settlement_problems
 
 # Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
 INVARIANTS = {

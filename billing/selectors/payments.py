@@ -3,7 +3,7 @@ ledger invariant that no money a provider confirmed was dropped."""
 
 from django.db.models import Q, QuerySet
 
-from .models import (
+from ..models import (
     MONEY_RECEIVED_STATUSES,
     OnlineRepayment,
     OrderStatus,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from backoffice.core.money import to_money
 from catalog.models import Sku
 
-from .models import (
+from ..models import (
     CartLine,
     Coupon,
     CouponStatus,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from backoffice.core.money import to_money
 from catalog.models import Solution
 
-from .models import (
+from ..models import (
     Bill,
     BillStatus,
     Coupon,

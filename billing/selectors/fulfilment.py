@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Review
 
-from .models import (
+from ..models import (
     DeliveryMilestone,
     DeliveryMilestoneStatus,
     InvoiceRequest,

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 
 from backoffice.core.money import to_money
 
-from .models import (
+from ..models import (
     SETTLING_REPAYMENT_STATUSES,
     Bill,
     BillStatus,
@@ -15,7 +15,7 @@ from .models import (
     RepaymentBill,
     RepaymentStatus,
 )
-from .selectors import ZERO
+from . import ZERO
 
 LIMIT = 100  # offending rows listed per problem
 

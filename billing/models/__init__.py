@@ -1,0 +1,163 @@
+"""Billing: the money of orders and partners.
+
+Balance rows (rebate wallets, credit accounts; opened with every company through the
+``company_created`` hook) and their append-only ledgers, coupons, carts and orders with
+their payments, credit bills and repayments, fulfilment (delivery and payment milestones,
+attachments, invoices), revenue-share statements, and finance's four-eyes postings. Every
+balance changes only through a ledger entry written under the row's lock; CHECK and
+unique constraints make an overdraft or a double settlement impossible.
+"""
+
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
+
+# Imported by subdomain in about the order the models were declared in the former single
+# module, so the app registry (and the reverse-relation lists built from it) keeps its order.
+# isort: off
+from .ledger import LedgerEntry
+from .wallet import RebateEntry, RebateEntryType, RebateRun, RebateWallet
+from .credit import CreditAccount, CreditEntry, CreditEntryType, CreditLimitChange, CreditPayCode
+from .bills import (
+    SETTLING_REPAYMENT_STATUSES,
+    Bill,
+    BillItem,
+    BillStatus,
+    Repayment,
+    RepaymentBill,
+    RepaymentMethod,
+    RepaymentStatus,
+)
+from .coupons import Coupon, CouponCampaign, CouponStatus
+from .cart import CartLine
+from .orders import (
+    CheckoutSubmission,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderPaymentMethod,
+    OrderStatus,
+    PaymentStatus,
+)
+from .payments import (
+    MONEY_RECEIVED_STATUSES,
+    OnlineRepayment,
+    Payment,
+    PaymentKind,
+    PaymentRecordStatus,
+    ReceivedMoney,
+    RefundDue,
+    RefundMethod,
+)
+from .fulfilment import (
+    DeliveryMilestone,
+    DeliveryMilestoneStatus,
+    OrderAttachment,
+    PaymentMilestone,
+    PaymentMilestoneStatus,
+    order_attachment_upload_to,
+)
+from .invoices import (
+    TAX_ID_VALIDATOR,
+    InvoiceRequest,
+    InvoiceRequestStatus,
+    InvoiceType,
+    invoice_pdf_upload_to,
+)
+from .statements import (
+    Statement,
+    StatementAdjustment,
+    StatementEvent,
+    StatementExport,
+    StatementExportStatus,
+    StatementLine,
+    StatementStatus,
+    statement_export_upload_to,
+    statement_voucher_upload_to,
+)
+from .approvals import PendingPosting, PendingPostingKind, PendingPostingStatus
+# isort: on
+
+__all__ = [
+    "Currency",
+    "MONEY_DIGITS",
+    "MONEY_PLACES",
+    "LedgerEntry",
+    "RebateWallet",
+    "RebateEntryType",
+    "RebateEntry",
+    "RebateRun",
+    "CreditAccount",
+    "CreditEntryType",
+    "CreditEntry",
+    "CreditLimitChange",
+    "CreditPayCode",
+    "BillStatus",
+    "Bill",
+    "BillItem",
+    "RepaymentMethod",
+    "RepaymentStatus",
+    "SETTLING_REPAYMENT_STATUSES",
+    "Repayment",
+    "RepaymentBill",
+    "CouponCampaign",
+    "CouponStatus",
+    "Coupon",
+    "CartLine",
+    "OrderStatus",
+    "PaymentStatus",
+    "OrderPaymentMethod",
+    "Order",
+    "OrderLine",
+    "OrderEvent",
+    "CheckoutSubmission",
+    "PaymentKind",
+    "PaymentRecordStatus",
+    "MONEY_RECEIVED_STATUSES",
+    "RefundMethod",
+    "ReceivedMoney",
+    "Payment",
+    "RefundDue",
+    "OnlineRepayment",
+    "order_attachment_upload_to",
+    "DeliveryMilestoneStatus",
+    "DeliveryMilestone",
+    "PaymentMilestoneStatus",
+    "PaymentMilestone",
+    "OrderAttachment",
+    "invoice_pdf_upload_to",
+    "InvoiceType",
+    "InvoiceRequestStatus",
+    "TAX_ID_VALIDATOR",
+    "InvoiceRequest",
+    "statement_voucher_upload_to",
+    "statement_export_upload_to",
+    "StatementStatus",
+    "Statement",
+    "StatementLine",
+    "StatementAdjustment",
+    "StatementEvent",
+    "StatementExportStatus",
+    "StatementExport",
+    "PendingPostingKind",
+    "PendingPostingStatus",
+    "PendingPosting",
+]
+
+
+def _keep_history_models_here() -> None:
+    """Keep the historical models (``HistoricalOrder``, …) in ``billing.models``.
+
+    simple_history puts a historical model in its model's module, but in the app's
+    package (``billing``) when that module is not ``billing.models``: re-home them here,
+    where they were when the models were a single module (``from billing.models import
+    HistoricalOrder``, ``manage.py shell``'s automatic imports).
+    """
+    for name, model in list(globals().items()):
+        attribute = getattr(getattr(model, "_meta", None), "simple_history_manager_attribute", None)
+        if not isinstance(model, type) or name.startswith("Historical") or attribute is None:
+            continue
+        history_model = getattr(model, attribute).model
+        history_model.__module__ = __name__
+        globals()[history_model.__name__] = history_model
+
+
+_keep_history_models_here()

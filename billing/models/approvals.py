@@ -1,0 +1,135 @@
+"""Four-eyes on finance postings (staff-console issue).
+
+Services: billing/services/approvals.py. A posting above FOUR_EYES_THRESHOLD is
+stored here by its maker and reaches the ledger only when a second user approves.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
+
+
+class PendingPostingKind(models.TextChoices):
+    WALLET_GRANT = "wallet_grant", _("Manual rebate grant")
+    CREDIT_LIMIT = "credit_limit", _("Credit limit change")
+    OFFLINE_CHARGE = "offline_charge", _("Offline consumption")
+    COMPANY_TERMS = "company_terms", _("Tier / revenue-share change")
+
+
+class PendingPostingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PendingPosting(models.Model):
+    """A finance posting entered by a maker, waiting for a second user (the checker)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=PendingPostingKind.choices)
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="pending_postings",
+        verbose_name=_("company"),
+    )
+    # Empty for a tier / revenue-share change, which moves no money.
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    # The grant or consumption amount; for a credit-limit change the new limit; 0 for a
+    # tier / revenue-share change.
+    amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    # A tier / revenue-share change: the company's new terms (an empty rate: the tier's).
+    tier = models.ForeignKey(
+        "partners.Tier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new tier"),
+    )
+    revenue_share_rate = models.DecimalField(
+        _("new revenue-share rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    term_days = models.PositiveSmallIntegerField(
+        _("term (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    maker = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    checker = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PendingPostingStatus.choices,
+        default=PendingPostingStatus.PENDING,
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    result_reference = models.CharField(
+        _("result"),
+        max_length=40,
+        blank=True,
+        help_text=_("The ledger transaction no. or the credit limit change id."),
+    )
+    request_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("posting awaiting approval")
+        verbose_name_plural = _("postings awaiting approval")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="billing_pending_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | (models.Q(checker__isnull=False) & ~models.Q(checker=models.F("maker"))),
+                name="billing_pending_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="billing_pending_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="credit_limit") | models.Q(term_days__isnull=False),
+                name="billing_pending_limit_has_term",
+            ),
+            # Terms come with a tier; money postings with a currency and no terms.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="company_terms", tier__isnull=False, currency="")
+                    | (
+                        ~models.Q(kind="company_terms")
+                        & models.Q(tier__isnull=True, revenue_share_rate__isnull=True)
+                        & ~models.Q(currency="")
+                    )
+                ),
+                name="billing_pending_terms_or_money",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revenue_share_rate__isnull=True)
+                | models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
+                name="billing_pending_share_rate_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == PendingPostingKind.COMPANY_TERMS:
+            return f"{self.get_kind_display()} · {self.company} · {self.tier}"
+        return f"{self.get_kind_display()} · {self.company} · {self.currency} {self.amount}"

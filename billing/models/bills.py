@@ -1,0 +1,202 @@
+"""Credit bills (已出账单) and their repayments (还款)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import money_field
+
+from .credit import CreditAccount, CreditEntry
+
+
+class BillStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting repayment")
+    SETTLED = "settled", _("Settled")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class Bill(models.Model):
+    """已出账单: the unbilled credit charges of a company for one cycle (a day)."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="bills",
+        verbose_name=_("credit account"),
+    )
+    number = models.CharField(_("bill no."), max_length=24, unique=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount = money_field(_("amount"))
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=BillStatus.choices, default=BillStatus.PENDING
+    )
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    overdue_notice_sent_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("bill date"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start", "period_end"], name="billing_bill_one_per_cycle"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="billing_bill_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="billing_bill_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status", "due_date"], name="billing_bill_status_idx"),
+            models.Index(fields=["status", "due_date"], name="billing_bill_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class BillItem(models.Model):
+    """Links each charge (or reversal) entry to the one bill that contains it."""
+
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="items", verbose_name=_("bill")
+    )
+    entry = models.OneToOneField(
+        CreditEntry, on_delete=models.PROTECT, related_name="bill_item", verbose_name=_("entry")
+    )
+
+    class Meta:
+        verbose_name = _("bill item")
+        verbose_name_plural = _("bill items")
+
+    def __str__(self) -> str:
+        return f"{self.bill_id}:{self.entry_id}"
+
+
+class RepaymentMethod(models.TextChoices):
+    ONLINE = "online", _("Online repayment")
+    OFFLINE = "offline", _("Offline repayment")
+
+
+class RepaymentStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Under review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+# A repayment in one of these statuses claims its bills (``RepaymentBill.active``): in
+# flight or settled. A bill has at most one such repayment, which the database enforces.
+SETTLING_REPAYMENT_STATUSES = (RepaymentStatus.SUBMITTED, RepaymentStatus.CONFIRMED)
+
+
+class Repayment(models.Model):
+    """还款: one payment for one or several bills (批量还款)."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="repayments",
+        verbose_name=_("credit account"),
+    )
+    bills = models.ManyToManyField(
+        Bill, through="RepaymentBill", related_name="repayments", verbose_name=_("bills")
+    )
+    method = models.CharField(_("method"), max_length=10, choices=RepaymentMethod.choices)
+    amount = money_field(_("amount"))
+    payer_account = models.CharField(_("paying bank account"), max_length=50, blank=True)
+    paid_on = models.DateField(_("payment date"), null=True, blank=True)
+    provider_reference = models.CharField(
+        _("payment reference"), max_length=64, null=True, blank=True, unique=True
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RepaymentStatus.choices,
+        default=RepaymentStatus.SUBMITTED,
+    )
+    submitted_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    reviewed_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="billing_repayment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="billing_repayment_rejection_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="billing_repayment_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount} ({self.get_status_display()})"
+
+
+class RepaymentBill(models.Model):
+    """A repayment's claim on one of its bills.
+
+    ``active`` while the repayment is under review or confirmed; a rejection releases
+    the claim (the row stays, so the record of what was paid for stays). The unique
+    partial index ``billing_bill_one_settling_repayment`` lets each bill have one active
+    claim: an online and an offline repayment of the same bill, or two confirmations,
+    cannot both settle it, whatever the services do.
+    """
+
+    repayment = models.ForeignKey(
+        Repayment, on_delete=models.CASCADE, related_name="claims", verbose_name=_("repayment")
+    )
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="claims", verbose_name=_("bill")
+    )
+    active = models.BooleanField(_("claims the bill"), default=True)
+
+    class Meta:
+        # The table of the former auto-created many-to-many: the rows are the same.
+        db_table = "billing_repayment_bills"
+        unique_together = [("repayment", "bill")]
+        verbose_name = _("repayment of a bill")
+        verbose_name_plural = _("repayments of bills")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=models.Q(active=True),
+                name="billing_bill_one_settling_repayment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repayment_id}:{self.bill_id}"

@@ -1,0 +1,192 @@
+"""Credit lines (账期), their ledger, limit changes and credit payment codes."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import Currency, money_field
+
+from .ledger import LedgerEntry
+
+
+class CreditAccount(models.Model):
+    """账期: a company's credit line in one currency. Used never exceeds the limit."""
+
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="credit_accounts",
+        verbose_name=_("company"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    credit_limit = money_field(_("credit limit"))
+    used = money_field(_("used"))
+    term_days = models.PositiveSmallIntegerField(
+        _("term (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    overdue_block_lifted_until = models.DateTimeField(
+        _("overdue block lifted until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Finance may let an overdue company use credit pay until this time (reason required)."
+        ),
+    )
+    overdue_block_lift_reason = models.CharField(
+        _("reason for lifting the block"), max_length=200, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("credit account")
+        verbose_name_plural = _("credit accounts")
+        ordering = ["company_id", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency"], name="billing_credit_company_currency_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_limit__gte=0), name="billing_credit_limit_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used__gte=0), name="billing_credit_used_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used__lte=models.F("credit_limit")),
+                name="billing_credit_used_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_days__gte=1, term_days__lte=365),
+                name="billing_credit_term_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} · {self.currency} {self.used}/{self.credit_limit}"
+
+    @property
+    def available(self) -> Decimal:
+        return self.credit_limit - self.used
+
+
+class CreditEntryType(models.TextChoices):
+    CHARGE = "charge", _("Expense")
+    OFFLINE_CHARGE = "offline_charge", _("Offline consumption")
+    CHARGE_REVERSAL = "charge_reversal", _("Refund of cancelled order")
+    REPAYMENT = "repayment", _("Repayment")
+
+
+class CreditEntry(LedgerEntry):
+    """全部明细 row of a credit line. ``amount`` is the change of *used*: charges are
+    positive (available falls), repayments and reversals negative."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("credit account"),
+    )
+    number = models.CharField(_("transaction no."), max_length=24, unique=True)
+    entry_type = models.CharField(_("type"), max_length=20, choices=CreditEntryType.choices)
+    amount = money_field(_("amount"))
+    used_after = money_field(_("used after"))
+    available_after = money_field(_("remaining available"))
+    repayment = models.ForeignKey(
+        "Repayment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("repayment"),
+    )
+
+    class Meta(LedgerEntry.Meta):
+        verbose_name = _("credit ledger entry")
+        verbose_name_plural = _("credit ledger entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="billing_credit_entry_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(used_after__gte=0), name="billing_credit_entry_used_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(available_after__gte=0), name="billing_credit_entry_available_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entry_type__in=["charge", "offline_charge"], amount__gt=0)
+                | models.Q(entry_type__in=["charge_reversal", "repayment"], amount__lt=0),
+                name="billing_credit_entry_sign_matches_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="billing_credit_account_idx"),
+            models.Index(
+                fields=["account", "entry_type", "created_at"], name="billing_credit_type_idx"
+            ),
+            # Pattern ops: serves the console's prefix search (LIKE 'x%') in any collation.
+            models.Index(
+                fields=["order_number"],
+                name="billing_credit_order_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The console list's ordering, so a page is read off the index.
+            models.Index(fields=["-created_at", "-id"], name="billing_credit_created_idx"),
+        ]
+
+
+class CreditLimitChange(models.Model):
+    """Staff changes of the guarantee (limit 1:1) or term days, with the reason."""
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="limit_changes",
+        verbose_name=_("credit account"),
+    )
+    old_limit = money_field(_("old limit"))
+    new_limit = money_field(_("new limit"))
+    old_term_days = models.PositiveSmallIntegerField(_("old term (days)"))
+    new_term_days = models.PositiveSmallIntegerField(_("new term (days)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    actor = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit limit change")
+        verbose_name_plural = _("credit limit changes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.old_limit} → {self.new_limit}"
+
+
+class CreditPayCode(models.Model):
+    """The 6-digit code e-mailed for a credit payment: 10 minutes, single use, rate-limited."""
+
+    user = models.ForeignKey(
+        "partners.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    code_hash = models.CharField(max_length=128)
+    purpose = models.CharField(
+        max_length=60, help_text=_("What the code authorises, e.g. the checkout key.")
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit payment code")
+        verbose_name_plural = _("credit payment codes")
+        indexes = [models.Index(fields=["user", "-created_at"], name="billing_paycode_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose}"

@@ -1,0 +1,187 @@
+"""Fulfilment: delivery and payment milestones, order attachments."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import Currency, money_field
+from backoffice.core.storage import private_storage
+
+from .orders import Order
+
+
+def order_attachment_upload_to(instance: "OrderAttachment", filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    ext = instance.original_name.rsplit(".", 1)[-1] if "." in instance.original_name else "bin"
+    return f"orders/attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext.lower()[:10]}"
+
+
+class DeliveryMilestoneStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting delivery")
+    DELIVERED = "delivered", _("Delivered")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
+class DeliveryMilestone(models.Model):
+    """交付里程碑: a stage Blue Cloud delivers; the buyer's 确认 completes it (6.4.2)."""
+
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.CASCADE,
+        related_name="delivery_milestones",
+        verbose_name=_("order"),
+    )
+    position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
+    stage = models.CharField(_("stage"), max_length=100)
+    planned_date = models.DateField(_("delivery time (planned date)"), null=True, blank=True)
+    acceptance_criteria = models.CharField(_("acceptance criteria"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DeliveryMilestoneStatus.choices,
+        default=DeliveryMilestoneStatus.PENDING,
+    )
+    remarks = models.CharField(_("remarks"), max_length=200, blank=True)
+    delivered_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delivered by"),
+    )
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delivery milestone")
+        verbose_name_plural = _("delivery milestones")
+        ordering = ["order_id", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="confirmed")
+                | models.Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="billing_delivery_ms_confirmed_has_who",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(delivered_at__isnull=False),
+                name="billing_delivery_ms_delivered_has_when",
+            ),
+        ]
+        indexes = [models.Index(fields=["order", "position"], name="billing_delivery_ms_idx")]
+
+    def __str__(self) -> str:
+        return self.stage
+
+    @property
+    def is_editable(self) -> bool:
+        """Stage, date, criteria and remarks change only before the buyer confirmed."""
+        return self.status != DeliveryMilestoneStatus.CONFIRMED
+
+
+class PaymentMilestoneStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+
+
+class PaymentMilestone(models.Model):
+    """付款里程碑: an instalment of the order's amount, in the order's currency."""
+
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.CASCADE,
+        related_name="payment_milestones",
+        verbose_name=_("order"),
+    )
+    position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
+    stage = models.CharField(_("stage"), max_length=100)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentMilestoneStatus.choices,
+        default=PaymentMilestoneStatus.UNPAID,
+    )
+    remarks = models.CharField(_("remarks"), max_length=200, blank=True)
+    paid_marked_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked paid by"),
+    )
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment milestone")
+        verbose_name_plural = _("payment milestones")
+        ordering = ["order_id", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="billing_payment_ms_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False),
+                name="billing_payment_ms_paid_has_when",
+            ),
+        ]
+        indexes = [models.Index(fields=["order", "position"], name="billing_payment_ms_idx")]
+
+    def __str__(self) -> str:
+        return self.stage
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status != PaymentMilestoneStatus.PAID
+
+
+class OrderAttachment(models.Model):
+    """附件: a file Blue Cloud shares with the buyer (SOW, progress material). Private storage."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("order")
+    )
+    title = models.CharField(_("title"), max_length=100)
+    file = models.FileField(
+        _("file"), upload_to=order_attachment_upload_to, storage=private_storage, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order attachment")
+        verbose_name_plural = _("order attachments")
+        ordering = ["order_id", "created_at", "pk"]
+        indexes = [models.Index(fields=["order", "created_at"], name="billing_order_attach_idx")]
+
+    def __str__(self) -> str:
+        return self.title

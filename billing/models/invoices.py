@@ -1,0 +1,114 @@
+"""Invoice requests (申请开票)."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import Currency, money_field
+from backoffice.core.storage import private_storage
+
+from .orders import Order
+
+
+def invoice_pdf_upload_to(instance: "InvoiceRequest", filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    return f"orders/invoices/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+class InvoiceType(models.TextChoices):
+    ORDINARY = "ordinary", _("VAT ordinary invoice")
+    SPECIAL = "special", _("VAT special invoice")
+
+
+class InvoiceRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting invoicing")
+    ISSUED = "issued", _("Invoiced")
+    REJECTED = "rejected", _("Rejected")
+
+
+TAX_ID_VALIDATOR = RegexValidator(
+    r"^[0-9A-Z]{15,20}$",
+    _("A tax ID has 15 to 20 uppercase letters and digits."),
+    code="tax_id",
+)
+
+
+class InvoiceRequest(models.Model):
+    """申请开票 (decision 10): 待开票 → 已开票 (number + PDF) or 已驳回 (reason)."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="invoice_requests", verbose_name=_("order")
+    )
+    invoice_type = models.CharField(_("invoice type"), max_length=10, choices=InvoiceType.choices)
+    title = models.CharField(_("invoice title"), max_length=100)
+    tax_id = models.CharField(_("tax ID"), max_length=20, validators=[TAX_ID_VALIDATOR])
+    address_phone = models.CharField(_("address and phone"), max_length=200, blank=True)
+    bank_account = models.CharField(_("bank and account"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvoiceRequestStatus.choices,
+        default=InvoiceRequestStatus.PENDING,
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
+    invoice_pdf = models.FileField(
+        _("invoice PDF"),
+        upload_to=invoice_pdf_upload_to,
+        storage=private_storage,
+        max_length=200,
+        blank=True,
+    )
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    processed_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("processed by"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("invoice request")
+        verbose_name_plural = _("invoice requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status="pending"),
+                name="billing_invoice_one_open_per_order",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="billing_invoice_rejected_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="issued") | ~models.Q(invoice_number=""),
+                name="billing_invoice_issued_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="billing_invoice_queue_idx"),
+            models.Index(fields=["order", "status"], name="billing_invoice_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.title}"
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"invoice-{self.invoice_number or self.pk}.pdf"

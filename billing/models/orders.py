@@ -1,0 +1,243 @@
+"""Orders with their lines and status events, and the checkout idempotency keys."""
+
+from django.db import models
+from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import Currency, cents, money_field
+
+from .coupons import Coupon
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    PROCESSING = "processing", _("Processing")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("Awaiting confirmation")
+    PAID = "paid", _("Paid")
+    # Money arrived for a cancelled order (or the order was cancelled after payment):
+    # finance owes it back (the 待退款 queue) until the refund is recorded.
+    REFUND_DUE = "refund_due", _("Refund due")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class OrderPaymentMethod(models.TextChoices):
+    ONLINE = "online", _("Online payment")
+    OFFLINE = "offline", _("Offline payment")
+
+
+class Order(models.Model):
+    """An order with snapshots of everything it was priced and agreed on."""
+
+    number = models.CharField(_("order no."), max_length=30, unique=True)
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("channel"),
+    )
+    placed_by = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="orders", verbose_name=_("sales")
+    )
+    end_customer = models.ForeignKey(
+        "partners.EndCustomer",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("end customer"),
+    )
+    customer_name = models.CharField(_("customer name"), max_length=50)
+    customer_company = models.CharField(_("customer company"), max_length=100)
+    customer_email = models.EmailField(_("customer e-mail"))
+    customer_phone = models.CharField(_("customer phone"), max_length=20, blank=True)
+    customer_address = models.CharField(_("customer address"), max_length=200, blank=True)
+    region = models.CharField(_("region"), max_length=10)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    status = models.CharField(_("order status"), max_length=20, choices=OrderStatus.choices)
+    payment_status = models.CharField(
+        _("payment status"), max_length=24, choices=PaymentStatus.choices
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=OrderPaymentMethod.choices
+    )
+    goods_total = money_field(_("goods total"))
+    coupon_discount = money_field(_("coupon discount"))
+    rebate_amount = money_field(_("rebate used"))
+    credit_amount = money_field(_("paid by credit line"))
+    payable_total = money_field(_("total payable"))
+    coupon = models.ForeignKey(
+        Coupon,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("coupon"),
+    )
+    contract = models.OneToOneField(
+        "contracts.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order",
+        verbose_name=_("e-contract"),
+    )
+    expected_close_date = models.DateField(_("expected closing date"), null=True, blank=True)
+    remarks = models.CharField(_("remarks"), max_length=150, blank=True)
+    delivery_content = models.TextField(_("delivery content (serial numbers)"), blank=True)
+    supplementary_terms = models.TextField(_("supplementary terms"), blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(goods_total__gte=0), name="billing_order_goods_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    coupon_discount__gte=0, rebate_amount__gte=0, credit_amount__gte=0
+                ),
+                name="billing_order_deductions_ok",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payable_total__gte=0)
+                & Exact(
+                    cents("payable_total"),
+                    cents("goods_total") - cents("coupon_discount") - cents("rebate_amount"),
+                ),
+                name="billing_order_payable_is_goods_minus_deductions",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_amount__lte=models.F("payable_total")),
+                name="billing_order_credit_le_payable",
+            ),
+            # Checkout keys are the company's own: another company's key is no conflict.
+            models.UniqueConstraint(
+                fields=["company", "idempotency_key"], name="billing_order_company_key_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="billing_order_company_idx"),
+            models.Index(
+                fields=["company", "status", "-created_at"], name="billing_order_co_status_idx"
+            ),
+            models.Index(fields=["status", "-created_at"], name="billing_order_status_idx"),
+            models.Index(
+                fields=["payment_status", "payment_method", "created_at"],
+                name="billing_order_pay_idx",
+            ),
+            models.Index(fields=["-created_at", "-id"], name="billing_order_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def amount_due(self):
+        """What remains to pay online or offline after coupon, rebate and credit."""
+        return self.payable_total - self.credit_amount
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    sku = models.ForeignKey(
+        "catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
+    )
+    solution = models.ForeignKey(
+        "catalog.Solution",
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+        verbose_name=_("solution"),
+    )
+    solution_name = models.CharField(_("solution"), max_length=100)
+    sku_code = models.CharField(_("SKU"), max_length=40)
+    plan_name = models.CharField(_("plan"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10)
+    unit_price = money_field(_("unit price"))
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = money_field(_("subtotal"))
+    parameters = models.JSONField(_("purchase parameters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="billing_orderline_quantity_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(line_total__gte=0), name="billing_orderline_total_ok"
+            ),
+        ]
+        indexes = [models.Index(fields=["solution", "order"], name="billing_orderline_sol_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_code} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One row per status change (the transition table's audit trail)."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    payment_status = models.CharField(_("payment status"), max_length=24, blank=True)
+    actor = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+
+class CheckoutSubmission(models.Model):
+    """The idempotency key of a checkout, inserted first in the order's transaction.
+
+    Unique per (company, key). A concurrent submission with the same key waits on this
+    insert and then finds the order the first one created, when its payload has the same
+    ``fingerprint`` (``billing.services.submissions``); a failed first attempt leaves no row.
+    """
+
+    key = models.CharField(max_length=80)
+    company = models.ForeignKey("partners.Company", on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkout submission")
+        verbose_name_plural = _("checkout submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "key"], name="billing_checkout_company_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,243 @@
+"""Received money: order payments (online, offline), refunds due, online repayments."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import Currency, money_field
+
+from .bills import Bill, Repayment
+from .credit import CreditAccount
+from .orders import Order
+
+
+class PaymentKind(models.TextChoices):
+    ONLINE = "online", _("Online")
+    OFFLINE = "offline", _("Offline transfer")
+
+
+class PaymentRecordStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected")
+    # Confirmed money that is not kept: finance refunds it (待退款), then records the refund.
+    REFUND_DUE = "refund_due", _("Refund due")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# Statuses of money that arrived (confirmed by the provider or by finance): a payment in
+# one of them is never dropped, whatever happens to its order.
+MONEY_RECEIVED_STATUSES = (
+    PaymentRecordStatus.SUCCEEDED,
+    PaymentRecordStatus.REFUND_DUE,
+    PaymentRecordStatus.REFUNDED,
+)
+
+
+class RefundMethod(models.TextChoices):
+    MANUAL = "manual", _("Manual (bank transfer by finance)")
+    PROVIDER = "provider", _("Through the payment provider")
+
+
+class ReceivedMoney(models.Model):
+    """What a provider confirmed and, when the money is not kept, how it went back.
+
+    Shared by order payments and online repayments: ``confirmed_at`` is set the moment
+    the money is known to have arrived; a refund due is recorded as refunded by finance
+    (``payment_refund_record``), by hand or through the provider's refund call.
+    """
+
+    provider_txn_id = models.CharField(_("provider transaction no."), max_length=64, blank=True)
+    confirmed_at = models.DateTimeField(_("money received"), null=True, blank=True)
+    refund_reason = models.CharField(_("why a refund is due"), max_length=200, blank=True)
+    refund_method = models.CharField(
+        _("refund method"), max_length=10, choices=RefundMethod.choices, blank=True
+    )
+    refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
+    refund_note = models.CharField(_("refund note"), max_length=200, blank=True)
+    refunded_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refunded by"),
+    )
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _received_money_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """Money statuses carry the time the money arrived; a refund carries who, how, what."""
+    return [
+        models.CheckConstraint(
+            condition=~models.Q(status__in=MONEY_RECEIVED_STATUSES)
+            | models.Q(confirmed_at__isnull=False),
+            name=f"{prefix}_received_has_time",
+        ),
+        models.CheckConstraint(
+            condition=~models.Q(status=PaymentRecordStatus.REFUNDED)
+            | (
+                models.Q(refunded_at__isnull=False)
+                & ~models.Q(refund_method="")
+                & ~models.Q(refund_reference="")
+            ),
+            name=f"{prefix}_refund_recorded",
+        ),
+    ]
+
+
+class Payment(ReceivedMoney):
+    """A payment attempt for an order: online through a provider, or an offline transfer."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices)
+    provider = models.CharField(_("provider"), max_length=20, blank=True)
+    reference = models.CharField(_("payment order no."), max_length=40, unique=True)
+    amount = money_field(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentRecordStatus.choices,
+        default=PaymentRecordStatus.PENDING,
+    )
+    payer_account = models.CharField(_("paying bank account"), max_length=50, blank=True)
+    paid_on = models.DateField(_("payment date"), null=True, blank=True)
+    transfer_reference = models.CharField(_("transfer reference"), max_length=60, blank=True)
+    reviewed_by = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
+    provider_payload = models.JSONField(_("provider payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="billing_payment_amount_ok"
+            ),
+            # At most one successful payment per order.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status="succeeded"),
+                name="billing_payment_one_success",
+            ),
+            *_received_money_constraints("billing_payment"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["kind", "status", "-created_at"], name="billing_payment_queue_idx"
+            ),
+            # The 待退款 queue.
+            models.Index(
+                fields=["confirmed_at"],
+                condition=models.Q(status="refund_due"),
+                name="billing_payment_refund_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class RefundDue(Payment):
+    """待退款: the console's queue of order payments whose money goes back (a proxy)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("refund due")
+        verbose_name_plural = _("refunds due")
+
+
+class OnlineRepayment(ReceivedMoney):
+    """线上还款 through the payment provider: started by the portal, settled by the
+    provider's verified notification (then ``repayment`` is the settling ``Repayment``).
+
+    ``reference`` is drawn by the server and unique per credit account (so per company);
+    the provider knows it as ``provider_reference`` (``R<account>_<reference>``), which is
+    therefore unique across companies too.
+    """
+
+    account = models.ForeignKey(
+        CreditAccount,
+        on_delete=models.PROTECT,
+        related_name="online_repayments",
+        verbose_name=_("credit account"),
+    )
+    reference = models.CharField(_("payment order no."), max_length=40)
+    bills = models.ManyToManyField(Bill, related_name="online_repayments", verbose_name=_("bills"))
+    amount = money_field(_("amount"))
+    provider = models.CharField(_("provider"), max_length=20)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=PaymentRecordStatus.choices,
+        default=PaymentRecordStatus.PENDING,
+    )
+    repayment = models.OneToOneField(
+        Repayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="online_payment",
+        verbose_name=_("repayment"),
+    )
+    provider_payload = models.JSONField(_("provider payload"), default=dict, blank=True)
+    started_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("online repayment")
+        verbose_name_plural = _("online repayments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="billing_onlinerepay_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "reference"], name="billing_onlinerepay_ref_per_account"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=PaymentRecordStatus.SUCCEEDED)
+                | models.Q(repayment__isnull=False),
+                name="billing_onlinerepay_success_settles",
+            ),
+            *_received_money_constraints("billing_onlinerepay"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="billing_onlinerepay_status_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def currency(self) -> str:
+        return self.account.currency
+
+    @property
+    def provider_reference(self) -> str:
+        """The provider's order number (Alipay ``out_trade_no``: letters, digits, ``_``)."""
+        return f"R{self.account_id}_{self.reference}"

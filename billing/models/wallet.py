@@ -1,0 +1,123 @@
+"""Rebate wallets (可抵扣优惠金额), their ledger and the half-yearly rebate runs."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.core.money import Currency, money_field
+
+from .ledger import LedgerEntry
+
+
+class RebateWallet(models.Model):
+    """可抵扣优惠金额: a company's rebate balance in one currency. Never below zero."""
+
+    company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="rebate_wallets",
+        verbose_name=_("company"),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    balance = money_field(_("balance"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rebate wallet")
+        verbose_name_plural = _("rebate wallets")
+        ordering = ["company_id", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency"], name="billing_wallet_company_currency_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="billing_wallet_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} · {self.currency} {self.balance}"
+
+
+class RebateEntryType(models.TextChoices):
+    REWARD = "reward", _("Blue Cloud incentive reward")
+    GRANT = "grant", _("Staff grant")
+    CLAWBACK = "clawback", _("Clawback")
+    SPEND = "spend", _("Purchase expense")
+    SPEND_REVERSAL = "spend_reversal", _("Refund of cancelled order")
+
+
+class RebateEntry(LedgerEntry):
+    """账户收支明细 row. Never edited: a correction is a new entry."""
+
+    wallet = models.ForeignKey(
+        RebateWallet, on_delete=models.PROTECT, related_name="entries", verbose_name=_("wallet")
+    )
+    number = models.CharField(_("transaction no."), max_length=20, unique=True)
+    entry_type = models.CharField(_("type"), max_length=20, choices=RebateEntryType.choices)
+    amount = money_field(_("amount"))
+    balance_after = money_field(_("balance after"))
+
+    class Meta(LedgerEntry.Meta):
+        verbose_name = _("rebate ledger entry")
+        verbose_name_plural = _("rebate ledger entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="billing_rebate_entry_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(balance_after__gte=0), name="billing_rebate_entry_balance_ok"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    entry_type__in=["reward", "grant", "spend_reversal"], amount__gt=0
+                )
+                | models.Q(entry_type__in=["clawback", "spend"], amount__lt=0),
+                name="billing_rebate_entry_sign_matches_type",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["wallet", "-created_at"], name="billing_rebate_wallet_idx"),
+            models.Index(
+                fields=["wallet", "entry_type", "-created_at"], name="billing_rebate_type_idx"
+            ),
+            # Pattern ops: serves the console's prefix search (LIKE 'x%') in any collation.
+            models.Index(
+                fields=["order_number"],
+                name="billing_rebate_order_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # The console list's ordering, so a page is read off the index.
+            models.Index(fields=["-created_at", "-id"], name="billing_rebate_created_idx"),
+        ]
+
+
+class RebateRun(models.Model):
+    """One half-yearly rebate per company, currency and period: the idempotency record."""
+
+    company = models.ForeignKey(
+        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    period = models.CharField(_("period"), max_length=7, help_text=_("e.g. 2026H1"))
+    base_amount = money_field(_("paid order amount"))
+    rate = models.DecimalField(_("rate"), max_digits=5, decimal_places=4)
+    amount = money_field(_("rebate"))
+    entry = models.OneToOneField(
+        RebateEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rebate run")
+        verbose_name_plural = _("rebate runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency", "period"], name="billing_rebaterun_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.currency} {self.period}: {self.amount}"

@@ -1,0 +1,536 @@
+"""Cart, quote and checkout: placing an order.
+
+``checkout_place_order`` is one transaction: it re-prices every line from the
+catalog, redeems the coupon, spends the rebate, charges the credit line, agrees
+the contract and stores the order with snapshots (its PDF is rendered after the
+commit). Its idempotency key is unique per company and bound to the payload
+(``submissions``): a double click or a retried request yields one order, the same
+key with another payload a conflict.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.core.money import format_money, to_money
+from billing.models import (
+    CartLine,
+    CheckoutSubmission,
+    Coupon,
+    Order,
+    OrderLine,
+    OrderPaymentMethod,
+    OrderStatus,
+    PaymentStatus,
+)
+
+from . import coupons as coupon_services
+from . import credit as credit_services
+from . import wallet as wallet_services
+from .errors import BillingError
+from .orders import _event, _paid_count_add
+from .submissions import submission_fingerprint, submission_replay
+
+MAX_QUANTITY = 9999
+MAX_LINES = 50
+
+
+# --------------------------------------------------------------------------
+# Cart
+# --------------------------------------------------------------------------
+
+
+def _sku_for_sale(sku_id: int):
+    from catalog.models import Sku
+
+    sku = (
+        Sku.objects.select_related("solution")
+        .filter(pk=sku_id, is_active=True, solution__is_published=True)
+        .first()
+    )
+    if sku is None:
+        raise BillingError(_("This plan is no longer on sale."), code="sku_unavailable")
+    return sku
+
+
+def _quantity(value) -> int:
+    try:
+        quantity = int(value)
+    except (TypeError, ValueError) as exc:
+        raise BillingError(_("Enter a whole number as quantity."), code="quantity") from exc
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise BillingError(
+            _("The quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY},
+            code="quantity",
+        )
+    return quantity
+
+
+def parameters_clean(sku, values: dict | None, *, require: bool) -> dict:
+    """Keep only the SKU's declared parameters, trimmed and length-checked."""
+    values = values or {}
+    cleaned, missing = {}, []
+    for definition in sku.parameters or []:
+        key = definition.get("key")
+        value = str(values.get(key, "") or "").strip()
+        limit = int(definition.get("max_length") or 200)
+        if len(value) > limit:
+            raise BillingError(
+                _("%(label)s: at most %(max)d characters.")
+                % {"label": definition.get("label", key), "max": limit},
+                code="parameter_length",
+            )
+        if value:
+            cleaned[key] = value
+        elif definition.get("required"):
+            missing.append(definition.get("label", key))
+    if require and missing:
+        raise BillingError(
+            _("Add the purchase parameters of %(plan)s: %(missing)s.")
+            % {"plan": sku.plan_name, "missing": "、".join(missing)},
+            code="parameters_missing",
+        )
+    return cleaned
+
+
+@transaction.atomic
+def cart_add(*, user, sku_id: int, quantity=1, parameters: dict | None = None) -> CartLine:
+    sku = _sku_for_sale(sku_id)
+    quantity = _quantity(quantity)
+    line = CartLine.objects.select_for_update().filter(user=user, sku=sku).first()
+    if line is None:
+        return CartLine.objects.create(
+            user=user,
+            sku=sku,
+            quantity=quantity,
+            parameters=parameters_clean(sku, parameters, require=False),
+        )
+    line.quantity = _quantity(line.quantity + quantity)
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def cart_update(
+    *,
+    user,
+    line_id: int,
+    quantity=None,
+    sku_id: int | None = None,
+    parameters: dict | None = None,
+    selected: bool | None = None,
+) -> CartLine:
+    line = CartLine.objects.select_for_update().select_related("sku").get(user=user, pk=line_id)
+    if sku_id is not None and sku_id != line.sku_id:
+        sku = _sku_for_sale(sku_id)
+        if sku.solution_id != line.sku.solution_id:
+            raise BillingError(_("Choose a plan of the same solution."), code="plan")
+        other = CartLine.objects.filter(user=user, sku=sku).exclude(pk=line.pk).first()
+        if other is not None:
+            raise BillingError(_("This plan is already in your cart."), code="duplicate")
+        line.sku = sku
+        line.parameters = parameters_clean(sku, line.parameters, require=False)
+    if quantity is not None:
+        line.quantity = _quantity(quantity)
+    if parameters is not None:
+        line.parameters = parameters_clean(line.sku, parameters, require=False)
+    if selected is not None:
+        line.selected = bool(selected)
+    line.save()
+    return line
+
+
+def cart_remove(*, user, line_ids: list[int]) -> int:
+    deleted, _details = CartLine.objects.filter(user=user, pk__in=line_ids).delete()
+    return deleted
+
+
+# --------------------------------------------------------------------------
+# Quote (server-side pricing, shared by the page and the submission)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku_id: int
+    quantity: int
+    parameters: dict = field(default_factory=dict)
+
+
+@dataclass
+class PricedLine:
+    sku: object
+    quantity: int
+    parameters: dict
+    line_total: Decimal
+
+
+@dataclass
+class Quote:
+    currency: str
+    region: str
+    lines: list[PricedLine]
+    goods_total: Decimal
+    coupon: Coupon | None
+    coupon_discount: Decimal
+    rebate_amount: Decimal
+    payable_total: Decimal
+    credit_amount: Decimal
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.payable_total - self.credit_amount
+
+    def cart_lines(self) -> list[coupon_services.CartLine]:
+        return [
+            coupon_services.CartLine(
+                solution_id=p.sku.solution_id,
+                region=p.sku.region,
+                currency=p.sku.currency,
+                amount=p.line_total,
+                quantity=p.quantity,
+            )
+            for p in self.lines
+        ]
+
+
+def checkout_quote(
+    *,
+    company_id: int,
+    lines: list[LineInput],
+    coupon_id: int | None = None,
+    rebate_amount=Decimal("0"),
+    use_credit: bool = False,
+    require_parameters: bool = True,
+    now: datetime | None = None,
+) -> Quote:
+    """Price the lines from the catalog now and apply the coupon, then the rebate (decision 10)."""
+    from catalog.models import Sku
+
+    if not lines:
+        raise BillingError(_("Choose at least one item."), code="empty")
+    if len(lines) > MAX_LINES:
+        raise BillingError(_("Too many items in one order."), code="too_many")
+    skus = {
+        s.pk: s
+        for s in Sku.objects.select_related("solution").filter(
+            pk__in=[line.sku_id for line in lines], is_active=True, solution__is_published=True
+        )
+    }
+    priced = []
+    for line in lines:
+        sku = skus.get(line.sku_id)
+        if sku is None:
+            raise BillingError(
+                _("An item is no longer on sale; review your cart."), code="sku_unavailable"
+            )
+        quantity = _quantity(line.quantity)
+        priced.append(
+            PricedLine(
+                sku=sku,
+                quantity=quantity,
+                parameters=parameters_clean(sku, line.parameters, require=require_parameters),
+                line_total=to_money(sku.unit_price * quantity),
+            )
+        )
+    currencies = {p.sku.currency for p in priced}
+    regions = {p.sku.region for p in priced}
+    if len(currencies) > 1:
+        raise BillingError(
+            _(
+                "Items in different currencies cannot be checked out together; check them out separately."
+            ),
+            code="currencies",
+        )
+    if len(regions) > 1:
+        raise BillingError(
+            _("Items of different regions cannot be checked out together."), code="regions"
+        )
+    currency, region = currencies.pop(), regions.pop()
+    goods_total = sum((p.line_total for p in priced), Decimal("0.00"))
+    quote = Quote(
+        currency,
+        region,
+        priced,
+        goods_total,
+        None,
+        Decimal("0.00"),
+        Decimal("0.00"),
+        goods_total,
+        Decimal("0.00"),
+    )
+    if coupon_id:
+        coupon = (
+            Coupon.objects.select_related("campaign")
+            .prefetch_related("campaign__solutions")
+            .filter(pk=coupon_id, company_id=company_id)
+            .first()
+        )
+        if coupon is None:
+            raise BillingError(_("Coupon not found."), code="coupon")
+        problem, discount = coupon_services.coupon_evaluate(
+            coupon, quote.cart_lines(), now or timezone.now()
+        )
+        if problem:
+            raise BillingError(problem, code="coupon")
+        quote.coupon = coupon
+        quote.coupon_discount = discount
+    after_coupon = goods_total - quote.coupon_discount
+    rebate_amount = to_money(rebate_amount or 0)
+    if rebate_amount < 0:
+        raise BillingError(_("The rebate amount cannot be negative."), code="rebate")
+    if rebate_amount > after_coupon:
+        raise BillingError(
+            _("The rebate amount cannot exceed the amount payable (%(payable)s).")
+            % {"payable": format_money(after_coupon, currency)},
+            code="rebate",
+        )
+    quote.rebate_amount = rebate_amount
+    quote.payable_total = after_coupon - rebate_amount
+    if use_credit:
+        quote.credit_amount = quote.payable_total
+    return quote
+
+
+# --------------------------------------------------------------------------
+# Placing the order
+# --------------------------------------------------------------------------
+
+
+def _customer_snapshot(customer) -> dict:
+    return {
+        "customer_name": customer.name,
+        "customer_company": customer.company_name,
+        "customer_email": customer.email,
+        "customer_phone": customer.phone,
+        "customer_address": customer.address,
+    }
+
+
+def checkout_contract_data(
+    *, user, quote: Quote, customer, payment_method: str, use_credit: bool = False
+) -> dict:
+    """The e-order's merge data for a checkout. The 生成电子订单 preview and 同意 both use
+    it, so the document shown is the document agreed."""
+    from contracts.services import contract_build_data
+
+    return contract_build_data(
+        company=user.company,
+        contact_name=user.get_full_name(),
+        contact_phone=user.phone,
+        payment_method="credit" if use_credit else payment_method,
+        currency=quote.currency,
+        lines=[
+            {
+                "name": p.sku.plan_name,
+                "solution": p.sku.solution.name,
+                "sku": p.sku.code,
+                "kind": p.sku.kind,
+                "quantity": p.quantity,
+                "unit_price": p.sku.unit_price,
+                "tax_rate": p.sku.tax_rate,
+            }
+            for p in quote.lines
+        ],
+        end_customer={
+            "name": customer.name,
+            "company": customer.company_name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "address": customer.address,
+        },
+    )
+
+
+def checkout_place_order(
+    *,
+    user,
+    lines: list[LineInput],
+    end_customer_id: int,
+    payment_method: str,
+    idempotency_key: str,
+    coupon_id: int | None = None,
+    rebate_amount=Decimal("0"),
+    use_credit: bool = False,
+    credit_code: str = "",
+    expected_payable: Decimal | None = None,
+    expected_close_date: date | None = None,
+    remarks: str = "",
+    cart_line_ids: list[int] | None = None,
+) -> Order:
+    """同意: create the order in one transaction, or change nothing at all."""
+    from backoffice.core.numbering import next_number
+    from contracts.services import contract_agree, contract_number_next
+    from partners.models import EndCustomer
+
+    if not user.company_id:
+        raise BillingError(_("Only partner users can order."), code="not_partner")
+    fingerprint = submission_fingerprint(
+        lines=lines,
+        end_customer_id=end_customer_id,
+        payment_method=payment_method,
+        coupon_id=coupon_id,
+        rebate_amount=rebate_amount,
+        use_credit=use_credit,
+    )
+    existing = submission_replay(
+        company_id=user.company_id, key=idempotency_key, fingerprint=fingerprint
+    )
+    if existing is not None:
+        return existing
+    if payment_method not in OrderPaymentMethod.values:
+        raise BillingError(_("Choose a payment method."), code="payment_method")
+    remarks = (remarks or "").strip()
+    if len(remarks) > 150:
+        raise BillingError({"remarks": [_("Remarks: at most 150 characters.")]}, code="remarks")
+    customer = EndCustomer.objects.filter(pk=end_customer_id, company_id=user.company_id).first()
+    if customer is None:
+        raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
+    code_refused = False
+    # Both numbers are taken before the order's transaction, each in one short UPDATE:
+    # inside it, every checkout in the system would queue on the two counter rows while
+    # the contract PDF renders. A refused checkout leaves its numbers unused (numbers are
+    # unique, not gap-free: decision 8).
+    now = timezone.now()
+    number = next_number(key="order", prefix_format="%Y%m%d%H%M%S", now=now)
+    contract_number = contract_number_next(now=now)
+    try:
+        with transaction.atomic():
+            # The idempotency key goes in first: a concurrent twin blocks here until this
+            # transaction ends, then hits the unique (company, key) constraint and returns
+            # our order (or a conflict when its payload differs).
+            CheckoutSubmission.objects.create(
+                key=idempotency_key, company_id=user.company_id, fingerprint=fingerprint
+            )
+            quote = checkout_quote(
+                company_id=user.company_id,
+                lines=lines,
+                coupon_id=coupon_id,
+                rebate_amount=rebate_amount,
+                use_credit=use_credit,
+            )
+            if expected_payable is not None and to_money(expected_payable) != quote.payable_total:
+                raise BillingError(
+                    _(
+                        "Prices or discounts changed since you opened this page: the amount payable is now %(amount)s."
+                        " Review the order and submit again."
+                    )
+                    % {"amount": format_money(quote.payable_total, quote.currency)},
+                    code="stale",
+                )
+            if use_credit and quote.credit_amount > 0:
+                try:
+                    credit_services.credit_code_verify(
+                        user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
+                    )
+                except BillingError:
+                    code_refused = True
+                    raise
+            if quote.coupon is not None:
+                coupon_services.coupon_redeem(
+                    coupon_id=quote.coupon.pk,
+                    company_id=user.company_id,
+                    order_number=number,
+                    lines=quote.cart_lines(),
+                    now=now,
+                )
+            if quote.rebate_amount > 0:
+                wallet_services.wallet_spend(
+                    company_id=user.company_id,
+                    currency=quote.currency,
+                    amount=quote.rebate_amount,
+                    order_number=number,
+                    actor=user,
+                    idempotency_key=f"order:{user.company_id}:{idempotency_key}:rebate",
+                )
+            if quote.credit_amount > 0:
+                credit_services.credit_charge(
+                    company_id=user.company_id,
+                    currency=quote.currency,
+                    amount=quote.credit_amount,
+                    order_number=number,
+                    actor=user,
+                    idempotency_key=f"order:{user.company_id}:{idempotency_key}:credit",
+                )
+            paid = quote.amount_due == 0
+            order = Order.objects.create(
+                number=number,
+                company_id=user.company_id,
+                placed_by=user,
+                end_customer=customer,
+                **_customer_snapshot(customer),
+                region=quote.region,
+                currency=quote.currency,
+                status=OrderStatus.PROCESSING if paid else OrderStatus.PENDING_PAYMENT,
+                payment_status=PaymentStatus.PAID if paid else PaymentStatus.UNPAID,
+                payment_method=payment_method,
+                goods_total=quote.goods_total,
+                coupon_discount=quote.coupon_discount,
+                rebate_amount=quote.rebate_amount,
+                credit_amount=quote.credit_amount,
+                payable_total=quote.payable_total,
+                coupon=quote.coupon,
+                expected_close_date=expected_close_date,
+                remarks=remarks,
+                idempotency_key=idempotency_key,
+                paid_at=now if paid else None,
+            )
+            OrderLine.objects.bulk_create(
+                [
+                    OrderLine(
+                        order=order,
+                        sku=p.sku,
+                        solution=p.sku.solution,
+                        solution_name=p.sku.solution.name,
+                        sku_code=p.sku.code,
+                        plan_name=p.sku.plan_name,
+                        kind=p.sku.kind,
+                        unit_price=p.sku.unit_price,
+                        tax_rate=p.sku.tax_rate,
+                        quantity=p.quantity,
+                        line_total=p.line_total,
+                        parameters=p.parameters,
+                    )
+                    for p in quote.lines
+                ]
+            )
+            data = checkout_contract_data(
+                user=user,
+                quote=quote,
+                customer=customer,
+                payment_method=payment_method,
+                use_credit=use_credit,
+            )
+            order.contract = contract_agree(
+                data=data,
+                company=user.company,
+                agreed_by=user,
+                order_number=number,
+                number=contract_number,
+            )
+            order.save(update_fields=["contract"])
+            _event(order, from_status="", actor=user, note=_("Order placed"))
+            if cart_line_ids:
+                CartLine.objects.filter(user=user, pk__in=cart_line_ids).delete()
+    except IntegrityError:
+        existing = submission_replay(
+            company_id=user.company_id, key=idempotency_key, fingerprint=fingerprint
+        )
+        if existing is not None:  # the same submission won a concurrent race
+            return existing
+        raise
+    except BillingError:
+        if code_refused:
+            # The order's rollback also undid a wrong attempt's count: verify again outside
+            # it, so the attempt is counted (committed) and the attempt limit holds.
+            credit_services.credit_code_verify(
+                user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
+            )
+        raise
+    if paid:
+        _paid_count_add(order)
+    return order
