@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
@@ -25,7 +24,6 @@ from import_export import fields as export_fields
 from import_export import resources
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
-    RadioFilter,
     RangeDateFilter,
     RangeDateTimeFilter,
     RelatedDropdownFilter,
@@ -77,6 +75,7 @@ from partners.models import Company, CompanyStatus, Tier
 from .base import ActionPageMixin, BaseAdmin, ReadOnlyAdmin, label_display, posted
 from .navigation import NavGroup
 from .partners import _count_of
+from .queues import ALREADY, ReviewQueueAdmin, ReviewStatusFilter
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
@@ -864,29 +863,6 @@ class BillAdmin(ReadOnlyAdmin):
         return (obj.due_date - local_today()).days
 
 
-class RepaymentStatusFilter(RadioFilter):
-    """Defaults to 待审核 (submitted), so the changelist opens as finance's work queue."""
-
-    title = _("status")
-    parameter_name = "status"
-    all_option = None
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*RepaymentStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or RepaymentStatus.SUBMITTED
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value not in RepaymentStatus.values:
-            return queryset.none()
-        return queryset.filter(status=value)
-
-
 REPAYMENT_STATUS_LABELS = {
     RepaymentStatus.SUBMITTED: "warning",
     RepaymentStatus.CONFIRMED: "success",
@@ -895,10 +871,17 @@ REPAYMENT_STATUS_LABELS = {
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
+class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.FINANCE
     nav_icon = "price_check"
     nav_order = 35
+
+    review_statuses = RepaymentStatus
+    pending_status = RepaymentStatus.SUBMITTED
+    review_permissions = ("billing.change_repayment",)
+    confirm_service = staticmethod(repayment_confirm)
+    reject_service = staticmethod(repayment_reject)
+    service_object_arg = "repayment_id"
 
     list_display = (
         "company",
@@ -912,7 +895,7 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
         "status_label",
     )
     list_select_related = ("account__company", "submitted_by")
-    list_filter = (RepaymentStatusFilter, "method", ("paid_on", RangeDateFilter))
+    list_filter = (ReviewStatusFilter, "method", ("paid_on", RangeDateFilter))
     search_fields = ("account__company__name", "payer_account", "bills__number")
     search_help_text = _("Search by company name, paying account or bill no.")
     ordering = ("-created_at", "-pk")
@@ -956,22 +939,15 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
 
     # --- permissions: who may review; the state decides which buttons show ---
 
-    def _may_review(self, request) -> bool:
-        return request.user.has_perm("billing.change_repayment")
-
     def has_confirm_permission(self, request, object_id=None) -> bool:
-        return self._may_review(request)
+        return self.may_review(request)
 
     def has_reject_permission(self, request, object_id=None) -> bool:
-        return self._may_review(request)
+        return self.may_review(request)
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
-        pk = self._pk(object_id)
-        if (
-            pk is None
-            or not Repayment.objects.filter(pk=pk, status=RepaymentStatus.SUBMITTED).exists()
-        ):
+        if not self.is_pending(request, object_id):
             return []  # confirmed or rejected: nothing left to review
         return actions
 
@@ -988,7 +964,9 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
             (_("status"), repayment.get_status_display()),
         ]
 
-    def _reviewed_message(self, request, repayment: Repayment) -> None:
+    def reviewed_response(self, request, repayment: Repayment) -> HttpResponse | None:
+        if repayment.status == RepaymentStatus.SUBMITTED:
+            return None
         if repayment.status == RepaymentStatus.CONFIRMED:
             self.message_user(
                 request,
@@ -1002,6 +980,13 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
                 % {"reason": repayment.rejection_reason},
                 messages.WARNING,
             )
+        return HttpResponseRedirect(self._change_url(repayment))
+
+    def _label(self, repayment: Repayment) -> dict:
+        return {
+            "amount": format_money(repayment.amount, repayment.account.currency),
+            "company": repayment.account.company.name,
+        }
 
     @action(
         description=_("Confirm"),
@@ -1011,34 +996,24 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.SUCCESS,
     )
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        repayment = self._object_or_404(request, object_id)
-        if repayment.status != RepaymentStatus.SUBMITTED:
-            self._reviewed_message(request, repayment)
-            return HttpResponseRedirect(self._change_url(repayment))
-
-        def perform(data) -> str:
-            repayment_confirm(repayment_id=repayment.pk, actor=request.user)
-            return gettext(
-                "Confirmed the repayment of %(amount)s from %(company)s; its bills are "
-                "settled and the credit is available again."
-            ) % {
-                "amount": format_money(repayment.amount, repayment.account.currency),
-                "company": repayment.account.company.name,
-            }
-
-        return self._form_action(
+        return self.review_action(
             request,
-            repayment,
-            forms.Form(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.confirm,
+            form=lambda: forms.Form(posted(request)),
+            message=lambda repayment, _result, _data: (
+                gettext(
+                    "Confirmed the repayment of %(amount)s from %(company)s; its bills are "
+                    "settled and the credit is available again."
+                )
+                % self._label(repayment)
+            ),
             title=gettext("Confirm the offline repayment"),
             description=gettext(
                 "Confirm only after the transfer arrived on Blue Cloud's account. Confirming "
                 "settles the bills and restores the available credit."
             ),
             submit_label=gettext("Confirm"),
-            summary=self._summary,
         )
 
     @action(
@@ -1049,66 +1024,34 @@ class RepaymentAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.DANGER,
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        repayment = self._object_or_404(request, object_id)
-        if repayment.status != RepaymentStatus.SUBMITTED:
-            self._reviewed_message(request, repayment)
-            return HttpResponseRedirect(self._change_url(repayment))
-
-        def perform(data) -> str:
-            repayment_reject(repayment_id=repayment.pk, actor=request.user, reason=data["reason"])
-            return gettext("Rejected the repayment of %(amount)s from %(company)s.") % {
-                "amount": format_money(repayment.amount, repayment.account.currency),
-                "company": repayment.account.company.name,
-            }
-
-        return self._form_action(
+        return self.review_action(
             request,
-            repayment,
-            RejectRepaymentForm(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectRepaymentForm(posted(request)),
+            message=lambda repayment, _result, _data: (
+                gettext("Rejected the repayment of %(amount)s from %(company)s.")
+                % self._label(repayment)
+            ),
             title=gettext("Reject the offline repayment"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary,
         )
 
     @admin.action(description=_("Confirm selected repayments"), permissions=["confirm"])
     def confirm_selected(self, request: HttpRequest, queryset) -> None:
-        confirmed, already, failed = [], [], []
-        for repayment in queryset.select_related("account__company").order_by("pk"):
-            label = f"{repayment.account.company.name} {format_money(repayment.amount, repayment.account.currency)}"
-            if repayment.status == RepaymentStatus.CONFIRMED:
-                already.append(label)
-                continue
-            try:
-                with transaction.atomic():
-                    repayment_confirm(repayment_id=repayment.pk, actor=request.user)
-            except BillingError as exc:
-                failed.append(f"{label}: {' '.join(exc.messages)}")
-            else:
-                confirmed.append(label)
-        if confirmed:
-            self.message_user(
-                request,
-                gettext("%(count)d repayment(s) confirmed: %(items)s.")
-                % {"count": len(confirmed), "items": "、".join(confirmed)},
-                messages.SUCCESS,
-            )
-        if already:
-            self.message_user(
-                request,
-                gettext("%(count)d repayment(s) were already confirmed: %(items)s.")
-                % {"count": len(already), "items": "、".join(already)},
-                messages.INFO,
-            )
-        if failed:
-            self.message_user(
-                request,
-                gettext("%(count)d repayment(s) could not be confirmed: %(details)s")
-                % {"count": len(failed), "details": "；".join(failed)},
-                messages.ERROR,
-            )
+        self.apply_to_selected(
+            request,
+            queryset.select_related("account__company").order_by("pk"),
+            lambda repayment: self.confirm(request, repayment),
+            label=lambda repayment: "{company} {amount}".format(**self._label(repayment)),
+            check=lambda repayment: (
+                ALREADY if repayment.status == RepaymentStatus.CONFIRMED else None
+            ),
+            done_text=gettext("%(count)d repayment(s) confirmed: %(items)s."),
+            already_text=gettext("%(count)d repayment(s) were already confirmed: %(items)s."),
+            failed_text=gettext("%(count)d repayment(s) could not be confirmed: %(details)s"),
+        )
 
 
 # --------------------------------------------------------------------------
@@ -1433,29 +1376,6 @@ def _pending_message(model_admin, request: HttpRequest, pending: PendingPosting)
     )
 
 
-class PendingPostingStatusFilter(RadioFilter):
-    """Defaults to 待复核 (pending), so the changelist opens as the approval queue."""
-
-    title = _("status")
-    parameter_name = "status"
-    all_option = None
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*PendingPostingStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or PendingPostingStatus.PENDING
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value not in PendingPostingStatus.values:
-            return queryset.none()
-        return queryset.filter(status=value)
-
-
 PENDING_STATUS_LABELS = {
     PendingPostingStatus.PENDING: "warning",
     PendingPostingStatus.APPROVED: "success",
@@ -1491,10 +1411,18 @@ def _current_terms(company) -> str:
 
 
 @admin.register(PendingPosting)
-class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
+class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.FINANCE
     nav_icon = "rule"
     nav_order = 5
+
+    review_statuses = PendingPostingStatus
+    pending_status = PendingPostingStatus.PENDING
+    review_permissions = ("billing.change_creditaccount", "billing.change_rebatewallet")
+    confirm_service = staticmethod(posting_approve)
+    reject_service = staticmethod(posting_reject)
+    service_object_arg = "pending_id"
+    service_actor_arg = "checker"
 
     list_display = (
         "kind",
@@ -1509,7 +1437,7 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
         "result_reference",
     )
     list_select_related = ("company", "maker", "checker", "tier")
-    list_filter = (PendingPostingStatusFilter, "kind", "currency")
+    list_filter = (ReviewStatusFilter, "kind", "currency")
     search_fields = ("company__name", "reason", "result_reference")
     search_help_text = _("Search by company name, reason or transaction no.")
     ordering = ("created_at", "pk")
@@ -1541,27 +1469,19 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
     def status_label(self, obj: PendingPosting):
         return obj.status, obj.get_status_display()
 
-    def _may_decide(self, request) -> bool:
-        return request.user.has_perm("billing.change_creditaccount") or request.user.has_perm(
-            "billing.change_rebatewallet"
-        )
-
     def has_approve_posting_permission(self, request, object_id=None) -> bool:
-        return self._may_decide(request)
+        return self.may_review(request)
 
     def has_reject_posting_permission(self, request, object_id=None) -> bool:
-        return self._may_decide(request)
+        return self.may_review(request)
+
+    def pending_rows(self, request):
+        # Four eyes: the maker's own posting waits for somebody else.
+        return super().pending_rows(request).exclude(maker=request.user)
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)
-        pk = self._pk(object_id)
-        waiting = (
-            PendingPosting.objects.filter(pk=pk, status=PendingPostingStatus.PENDING)
-            .exclude(maker=request.user)
-            .exists()
-            if pk is not None
-            else False
-        )
+        waiting = self.is_pending(request, object_id)
         return actions if waiting else []  # decided, or the viewer's own posting
 
     def _summary(self, pending: PendingPosting) -> list[tuple[str, object]]:
@@ -1577,8 +1497,8 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
             rows.append((_("term (days)"), pending.term_days))
         return [*rows, (_("reason"), pending.reason), (_("entered by"), pending.maker)]
 
-    def _decided(self, request, pending: PendingPosting) -> HttpResponse | None:
-        if pending.status == PendingPostingStatus.PENDING:
+    def reviewed_response(self, request, pending: PendingPosting) -> HttpResponse | None:
+        if request.method != "GET" or pending.status == PendingPostingStatus.PENDING:
             return None
         self.message_user(
             request,
@@ -1588,6 +1508,17 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
         )
         return HttpResponseRedirect(self._change_url(pending))
 
+    @staticmethod
+    def _approved_message(pending, approved: PendingPosting, data) -> str:
+        if approved.kind == PendingPostingKind.COMPANY_TERMS:
+            return gettext("Approved: %(company)s has its new terms now (%(terms)s).") % {
+                "company": approved.company.name,
+                "terms": _new_terms(approved),
+            }
+        return gettext("Approved: the posting is in the ledger (%(reference)s).") % {
+            "reference": approved.result_reference
+        }
+
     @action(
         description=_("Approve"),
         url_path="approve",
@@ -1596,34 +1527,18 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.SUCCESS,
     )
     def approve_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        pending = self._object_or_404(request, object_id)
-        if request.method == "GET" and (done := self._decided(request, pending)):
-            return done
-
-        def perform(data) -> str:
-            approved = posting_approve(pending_id=pending.pk, checker=request.user)
-            if approved.kind == PendingPostingKind.COMPANY_TERMS:
-                return gettext("Approved: %(company)s has its new terms now (%(terms)s).") % {
-                    "company": approved.company.name,
-                    "terms": _new_terms(approved),
-                }
-            return gettext("Approved: the posting is in the ledger (%(reference)s).") % {
-                "reference": approved.result_reference
-            }
-
-        return self._form_action(
+        return self.review_action(
             request,
-            pending,
-            forms.Form(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.confirm,
+            form=lambda: forms.Form(posted(request)),
+            message=self._approved_message,
             title=gettext("Approve the finance posting"),
             description=gettext(
                 "Approving writes the posting to the ledger now, in your name as the second "
                 "finance user. You cannot approve a posting you entered yourself."
             ),
             submit_label=gettext("Approve"),
-            summary=self._summary,
         )
 
     @action(
@@ -1634,22 +1549,13 @@ class PendingPostingAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.DANGER,
     )
     def reject_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        pending = self._object_or_404(request, object_id)
-        if request.method == "GET" and (done := self._decided(request, pending)):
-            return done
-
-        def perform(data) -> str:
-            posting_reject(pending_id=pending.pk, checker=request.user, reason=data["reason"])
-            return gettext("Rejected: nothing was posted.")
-
-        return self._form_action(
+        return self.review_action(
             request,
-            pending,
-            RejectPostingForm(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectPostingForm(posted(request)),
+            message=lambda pending, _result, _data: gettext("Rejected: nothing was posted."),
             title=gettext("Reject the finance posting"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary,
         )

@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from import_export import resources
 from unfold.admin import TabularInline
-from unfold.contrib.filters.admin import RadioFilter, RangeDateFilter, RelatedDropdownFilter
+from unfold.contrib.filters.admin import RangeDateFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import (
@@ -85,10 +84,19 @@ from billing.services.orders import (
 from catalog.models import Region
 from partners.uploads import ACCEPT_ATTRIBUTE, check_upload
 
-from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin, label_display, posted
+from .base import (
+    ActionPageMixin,
+    BaseAdmin,
+    OwnerScopedMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    label_display,
+    posted,
+)
 from .finance import _local
 from .navigation import NavGroup
 from .partners import DateOfDateTimeFilter
+from .queues import ALREADY, DefaultingRadioFilter, ReviewQueueAdmin, ReviewStatusFilter
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "warning",
@@ -141,7 +149,8 @@ def _reason_field(label=None, help_text=None) -> forms.CharField:
 class OrdersActionMixin(ActionPageMixin):
     """Detail-action pages of the order admins; the template also takes file uploads."""
 
-    action_template = "admin/orders/action_form.html"
+    action_form_name = "orders"
+    action_form_multipart = "auto"
     action_errors = (BillingError,)
 
     def _action_page(self, request, obj, form, *, notes=None, **kwargs):
@@ -207,22 +216,6 @@ class RejectInvoiceForm(forms.Form):
 # --------------------------------------------------------------------------
 # Inlines of the order page
 # --------------------------------------------------------------------------
-
-
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    show_title = False  # the columns say it all; no per-row object title
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -1219,29 +1212,6 @@ class OrderAdmin(OwnerScopedMixin, OrdersActionMixin, BaseAdmin):
 # --------------------------------------------------------------------------
 
 
-class DefaultingRadioFilter(RadioFilter):
-    """A radio filter with a default value, so the changelist opens as a work queue."""
-
-    all_option = None
-    ALL = "all"
-    default = ""
-    options: list = []
-
-    def lookups(self, request, model_admin):
-        return [*self.options, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or self.default
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value not in dict(self.options):
-            return queryset.none()
-        return queryset.filter(**{self.parameter_name: value})
-
-
 class PaymentKindFilter(DefaultingRadioFilter):
     title = _("kind")
     parameter_name = "kind"
@@ -1249,18 +1219,19 @@ class PaymentKindFilter(DefaultingRadioFilter):
     options = PaymentKind.choices
 
 
-class PaymentStatusQueueFilter(DefaultingRadioFilter):
-    title = _("status")
-    parameter_name = "status"
-    default = PaymentRecordStatus.PENDING
-    options = PaymentRecordStatus.choices
-
-
 @admin.register(Payment)
-class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
+class PaymentAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.ORDERS
     nav_icon = "payments"
     nav_order = 20
+
+    review_statuses = PaymentRecordStatus
+    pending_status = PaymentRecordStatus.PENDING
+    pending_filter = {"kind": PaymentKind.OFFLINE}
+    review_permissions = ("billing.change_payment",)
+    confirm_service = staticmethod(payment_confirm_offline)
+    reject_service = staticmethod(payment_reject_offline)
+    service_object_arg = "payment_id"
 
     list_display = (
         "reference",
@@ -1274,7 +1245,7 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
         "created_at",
     )
     list_select_related = ("order__company",)
-    list_filter = (PaymentKindFilter, PaymentStatusQueueFilter, ("paid_on", RangeDateFilter))
+    list_filter = (PaymentKindFilter, ReviewStatusFilter, ("paid_on", RangeDateFilter))
     search_fields = (
         "reference",
         "order__number",
@@ -1323,28 +1294,11 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
     def status_label(self, obj: Payment):
         return obj.status, obj.get_status_display()
 
-    def _may_review(self, request) -> bool:
-        return request.user.has_perm("billing.change_payment")
-
-    def _is_pending_offline(self, request, object_id) -> bool:
-        cache = request.__dict__.setdefault("_payment_admin_pending", {})
-        pk = _pk(object_id)
-        if pk not in cache:
-            cache[pk] = (
-                pk is not None
-                and Payment.objects.filter(
-                    pk=pk, kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
-                ).exists()
-            )
-        return cache[pk]
-
     def has_confirm_permission(self, request, object_id=None) -> bool:
-        return self._may_review(request) and (
-            object_id is None or self._is_pending_offline(request, object_id)
-        )
+        return self.may_review_row(request, object_id)
 
     def has_reject_permission(self, request, object_id=None) -> bool:
-        return self.has_confirm_permission(request, object_id)
+        return self.may_review_row(request, object_id)
 
     def _summary(self, payment: Payment) -> list[tuple[str, object]]:
         return [
@@ -1358,6 +1312,10 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
             (_("status"), payment.get_status_display()),
         ]
 
+    @staticmethod
+    def _label(payment: Payment) -> dict:
+        return {"reference": payment.reference, "number": payment.order.number}
+
     @action(
         description=_("Confirm"),
         url_path="confirm",
@@ -1366,28 +1324,21 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.SUCCESS,
     )
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        payment = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            payment_confirm_offline(payment_id=payment.pk, actor=request.user)
-            return gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.") % {
-                "reference": payment.reference,
-                "number": payment.order.number,
-            }
-
-        return self._form_action(
+        return self.review_action(
             request,
-            payment,
-            forms.Form(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.confirm,
+            form=lambda: forms.Form(posted(request)),
+            message=lambda payment, _result, _data: (
+                gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.")
+                % self._label(payment)
+            ),
             title=gettext("Confirm the offline payment"),
             description=gettext(
                 "Confirm only after the transfer arrived on Blue Cloud's account. The order "
                 "then becomes paid and goes to processing."
             ),
             submit_label=gettext("Confirm"),
-            summary=self._summary,
         )
 
     @action(
@@ -1398,67 +1349,41 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.DANGER,
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        payment = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            payment_reject_offline(payment_id=payment.pk, actor=request.user, reason=data["reason"])
-            return gettext("Rejected the transfer %(reference)s of order %(number)s.") % {
-                "reference": payment.reference,
-                "number": payment.order.number,
-            }
-
-        return self._form_action(
+        return self.review_action(
             request,
-            payment,
-            RejectPaymentForm(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectPaymentForm(posted(request)),
+            message=lambda payment, _result, _data: (
+                gettext("Rejected the transfer %(reference)s of order %(number)s.")
+                % self._label(payment)
+            ),
             title=gettext("Reject the offline payment"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary,
         )
+
+    def _bulk_check(self, payment: Payment) -> str | None:
+        if payment.kind != PaymentKind.OFFLINE:
+            return gettext("not an offline transfer")
+        if payment.status == PaymentRecordStatus.SUCCEEDED:
+            return ALREADY
+        return None
 
     @admin.action(description=_("Confirm selected offline payments"), permissions=["confirm"])
     def confirm_selected(self, request: HttpRequest, queryset) -> None:
-        confirmed, already, failed = [], [], []
-        for payment in queryset.select_related("order").order_by("pk"):
-            label = f"{payment.reference} ({payment.order.number})"
-            if payment.kind != PaymentKind.OFFLINE:
-                failed.append(f"{label}: {gettext('not an offline transfer')}")
-                continue
-            if payment.status == PaymentRecordStatus.SUCCEEDED:
-                already.append(label)
-                continue
-            try:
-                with transaction.atomic():
-                    result = payment_confirm_offline(payment_id=payment.pk, actor=request.user)
-            except BillingError as exc:
-                failed.append(f"{label}: {' '.join(exc.messages)}")
-            else:
-                # A concurrent confirmation may have won between the read and the lock.
-                (confirmed if result.reviewed_by_id == request.user.pk else already).append(label)
-        if confirmed:
-            self.message_user(
-                request,
-                gettext("%(count)d payment(s) confirmed: %(items)s.")
-                % {"count": len(confirmed), "items": "、".join(confirmed)},
-                messages.SUCCESS,
-            )
-        if already:
-            self.message_user(
-                request,
-                gettext("%(count)d payment(s) were already confirmed: %(items)s.")
-                % {"count": len(already), "items": "、".join(already)},
-                messages.INFO,
-            )
-        if failed:
-            self.message_user(
-                request,
-                gettext("%(count)d payment(s) could not be confirmed: %(details)s")
-                % {"count": len(failed), "details": "；".join(failed)},
-                messages.ERROR,
-            )
+        self.apply_to_selected(
+            request,
+            queryset.select_related("order").order_by("pk"),
+            lambda payment: self.confirm(request, payment),
+            label=lambda payment: f"{payment.reference} ({payment.order.number})",
+            check=self._bulk_check,
+            # A concurrent confirmation may have won between the read and the lock.
+            outcome=lambda result: None if result.reviewed_by_id == request.user.pk else ALREADY,
+            done_text=gettext("%(count)d payment(s) confirmed: %(items)s."),
+            already_text=gettext("%(count)d payment(s) were already confirmed: %(items)s."),
+            failed_text=gettext("%(count)d payment(s) could not be confirmed: %(details)s"),
+        )
 
 
 # --------------------------------------------------------------------------
@@ -1466,18 +1391,19 @@ class PaymentAdmin(OrdersActionMixin, ReadOnlyAdmin):
 # --------------------------------------------------------------------------
 
 
-class InvoiceStatusFilter(DefaultingRadioFilter):
-    title = _("status")
-    parameter_name = "status"
-    default = InvoiceRequestStatus.PENDING
-    options = InvoiceRequestStatus.choices
-
-
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
+class InvoiceRequestAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.ORDERS
     nav_icon = "request_quote"
     nav_order = 30
+
+    review_statuses = InvoiceRequestStatus
+    pending_status = InvoiceRequestStatus.PENDING
+    review_permissions = ("billing.change_invoicerequest",)
+    confirm_service = staticmethod(invoice_issue)
+    reject_service = staticmethod(invoice_reject)
+    service_object_arg = "request_id"
+    confirm_fields = ("invoice_number", "pdf")
 
     list_display = (
         "order_link",
@@ -1492,7 +1418,7 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
         "created_at",
     )
     list_select_related = ("order__company", "requested_by")
-    list_filter = (InvoiceStatusFilter, "invoice_type", ("created_at", DateOfDateTimeFilter))
+    list_filter = (ReviewStatusFilter, "invoice_type", ("created_at", DateOfDateTimeFilter))
     search_fields = ("order__number", "order__company__name", "title", "tax_id", "invoice_number")
     search_help_text = _("Search by order no., company, invoice title, tax ID or invoice number")
     ordering = ("created_at", "pk")
@@ -1555,25 +1481,11 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
             invoice.invoice_pdf, filename=invoice.pdf_filename, content_type="application/pdf"
         )
 
-    def _is_pending(self, request, object_id) -> bool:
-        cache = request.__dict__.setdefault("_invoice_admin_pending", {})
-        pk = _pk(object_id)
-        if pk not in cache:
-            cache[pk] = (
-                pk is not None
-                and InvoiceRequest.objects.filter(
-                    pk=pk, status=InvoiceRequestStatus.PENDING
-                ).exists()
-            )
-        return cache[pk]
-
     def has_issue_permission(self, request, object_id=None) -> bool:
-        return request.user.has_perm("billing.change_invoicerequest") and (
-            object_id is None or self._is_pending(request, object_id)
-        )
+        return self.may_review_row(request, object_id)
 
     def has_reject_permission(self, request, object_id=None) -> bool:
-        return self.has_issue_permission(request, object_id)
+        return self.may_review_row(request, object_id)
 
     def _summary(self, invoice: InvoiceRequest) -> list[tuple[str, object]]:
         return [
@@ -1596,32 +1508,25 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.SUCCESS,
     )
     def issue_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            invoice_issue(
-                request_id=invoice.pk,
-                actor=request.user,
-                invoice_number=data["invoice_number"],
-                pdf=data["pdf"],
-            )
-            return gettext(
-                "Invoice %(invoice)s recorded for order %(number)s; the company was e-mailed."
-            ) % {"invoice": data["invoice_number"], "number": invoice.order.number}
-
-        return self._form_action(
+        return self.review_action(
             request,
-            invoice,
-            IssueInvoiceForm(posted(request), request.FILES if request.method == "POST" else None),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.confirm,
+            form=lambda: IssueInvoiceForm(
+                posted(request), request.FILES if request.method == "POST" else None
+            ),
+            message=lambda invoice, _result, data: (
+                gettext(
+                    "Invoice %(invoice)s recorded for order %(number)s; the company was e-mailed."
+                )
+                % {"invoice": data["invoice_number"], "number": invoice.order.number}
+            ),
             title=gettext("Issue the invoice"),
             description=gettext(
                 "Record the invoice number and upload the issued invoice PDF; the buyer can "
                 "download it from the order page."
             ),
             submit_label=gettext("Issue invoice"),
-            summary=self._summary,
         )
 
     @action(
@@ -1632,22 +1537,18 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.DANGER,
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            invoice_reject(request_id=invoice.pk, actor=request.user, reason=data["reason"])
-            return gettext(
-                "Rejected the invoice request of order %(number)s; the company was e-mailed."
-            ) % {"number": invoice.order.number}
-
-        return self._form_action(
+        return self.review_action(
             request,
-            invoice,
-            RejectInvoiceForm(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectInvoiceForm(posted(request)),
+            message=lambda invoice, _result, _data: (
+                gettext(
+                    "Rejected the invoice request of order %(number)s; the company was e-mailed."
+                )
+                % {"number": invoice.order.number}
+            ),
             title=gettext("Reject the invoice request"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary,
         )

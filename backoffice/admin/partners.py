@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +26,6 @@ from import_export import resources
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
-    RadioFilter,
     RangeDateFilter,
     RelatedDropdownFilter,
 )
@@ -68,6 +66,7 @@ from partners.services import (
 
 from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, label_display, posted
 from .navigation import NavGroup
+from .queues import ReviewQueueAdmin, ReviewStatusFilter
 
 
 def _count_of(model, fk: str):
@@ -188,29 +187,6 @@ class CompanyFileInline(QualificationFilePreviewMixin, StackedInline):
 # --------------------------------------------------------------------------
 
 
-class ApplicationStatusFilter(RadioFilter):
-    """Status filter that defaults to 待审核, so the changelist opens as the review queue."""
-
-    title = _("status")
-    parameter_name = "status"
-    all_option = None
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*ApplicationStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or ApplicationStatus.PENDING
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value not in ApplicationStatus.values:
-            return queryset.none()
-        return queryset.filter(status=value)
-
-
 class DateOfDateTimeFilter(RangeDateFilter):
     """unfold's date range applied to the calendar date of a datetime (``to`` is inclusive)."""
 
@@ -252,8 +228,18 @@ APPLICATION_STATUS_LABELS = {
 
 @admin.register(RegistrationApplication)
 class RegistrationApplicationAdmin(
-    QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixin, BaseAdmin
+    QualificationFileViewsMixin, OwnerScopedMixin, ReviewQueueAdmin, BaseAdmin
 ):
+    review_statuses = ApplicationStatus
+    pending_status = ApplicationStatus.PENDING
+    review_permissions = ("partners.change_registrationapplication",)
+    confirm_service = staticmethod(registration_approve)
+    reject_service = staticmethod(registration_reject)
+    service_object_arg = "application"
+    service_actor_arg = "reviewer"
+    service_passes_object = True
+    confirm_fields = ("tier",)
+
     file_owner_field = "application"
     owner_user_fields = ("business_owner",)
     nav_group = NavGroup.PARTNERS
@@ -273,7 +259,7 @@ class RegistrationApplicationAdmin(
     list_display_links = ("company_name",)
     list_select_related = ("business_owner",)
     list_filter = (
-        ApplicationStatusFilter,
+        ReviewStatusFilter,
         ("business_owner", RelatedDropdownFilter),
         ("submitted_at", DateOfDateTimeFilter),
     )
@@ -338,23 +324,11 @@ class RegistrationApplicationAdmin(
     def has_import_permission(self, request) -> bool:
         return False
 
-    def _may_review(self, request) -> bool:
-        return request.user.has_perm("partners.change_registrationapplication")
-
-    def _is_pending(self, object_id) -> bool:
-        try:
-            pk = int(unquote(str(object_id)))
-        except ValueError:
-            return False
-        return RegistrationApplication.objects.filter(
-            pk=pk, status=ApplicationStatus.PENDING
-        ).exists()
-
     def has_approve_permission(self, request, object_id=None) -> bool:
-        return self._may_review(request) and (object_id is None or self._is_pending(object_id))
+        return self.may_review_row(request, object_id)
 
     def has_reject_permission(self, request, object_id=None) -> bool:
-        return self.has_approve_permission(request, object_id)
+        return self.may_review_row(request, object_id)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -397,24 +371,18 @@ class RegistrationApplicationAdmin(
         variant=ActionVariant.SUCCESS,
     )
     def approve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        application = self._object_or_404(request, object_id)
-        form = ApproveForm(posted(request), initial={"tier": _default_tier_or_none()})
-
-        def perform(data) -> str:
-            company = registration_approve(
-                application=application, reviewer=request.user, tier=data["tier"]
-            )
-            return gettext(
-                "Approved “%(name)s”: the company was created and the activation "
-                "e-mail is on its way to %(email)s."
-            ) % {"name": company.name, "email": application.email}
-
-        return self._form_action(
+        return self.review_action(
             request,
-            application,
-            form,
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.confirm,
+            form=lambda: ApproveForm(posted(request), initial={"tier": _default_tier_or_none()}),
+            message=lambda application, company, _data: (
+                gettext(
+                    "Approved “%(name)s”: the company was created and the activation "
+                    "e-mail is on its way to %(email)s."
+                )
+                % {"name": company.name, "email": application.email}
+            ),
             title=gettext("Approve the registration"),
             description=gettext(
                 "Approving creates the company and its administrator account and e-mails "
@@ -422,7 +390,6 @@ class RegistrationApplicationAdmin(
             ),
             submit_label=gettext("Approve"),
             variant="primary",
-            summary=self._summary,
         )
 
     @action(
@@ -433,54 +400,31 @@ class RegistrationApplicationAdmin(
         variant=ActionVariant.DANGER,
     )
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        application = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            registration_reject(
-                application=application, reviewer=request.user, reason=data["reason"]
-            )
-            return gettext("Rejected “%(name)s”; the applicant was e-mailed the reason.") % {
-                "name": application.company_name
-            }
-
-        return self._form_action(
+        return self.review_action(
             request,
-            application,
-            RejectForm(posted(request)),
-            perform=perform,
-            success_url=self._changelist_url(),
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectForm(posted(request)),
+            message=lambda application, _result, _data: (
+                gettext("Rejected “%(name)s”; the applicant was e-mailed the reason.")
+                % {"name": application.company_name}
+            ),
             title=gettext("Reject the registration"),
             submit_label=gettext("Reject"),
             variant="danger",
-            summary=self._summary,
         )
 
     @admin.action(description=_("Approve selected"), permissions=["approve"])
     def approve_selected(self, request: HttpRequest, queryset) -> None:
-        approved: list[str] = []
-        failed: list[str] = []
-        for application in queryset.order_by("pk"):
-            try:
-                with transaction.atomic():
-                    registration_approve(application=application, reviewer=request.user)
-            except PartnerError as exc:
-                failed.append(f"{application.company_name}: {' '.join(exc.messages)}")
-            else:
-                approved.append(application.company_name)
-        if approved:
-            self.message_user(
-                request,
-                gettext("%(count)d application(s) approved: %(names)s.")
-                % {"count": len(approved), "names": "、".join(approved)},
-                messages.SUCCESS,
-            )
-        if failed:
-            self.message_user(
-                request,
-                gettext("%(count)d application(s) could not be approved: %(details)s")
-                % {"count": len(failed), "details": "；".join(failed)},
-                messages.ERROR,
-            )
+        self.apply_to_selected(
+            request,
+            queryset.order_by("pk"),
+            lambda application: self.confirm(request, application),
+            label=lambda application: application.company_name,
+            done_text=gettext("%(count)d application(s) approved: %(names)s."),
+            failed_text=gettext("%(count)d application(s) could not be approved: %(details)s"),
+            items_key="names",
+        )
 
 
 def _default_tier_or_none() -> Tier | None:

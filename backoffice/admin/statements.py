@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     DropdownFilter,
@@ -68,7 +67,15 @@ from billing.statements.services import (
 )
 from partners.models import Company
 
-from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, ReadOnlyAdmin, label_display, posted
+from .base import (
+    ActionPageMixin,
+    BaseAdmin,
+    OwnerScopedMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    label_display,
+    posted,
+)
 from .navigation import NavGroup
 
 S = StatementStatus
@@ -223,23 +230,7 @@ class PeriodFilter(DropdownFilter):
             return queryset.none()
 
 
-class _ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    show_title = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class StatementLineInline(_ReadOnlyInline):
+class StatementLineInline(ReadOnlyInline):
     model = StatementLine
     fields = (
         "order_number",
@@ -268,7 +259,7 @@ class StatementLineInline(_ReadOnlyInline):
         return super().get_queryset(request).select_related("statement")
 
 
-class StatementAdjustmentInline(_ReadOnlyInline):
+class StatementAdjustmentInline(ReadOnlyInline):
     model = StatementAdjustment
     fields = ("amount", "reason", "created_by", "created_at")
     readonly_fields = fields
@@ -278,7 +269,7 @@ class StatementAdjustmentInline(_ReadOnlyInline):
         return super().get_queryset(request).select_related("created_by")
 
 
-class StatementEventInline(_ReadOnlyInline):
+class StatementEventInline(ReadOnlyInline):
     model = StatementEvent
     fields = ("created_at", "from_display", "to_display", "actor", "note")
     readonly_fields = fields
@@ -332,7 +323,8 @@ class StatementAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     search_help_text = _("Search by the start of the statement no., or by company name")
     ordering = ("-period_start", "company_name", "currency", "-pk")
     list_before_template = "admin/statements/totals.html"
-    action_template = "admin/statements/action_form.html"
+    action_form_name = "statements"
+    action_form_multipart = "always"
     action_errors = (StatementError,)
     fieldsets = (
         (
