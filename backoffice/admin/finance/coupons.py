@@ -19,12 +19,8 @@ from catalog.models import Region
 
 from ..base import BaseAdmin, ReadOnlyAdmin, label_display, posted
 from ..navigation import NavGroup
-from ..partners import _count_of
+from ..partners.common import _count_of
 from .common import FinanceActionMixin, IssueToCompaniesForm, IssueToTierForm, _local
-
-# --------------------------------------------------------------------------
-# Coupons (优惠券)
-# --------------------------------------------------------------------------
 
 
 class CouponCampaignForm(forms.ModelForm):

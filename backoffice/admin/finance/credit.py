@@ -33,10 +33,6 @@ from ..base import ReadOnlyAdmin, posted
 from ..navigation import NavGroup
 from .common import AmountReasonForm, FinanceActionMixin, LiftBlockForm, SetLimitForm, _local
 
-# --------------------------------------------------------------------------
-# Credit lines (账期), their ledger, bills and repayments
-# --------------------------------------------------------------------------
-
 
 class CreditLimitChangeInline(TabularInline):
     model = CreditLimitChange

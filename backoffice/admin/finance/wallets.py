@@ -19,10 +19,6 @@ from ..base import ReadOnlyAdmin, posted
 from ..navigation import NavGroup
 from .common import AmountReasonForm, FinanceActionMixin, _local
 
-# --------------------------------------------------------------------------
-# Rebate wallets (可抵扣优惠金额) and their ledger
-# --------------------------------------------------------------------------
-
 
 @admin.register(RebateWallet)
 class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):

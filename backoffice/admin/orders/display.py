@@ -14,10 +14,6 @@ from ..base import label_display
 from ..finance.common import _local
 from .common import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
 
-# --------------------------------------------------------------------------
-# Orders
-# --------------------------------------------------------------------------
-
 
 class OrderResource(resources.ModelResource):
     """订单 export with Chinese headers. Rows stream from the database in chunks."""

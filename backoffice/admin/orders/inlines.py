@@ -34,10 +34,6 @@ from partners.uploads import ACCEPT_ATTRIBUTE, check_upload
 from ..base import ReadOnlyInline
 from ..finance.common import _local
 
-# --------------------------------------------------------------------------
-# Inlines of the order page
-# --------------------------------------------------------------------------
-
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine

@@ -16,13 +16,9 @@ from billing.services.fulfilment import invoice_issue, invoice_reject
 
 from ..base import ReadOnlyAdmin, label_display, posted
 from ..navigation import NavGroup
-from ..partners import DateOfDateTimeFilter
+from ..partners.common import DateOfDateTimeFilter
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import INVOICE_STATUS_LABELS, IssueInvoiceForm, OrdersActionMixin, RejectInvoiceForm
-
-# --------------------------------------------------------------------------
-# Invoice requests (申请开票): the finance queue
-# --------------------------------------------------------------------------
 
 
 @admin.register(InvoiceRequest)

@@ -8,7 +8,7 @@ from billing.models import Order
 
 from ..base import BaseAdmin, OwnerScopedMixin
 from ..navigation import NavGroup
-from ..partners import DateOfDateTimeFilter
+from ..partners.common import DateOfDateTimeFilter
 from .actions import (
     OrderFulfilmentActionsMixin,
     OrderMilestoneActionsMixin,

@@ -20,10 +20,6 @@ from ..navigation import NavGroup
 from ..queues import ALREADY, DefaultingRadioFilter, ReviewQueueAdmin, ReviewStatusFilter
 from .common import PAYMENT_RECORD_LABELS, OrdersActionMixin, RejectPaymentForm
 
-# --------------------------------------------------------------------------
-# Payments: the offline-payment work queue
-# --------------------------------------------------------------------------
-
 
 class PaymentKindFilter(DefaultingRadioFilter):
     title = _("kind")
