@@ -65,7 +65,8 @@ class ReviewStatusFilter(DefaultingRadioFilter):
         super().__init__(request, params, model, model_admin)
 
 
-def _pk(object_id) -> int | None:
+def object_pk(object_id) -> int | None:
+    """The integer pk in a console URL's object id, or None."""
     try:
         return int(unquote(str(object_id)))
     except (TypeError, ValueError):
@@ -101,7 +102,7 @@ class ReviewQueueAdmin(ActionPageMixin):
     def is_pending(self, request: HttpRequest, object_id) -> bool:
         """Whether the row still waits for a decision: one query per row and request."""
         cache = request.__dict__.setdefault(f"_review_pending_{self.opts.label_lower}", {})
-        pk = _pk(object_id)
+        pk = object_pk(object_id)
         if pk not in cache:
             cache[pk] = pk is not None and self.pending_rows(request).filter(pk=pk).exists()
         return cache[pk]

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -170,12 +169,6 @@ class FinanceActionMixin(ActionPageMixin):
     """Detail-action pages of the finance admins (the partners' unfold-styled template)."""
 
     action_errors = (BillingError,)
-
-    def _pk(self, object_id) -> int | None:
-        try:
-            return int(unquote(str(object_id)))
-        except (TypeError, ValueError):
-            return None
 
     def _not_posted(self, request, obj, entry) -> HttpResponse:
         """A posting that did not reach the ledger now: not a success, so not said as one.

@@ -1,7 +1,6 @@
 """What the order admins share: status badges, the detail-action page and its forms."""
 
 from django import forms
-from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import (
@@ -54,13 +53,6 @@ INVOICE_STATUS_LABELS = {
 CANCELLABLE = tuple(
     status for status, targets in TRANSITIONS.items() if OrderStatus.CANCELLED in targets
 )
-
-
-def _pk(object_id) -> int | None:
-    try:
-        return int(unquote(str(object_id)))
-    except (TypeError, ValueError):
-        return None
 
 
 def _reason_field(label=None, help_text=None) -> forms.CharField:

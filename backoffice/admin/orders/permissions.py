@@ -15,7 +15,8 @@ from billing.models import (
 )
 from billing.services.fulfilment import DELIVERABLE
 
-from .common import CANCELLABLE, _pk
+from ..queues import object_pk
+from .common import CANCELLABLE
 
 
 class OrderPermissionsMixin:
@@ -41,7 +42,7 @@ class OrderPermissionsMixin:
     def _state(self, request: HttpRequest, object_id) -> Order | None:
         """The order's status row, read once per request for the action permissions."""
         cache = request.__dict__.setdefault("_orders_admin_state", {})
-        pk = _pk(object_id)
+        pk = object_pk(object_id)
         if pk not in cache:
             cache[pk] = (
                 Order.objects.filter(pk=pk).only("pk", "status", "payment_status").first()
@@ -52,7 +53,7 @@ class OrderPermissionsMixin:
 
     def _pending_offline_payment(self, request: HttpRequest, object_id) -> Payment | None:
         cache = request.__dict__.setdefault("_orders_admin_payment", {})
-        pk = _pk(object_id)
+        pk = object_pk(object_id)
         if pk not in cache:
             cache[pk] = (
                 Payment.objects.filter(
@@ -90,7 +91,7 @@ class OrderPermissionsMixin:
             return False
         return object_id is None or (
             DeliveryMilestone.objects.filter(
-                order_id=_pk(object_id), status=DeliveryMilestoneStatus.PENDING
+                order_id=object_pk(object_id), status=DeliveryMilestoneStatus.PENDING
             ).exists()
         )
 
@@ -99,7 +100,7 @@ class OrderPermissionsMixin:
             return False
         return object_id is None or (
             PaymentMilestone.objects.filter(
-                order_id=_pk(object_id), status=PaymentMilestoneStatus.UNPAID
+                order_id=object_pk(object_id), status=PaymentMilestoneStatus.UNPAID
             )
             .exclude(order__status=OrderStatus.CANCELLED)
             .exists()
