@@ -1,1 +1,2 @@
-"""The staff console (unfold admin site): one module per domain, registered in ``registry``."""
+"""The staff console (unfold admin site): one module or package per domain,
+registered in ``registry``."""

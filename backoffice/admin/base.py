@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 from unfold.decorators import display
@@ -118,7 +118,11 @@ class ActionPageMixin:
     or disable anything (the POST carries the CSRF token).
     """
 
-    action_template = "admin/partners/action_form.html"
+    action_template = "admin/backoffice/action_form.html"
+    # The page's name in its CSS class and test id ("<name>-action-form"), and whether its
+    # form is sent as multipart: "always", "auto" (when the form has a file field) or "".
+    action_form_name = "partners"
+    action_form_multipart = ""
     # The domain refusals ``_form_action`` shows on the form; anything else propagates.
     action_errors: tuple[type[Exception], ...] = (ValidationError,)
 
@@ -163,6 +167,8 @@ class ActionPageMixin:
             "submit_label": submit_label,
             "submit_variant": variant,
             "cancel_url": cancel_url or self._change_url(obj),
+            "action_form_name": self.action_form_name,
+            "action_form_multipart": self.action_form_multipart,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.action_template, context)
@@ -469,6 +475,24 @@ class BaseAdmin(
         """unfold's row checkbox without a widget render per row: same HTML, cached."""
         html = _action_checkbox_html(get_language())
         return mark_safe(html.replace(_PK_MARK, escape(str(obj.pk))))  # noqa: S308
+
+
+class ReadOnlyInline(TabularInline):
+    """Rows shown under a record, never added, edited or deleted there."""
+
+    extra = 0
+    show_title = False  # the columns say it all; no per-row object title
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(BaseAdmin):

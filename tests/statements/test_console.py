@@ -240,7 +240,7 @@ def test_export_selected_streams_a_workbook(staff_client, sellers):
 def test_large_export_runs_as_a_task(
     staff_client, superuser, sellers, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import backoffice.admin.statements as console
+    import backoffice.admin.statements.files as console
 
     monkeypatch.setattr(console, "EXPORT_INLINE_MAX_LINES", 2)
     ids = list(Statement.objects.values_list("pk", flat=True))

@@ -1,22 +1,12 @@
-"""Console: solution catalog (categories, solutions and SKUs, banners, news, industry groups,
-reviews).
-
-Thin interface over ``catalog.services``: saving a solution sanitises its rich-text
-tabs and rebuilds its search text, SKUs are validated by ``sku_save``, publishing and
-review hiding go through their services and report refusals with reasons. Consultation
-tickets and trial requests live in the leads module.
-"""
+"""Solutions, their SKUs, images and resources."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.forms.widgets import WysiwygWidget
@@ -24,23 +14,10 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from catalog.models import (
-    Banner,
-    Category,
-    IndustryGroup,
-    NewsItem,
-    Review,
-    Sku,
-    Solution,
-    SolutionImage,
-    SolutionResource,
-)
+from catalog.models import Category, Sku, Solution, SolutionImage, SolutionResource
 from catalog.resources import SkuExcelResource, SolutionExcelResource
 from catalog.services import (
     RICH_TEXT_FIELDS,
-    news_item_save,
-    review_set_hidden,
-    reviews_set_hidden,
     sku_parameters_validate,
     sku_save,
     solution_publish,
@@ -50,79 +27,7 @@ from catalog.services import (
 )
 from partners.uploads import pdf_problem, pdf_refusal
 
-from .base import BaseAdmin
-from .navigation import NavGroup
-
-EMPTY = "—"
-
-
-def _thumbnail(file_field, *, height: int = 32) -> str:  # 32, 48 or 64
-    if not file_field:
-        return EMPTY
-    # Sizes are classes in console/console.css: no style="" in our markup (the CSP).
-    return format_html(
-        '<img src="{}" alt="" class="bo-thumb bo-thumb-{}" loading="lazy">', file_field.url, height
-    )
-
-
-def _back_to_change(request: HttpRequest, model_admin: admin.ModelAdmin, object_id) -> HttpResponse:
-    """Leave a dialog action: htmx navigates on HX-Redirect, a plain POST on a 302."""
-    opts = model_admin.model._meta
-    url = reverse(
-        f"admin:{opts.app_label}_{opts.model_name}_change",
-        args=[object_id],
-        current_app=model_admin.admin_site.name,
-    )
-    if request.headers.get("HX-Request"):
-        return HttpResponse(headers={"HX-Redirect": url})
-    return HttpResponseRedirect(url)
-
-
-class CatalogAdmin(BaseAdmin):
-    """Import needs add and change rights (a view-only role may still export).
-
-    Only solutions and SKUs have Excel resources that validate like the services;
-    the other catalog admins do not import at all (see ``importable``).
-    """
-
-    nav_group = NavGroup.CATALOG
-    importable = False
-
-    def has_import_permission(self, request) -> bool:
-        return (
-            self.importable
-            and self.has_add_permission(request)
-            and self.has_change_permission(request)
-        )
-
-    def has_export_permission(self, request) -> bool:
-        return self.has_view_or_change_permission(request)
-
-
-# --- Categories ------------------------------------------------------------------
-
-
-@admin.register(Category)
-class CategoryAdmin(CatalogAdmin):
-    nav_icon = "category"
-    nav_order = 10
-
-    list_display = ("name", "name_en", "parent", "slug", "position", "is_active")
-    list_display_links = ("name",)
-    list_editable = ("position",)
-    list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "is_active")
-    list_select_related = ("parent",)
-    search_fields = ("name", "name_en", "slug")
-    prepopulated_fields = {"slug": ("name_en",)}
-    ordering = ("parent__position", "parent_id", "position", "pk")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "parent":
-            kwargs["queryset"] = Category.objects.filter(parent__isnull=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-# --- Solutions -----------------------------------------------------------------------
+from .common import EMPTY, CatalogAdmin, _back_to_change, _thumbnail
 
 
 class SkuForm(forms.ModelForm):
@@ -462,181 +367,3 @@ class SkuAdmin(CatalogAdmin):
 
     def save_model(self, request, obj, form, change):
         sku_save(sku=obj, actor=request.user)
-
-
-# --- Storefront content ------------------------------------------------------------
-
-
-@admin.register(Banner)
-class BannerAdmin(CatalogAdmin):
-    nav_icon = "view_carousel"
-    nav_order = 40
-
-    list_display = (
-        "image_preview",
-        "title",
-        "position",
-        "order",
-        "starts_at",
-        "ends_at",
-        "is_active",
-    )
-    list_display_links = ("image_preview", "title")
-    list_editable = ("order",)
-    list_filter = ("position", "is_active")
-    search_fields = ("title", "link_url")
-    ordering = ("position", "order", "pk")
-    readonly_fields = ("image_preview",)
-    fields = (
-        "title",
-        ("image", "image_preview"),
-        "link_url",
-        ("position", "order"),
-        ("starts_at", "ends_at"),
-        "is_active",
-    )
-
-    @display(description=_("preview"))
-    def image_preview(self, obj: Banner) -> str:
-        return _thumbnail(obj.image, height=48)
-
-
-class NewsItemForm(forms.ModelForm):
-    class Meta:
-        model = NewsItem
-        fields = ("title", "slug", "summary", "body_html", "is_published", "published_at")
-        widgets = {"body_html": WysiwygWidget()}
-
-
-@admin.register(NewsItem)
-class NewsItemAdmin(CatalogAdmin):
-    nav_icon = "newspaper"
-    nav_order = 50
-
-    form = NewsItemForm
-    list_display = ("title", "slug", "is_published", "published_at")
-    list_filter = ("is_published",)
-    search_fields = ("title", "summary")
-    prepopulated_fields = {"slug": ("title",)}
-    date_hierarchy = "published_at"
-    ordering = ("-published_at", "-pk")
-
-    def save_model(self, request, obj, form, change):
-        news_item_save(news_item=obj, actor=request.user)
-
-
-@admin.register(IndustryGroup)
-class IndustryGroupAdmin(CatalogAdmin):
-    nav_icon = "domain"
-    nav_order = 60
-
-    list_display = ("name", "position", "solution_count")
-    list_editable = ("position",)
-    search_fields = ("name",)
-    filter_horizontal = ("solutions",)
-    ordering = ("position", "pk")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[IndustryGroup]:
-        return super().get_queryset(request).annotate(solution_total=Count("solutions"))
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "solutions":
-            kwargs["queryset"] = Solution.objects.order_by("name")
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    @display(description=_("solutions"), ordering="solution_total")
-    def solution_count(self, obj: IndustryGroup) -> int:
-        return obj.solution_total
-
-
-# --- Reviews ----------------------------------------------------------------------------
-
-
-@admin.register(Review)
-class ReviewAdmin(CatalogAdmin):
-    nav_icon = "reviews"
-    nav_order = 70
-
-    list_display = ("solution", "company", "stars", "short_text", "is_hidden", "created_at")
-    list_select_related = ("solution", "company")
-    list_filter = ("is_hidden", "rating")
-    search_fields = ("solution__name", "company__name", "order_number", "text")
-    search_help_text = _("Search by solution, company, order number or text")
-    ordering = ("-created_at", "-pk")
-    readonly_fields = (
-        "solution",
-        "company",
-        "author",
-        "order_number",
-        "rating",
-        "text",
-        "is_hidden",
-        "created_at",
-    )
-    fields = readonly_fields
-    actions = ("hide_selected", "unhide_selected")
-    actions_detail = ("hide_detail", "unhide_detail")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        # Reviews are written by buyers of completed orders, never by staff.
-        return False
-
-    @display(description=_("stars"), ordering="rating")
-    def stars(self, obj: Review) -> str:
-        return "★" * obj.rating + "☆" * (5 - obj.rating)
-
-    @display(description=_("review"))
-    def short_text(self, obj: Review) -> str:
-        return obj.text if len(obj.text) <= 40 else f"{obj.text[:40]}…"
-
-    def _report(self, request: HttpRequest, changed: int, *, hidden: bool) -> None:
-        message = (
-            _("Reviews hidden: %(count)d.") if hidden else _("Reviews shown again: %(count)d.")
-        )
-        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
-
-    @action(
-        description=_("Hide from the storefront"), permissions=["change"], icon="visibility_off"
-    )
-    def hide_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
-        changed = reviews_set_hidden(reviews=list(queryset), hidden=True, actor=request.user)
-        self._report(request, changed, hidden=True)
-
-    @action(description=_("Show on the storefront"), permissions=["change"], icon="visibility")
-    def unhide_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
-        changed = reviews_set_hidden(reviews=list(queryset), hidden=False, actor=request.user)
-        self._report(request, changed, hidden=False)
-
-    def _set_hidden_detail(self, request: HttpRequest, object_id, *, hidden: bool) -> HttpResponse:
-        review = get_object_or_404(Review, pk=object_id)
-        with transaction.atomic():
-            before = review.is_hidden
-            review = review_set_hidden(review=review, hidden=hidden, actor=request.user)
-        self._report(request, int(review.is_hidden != before), hidden=hidden)
-        return _back_to_change(request, self, object_id)
-
-    @action(
-        description=_("Hide from the storefront"),
-        permissions=["change"],
-        icon="visibility_off",
-        dialog={
-            "title": _("Hide this review?"),
-            "description": _("It no longer counts towards the solution's rating."),
-            "form_submit_text": _("Hide"),
-        },
-    )
-    def hide_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
-        return self._set_hidden_detail(request, object_id, hidden=True)
-
-    @action(
-        description=_("Show on the storefront"),
-        permissions=["change"],
-        icon="visibility",
-        dialog={
-            "title": _("Show this review again?"),
-            "description": _("It counts towards the solution's rating again."),
-            "form_submit_text": _("Show"),
-        },
-    )
-    def unhide_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
-        return self._set_hidden_detail(request, object_id, hidden=False)

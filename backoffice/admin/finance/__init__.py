@@ -1,0 +1,34 @@
+"""Console: finance (财务). Rebate wallets, credit lines, bills, repayments and coupons.
+
+Balances and ledger entries are read-only here. Every posting goes through a detail
+action: GET shows an unfold-styled form page, POST calls one ``billing.services``
+function. A ``BillingError`` becomes a form error (or an error message), never a
+success. Postings that could be submitted twice carry a one-time token, passed to
+the service as its idempotency key, so a double submit posts once.
+
+Modules: ``common`` (formatting, forms, ``FinanceActionMixin``), ``wallets``, ``credit``,
+``bills`` (bills and the repayment queue), ``coupons`` and ``approvals`` (the four-eyes
+queue). Importing the package registers their admins, in this order.
+"""
+
+# Registered in the console's historical order.
+# isort: off
+from .wallets import RebateEntryAdmin, RebateWalletAdmin
+from .credit import CreditAccountAdmin, CreditEntryAdmin
+from .bills import BillAdmin, RepaymentAdmin
+from .coupons import CouponAdmin, CouponCampaignAdmin
+from .approvals import PendingPostingAdmin
+
+# isort: on
+
+__all__ = [
+    "BillAdmin",
+    "CouponAdmin",
+    "CouponCampaignAdmin",
+    "CreditAccountAdmin",
+    "CreditEntryAdmin",
+    "PendingPostingAdmin",
+    "RebateEntryAdmin",
+    "RebateWalletAdmin",
+    "RepaymentAdmin",
+]

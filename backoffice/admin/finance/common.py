@@ -1,0 +1,206 @@
+"""What the finance admins share: formatting, the posting forms and the detail-action page."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelect2MultipleWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextareaWidget,
+)
+
+from backoffice.core.money import format_money
+from billing.models import MONEY_DIGITS, MONEY_PLACES, Bill, PendingPosting
+from billing.services.credit import local_today
+from billing.services.errors import BillingError
+from partners.models import Company, CompanyStatus, Tier
+
+from ..base import ActionPageMixin
+
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+# --------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------
+
+
+def _local(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime(DATETIME_FORMAT)
+
+
+def _period(bill: Bill) -> str:
+    start, end = bill.period_start, bill.period_end
+    return f"{start.year}/{start.month}/{start.day}~{end.year}/{end.month}/{end.day}"
+
+
+def _money_field(label, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_PLACES,
+        widget=UnfoldAdminDecimalFieldWidget,
+        **kwargs,
+    )
+
+
+def _reason_field(help_text=None) -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text=help_text or _("Required. Kept with the posting for audit."),
+    )
+
+
+class TokenForm(forms.Form):
+    """A form with a one-time token, created on GET and sent back as a hidden field.
+
+    The token becomes the service's idempotency key: posting the same page twice
+    (double click, browser retry) writes one entry.
+    """
+
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is None:
+            kwargs.setdefault("initial", {})
+            kwargs["initial"].setdefault("token", uuid.uuid4())
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("token"):
+            raise forms.ValidationError(
+                _("This form has no valid one-time token. Open it again from the detail page."),
+                code="token",
+            )
+        return cleaned
+
+
+class AmountReasonForm(TokenForm):
+    amount = _money_field(_("Amount"), min_value=Decimal("0.01"))
+    reason = _reason_field()
+
+    field_order = ["amount", "reason", "token"]
+
+
+class SetLimitForm(forms.Form):
+    credit_limit = _money_field(
+        _("Credit limit"),
+        min_value=Decimal("0"),
+        help_text=_("Equal to the bank guarantee (1:1)."),
+    )
+    term_days = forms.IntegerField(
+        label=_("Term days"),
+        min_value=1,
+        max_value=365,
+        widget=UnfoldAdminIntegerFieldWidget,
+        help_text=_("A bill is due this many days after its period ends (1 to 365)."),
+    )
+    reason = _reason_field(_("Required. The company is e-mailed the new limit."))
+
+
+class LiftBlockForm(forms.Form):
+    until = forms.DateField(
+        label=_("Lift until (inclusive)"),
+        widget=UnfoldAdminSingleDateWidget,
+        help_text=_("Credit pay works again until the end of this day, Asia/Shanghai time."),
+    )
+    reason = _reason_field()
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until < local_today():
+            raise forms.ValidationError(_("Choose today or a later date."))
+        return until
+
+
+class RejectRepaymentForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Rejection reason"),
+        max_length=200,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text=_("Required. The partner sees it in 还款记录."),
+    )
+
+
+def _company_choices():
+    return Company.objects.filter(status=CompanyStatus.ENABLED).order_by("name", "pk")
+
+
+class IssueToCompaniesForm(forms.Form):
+    companies = forms.ModelMultipleChoiceField(
+        label=_("Companies"),
+        queryset=Company.objects.none(),
+        widget=UnfoldAdminSelect2MultipleWidget,
+        help_text=_("Enabled companies; type to search. Each gets one coupon."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["companies"].queryset = _company_choices()
+
+
+class IssueToTierForm(forms.Form):
+    tier = forms.ModelChoiceField(
+        label=_("Membership tier"),
+        queryset=Tier.objects.order_by("rank"),
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Every enabled company of this tier gets one coupon."),
+    )
+
+
+class FinanceActionMixin(ActionPageMixin):
+    """Detail-action pages of the finance admins (the partners' unfold-styled template)."""
+
+    action_errors = (BillingError,)
+
+    def _not_posted(self, request, obj, entry) -> HttpResponse:
+        """A posting that did not reach the ledger now: not a success, so not said as one.
+
+        ``entry`` is a ``PendingPosting`` left for a four-eyes checker (a warning), or the
+        entry an earlier submit of the same form already wrote (a note).
+        """
+        if isinstance(entry, PendingPosting):
+            _pending_message(self, request, entry)
+        else:
+            self.message_user(
+                request,
+                gettext(
+                    "This form was already submitted (transaction %(number)s); "
+                    "nothing was posted again."
+                )
+                % {"number": entry.number},
+                messages.INFO,
+            )
+        return HttpResponseRedirect(self._change_url(obj))
+
+
+def _pending_message(model_admin, request: HttpRequest, pending: PendingPosting) -> None:
+    model_admin.message_user(
+        request,
+        gettext(
+            "%(amount)s is above the four-eyes threshold of %(threshold)s: the posting is "
+            "waiting for a second finance user to approve it (待复核财务操作) and has not "
+            "changed the ledger yet."
+        )
+        % {
+            "amount": format_money(pending.amount, pending.currency),
+            "threshold": format_money(settings.FOUR_EYES_THRESHOLD, pending.currency),
+        },
+        messages.WARNING,
+    )

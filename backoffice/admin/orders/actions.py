@@ -1,0 +1,339 @@
+"""The order's detail actions: fulfilment, milestones and the offline-payment review."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
+from unfold.enums import ActionVariant
+
+from backoffice.core.money import format_money
+from billing.models import (
+    DeliveryMilestone,
+    DeliveryMilestoneStatus,
+    Order,
+    Payment,
+    PaymentMilestone,
+    PaymentMilestoneStatus,
+    PaymentRecordStatus,
+    PaymentStatus,
+)
+from billing.services.fulfilment import (
+    milestone_mark_delivered,
+    order_complete,
+    order_deliver,
+    payment_milestone_set_paid,
+)
+from billing.services.orders import order_cancel, payment_confirm_offline, payment_reject_offline
+
+from ..base import posted
+from .common import CancelOrderForm, DeliverForm, MilestoneChoiceForm, RejectPaymentForm
+
+
+class OrderFulfilmentActionsMixin:
+    """Deliver, complete and cancel an order."""
+
+    # --- detail actions ---
+
+    def _summary(self, order: Order) -> list[tuple[str, object]]:
+        return [
+            (_("order no."), order.number),
+            (_("channel"), order.company.name),
+            (_("customer company"), order.customer_company),
+            (_("total payable"), format_money(order.payable_total, order.currency)),
+            (_("order status"), order.get_status_display()),
+            (_("payment status"), order.get_payment_status_display()),
+        ]
+
+    @action(
+        description=_("Deliver"),
+        url_path="deliver",
+        permissions=["deliver"],
+        icon="local_shipping",
+        variant=ActionVariant.PRIMARY,
+    )
+    def deliver_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+
+        def perform(data) -> str:
+            order_deliver(
+                order_id=order.pk,
+                actor=request.user,
+                delivery_content=data["delivery_content"],
+            )
+            return gettext("Order %(number)s is delivered; the company was e-mailed.") % {
+                "number": order.number
+            }
+
+        return self._form_action(
+            request,
+            order,
+            DeliverForm(posted(request), initial={"delivery_content": order.delivery_content}),
+            perform=perform,
+            title=gettext("Deliver the order"),
+            description=gettext(
+                "Records the delivery content and moves the order from “Processing” to "
+                "“Delivered”. The buyer then confirms receipt."
+            ),
+            submit_label=gettext("Deliver"),
+            summary=self._summary,
+        )
+
+    @action(
+        description=_("Complete"),
+        url_path="complete",
+        permissions=["complete"],
+        icon="task_alt",
+        variant=ActionVariant.SUCCESS,
+    )
+    def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+
+        def perform(data) -> str:
+            order_complete(order_id=order.pk, actor=request.user, by_staff=True)
+            return gettext("Order %(number)s is completed.") % {"number": order.number}
+
+        return self._form_action(
+            request,
+            order,
+            forms.Form(posted(request)),
+            perform=perform,
+            title=gettext("Complete the order"),
+            description=gettext(
+                "Normally the buyer confirms receipt. Complete the order here only when the "
+                "buyer agreed outside the portal. A completed order can be reviewed and can no "
+                "longer be cancelled."
+            ),
+            submit_label=gettext("Complete"),
+            summary=self._summary,
+        )
+
+    def _reversal_notes(self, order: Order) -> list[str]:
+        notes = []
+        if order.coupon_id:
+            notes.append(
+                gettext("Coupon %(code)s returns to unused (or expired if past its validity).")
+                % {"code": order.coupon.code}
+            )
+        if order.rebate_amount > 0:
+            notes.append(
+                gettext("%(amount)s of rebate goes back to the rebate wallet.")
+                % {"amount": format_money(order.rebate_amount, order.currency)}
+            )
+        if order.credit_amount > 0:
+            notes.append(
+                gettext("%(amount)s charged to the credit line is reversed.")
+                % {"amount": format_money(order.credit_amount, order.currency)}
+            )
+        if order.payments.filter(status=PaymentRecordStatus.PENDING).exists():
+            notes.append(gettext("Payments waiting for confirmation are marked failed."))
+        if order.payment_status == PaymentStatus.PAID and order.amount_due > 0:
+            notes.append(
+                gettext(
+                    "The payment status becomes “Refund due”: the %(amount)s received goes to "
+                    "finance's refunds queue (待退款) until the refund is recorded."
+                )
+                % {"amount": format_money(order.amount_due, order.currency)}
+            )
+        elif order.payment_status == PaymentStatus.PAID:
+            notes.append(gettext("The payment status becomes “Refunded”."))
+        if not notes:
+            notes.append(gettext("Nothing was posted for this order; only its status changes."))
+        return notes
+
+    @action(
+        description=_("Cancel order"),
+        url_path="cancel",
+        permissions=["cancel"],
+        icon="cancel",
+        variant=ActionVariant.DANGER,
+    )
+    def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+
+        def perform(data) -> str:
+            order_cancel(
+                order_id=order.pk, actor=request.user, reason=data["reason"], by_staff=True
+            )
+            return gettext("Order %(number)s is cancelled and every posting was reversed.") % {
+                "number": order.number
+            }
+
+        return self._form_action(
+            request,
+            order,
+            CancelOrderForm(posted(request)),
+            perform=perform,
+            title=gettext("Cancel the order"),
+            description=gettext("Cancelling reverses every posting of the order:"),
+            notes=self._reversal_notes,
+            submit_label=gettext("Cancel order"),
+            variant="danger",
+            summary=self._summary,
+        )
+
+
+class OrderMilestoneActionsMixin:
+    """Mark a delivery milestone delivered or an instalment paid."""
+
+    @action(
+        description=_("Mark milestone delivered"),
+        url_path="milestone-delivered",
+        permissions=["milestone_delivered"],
+        icon="flag",
+        variant=ActionVariant.DEFAULT,
+    )
+    def milestone_delivered_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+        form = MilestoneChoiceForm(
+            posted(request),
+            queryset=DeliveryMilestone.objects.filter(
+                order=order, status=DeliveryMilestoneStatus.PENDING
+            ).order_by("position", "pk"),
+        )
+
+        def perform(data) -> str:
+            milestone = data["milestone"]
+            milestone_mark_delivered(milestone_id=milestone.pk, actor=request.user)
+            return gettext("“%(stage)s” is delivered; the buyer is asked to confirm it.") % {
+                "stage": milestone.stage
+            }
+
+        return self._form_action(
+            request,
+            order,
+            form,
+            perform=perform,
+            title=gettext("Mark a delivery milestone delivered"),
+            description=gettext(
+                "The buyer then confirms the milestone in the portal; service delivery is "
+                "complete when the buyer confirms."
+            ),
+            submit_label=gettext("Mark delivered"),
+            summary=self._summary,
+        )
+
+    @action(
+        description=_("Mark instalment paid"),
+        url_path="instalment-paid",
+        permissions=["instalment_paid"],
+        icon="paid",
+        variant=ActionVariant.DEFAULT,
+    )
+    def instalment_paid_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+        form = MilestoneChoiceForm(
+            posted(request),
+            queryset=PaymentMilestone.objects.filter(
+                order=order, status=PaymentMilestoneStatus.UNPAID
+            ).order_by("position", "pk"),
+        )
+        form.fields["milestone"].label = _("Payment milestone")
+
+        def perform(data) -> str:
+            milestone = data["milestone"]
+            payment_milestone_set_paid(milestone_id=milestone.pk, actor=request.user)
+            return gettext("Instalment “%(stage)s” (%(amount)s) is marked paid.") % {
+                "stage": milestone.stage,
+                "amount": format_money(milestone.amount, milestone.currency),
+            }
+
+        return self._form_action(
+            request,
+            order,
+            form,
+            perform=perform,
+            title=gettext("Mark a payment milestone paid"),
+            submit_label=gettext("Mark paid"),
+            summary=self._summary,
+        )
+
+
+class OrderPaymentActionsMixin:
+    """Confirm or reject the order's pending offline payment."""
+
+    def _payment_or_back(self, request, order: Order) -> Payment | None:
+        payment = self._pending_offline_payment(request, order.pk)
+        if payment is None:
+            self.message_user(
+                request,
+                gettext("No offline transfer of this order is waiting for confirmation."),
+                messages.INFO,
+            )
+        return payment
+
+    def _payment_summary(self, order: Order, payment: Payment) -> list[tuple[str, object]]:
+        return [
+            *self._summary(order),
+            (_("payment order no."), payment.reference),
+            (_("amount"), format_money(payment.amount, payment.currency)),
+            (_("paying bank account"), payment.payer_account),
+            (_("payment date"), payment.paid_on),
+            (_("transfer reference"), payment.transfer_reference),
+        ]
+
+    @action(
+        description=_("Confirm offline payment"),
+        url_path="confirm-payment",
+        permissions=["review_payment"],
+        icon="price_check",
+        variant=ActionVariant.SUCCESS,
+    )
+    def confirm_payment_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+        payment = self._payment_or_back(request, order)
+        if payment is None:
+            return HttpResponseRedirect(self._change_url(order))
+
+        def perform(data) -> str:
+            payment_confirm_offline(payment_id=payment.pk, actor=request.user)
+            return gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.") % {
+                "reference": payment.reference,
+                "number": order.number,
+            }
+
+        return self._form_action(
+            request,
+            order,
+            forms.Form(posted(request)),
+            perform=perform,
+            title=gettext("Confirm the offline payment"),
+            description=gettext(
+                "Confirm only after the transfer arrived on Blue Cloud's account. The order "
+                "then becomes paid and goes to processing."
+            ),
+            submit_label=gettext("Confirm"),
+            summary=lambda order: self._payment_summary(order, payment),
+        )
+
+    @action(
+        description=_("Reject payment"),
+        url_path="reject-payment",
+        permissions=["review_payment"],
+        icon="block",
+        variant=ActionVariant.DANGER,
+    )
+    def reject_payment_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order = self._object_or_404(request, object_id)
+        payment = self._payment_or_back(request, order)
+        if payment is None:
+            return HttpResponseRedirect(self._change_url(order))
+
+        def perform(data) -> str:
+            payment_reject_offline(payment_id=payment.pk, actor=request.user, reason=data["reason"])
+            return gettext("Rejected the transfer %(reference)s of order %(number)s.") % {
+                "reference": payment.reference,
+                "number": order.number,
+            }
+
+        return self._form_action(
+            request,
+            order,
+            RejectPaymentForm(posted(request)),
+            perform=perform,
+            title=gettext("Reject the offline payment"),
+            submit_label=gettext("Reject"),
+            variant="danger",
+            summary=lambda order: self._payment_summary(order, payment),
+        )

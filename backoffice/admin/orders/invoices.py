@@ -1,0 +1,187 @@
+"""Invoice requests (申请开票): the finance queue."""
+
+from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+
+from backoffice.core.files import private_file_response
+from backoffice.core.money import format_money
+from billing.models import InvoiceRequest, InvoiceRequestStatus
+from billing.services.invoices import (
+    invoice_issue,
+    invoice_reject,
+)
+
+from ..base import ReadOnlyAdmin, label_display, posted
+from ..navigation import NavGroup
+from ..partners.common import DateOfDateTimeFilter
+from ..queues import ReviewQueueAdmin, ReviewStatusFilter
+from .common import INVOICE_STATUS_LABELS, IssueInvoiceForm, OrdersActionMixin, RejectInvoiceForm
+
+
+@admin.register(InvoiceRequest)
+class InvoiceRequestAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
+    nav_group = NavGroup.ORDERS
+    nav_icon = "request_quote"
+    nav_order = 30
+
+    review_statuses = InvoiceRequestStatus
+    pending_status = InvoiceRequestStatus.PENDING
+    review_permissions = ("billing.change_invoicerequest",)
+    confirm_service = staticmethod(invoice_issue)
+    reject_service = staticmethod(invoice_reject)
+    service_object_arg = "request_id"
+    confirm_fields = ("invoice_number", "pdf")
+
+    list_display = (
+        "order_link",
+        "company",
+        "invoice_type",
+        "title",
+        "tax_id",
+        "amount_display",
+        "status_label",
+        "invoice_number",
+        "requested_by",
+        "created_at",
+    )
+    list_select_related = ("order__company", "requested_by")
+    list_filter = (ReviewStatusFilter, "invoice_type", ("created_at", DateOfDateTimeFilter))
+    search_fields = ("order__number", "order__company__name", "title", "tax_id", "invoice_number")
+    search_help_text = _("Search by order no., company, invoice title, tax ID or invoice number")
+    ordering = ("created_at", "pk")
+    fields = (
+        "order",
+        "invoice_type",
+        "title",
+        "tax_id",
+        "address_phone",
+        "bank_account",
+        "email",
+        "amount",
+        "currency",
+        "status",
+        "requested_by",
+        "created_at",
+        "invoice_number",
+        "pdf_link",
+        "rejection_reason",
+        "processed_by",
+        "processed_at",
+    )
+    readonly_fields = fields
+    actions_detail = ("issue_detail", "reject_detail")
+
+    @display(description=_("order"), ordering="order__number")
+    def order_link(self, obj: InvoiceRequest) -> str:
+        url = reverse("admin:billing_order_change", args=[obj.order_id])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.order.number)
+
+    @display(description=_("channel"), ordering="order__company__name")
+    def company(self, obj: InvoiceRequest) -> str:
+        return obj.order.company.name
+
+    @display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: InvoiceRequest) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @label_display(description=_("status"), labels=INVOICE_STATUS_LABELS, ordering="status")
+    def status_label(self, obj: InvoiceRequest):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("invoice PDF"))
+    def pdf_link(self, obj: InvoiceRequest) -> str:
+        if not obj.invoice_pdf:
+            return "—"
+        url = reverse("admin:billing_invoicerequest_pdf", args=[obj.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.pdf_filename)
+
+    def get_urls(self):
+        return [
+            self.object_path("pdf/", self.pdf_view, name="billing_invoicerequest_pdf"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, invoice: InvoiceRequest) -> HttpResponse:
+        if not invoice.invoice_pdf:
+            raise Http404
+        return private_file_response(
+            invoice.invoice_pdf, filename=invoice.pdf_filename, content_type="application/pdf"
+        )
+
+    def has_issue_permission(self, request, object_id=None) -> bool:
+        return self.may_review_row(request, object_id)
+
+    def has_reject_permission(self, request, object_id=None) -> bool:
+        return self.may_review_row(request, object_id)
+
+    def _summary(self, invoice: InvoiceRequest) -> list[tuple[str, object]]:
+        return [
+            (_("order"), invoice.order.number),
+            (_("channel"), invoice.order.company.name),
+            (_("invoice type"), invoice.get_invoice_type_display()),
+            (_("invoice title"), invoice.title),
+            (_("tax ID"), invoice.tax_id),
+            (_("address and phone"), invoice.address_phone),
+            (_("bank and account"), invoice.bank_account),
+            (_("e-mail"), invoice.email),
+            (_("amount"), format_money(invoice.amount, invoice.currency)),
+        ]
+
+    @action(
+        description=_("Issue invoice"),
+        url_path="issue",
+        permissions=["issue"],
+        icon="receipt",
+        variant=ActionVariant.SUCCESS,
+    )
+    def issue_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.review_action(
+            request,
+            object_id,
+            decide=self.confirm,
+            form=lambda: IssueInvoiceForm(
+                posted(request), request.FILES if request.method == "POST" else None
+            ),
+            message=lambda invoice, _result, data: (
+                gettext(
+                    "Invoice %(invoice)s recorded for order %(number)s; the company was e-mailed."
+                )
+                % {"invoice": data["invoice_number"], "number": invoice.order.number}
+            ),
+            title=gettext("Issue the invoice"),
+            description=gettext(
+                "Record the invoice number and upload the issued invoice PDF; the buyer can "
+                "download it from the order page."
+            ),
+            submit_label=gettext("Issue invoice"),
+        )
+
+    @action(
+        description=_("Reject"),
+        url_path="reject",
+        permissions=["reject"],
+        icon="block",
+        variant=ActionVariant.DANGER,
+    )
+    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.review_action(
+            request,
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectInvoiceForm(posted(request)),
+            message=lambda invoice, _result, _data: (
+                gettext(
+                    "Rejected the invoice request of order %(number)s; the company was e-mailed."
+                )
+                % {"number": invoice.order.number}
+            ),
+            title=gettext("Reject the invoice request"),
+            submit_label=gettext("Reject"),
+            variant="danger",
+        )

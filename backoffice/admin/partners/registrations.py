@@ -1,0 +1,253 @@
+"""Registration applications (注册申请): the review queue."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import RelatedDropdownFilter
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
+
+from partners.models import ApplicationStatus, RegistrationApplication, Tier
+from partners.services import PartnerError, default_tier, registration_approve, registration_reject
+
+from ..base import BaseAdmin, OwnerScopedMixin, label_display, posted
+from ..navigation import NavGroup
+from ..queues import ReviewQueueAdmin, ReviewStatusFilter
+from .common import ApplicationFileInline, DateOfDateTimeFilter, QualificationFileViewsMixin
+
+
+class ApproveForm(forms.Form):
+    tier = forms.ModelChoiceField(
+        label=_("Membership tier"),
+        queryset=Tier.objects.order_by("rank"),
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("The company starts at this tier; it can be changed later."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Rejection reason"),
+        max_length=500,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}),
+        help_text=_("Required. It is e-mailed to the applicant."),
+    )
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.PENDING: "warning",
+    ApplicationStatus.APPROVED: "success",
+    ApplicationStatus.REJECTED: "danger",
+}
+
+
+@admin.register(RegistrationApplication)
+class RegistrationApplicationAdmin(
+    QualificationFileViewsMixin, OwnerScopedMixin, ReviewQueueAdmin, BaseAdmin
+):
+    review_statuses = ApplicationStatus
+    pending_status = ApplicationStatus.PENDING
+    review_permissions = ("partners.change_registrationapplication",)
+    confirm_service = staticmethod(registration_approve)
+    reject_service = staticmethod(registration_reject)
+    service_object_arg = "application"
+    service_actor_arg = "reviewer"
+    service_passes_object = True
+    confirm_fields = ("tier",)
+
+    file_owner_field = "application"
+    owner_user_fields = ("business_owner",)
+    nav_group = NavGroup.PARTNERS
+    nav_icon = "how_to_reg"
+    nav_order = 10
+
+    list_display = (
+        "company_name",
+        "contact_name",
+        "email",
+        "phone",
+        "business_owner",
+        "submitted_at",
+        "status_label",
+        "file_count",
+    )
+    list_display_links = ("company_name",)
+    list_select_related = ("business_owner",)
+    list_filter = (
+        ReviewStatusFilter,
+        ("business_owner", RelatedDropdownFilter),
+        ("submitted_at", DateOfDateTimeFilter),
+    )
+    search_fields = ("company_name", "contact_name", "email", "phone")
+    search_help_text = _("Search by company name, contact, e-mail or phone")
+    ordering = ("-submitted_at", "-pk")
+    fieldsets = (
+        (_("Company"), {"fields": ("company_name", "business_owner", "address")}),
+        (_("Contact"), {"fields": ("contact_name", "email", "phone", "position")}),
+        (
+            _("Review"),
+            {
+                "fields": (
+                    "status",
+                    "submitted_at",
+                    "agreed_at",
+                    "reviewed_by",
+                    "reviewed_at",
+                    "rejection_reason",
+                    "company",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "company_name",
+        "business_owner",
+        "address",
+        "contact_name",
+        "email",
+        "phone",
+        "position",
+        "status",
+        "submitted_at",
+        "agreed_at",
+        "reviewed_by",
+        "reviewed_at",
+        "rejection_reason",
+        "company",
+    )
+    inlines = (ApplicationFileInline,)
+    actions = ("approve_selected",)
+    actions_detail = ("approve_detail", "reject_detail")
+    action_errors = (PartnerError,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(file_count=Count("files"))
+
+    # --- permissions: staff read applications; only reviewers act on pending ones ---
+
+    def has_add_permission(self, request) -> bool:
+        return False  # applications come from the portal
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # staff never edit what the applicant submitted
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.status == ApplicationStatus.APPROVED:
+            return False  # its files now belong to the company
+        return super().has_delete_permission(request, obj)
+
+    def has_import_permission(self, request) -> bool:
+        return False
+
+    def has_approve_permission(self, request, object_id=None) -> bool:
+        return self.may_review_row(request, object_id)
+
+    def has_reject_permission(self, request, object_id=None) -> bool:
+        return self.may_review_row(request, object_id)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Bulk delete would also remove approved applications (and the company's files).
+        actions.pop("delete_selected", None)
+        return actions
+
+    # --- columns ---
+
+    @label_display(description=_("status"), labels=APPLICATION_STATUS_LABELS, ordering="status")
+    def status_label(self, obj: RegistrationApplication):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("Files"), ordering="file_count")
+    def file_count(self, obj: RegistrationApplication) -> int:
+        return obj.file_count
+
+    # --- staff-only file views ---
+
+    def get_urls(self):
+        return [*self._file_urls(), *super().get_urls()]
+
+    # --- review actions ---
+
+    def _summary(self, application: RegistrationApplication) -> list[tuple[str, object]]:
+        return [
+            (_("company name"), application.company_name),
+            (_("contact name"), application.contact_name),
+            (_("e-mail"), application.email),
+            (_("phone"), application.phone),
+            (_("business owner"), application.business_owner),
+            (_("submitted"), application.submitted_at),
+        ]
+
+    @action(
+        description=_("Approve"),
+        url_path="approve",
+        permissions=["approve"],
+        icon="check_circle",
+        variant=ActionVariant.SUCCESS,
+    )
+    def approve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.review_action(
+            request,
+            object_id,
+            decide=self.confirm,
+            form=lambda: ApproveForm(posted(request), initial={"tier": _default_tier_or_none()}),
+            message=lambda application, company, _data: (
+                gettext(
+                    "Approved “%(name)s”: the company was created and the activation "
+                    "e-mail is on its way to %(email)s."
+                )
+                % {"name": company.name, "email": application.email}
+            ),
+            title=gettext("Approve the registration"),
+            description=gettext(
+                "Approving creates the company and its administrator account and e-mails "
+                "the activation link to the applicant."
+            ),
+            submit_label=gettext("Approve"),
+            variant="primary",
+        )
+
+    @action(
+        description=_("Reject"),
+        url_path="reject",
+        permissions=["reject"],
+        icon="block",
+        variant=ActionVariant.DANGER,
+    )
+    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.review_action(
+            request,
+            object_id,
+            decide=self.reject,
+            form=lambda: RejectForm(posted(request)),
+            message=lambda application, _result, _data: (
+                gettext("Rejected “%(name)s”; the applicant was e-mailed the reason.")
+                % {"name": application.company_name}
+            ),
+            title=gettext("Reject the registration"),
+            submit_label=gettext("Reject"),
+            variant="danger",
+        )
+
+    @admin.action(description=_("Approve selected"), permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset) -> None:
+        self.apply_to_selected(
+            request,
+            queryset.order_by("pk"),
+            lambda application: self.confirm(request, application),
+            label=lambda application: application.company_name,
+            done_text=gettext("%(count)d application(s) approved: %(names)s."),
+            failed_text=gettext("%(count)d application(s) could not be approved: %(details)s"),
+            items_key="names",
+        )
+
+
+def _default_tier_or_none() -> Tier | None:
+    try:
+        return default_tier()
+    except PartnerError:
+        return None

@@ -1,0 +1,223 @@
+"""The console's review queues, written once: ``ReviewQueueAdmin``.
+
+Offline payments, repayments, invoice requests, four-eyes postings and registration
+applications are each a queue of rows waiting for staff to confirm or reject them. A
+queue admin names, on the class:
+
+* ``review_statuses`` and ``pending_status``: the changelist opens on the pending rows
+  (``ReviewStatusFilter``, "All" shows every row);
+* ``review_permissions``: any one of them lets a user review;
+* ``confirm_service`` / ``reject_service``: the pair of domain services a decision goes
+  through, with ``service_object_arg``/``service_actor_arg`` naming their arguments;
+
+and gets the status cache (``is_pending``: one query per row and request), the detail
+action flow (``review_action``) and the per-row bulk loop (``apply_to_selected``).
+"""
+
+from collections.abc import Callable, Iterable
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import RadioFilter
+
+from .base import ActionPageMixin
+
+ALREADY = "already"  # a row some earlier decision already settled: said, not counted
+
+
+class DefaultingRadioFilter(RadioFilter):
+    """A radio filter with a default value, so the changelist opens as a work queue."""
+
+    all_option = None
+    ALL = "all"
+    default = ""
+    options: list = []
+
+    def lookups(self, request, model_admin):
+        return [*self.options, (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or self.default
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.ALL:
+            return queryset
+        if value not in dict(self.options):
+            return queryset.none()
+        return queryset.filter(**{self.parameter_name: value})
+
+
+class ReviewStatusFilter(DefaultingRadioFilter):
+    """The queue's status filter: the admin's ``review_statuses``, on its ``pending_status``."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def __init__(self, request, params, model, model_admin):
+        self.options = model_admin.review_statuses.choices
+        self.default = model_admin.pending_status
+        super().__init__(request, params, model, model_admin)
+
+
+def object_pk(object_id) -> int | None:
+    """The integer pk in a console URL's object id, or None."""
+    try:
+        return int(unquote(str(object_id)))
+    except (TypeError, ValueError):
+        return None
+
+
+class ReviewQueueAdmin(ActionPageMixin):
+    """A confirm/reject work queue; combine with ``ReadOnlyAdmin`` or ``BaseAdmin``."""
+
+    review_statuses: type  # the model's status TextChoices
+    pending_status: str
+    # Further conditions a reviewable row meets (offline payments: ``kind``).
+    pending_filter: dict = {}
+    review_permissions: tuple[str, ...] = ()
+    # The services a decision goes through (``staticmethod(...)``), called with the row
+    # (its pk unless ``service_passes_object``) and the reviewer under these names.
+    confirm_service: Callable
+    reject_service: Callable
+    service_object_arg: str = "pk"
+    service_actor_arg: str = "actor"
+    service_passes_object: bool = False
+    # Form fields the confirm service takes as keyword arguments.
+    confirm_fields: tuple[str, ...] = ()
+
+    # --- who may review, and which rows are waiting ---
+
+    def may_review(self, request: HttpRequest) -> bool:
+        return any(request.user.has_perm(permission) for permission in self.review_permissions)
+
+    def pending_rows(self, request: HttpRequest) -> QuerySet:
+        return self.model.objects.filter(status=self.pending_status, **self.pending_filter)
+
+    def is_pending(self, request: HttpRequest, object_id) -> bool:
+        """Whether the row still waits for a decision: one query per row and request."""
+        cache = request.__dict__.setdefault(f"_review_pending_{self.opts.label_lower}", {})
+        pk = object_pk(object_id)
+        if pk not in cache:
+            cache[pk] = pk is not None and self.pending_rows(request).filter(pk=pk).exists()
+        return cache[pk]
+
+    def may_review_row(self, request: HttpRequest, object_id=None) -> bool:
+        """A reviewer, and (on a detail page) a row that is still pending."""
+        return self.may_review(request) and (
+            object_id is None or self.is_pending(request, object_id)
+        )
+
+    # --- the decisions: through the pair of services ---
+
+    def service_target(self, request: HttpRequest, obj) -> dict:
+        return {
+            self.service_object_arg: obj if self.service_passes_object else obj.pk,
+            self.service_actor_arg: request.user,
+        }
+
+    def confirm(self, request: HttpRequest, obj, data: dict | None = None):
+        extra = {name: data[name] for name in self.confirm_fields} if data else {}
+        return self.confirm_service(**self.service_target(request, obj), **extra)
+
+    def reject(self, request: HttpRequest, obj, data: dict):
+        return self.reject_service(**self.service_target(request, obj), reason=data["reason"])
+
+    # --- detail actions ---
+
+    def reviewed_response(self, request: HttpRequest, obj) -> HttpResponse | None:
+        """The answer for a row that is no longer pending, or None to show the page."""
+        return None
+
+    def review_action(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        decide: Callable,
+        form: Callable[[], forms.Form],
+        message: Callable,
+        **page,
+    ) -> HttpResponse:
+        """A confirm or reject page: ``decide(request, obj, data)`` is ``self.confirm`` or
+        ``self.reject``; ``message(obj, result, data)`` is the success message; ``form()``
+        builds the bound or unbound form. Back to the queue after a decision."""
+        obj = self._object_or_404(request, object_id)
+        if (answer := self.reviewed_response(request, obj)) is not None:
+            return answer
+
+        def perform(data) -> str:
+            return message(obj, decide(request, obj, data), data)
+
+        return self._form_action(
+            request,
+            obj,
+            form(),
+            perform=perform,
+            success_url=self._changelist_url(),
+            summary=self._summary,
+            **page,
+        )
+
+    # --- bulk actions: one service call per selected row ---
+
+    def apply_to_selected(
+        self,
+        request: HttpRequest,
+        rows: Iterable,
+        apply: Callable,
+        *,
+        label: Callable[[object], str],
+        done_text,
+        failed_text,
+        already_text=None,
+        check: Callable[[object], str | None] | None = None,
+        outcome: Callable[[object], str | None] | None = None,
+        items_key: str = "items",
+    ) -> None:
+        """Apply ``apply(row)`` to each row in its own transaction, then say what happened.
+
+        ``check(row)`` runs first: ``ALREADY`` skips the row as settled, a text skips it as
+        refused. A domain refusal (``action_errors``) is collected with the row's label;
+        ``outcome(result)`` may call a done row ``ALREADY`` (a concurrent decision won).
+        """
+        done, already, failed = [], [], []
+        for row in rows:
+            text = label(row)
+            verdict = check(row) if check else None
+            if verdict == ALREADY:
+                already.append(text)
+                continue
+            if verdict:
+                failed.append(f"{text}: {verdict}")
+                continue
+            try:
+                with transaction.atomic():
+                    result = apply(row)
+            except self.action_errors as exc:
+                failed.append(f"{text}: {' '.join(exc.messages)}")
+            else:
+                (already if outcome and outcome(result) == ALREADY else done).append(text)
+        if done:
+            self.message_user(
+                request,
+                done_text % {"count": len(done), items_key: "、".join(done)},
+                messages.SUCCESS,
+            )
+        if already:
+            self.message_user(
+                request,
+                already_text % {"count": len(already), "items": "、".join(already)},
+                messages.INFO,
+            )
+        if failed:
+            self.message_user(
+                request,
+                failed_text % {"count": len(failed), "details": "；".join(failed)},
+                messages.ERROR,
+            )
