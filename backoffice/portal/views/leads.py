@@ -4,120 +4,20 @@
 ``catalog.leads`` holds the rules and creates the records.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from backoffice.throttle import throttle_form, throttled_response
 from catalog import leads
-from catalog.models import ServiceType, Solution, SupportCategory
-from partners.models import phone_validator
-from partners.uploads import ACCEPT_ATTRIBUTE
+from catalog.models import Solution
 
 from ..errors import errors_to_form
-
-TEXTAREA_ROWS = 4
-
-
-class TicketForm(forms.Form):
-    service_type = forms.ChoiceField(
-        label=_("Service type"), choices=[("", _("Please choose")), *ServiceType.choices]
-    )
-    support_category = forms.ChoiceField(
-        label=_("Support category"),
-        choices=[("", _("Please choose")), *SupportCategory.choices],
-    )
-    subject = forms.CharField(
-        label=_("Service subject"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("Please enter the subject")}),
-    )
-    details = forms.CharField(
-        label=_("Service details"),
-        max_length=leads.DETAILS_MAX_LENGTH,
-        widget=forms.Textarea(
-            attrs={
-                "rows": TEXTAREA_ROWS,
-                "placeholder": _("Describe your request (at most 300 characters)"),
-                "data-counter": leads.DETAILS_MAX_LENGTH,
-            }
-        ),
-    )
-    attachment = forms.FileField(
-        label=_("Upload attachment"),
-        required=False,
-        help_text=_("Optional. JPG, PNG, GIF, BMP or PDF, at most 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-    )
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": _("Please enter how we should address you")}),
-    )
-    phone = forms.CharField(
-        label=_("Phone number"),
-        max_length=20,
-        required=False,
-        validators=[phone_validator],
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Please enter your phone number"), "inputmode": "tel"}
-        ),
-    )
-    email = forms.EmailField(
-        label=_("E-mail"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"placeholder": _("Please enter your e-mail")}),
-    )
-    company_name = forms.CharField(
-        label=_("Company name"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("Please enter your company name")}),
-    )
-    next = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
-
-
-class TrialForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": _("Please enter how we should address you")}),
-    )
-    email = forms.EmailField(
-        label=_("E-mail"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"placeholder": _("Please enter your company e-mail")}),
-    )
-    phone = forms.CharField(
-        label=_("Phone number"),
-        max_length=20,
-        validators=[phone_validator],
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Please enter your phone number"), "inputmode": "tel"}
-        ),
-    )
-    company_name = forms.CharField(
-        label=_("Company name"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": _("Please enter your company name")}),
-    )
-    remarks = forms.CharField(
-        label=_("Remarks"),
-        max_length=leads.REMARKS_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea(
-            attrs={
-                "rows": TEXTAREA_ROWS,
-                "placeholder": _("Anything we should know (at most 300 characters)"),
-                "data-counter": leads.REMARKS_MAX_LENGTH,
-            }
-        ),
-    )
+from ..forms.leads import TicketForm, TrialForm
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
