@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.core.mail import mail_enqueue
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import (
     Bill,
     BillItem,
@@ -52,10 +53,9 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def _lock_account(*, company_id: int, currency: str) -> CreditAccount:
+    """The company's credit account in ``currency`` under a row lock (``billing.locks``)."""
     try:
-        return CreditAccount.objects.select_for_update().get(
-            company_id=company_id, currency=currency
-        )
+        return locks.lock_credit_account(company_id=company_id, currency=currency)
     except CreditAccount.DoesNotExist as exc:
         raise BillingError(
             _("This company has no %(currency)s credit line.") % {"currency": currency}
@@ -200,13 +200,27 @@ def credit_limit_set(
     return change
 
 
+def credit_account_lock(*, company_id: int, currency: str) -> CreditAccount:
+    """The company's credit account in ``currency`` under a row lock (checkout's lock phase)."""
+    return _lock_account(company_id=company_id, currency=currency)
+
+
 @transaction.atomic
 def credit_charge(
-    *, company_id: int, currency: str, amount, order_number: str, actor, idempotency_key: str
+    *,
+    company_id: int,
+    currency: str,
+    amount,
+    order_number: str,
+    actor,
+    idempotency_key: str,
+    account: CreditAccount | None = None,
 ):
-    """Checkout: pay (the rest of) an order from the credit line (申请账期)."""
+    """Checkout: pay (the rest of) an order from the credit line (申请账期). ``account``:
+    the account checkout's lock phase already locked (``credit_account_lock``)."""
     amount = _positive(amount)
-    account = _lock_account(company_id=company_id, currency=currency)
+    if account is None:
+        account = _lock_account(company_id=company_id, currency=currency)
     if is_blocked_by_overdue(account):
         raise BillingError(
             _("Credit pay is unavailable while a bill is overdue. Repay the overdue bill first."),
@@ -351,12 +365,7 @@ def credit_code_verify(*, user, purpose: str, code: str, now: datetime | None = 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        record = (
-            CreditPayCode.objects.select_for_update()
-            .filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at")
-            .first()
-        )
+        record = locks.lock_pay_code(user=user, purpose=purpose, now=now)
         if record is None:
             error = BillingError(
                 {"code": [_("The code has expired. Ask for a new one.")]}, code="expired"

@@ -13,17 +13,17 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import RebateEntry, RebateEntryType, RebateWallet
 from billing.numbering import rebate_entry_number
 
 from .errors import BillingError
 
 
-def _lock_wallet(*, company_id: int, currency: str) -> RebateWallet:
+def wallet_lock(*, company_id: int, currency: str) -> RebateWallet:
+    """The company's wallet in ``currency`` under a row lock (``billing.locks``)."""
     try:
-        return RebateWallet.objects.select_for_update().get(
-            company_id=company_id, currency=currency
-        )
+        return locks.lock_wallet(company_id=company_id, currency=currency)
     except RebateWallet.DoesNotExist as exc:
         raise BillingError(
             _("This company has no %(currency)s rebate wallet.") % {"currency": currency}
@@ -41,10 +41,13 @@ def _post(
     reason: str = "",
     order_number: str = "",
     reverses: RebateEntry | None = None,
+    wallet: RebateWallet | None = None,
 ) -> RebateEntry:
+    """Post on ``wallet`` when the caller already locked it (``wallet_lock``), else lock it."""
     amount = to_money(amount)
     with transaction.atomic():
-        wallet = _lock_wallet(company_id=company_id, currency=currency)
+        if wallet is None:
+            wallet = wallet_lock(company_id=company_id, currency=currency)
         balance_after = wallet.balance + amount
         if balance_after < 0:
             raise BillingError(
@@ -140,9 +143,17 @@ def wallet_clawback(
 
 
 def wallet_spend(
-    *, company_id: int, currency: str, amount, order_number: str, actor, idempotency_key: str
+    *,
+    company_id: int,
+    currency: str,
+    amount,
+    order_number: str,
+    actor,
+    idempotency_key: str,
+    wallet: RebateWallet | None = None,
 ):
-    """Checkout: deduct the rebate amount used for an order (购买支出)."""
+    """Checkout: deduct the rebate amount used for an order (购买支出). ``wallet``: the
+    wallet checkout's lock phase already locked (``wallet_lock``)."""
     return _post(
         company_id=company_id,
         currency=currency,
@@ -151,6 +162,7 @@ def wallet_spend(
         idempotency_key=idempotency_key,
         actor=actor,
         order_number=order_number,
+        wallet=wallet,
     )
 
 
