@@ -26,11 +26,13 @@ from billing import locks
 from billing.models import (
     CartLine,
     Coupon,
+    CreditAccount,
     Order,
     OrderLine,
     OrderPaymentMethod,
     OrderStatus,
     PaymentStatus,
+    RebateWallet,
 )
 
 from . import coupons as coupon_services
@@ -399,8 +401,8 @@ class _Locked:
     """The rows checkout's lock phase holds, for the post phase to write on."""
 
     coupon: Coupon | None = None
-    wallet: object = None
-    account: object = None
+    wallet: RebateWallet | None = None
+    account: CreditAccount | None = None
 
 
 def _validate_inputs(checkout: _Checkout) -> None:

@@ -18,6 +18,7 @@ from billing.models import RebateEntry, RebateEntryType, RebateWallet
 from billing.numbering import rebate_entry_number
 
 from .errors import BillingError
+from .ledger import entry_write, positive, required_reason
 
 
 def wallet_lock(*, company_id: int, currency: str) -> RebateWallet:
@@ -58,46 +59,44 @@ def _post(
                 },
                 code="insufficient",
             )
-        try:
-            with transaction.atomic():
-                entry = RebateEntry.objects.create(
-                    wallet=wallet,
-                    number=rebate_entry_number(),
-                    entry_type=entry_type,
-                    amount=amount,
-                    balance_after=balance_after,
-                    order_number=order_number,
-                    reason=reason[:200],
-                    actor=actor,
-                    reverses=reverses,
-                    idempotency_key=idempotency_key,
-                )
-                wallet.balance = balance_after
-                wallet.save(update_fields=["balance", "updated_at"])
-        except IntegrityError:
-            existing = RebateEntry.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is None:
-                raise
-            if existing.amount != amount or existing.entry_type != entry_type:
-                raise BillingError(
-                    _("This request was already used for a different posting."), code="conflict"
-                ) from None
-            return existing
+        entry, _created = entry_write(
+            RebateEntry,
+            row=wallet,
+            balance={"balance": balance_after},
+            number=rebate_entry_number,
+            entry_type=entry_type,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            reason=reason,
+            wallet=wallet,
+            balance_after=balance_after,
+            order_number=order_number,
+            actor=actor,
+            reverses=reverses,
+        )
     return entry
 
 
-def _positive(amount) -> Decimal:
-    amount = to_money(amount)
-    if amount <= 0:
-        raise BillingError(_("The amount must be greater than zero."), code="not_positive")
-    return amount
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
-    return reason
+def _staff_post(
+    *,
+    company_id: int,
+    currency: str,
+    amount: Decimal,
+    entry_type: str,
+    actor,
+    reason: str,
+    idempotency_key: str | None,
+):
+    """A staff posting (grant or clawback): a required reason, a fresh key unless given."""
+    return _post(
+        company_id=company_id,
+        currency=currency,
+        amount=amount,
+        entry_type=entry_type,
+        idempotency_key=idempotency_key or f"{entry_type}:{uuid.uuid4()}",
+        actor=actor,
+        reason=required_reason(reason),
+    )
 
 
 def wallet_grant(
@@ -110,14 +109,14 @@ def wallet_grant(
     idempotency_key: str | None = None,
 ):
     """Staff credit the wallet (人工发放) with a required reason."""
-    return _post(
+    return _staff_post(
         company_id=company_id,
         currency=currency,
-        amount=_positive(amount),
+        amount=positive(amount),
         entry_type=RebateEntryType.GRANT,
-        idempotency_key=idempotency_key or f"grant:{uuid.uuid4()}",
         actor=actor,
-        reason=_reason(reason),
+        reason=reason,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -131,14 +130,14 @@ def wallet_clawback(
     idempotency_key: str | None = None,
 ):
     """Staff take back part of the balance (never below zero) with a required reason."""
-    return _post(
+    return _staff_post(
         company_id=company_id,
         currency=currency,
-        amount=-_positive(amount),
+        amount=-positive(amount),
         entry_type=RebateEntryType.CLAWBACK,
-        idempotency_key=idempotency_key or f"clawback:{uuid.uuid4()}",
         actor=actor,
-        reason=_reason(reason),
+        reason=reason,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -157,7 +156,7 @@ def wallet_spend(
     return _post(
         company_id=company_id,
         currency=currency,
-        amount=-_positive(amount),
+        amount=-positive(amount),
         entry_type=RebateEntryType.SPEND,
         idempotency_key=idempotency_key,
         actor=actor,
@@ -171,7 +170,7 @@ def wallet_reward(*, company_id: int, currency: str, amount, reason: str, idempo
     return _post(
         company_id=company_id,
         currency=currency,
-        amount=_positive(amount),
+        amount=positive(amount),
         entry_type=RebateEntryType.REWARD,
         idempotency_key=idempotency_key,
         reason=reason,
