@@ -122,6 +122,16 @@ def _plan_text(value) -> str:
     return str(value or "").strip()
 
 
+def _delivery_plan(stage, planned_date, acceptance_criteria, remarks) -> dict:
+    """A delivery milestone's plan fields, the texts trimmed."""
+    return {
+        "stage": _plan_text(stage),
+        "planned_date": planned_date,
+        "acceptance_criteria": _plan_text(acceptance_criteria),
+        "remarks": _plan_text(remarks),
+    }
+
+
 def _milestone_create(model, *, order: Order, actor, position: int | None, **plan):
     """A new delivery or payment milestone of ``order`` with its ``plan`` fields, last
     unless ``position`` is given; validated and saved in the history as ``actor``'s."""
@@ -182,10 +192,7 @@ def milestone_add(
         order=order,
         actor=actor,
         position=position,
-        stage=_plan_text(stage),
-        planned_date=planned_date,
-        acceptance_criteria=_plan_text(acceptance_criteria),
-        remarks=_plan_text(remarks),
+        **_delivery_plan(stage, planned_date, acceptance_criteria, remarks),
     )
 
 
@@ -213,10 +220,7 @@ def milestone_update(
         milestone,
         actor=actor,
         position=position,
-        stage=_plan_text(stage),
-        planned_date=planned_date,
-        acceptance_criteria=_plan_text(acceptance_criteria),
-        remarks=_plan_text(remarks),
+        **_delivery_plan(stage, planned_date, acceptance_criteria, remarks),
     )
 
 

@@ -77,28 +77,6 @@ def _post(
     return entry
 
 
-def _staff_post(
-    *,
-    company_id: int,
-    currency: str,
-    amount: Decimal,
-    entry_type: str,
-    actor,
-    reason: str,
-    idempotency_key: str | None,
-):
-    """A staff posting (grant or clawback): a required reason, a fresh key unless given."""
-    return _post(
-        company_id=company_id,
-        currency=currency,
-        amount=amount,
-        entry_type=entry_type,
-        idempotency_key=idempotency_key or f"{entry_type}:{uuid.uuid4()}",
-        actor=actor,
-        reason=required_reason(reason),
-    )
-
-
 def wallet_grant(
     *,
     company_id: int,
@@ -109,14 +87,14 @@ def wallet_grant(
     idempotency_key: str | None = None,
 ):
     """Staff credit the wallet (人工发放) with a required reason."""
-    return _staff_post(
+    return _post(
         company_id=company_id,
         currency=currency,
         amount=positive(amount),
         entry_type=RebateEntryType.GRANT,
+        idempotency_key=idempotency_key or f"grant:{uuid.uuid4()}",
         actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
+        reason=required_reason(reason),
     )
 
 
@@ -130,14 +108,14 @@ def wallet_clawback(
     idempotency_key: str | None = None,
 ):
     """Staff take back part of the balance (never below zero) with a required reason."""
-    return _staff_post(
+    return _post(
         company_id=company_id,
         currency=currency,
         amount=-positive(amount),
         entry_type=RebateEntryType.CLAWBACK,
+        idempotency_key=idempotency_key or f"clawback:{uuid.uuid4()}",
         actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
+        reason=required_reason(reason),
     )
 
 
