@@ -5,6 +5,10 @@ payment callback used to lock payment → order while a cancellation locked orde
 payment). Every service that changes money takes its row locks in this order, and only
 in this order, inside its ``transaction.atomic``:
 
+0. **checkout key** (``claim_checkout_key``): checkout's first statement inserts its
+   idempotency key; a concurrent twin of the same company and key waits on the unique
+   index until the first transaction ends (then replays its order). Checkout validates
+   its prices after this claim and before any lock below.
 1. **order** (``lock_order``): the order a payment, cancellation, delivery or refund
    is about. When the caller starts from something else (a payment reference, a
    payment id), it first reads the order id *without* a lock (``order_id_of_payment``),
@@ -12,29 +16,42 @@ in this order, inside its ``transaction.atomic``:
 2. **payments** of that order (``lock_payment``, ``lock_order_payments``), or the
    repayment being settled: online (``lock_online_repayment``) or an offline transfer
    under review (``lock_repayment``); several rows in primary-key order.
-3. **ledgers**: coupon, rebate wallet, credit account, then the credit account's bills
-   in primary-key order (``lock_wallet``, ``lock_credit_account``, ``lock_bills``; the
-   wallet and credit services take these through their own ``_lock_*`` helpers, which
-   lock the same single row).
-4. **counters**: the numbering rows (``billing.numbering``), always last and held only
+3. **credit-pay code** (``lock_pay_code``): the user's code a credit payment consumes
+   (``credit_code_verify``), checked before any ledger is touched.
+4. **ledgers**: coupon, rebate wallet, credit account, then the credit account's bills
+   in primary-key order (``lock_coupon``, ``lock_wallet``, ``lock_credit_account``,
+   ``lock_bills``; the wallet and credit services' ``_lock_*`` helpers go through
+   ``lock_wallet`` and ``lock_credit_account``). Checkout's lock phase takes the coupon,
+   the wallet and the account here, in this order, before it posts to any of them.
+5. **counters**: the numbering rows (``billing.numbering``), always last and held only
    for the insert they number.
 
 A path may skip a level, never go back up one: nothing that holds a ledger lock then
 locks an order or a payment. The PostgreSQL race tests (``tests/billing/
-test_payment_locks.py``) run cancellation against the payment callback to prove it.
+test_payment_locks.py``, ``tests/billing/test_concurrency.py``) prove it under load.
 """
 
 from collections.abc import Iterable
 
 from billing.models import (
     Bill,
+    CheckoutSubmission,
+    Coupon,
     CreditAccount,
+    CreditPayCode,
     OnlineRepayment,
     Order,
     Payment,
     RebateWallet,
     Repayment,
 )
+
+
+def claim_checkout_key(*, company_id: int, key: str, fingerprint: str) -> CheckoutSubmission:
+    """Level 0: insert checkout's idempotency key (IntegrityError when it is taken)."""
+    return CheckoutSubmission.objects.create(
+        key=key, company_id=company_id, fingerprint=fingerprint
+    )
 
 
 def lock_order(order_id: int, **filters) -> Order:
@@ -67,18 +84,40 @@ def lock_repayment(repayment_id: int) -> Repayment:
     return Repayment.objects.select_for_update().get(pk=repayment_id)
 
 
+def lock_pay_code(*, user, purpose: str, now) -> CreditPayCode | None:
+    """Level 3: the user's latest unused, unexpired credit-pay code for ``purpose``."""
+    return (
+        CreditPayCode.objects.select_for_update()
+        .filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def lock_coupon(*, coupon_id: int, company_id: int) -> Coupon | None:
+    """Level 4, first: the company's coupon with its campaign and the campaign's solutions
+    (only the coupon row is locked, not the campaign that other coupons share)."""
+    return (
+        Coupon.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .prefetch_related("campaign__solutions")
+        .filter(pk=coupon_id, company_id=company_id)
+        .first()
+    )
+
+
 def lock_wallet(*, company_id: int, currency: str) -> RebateWallet:
-    """Level 3."""
+    """Level 4, after the coupon; DoesNotExist else."""
     return RebateWallet.objects.select_for_update().get(company_id=company_id, currency=currency)
 
 
 def lock_credit_account(*, company_id: int, currency: str) -> CreditAccount:
-    """Level 3: the credit account before any of its bills."""
+    """Level 4, after the wallet: the credit account before any of its bills; DoesNotExist else."""
     return CreditAccount.objects.select_for_update().get(company_id=company_id, currency=currency)
 
 
 def lock_bills(account: CreditAccount, bill_ids: Iterable[int]) -> list[Bill]:
-    """Level 3, after the account: its bills among ``bill_ids`` in primary-key order."""
+    """Level 4, after the account: its bills among ``bill_ids`` in primary-key order."""
     return list(
         Bill.objects.select_for_update()
         .filter(account=account, pk__in=list(bill_ids))

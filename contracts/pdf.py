@@ -9,7 +9,6 @@ literally. The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
 
 import functools
 import io
-from xml.sax.saxutils import escape
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -18,7 +17,6 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -31,6 +29,8 @@ from reportlab.platypus import (
 
 from backoffice.core.fonts import CJK_FONT as FONT
 from backoffice.core.fonts import cjk_font
+from backoffice.core.pdf import NumberedCanvas
+from backoffice.core.pdf import markup as _markup
 
 from .constants import DOCUMENT_LANGUAGE, PARTY_B_NAME, PARTY_B_NAME_EN, PARTY_B_SHORT
 from .models import ContractTemplate
@@ -81,11 +81,6 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _markup(text) -> str:
-    """Escaped text with line breaks kept: the only markup reportlab ever gets from data."""
-    return escape(str(text)).replace("\n", "<br/>")
-
-
 def _para(text, style: str = "base") -> Paragraph:
     return Paragraph(_markup(text), _styles()[style])
 
@@ -96,26 +91,10 @@ def _labelled(label: str, value) -> Paragraph:
     )
 
 
-class _NumberedCanvas(rl_canvas.Canvas):
-    """Two passes: pages are kept until ``save`` knows the total, then "Page N of M" is drawn."""
+class _NumberedCanvas(NumberedCanvas):
+    """Draws "Page N of M" in the middle of the footer."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._saved_page_states: list[dict] = []
-
-    def showPage(self):  # noqa: N802 - reportlab API
-        self._saved_page_states.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._saved_page_states)
-        for state in self._saved_page_states:
-            self.__dict__.update(state)
-            self._draw_page_count(total)
-            super().showPage()
-        super().save()
-
-    def _draw_page_count(self, total: int) -> None:
+    def draw_page_count(self, total: int) -> None:
         self.saveState()
         self.setFont(FONT, 8)
         self.setFillColor(colors.HexColor("#52606d"))

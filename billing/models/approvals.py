@@ -11,6 +11,8 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
 
+from .fields import optional_user
+
 
 class PendingPostingKind(models.TextChoices):
     WALLET_GRANT = "wallet_grant", _("Manual rebate grant")
@@ -65,14 +67,7 @@ class PendingPosting(models.Model):
         related_name="+",
         verbose_name=_("entered by"),
     )
-    checker = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    checker = optional_user(_("decided by"))
     status = models.CharField(
         _("status"),
         max_length=10,

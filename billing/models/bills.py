@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import money_field
 
 from .credit import CreditAccount, CreditEntry
+from .fields import optional_user
 
 
 class BillStatus(models.TextChoices):
@@ -123,22 +124,8 @@ class Repayment(models.Model):
         choices=RepaymentStatus.choices,
         default=RepaymentStatus.SUBMITTED,
     )
-    submitted_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("submitted by"),
-    )
-    reviewed_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("reviewed by"),
-    )
+    submitted_by = optional_user(_("submitted by"))
+    reviewed_by = optional_user(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import Currency, money_field
 
-from .ledger import LedgerEntry
+from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
 class CreditAccount(models.Model):
@@ -108,36 +108,13 @@ class CreditEntry(LedgerEntry):
     class Meta(LedgerEntry.Meta):
         verbose_name = _("credit ledger entry")
         verbose_name_plural = _("credit ledger entries")
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(amount=0), name="billing_credit_entry_not_zero"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(used_after__gte=0), name="billing_credit_entry_used_ok"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(available_after__gte=0), name="billing_credit_entry_available_ok"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(entry_type__in=["charge", "offline_charge"], amount__gt=0)
-                | models.Q(entry_type__in=["charge_reversal", "repayment"], amount__lt=0),
-                name="billing_credit_entry_sign_matches_type",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["account", "-created_at"], name="billing_credit_account_idx"),
-            models.Index(
-                fields=["account", "entry_type", "created_at"], name="billing_credit_type_idx"
-            ),
-            # Pattern ops: serves the console's prefix search (LIKE 'x%') in any collation.
-            models.Index(
-                fields=["order_number"],
-                name="billing_credit_order_idx",
-                opclasses=["varchar_pattern_ops"],
-            ),
-            # The console list's ordering, so a page is read off the index.
-            models.Index(fields=["-created_at", "-id"], name="billing_credit_created_idx"),
-        ]
+        constraints = ledger_checks(
+            "credit",
+            at_least_zero={"used_ok": "used_after", "available_ok": "available_after"},
+            positive=["charge", "offline_charge"],
+            negative=["charge_reversal", "repayment"],
+        )
+        indexes = ledger_indexes("credit", "account", type_created="created_at")
 
 
 class CreditLimitChange(models.Model):

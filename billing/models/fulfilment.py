@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import Currency, money_field
 from backoffice.core.storage import private_storage
 
+from .fields import optional_user
 from .orders import Order
 
 
@@ -45,23 +46,9 @@ class DeliveryMilestone(models.Model):
         default=DeliveryMilestoneStatus.PENDING,
     )
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
-    delivered_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("delivered by"),
-    )
+    delivered_by = optional_user(_("delivered by"))
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
+    confirmed_by = optional_user(_("confirmed by"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -119,14 +106,7 @@ class PaymentMilestone(models.Model):
         default=PaymentMilestoneStatus.UNPAID,
     )
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
-    paid_marked_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("marked paid by"),
-    )
+    paid_marked_by = optional_user(_("marked paid by"))
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import Currency, money_field
 from backoffice.core.storage import private_storage
 
+from .fields import optional_user
 from .orders import Order
 
 
@@ -69,14 +70,7 @@ class InvoiceRequest(models.Model):
     requested_by = models.ForeignKey(
         "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
-    processed_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("processed by"),
-    )
+    processed_by = optional_user(_("processed by"))
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 

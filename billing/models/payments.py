@@ -8,6 +8,7 @@ from backoffice.core.money import Currency, money_field
 
 from .bills import Bill, Repayment
 from .credit import CreditAccount
+from .fields import optional_user
 from .orders import Order
 
 
@@ -56,14 +57,7 @@ class ReceivedMoney(models.Model):
     )
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
     refund_note = models.CharField(_("refund note"), max_length=200, blank=True)
-    refunded_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("refunded by"),
-    )
+    refunded_by = optional_user(_("refunded by"))
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
 
     class Meta:
@@ -195,14 +189,7 @@ class OnlineRepayment(ReceivedMoney):
         verbose_name=_("repayment"),
     )
     provider_payload = models.JSONField(_("provider payload"), default=dict, blank=True)
-    started_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("started by"),
-    )
+    started_by = optional_user(_("started by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import Currency, cents, money_field
 from backoffice.core.storage import private_storage
 
+from .fields import optional_user
 from .orders import Order, OrderStatus, PaymentStatus
 
 
@@ -90,32 +91,11 @@ class Statement(models.Model):
     voucher_sha256 = models.CharField(_("voucher SHA-256"), max_length=64, blank=True)
     voucher_reference = models.CharField(_("voucher reference"), max_length=60, blank=True)
     paid_on = models.DateField(_("payment date"), null=True, blank=True)
-    paid_recorded_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("payment recorded by"),
-    )
-    confirmed_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
+    paid_recorded_by = optional_user(_("payment recorded by"))
+    confirmed_by = optional_user(_("confirmed by"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     dispute_reason = models.CharField(_("dispute reason"), max_length=500, blank=True)
-    disputed_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("disputed by"),
-    )
+    disputed_by = optional_user(_("disputed by"))
     disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     generated_at = models.DateTimeField(_("generated"))
@@ -297,14 +277,7 @@ class StatementEvent(models.Model):
     )
     from_status = models.CharField(_("from status"), max_length=10, blank=True)
     to_status = models.CharField(_("to status"), max_length=10)
-    actor = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    actor = optional_user(_("by"))
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 

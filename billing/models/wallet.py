@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import Currency, money_field
 
-from .ledger import LedgerEntry
+from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
 class RebateWallet(models.Model):
@@ -63,35 +63,13 @@ class RebateEntry(LedgerEntry):
     class Meta(LedgerEntry.Meta):
         verbose_name = _("rebate ledger entry")
         verbose_name_plural = _("rebate ledger entries")
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(amount=0), name="billing_rebate_entry_not_zero"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(balance_after__gte=0), name="billing_rebate_entry_balance_ok"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(
-                    entry_type__in=["reward", "grant", "spend_reversal"], amount__gt=0
-                )
-                | models.Q(entry_type__in=["clawback", "spend"], amount__lt=0),
-                name="billing_rebate_entry_sign_matches_type",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["wallet", "-created_at"], name="billing_rebate_wallet_idx"),
-            models.Index(
-                fields=["wallet", "entry_type", "-created_at"], name="billing_rebate_type_idx"
-            ),
-            # Pattern ops: serves the console's prefix search (LIKE 'x%') in any collation.
-            models.Index(
-                fields=["order_number"],
-                name="billing_rebate_order_idx",
-                opclasses=["varchar_pattern_ops"],
-            ),
-            # The console list's ordering, so a page is read off the index.
-            models.Index(fields=["-created_at", "-id"], name="billing_rebate_created_idx"),
-        ]
+        constraints = ledger_checks(
+            "rebate",
+            at_least_zero={"balance_ok": "balance_after"},
+            positive=["reward", "grant", "spend_reversal"],
+            negative=["clawback", "spend"],
+        )
+        indexes = ledger_indexes("rebate", "wallet", type_created="-created_at")
 
 
 class RebateRun(models.Model):

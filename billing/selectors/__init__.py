@@ -59,17 +59,24 @@ def ledger_mismatches() -> dict[str, object]:
     }
 
 
-def wallet_entries(
-    *, company_id: int, currency: str, since=None, until=None
-) -> QuerySet[RebateEntry]:
-    qs = RebateEntry.objects.filter(
-        wallet__company_id=company_id, wallet__currency=currency
-    ).order_by("-created_at", "-pk")
+def _entries_between(qs: QuerySet, since, until) -> QuerySet:
+    """A ledger's entries newest first, created in [``since``, ``until``) when given."""
+    qs = qs.order_by("-created_at", "-pk")
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     return qs
+
+
+def wallet_entries(
+    *, company_id: int, currency: str, since=None, until=None
+) -> QuerySet[RebateEntry]:
+    return _entries_between(
+        RebateEntry.objects.filter(wallet__company_id=company_id, wallet__currency=currency),
+        since,
+        until,
+    )
 
 
 def wallet_topups(**kwargs) -> QuerySet[RebateEntry]:
@@ -90,14 +97,11 @@ def credit_summary(*, company_id: int, currency: str) -> dict:
 def credit_entries(
     *, company_id: int, currency: str, since=None, until=None
 ) -> QuerySet[CreditEntry]:
-    qs = CreditEntry.objects.filter(
-        account__company_id=company_id, account__currency=currency
-    ).order_by("-created_at", "-pk")
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
-    return qs
+    return _entries_between(
+        CreditEntry.objects.filter(account__company_id=company_id, account__currency=currency),
+        since,
+        until,
+    )
 
 
 # --------------------------------------------------------------------------

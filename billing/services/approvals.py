@@ -36,6 +36,7 @@ from partners.services import company_terms_set
 
 from .credit import credit_limit_set, credit_offline_charge
 from .errors import BillingError
+from .ledger import required_reason
 from .wallet import wallet_grant
 
 # The permission a user needs to enter or decide each kind of posting.
@@ -67,9 +68,7 @@ def _require_permission(user, kind: str) -> None:
 
 def _clean_request(*, kind: str, company_id: int, currency: str, amount, term_days, reason):
     """The checks the real service would make before writing, so a bad request never waits."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     amount = to_money(amount)
     if kind == PendingPostingKind.CREDIT_LIMIT:
         if amount < 0:
@@ -116,18 +115,9 @@ def _execute(
             reason=reason,
         )
         return company, f"company:{company.pk}"
-    if kind == PendingPostingKind.WALLET_GRANT:
-        entry = wallet_grant(
-            company_id=company_id,
-            currency=currency,
-            amount=amount,
-            actor=actor,
-            reason=reason,
-            idempotency_key=idempotency_key,
-        )
-        return entry, entry.number
-    if kind == PendingPostingKind.OFFLINE_CHARGE:
-        entry = credit_offline_charge(
+    if kind in (PendingPostingKind.WALLET_GRANT, PendingPostingKind.OFFLINE_CHARGE):
+        post = wallet_grant if kind == PendingPostingKind.WALLET_GRANT else credit_offline_charge
+        entry = post(
             company_id=company_id,
             currency=currency,
             amount=amount,
@@ -254,9 +244,7 @@ def posting_approve(*, pending_id: int, checker) -> PendingPosting:
 @transaction.atomic
 def posting_reject(*, pending_id: int, checker, reason: str) -> PendingPosting:
     """A second finance user refuses the posting, with a reason; no ledger changes."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     pending = _lock_pending(pending_id)
     if pending.maker_id == checker.pk:
         raise BillingError(_("You cannot reject your own posting."), code="own_posting")
@@ -281,9 +269,7 @@ def company_terms_request(*, company_id: int, tier, revenue_share_rate, maker, r
     """
     from partners.models import Company
 
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     if revenue_share_rate is not None:
         revenue_share_rate = Decimal(revenue_share_rate)
         if not Decimal("0") <= revenue_share_rate <= Decimal("1"):

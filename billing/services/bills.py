@@ -38,8 +38,9 @@ from billing.numbering import bill_number
 from billing.rules import OPEN_BILL_STATUSES
 from partners.selectors import company_mail_recipients
 
-from .credit import _lock_account, _positive, _post, _tz, local_today
+from .credit import _lock_account, _post, _tz, local_today
 from .errors import BillingError
+from .ledger import positive, required_reason
 
 # --------------------------------------------------------------------------
 # Bills
@@ -149,9 +150,7 @@ def overdue_block_lift(
     *, company_id: int, currency: str, until: datetime, actor, reason: str
 ) -> CreditAccount:
     """Finance lets an overdue company use credit pay until ``until`` (reason recorded in history)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     if not actor.has_perm("billing.change_creditaccount"):
         raise BillingError(_("Only finance can lift the overdue block."), code="forbidden")
     account = _lock_account(company_id=company_id, currency=currency)
@@ -332,9 +331,7 @@ def repayment_confirm(*, repayment_id: int, actor) -> Repayment:
 @transaction.atomic
 def repayment_reject(*, repayment_id: int, actor, reason: str) -> Repayment:
     """Finance rejects an offline repayment under review; its bills are free again."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     repayment = lock_repayment(repayment_id)
     if repayment.status != RepaymentStatus.SUBMITTED:
         raise BillingError(_("Only repayments under review can be rejected."), code="not_submitted")
@@ -364,7 +361,7 @@ def repayment_record_online(
     owed back (``repayment_online_record_notification``: 待退款). The transfer finance is
     reviewing stays the bill's one settling repayment; the partner sees the refund due.
     """
-    amount = _positive(amount)
+    amount = positive(amount)
     account = _lock_account(company_id=company_id, currency=currency)
     existing = Repayment.objects.filter(provider_reference=provider_reference).first()
     if existing is not None:

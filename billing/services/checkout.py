@@ -6,6 +6,11 @@ the contract and stores the order with snapshots (its PDF is rendered after the
 commit). Its idempotency key is unique per company and bound to the payload
 (``submissions``): a double click or a retried request yields one order, the same
 key with another payload a conflict.
+
+Placing an order runs in the phases of Saleor's checkout completion, each a function:
+validate (inputs, prices, coupon, rebate; no lock) → lock (every row lock, in the order
+of ``billing.locks``) → post (the ledger entries) → record (order, lines, contract,
+event).
 """
 
 from dataclasses import dataclass, field
@@ -17,15 +22,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import (
     CartLine,
-    CheckoutSubmission,
     Coupon,
+    CreditAccount,
     Order,
     OrderLine,
     OrderPaymentMethod,
     OrderStatus,
     PaymentStatus,
+    RebateWallet,
 )
 
 from . import coupons as coupon_services
@@ -346,6 +353,250 @@ def checkout_contract_data(
     )
 
 
+@dataclass
+class _Checkout:
+    """One 同意 as it goes through the phases: the request, then what each phase adds."""
+
+    user: object
+    lines: list[LineInput]
+    end_customer_id: int
+    payment_method: str
+    idempotency_key: str
+    coupon_id: int | None
+    rebate_amount: object
+    use_credit: bool
+    credit_code: str
+    expected_payable: Decimal | None
+    expected_close_date: date | None
+    remarks: str
+    cart_line_ids: list[int] | None
+    fingerprint: str = field(init=False)
+    customer: object = None
+    now: datetime | None = None
+    number: str = ""
+    contract_number: str = ""
+    code_refused: bool = False
+
+    def __post_init__(self) -> None:
+        self.fingerprint = submission_fingerprint(
+            lines=self.lines,
+            end_customer_id=self.end_customer_id,
+            payment_method=self.payment_method,
+            coupon_id=self.coupon_id,
+            rebate_amount=self.rebate_amount,
+            use_credit=self.use_credit,
+        )
+
+    @property
+    def company_id(self) -> int:
+        return self.user.company_id
+
+    def ledger_key(self, ledger: str) -> str:
+        """The idempotency key of this checkout's posting on ``ledger``."""
+        return f"order:{self.company_id}:{self.idempotency_key}:{ledger}"
+
+
+@dataclass
+class _Locked:
+    """The rows checkout's lock phase holds, for the post phase to write on."""
+
+    coupon: Coupon | None = None
+    wallet: RebateWallet | None = None
+    account: CreditAccount | None = None
+
+
+def _validate_inputs(checkout: _Checkout) -> None:
+    """Phase 1 (validate), before the transaction: the payment method, the remarks and the
+    end customer; then the order and contract numbers, each taken in one short UPDATE.
+
+    Both numbers are taken before the order's transaction: inside it, every checkout in
+    the system would queue on the two counter rows while the contract PDF renders. A
+    refused checkout leaves its numbers unused (numbers are unique, not gap-free:
+    decision 8).
+    """
+    from backoffice.core.numbering import next_number
+    from contracts.services import contract_number_next
+    from partners.models import EndCustomer
+
+    if checkout.payment_method not in OrderPaymentMethod.values:
+        raise BillingError(_("Choose a payment method."), code="payment_method")
+    checkout.remarks = (checkout.remarks or "").strip()
+    if len(checkout.remarks) > 150:
+        raise BillingError({"remarks": [_("Remarks: at most 150 characters.")]}, code="remarks")
+    checkout.customer = EndCustomer.objects.filter(
+        pk=checkout.end_customer_id, company_id=checkout.company_id
+    ).first()
+    if checkout.customer is None:
+        raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
+    checkout.now = timezone.now()
+    checkout.number = next_number(key="order", prefix_format="%Y%m%d%H%M%S", now=checkout.now)
+    checkout.contract_number = contract_number_next(now=checkout.now)
+
+
+def _validate(checkout: _Checkout) -> Quote:
+    """Phase 1 (validate), in the transaction after the key is claimed, without a lock:
+    re-price the lines from the catalog, check the coupon and the rebate
+    (``checkout_quote``), and refuse a payable amount that changed since the page."""
+    quote = checkout_quote(
+        company_id=checkout.company_id,
+        lines=checkout.lines,
+        coupon_id=checkout.coupon_id,
+        rebate_amount=checkout.rebate_amount,
+        use_credit=checkout.use_credit,
+    )
+    expected = checkout.expected_payable
+    if expected is not None and to_money(expected) != quote.payable_total:
+        raise BillingError(
+            _(
+                "Prices or discounts changed since you opened this page: the amount payable is now %(amount)s."
+                " Review the order and submit again."
+            )
+            % {"amount": format_money(quote.payable_total, quote.currency)},
+            code="stale",
+        )
+    return quote
+
+
+def _lock(checkout: _Checkout, quote: Quote) -> _Locked:
+    """Phase 2 (lock): every row lock of the checkout, in the order of ``billing.locks``:
+    the credit-pay code (consumed here, a wrong code is remembered for the retry outside
+    the transaction), then the coupon, the rebate wallet and the credit account."""
+    if checkout.use_credit and quote.credit_amount > 0:
+        try:
+            credit_services.credit_code_verify(
+                user=checkout.user,
+                purpose=f"checkout:{checkout.idempotency_key}",
+                code=checkout.credit_code,
+            )
+        except BillingError:
+            checkout.code_refused = True
+            raise
+    locked = _Locked()
+    if quote.coupon is not None:
+        locked.coupon = locks.lock_coupon(coupon_id=quote.coupon.pk, company_id=checkout.company_id)
+    if quote.rebate_amount > 0:
+        locked.wallet = wallet_services.wallet_lock(
+            company_id=checkout.company_id, currency=quote.currency
+        )
+    if quote.credit_amount > 0:
+        locked.account = credit_services.credit_account_lock(
+            company_id=checkout.company_id, currency=quote.currency
+        )
+    return locked
+
+
+def _post(checkout: _Checkout, quote: Quote, locked: _Locked) -> None:
+    """Phase 3 (post): the ledger entries on the locked rows: redeem the coupon, spend the
+    rebate, charge the credit line. Each posting's key derives from the checkout's key."""
+    if quote.coupon is not None:
+        coupon_services.coupon_redeem(
+            coupon_id=quote.coupon.pk,
+            company_id=checkout.company_id,
+            order_number=checkout.number,
+            lines=quote.cart_lines(),
+            now=checkout.now,
+            coupon=locked.coupon,
+        )
+    if quote.rebate_amount > 0:
+        wallet_services.wallet_spend(
+            company_id=checkout.company_id,
+            currency=quote.currency,
+            amount=quote.rebate_amount,
+            order_number=checkout.number,
+            actor=checkout.user,
+            idempotency_key=checkout.ledger_key("rebate"),
+            wallet=locked.wallet,
+        )
+    if quote.credit_amount > 0:
+        credit_services.credit_charge(
+            company_id=checkout.company_id,
+            currency=quote.currency,
+            amount=quote.credit_amount,
+            order_number=checkout.number,
+            actor=checkout.user,
+            idempotency_key=checkout.ledger_key("credit"),
+            account=locked.account,
+        )
+
+
+def _record(checkout: _Checkout, quote: Quote) -> Order:
+    """Phase 4 (record): the order with its customer snapshot, its lines, the agreed
+    contract (its PDF is rendered on commit), the first event; the cart lines go."""
+    from contracts.services import contract_agree
+
+    user, customer, now = checkout.user, checkout.customer, checkout.now
+    paid = quote.amount_due == 0
+    order = Order.objects.create(
+        number=checkout.number,
+        company_id=checkout.company_id,
+        placed_by=user,
+        end_customer=customer,
+        **_customer_snapshot(customer),
+        region=quote.region,
+        currency=quote.currency,
+        status=OrderStatus.PROCESSING if paid else OrderStatus.PENDING_PAYMENT,
+        payment_status=PaymentStatus.PAID if paid else PaymentStatus.UNPAID,
+        payment_method=checkout.payment_method,
+        goods_total=quote.goods_total,
+        coupon_discount=quote.coupon_discount,
+        rebate_amount=quote.rebate_amount,
+        credit_amount=quote.credit_amount,
+        payable_total=quote.payable_total,
+        coupon=quote.coupon,
+        expected_close_date=checkout.expected_close_date,
+        remarks=checkout.remarks,
+        idempotency_key=checkout.idempotency_key,
+        paid_at=now if paid else None,
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                sku=p.sku,
+                solution=p.sku.solution,
+                solution_name=p.sku.solution.name,
+                sku_code=p.sku.code,
+                plan_name=p.sku.plan_name,
+                kind=p.sku.kind,
+                unit_price=p.sku.unit_price,
+                tax_rate=p.sku.tax_rate,
+                quantity=p.quantity,
+                line_total=p.line_total,
+                parameters=p.parameters,
+            )
+            for p in quote.lines
+        ]
+    )
+    data = checkout_contract_data(
+        user=user,
+        quote=quote,
+        customer=customer,
+        payment_method=checkout.payment_method,
+        use_credit=checkout.use_credit,
+    )
+    order.contract = contract_agree(
+        data=data,
+        company=user.company,
+        agreed_by=user,
+        order_number=checkout.number,
+        number=checkout.contract_number,
+    )
+    order.save(update_fields=["contract"])
+    _event(order, from_status="", actor=user, note=_("Order placed"))
+    if checkout.cart_line_ids:
+        CartLine.objects.filter(user=user, pk__in=checkout.cart_line_ids).delete()
+    return order
+
+
+def _replayed(checkout: _Checkout) -> Order | None:
+    """The order already placed with this key and payload (a conflict for another payload)."""
+    return submission_replay(
+        company_id=checkout.company_id,
+        key=checkout.idempotency_key,
+        fingerprint=checkout.fingerprint,
+    )
+
+
 def checkout_place_order(
     *,
     user,
@@ -362,175 +613,58 @@ def checkout_place_order(
     remarks: str = "",
     cart_line_ids: list[int] | None = None,
 ) -> Order:
-    """同意: create the order in one transaction, or change nothing at all."""
-    from backoffice.core.numbering import next_number
-    from contracts.services import contract_agree, contract_number_next
-    from partners.models import EndCustomer
+    """同意: create the order in one transaction, or change nothing at all.
 
+    The phases of Saleor's checkout completion: ``_validate`` (``_validate_inputs`` before
+    the transaction), ``_lock``, ``_post``, ``_record``. The idempotency key frames them: a
+    replay returns the first order before anything, and the key is claimed as the
+    transaction's first statement, so a concurrent twin waits there and then replays.
+    """
     if not user.company_id:
         raise BillingError(_("Only partner users can order."), code="not_partner")
-    fingerprint = submission_fingerprint(
+    checkout = _Checkout(
+        user=user,
         lines=lines,
         end_customer_id=end_customer_id,
         payment_method=payment_method,
+        idempotency_key=idempotency_key,
         coupon_id=coupon_id,
         rebate_amount=rebate_amount,
         use_credit=use_credit,
+        credit_code=credit_code,
+        expected_payable=expected_payable,
+        expected_close_date=expected_close_date,
+        remarks=remarks,
+        cart_line_ids=cart_line_ids,
     )
-    existing = submission_replay(
-        company_id=user.company_id, key=idempotency_key, fingerprint=fingerprint
-    )
+    existing = _replayed(checkout)
     if existing is not None:
         return existing
-    if payment_method not in OrderPaymentMethod.values:
-        raise BillingError(_("Choose a payment method."), code="payment_method")
-    remarks = (remarks or "").strip()
-    if len(remarks) > 150:
-        raise BillingError({"remarks": [_("Remarks: at most 150 characters.")]}, code="remarks")
-    customer = EndCustomer.objects.filter(pk=end_customer_id, company_id=user.company_id).first()
-    if customer is None:
-        raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
-    code_refused = False
-    # Both numbers are taken before the order's transaction, each in one short UPDATE:
-    # inside it, every checkout in the system would queue on the two counter rows while
-    # the contract PDF renders. A refused checkout leaves its numbers unused (numbers are
-    # unique, not gap-free: decision 8).
-    now = timezone.now()
-    number = next_number(key="order", prefix_format="%Y%m%d%H%M%S", now=now)
-    contract_number = contract_number_next(now=now)
+    _validate_inputs(checkout)
     try:
         with transaction.atomic():
-            # The idempotency key goes in first: a concurrent twin blocks here until this
-            # transaction ends, then hits the unique (company, key) constraint and returns
-            # our order (or a conflict when its payload differs).
-            CheckoutSubmission.objects.create(
-                key=idempotency_key, company_id=user.company_id, fingerprint=fingerprint
+            locks.claim_checkout_key(
+                company_id=checkout.company_id,
+                key=idempotency_key,
+                fingerprint=checkout.fingerprint,
             )
-            quote = checkout_quote(
-                company_id=user.company_id,
-                lines=lines,
-                coupon_id=coupon_id,
-                rebate_amount=rebate_amount,
-                use_credit=use_credit,
-            )
-            if expected_payable is not None and to_money(expected_payable) != quote.payable_total:
-                raise BillingError(
-                    _(
-                        "Prices or discounts changed since you opened this page: the amount payable is now %(amount)s."
-                        " Review the order and submit again."
-                    )
-                    % {"amount": format_money(quote.payable_total, quote.currency)},
-                    code="stale",
-                )
-            if use_credit and quote.credit_amount > 0:
-                try:
-                    credit_services.credit_code_verify(
-                        user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
-                    )
-                except BillingError:
-                    code_refused = True
-                    raise
-            if quote.coupon is not None:
-                coupon_services.coupon_redeem(
-                    coupon_id=quote.coupon.pk,
-                    company_id=user.company_id,
-                    order_number=number,
-                    lines=quote.cart_lines(),
-                    now=now,
-                )
-            if quote.rebate_amount > 0:
-                wallet_services.wallet_spend(
-                    company_id=user.company_id,
-                    currency=quote.currency,
-                    amount=quote.rebate_amount,
-                    order_number=number,
-                    actor=user,
-                    idempotency_key=f"order:{user.company_id}:{idempotency_key}:rebate",
-                )
-            if quote.credit_amount > 0:
-                credit_services.credit_charge(
-                    company_id=user.company_id,
-                    currency=quote.currency,
-                    amount=quote.credit_amount,
-                    order_number=number,
-                    actor=user,
-                    idempotency_key=f"order:{user.company_id}:{idempotency_key}:credit",
-                )
-            paid = quote.amount_due == 0
-            order = Order.objects.create(
-                number=number,
-                company_id=user.company_id,
-                placed_by=user,
-                end_customer=customer,
-                **_customer_snapshot(customer),
-                region=quote.region,
-                currency=quote.currency,
-                status=OrderStatus.PROCESSING if paid else OrderStatus.PENDING_PAYMENT,
-                payment_status=PaymentStatus.PAID if paid else PaymentStatus.UNPAID,
-                payment_method=payment_method,
-                goods_total=quote.goods_total,
-                coupon_discount=quote.coupon_discount,
-                rebate_amount=quote.rebate_amount,
-                credit_amount=quote.credit_amount,
-                payable_total=quote.payable_total,
-                coupon=quote.coupon,
-                expected_close_date=expected_close_date,
-                remarks=remarks,
-                idempotency_key=idempotency_key,
-                paid_at=now if paid else None,
-            )
-            OrderLine.objects.bulk_create(
-                [
-                    OrderLine(
-                        order=order,
-                        sku=p.sku,
-                        solution=p.sku.solution,
-                        solution_name=p.sku.solution.name,
-                        sku_code=p.sku.code,
-                        plan_name=p.sku.plan_name,
-                        kind=p.sku.kind,
-                        unit_price=p.sku.unit_price,
-                        tax_rate=p.sku.tax_rate,
-                        quantity=p.quantity,
-                        line_total=p.line_total,
-                        parameters=p.parameters,
-                    )
-                    for p in quote.lines
-                ]
-            )
-            data = checkout_contract_data(
-                user=user,
-                quote=quote,
-                customer=customer,
-                payment_method=payment_method,
-                use_credit=use_credit,
-            )
-            order.contract = contract_agree(
-                data=data,
-                company=user.company,
-                agreed_by=user,
-                order_number=number,
-                number=contract_number,
-            )
-            order.save(update_fields=["contract"])
-            _event(order, from_status="", actor=user, note=_("Order placed"))
-            if cart_line_ids:
-                CartLine.objects.filter(user=user, pk__in=cart_line_ids).delete()
+            quote = _validate(checkout)
+            locked = _lock(checkout, quote)
+            _post(checkout, quote, locked)
+            order = _record(checkout, quote)
     except IntegrityError:
-        existing = submission_replay(
-            company_id=user.company_id, key=idempotency_key, fingerprint=fingerprint
-        )
+        existing = _replayed(checkout)
         if existing is not None:  # the same submission won a concurrent race
             return existing
         raise
     except BillingError:
-        if code_refused:
+        if checkout.code_refused:
             # The order's rollback also undid a wrong attempt's count: verify again outside
             # it, so the attempt is counted (committed) and the attempt limit holds.
             credit_services.credit_code_verify(
                 user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
             )
         raise
-    if paid:
+    if quote.amount_due == 0:
         _paid_count_add(order)
     return order

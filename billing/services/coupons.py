@@ -167,15 +167,22 @@ def coupon_redeem(
     order_number: str,
     lines: list[CartLine],
     now: datetime | None = None,
+    coupon: Coupon | None = None,
 ) -> Coupon:
-    """Use the coupon for an order. Single use, also under concurrent checkouts."""
+    """Use the coupon for an order. Single use, also under concurrent checkouts.
+
+    ``coupon``: the coupon (with its campaign) that checkout's lock phase already locked
+    (``billing.locks.lock_coupon``); without it, the coupon is read here (no lock: the
+    conditional UPDATE below is what serialises redemptions).
+    """
     now = now or timezone.now()
-    coupon = (
-        Coupon.objects.select_related("campaign")
-        .prefetch_related("campaign__solutions")
-        .filter(pk=coupon_id, company_id=company_id)
-        .first()
-    )
+    if coupon is None:
+        coupon = (
+            Coupon.objects.select_related("campaign")
+            .prefetch_related("campaign__solutions")
+            .filter(pk=coupon_id, company_id=company_id)
+            .first()
+        )
     if coupon is None:
         raise BillingError(_("Coupon not found."), code="not_found")
     problem = coupon_problem(coupon, lines, now)

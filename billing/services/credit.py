@@ -15,12 +15,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.mail import mail_enqueue
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import (
     Bill,
     BillItem,
@@ -36,6 +37,7 @@ from billing.numbering import credit_entry_number
 from partners.selectors import company_mail_recipients
 
 from .errors import BillingError
+from .ledger import entry_write, positive, required_reason
 
 ALERT_THRESHOLDS = (Decimal("0.70"), Decimal("0.85"))
 CODE_TTL = timedelta(minutes=10)
@@ -52,14 +54,19 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def _lock_account(*, company_id: int, currency: str) -> CreditAccount:
+    """The company's credit account in ``currency`` under a row lock (``billing.locks``)."""
     try:
-        return CreditAccount.objects.select_for_update().get(
-            company_id=company_id, currency=currency
-        )
+        return locks.lock_credit_account(company_id=company_id, currency=currency)
     except CreditAccount.DoesNotExist as exc:
         raise BillingError(
             _("This company has no %(currency)s credit line.") % {"currency": currency}
         ) from exc
+
+
+def _mail_company(company_id: int, template: str, context: dict) -> None:
+    """One mail of ``template`` to each of the company's credit recipients (below)."""
+    for email in company_mail_recipients(company_id=company_id):
+        mail_enqueue(to=email, template=template, context=context)
 
 
 # Who gets which credit mail (partners.selectors.company_mail_recipients): the limit,
@@ -99,34 +106,23 @@ def _post(
         )
     if used_after < 0:
         raise BillingError(_("This would repay more than is owed."), code="overpaid")
-    try:
-        with transaction.atomic():
-            entry = CreditEntry.objects.create(
-                account=account,
-                number=credit_entry_number(),
-                entry_type=entry_type,
-                amount=amount,
-                used_after=used_after,
-                available_after=account.credit_limit - used_after,
-                order_number=order_number,
-                reason=reason[:200],
-                actor=actor,
-                reverses=reverses,
-                repayment=repayment,
-                idempotency_key=idempotency_key,
-            )
-            account.used = used_after
-            account.save(update_fields=["used", "updated_at"])
-    except IntegrityError:
-        existing = CreditEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        if existing.amount != amount or existing.entry_type != entry_type:
-            raise BillingError(
-                _("This request was already used for a different posting."), code="conflict"
-            ) from None
-        return existing, False
-    return entry, True
+    return entry_write(
+        CreditEntry,
+        row=account,
+        balance={"used": used_after},
+        number=credit_entry_number,
+        entry_type=entry_type,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        account=account,
+        used_after=used_after,
+        available_after=account.credit_limit - used_after,
+        order_number=order_number,
+        actor=actor,
+        reverses=reverses,
+        repayment=repayment,
+    )
 
 
 def _usage_alerts(account: CreditAccount, used_before: Decimal) -> None:
@@ -135,24 +131,16 @@ def _usage_alerts(account: CreditAccount, used_before: Decimal) -> None:
     for threshold in ALERT_THRESHOLDS:
         line = account.credit_limit * threshold
         if used_before < line <= account.used:
-            for email in company_mail_recipients(company_id=account.company_id):
-                mail_enqueue(
-                    to=email,
-                    template="billing/mail/credit_usage_alert",
-                    context={
-                        "percent": int(threshold * 100),
-                        "used": format_money(account.used, account.currency),
-                        "limit": format_money(account.credit_limit, account.currency),
-                        "available": format_money(account.available, account.currency),
-                    },
-                )
-
-
-def _positive(amount) -> Decimal:
-    amount = to_money(amount)
-    if amount <= 0:
-        raise BillingError(_("The amount must be greater than zero."), code="not_positive")
-    return amount
+            _mail_company(
+                account.company_id,
+                "billing/mail/credit_usage_alert",
+                {
+                    "percent": int(threshold * 100),
+                    "used": format_money(account.used, account.currency),
+                    "limit": format_money(account.credit_limit, account.currency),
+                    "available": format_money(account.available, account.currency),
+                },
+            )
 
 
 @transaction.atomic
@@ -160,9 +148,7 @@ def credit_limit_set(
     *, company_id: int, currency: str, credit_limit, term_days: int, actor, reason: str
 ):
     """Grant or change the guarantee (limit 1:1) and term days, with a reason; mails the company."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     credit_limit = to_money(credit_limit)
     if credit_limit < 0:
         raise BillingError(_("The limit cannot be negative."), code="negative")
@@ -187,26 +173,39 @@ def credit_limit_set(
     account.credit_limit = credit_limit
     account.term_days = term_days
     account.save(update_fields=["credit_limit", "term_days", "updated_at"])
-    for email in company_mail_recipients(company_id=company_id):
-        mail_enqueue(
-            to=email,
-            template="billing/mail/credit_limit_updated",
-            context={
-                "limit": format_money(credit_limit, currency),
-                "term_days": term_days,
-                "available": format_money(account.available, currency),
-            },
-        )
+    _mail_company(
+        company_id,
+        "billing/mail/credit_limit_updated",
+        {
+            "limit": format_money(credit_limit, currency),
+            "term_days": term_days,
+            "available": format_money(account.available, currency),
+        },
+    )
     return change
+
+
+def credit_account_lock(*, company_id: int, currency: str) -> CreditAccount:
+    """The company's credit account in ``currency`` under a row lock (checkout's lock phase)."""
+    return _lock_account(company_id=company_id, currency=currency)
 
 
 @transaction.atomic
 def credit_charge(
-    *, company_id: int, currency: str, amount, order_number: str, actor, idempotency_key: str
+    *,
+    company_id: int,
+    currency: str,
+    amount,
+    order_number: str,
+    actor,
+    idempotency_key: str,
+    account: CreditAccount | None = None,
 ):
-    """Checkout: pay (the rest of) an order from the credit line (申请账期)."""
-    amount = _positive(amount)
-    account = _lock_account(company_id=company_id, currency=currency)
+    """Checkout: pay (the rest of) an order from the credit line (申请账期). ``account``:
+    the account checkout's lock phase already locked (``credit_account_lock``)."""
+    amount = positive(amount)
+    if account is None:
+        account = _lock_account(company_id=company_id, currency=currency)
     if is_blocked_by_overdue(account):
         raise BillingError(
             _("Credit pay is unavailable while a bill is overdue. Repay the overdue bill first."),
@@ -237,10 +236,8 @@ def credit_offline_charge(
     idempotency_key: str | None = None,
 ):
     """Finance enters offline consumption (线下使用); the company is mailed its new balance."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
-    amount = _positive(amount)
+    reason = required_reason(reason)
+    amount = positive(amount)
     account = _lock_account(company_id=company_id, currency=currency)
     used_before = account.used
     entry, created = _post(
@@ -252,17 +249,16 @@ def credit_offline_charge(
         reason=reason,
     )
     if created:
-        for email in company_mail_recipients(company_id=company_id):
-            mail_enqueue(
-                to=email,
-                template="billing/mail/credit_offline_charge",
-                context={
-                    "amount": format_money(amount, currency),
-                    "reason": reason,
-                    "available": format_money(account.available, currency),
-                    "limit": format_money(account.credit_limit, currency),
-                },
-            )
+        _mail_company(
+            company_id,
+            "billing/mail/credit_offline_charge",
+            {
+                "amount": format_money(amount, currency),
+                "reason": reason,
+                "available": format_money(account.available, currency),
+                "limit": format_money(account.credit_limit, currency),
+            },
+        )
         _usage_alerts(account, used_before)
     return entry
 
@@ -351,12 +347,7 @@ def credit_code_verify(*, user, purpose: str, code: str, now: datetime | None = 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        record = (
-            CreditPayCode.objects.select_for_update()
-            .filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at")
-            .first()
-        )
+        record = locks.lock_pay_code(user=user, purpose=purpose, now=now)
         if record is None:
             error = BillingError(
                 {"code": [_("The code has expired. Ask for a new one.")]}, code="expired"

@@ -118,6 +118,47 @@ def _next_position(model, order_id: int) -> int:
     return 1 if top is None else top + 1
 
 
+def _plan_text(value) -> str:
+    return str(value or "").strip()
+
+
+def _delivery_plan(stage, planned_date, acceptance_criteria, remarks) -> dict:
+    """A delivery milestone's plan fields, the texts trimmed."""
+    return {
+        "stage": _plan_text(stage),
+        "planned_date": planned_date,
+        "acceptance_criteria": _plan_text(acceptance_criteria),
+        "remarks": _plan_text(remarks),
+    }
+
+
+def _milestone_create(model, *, order: Order, actor, position: int | None, **plan):
+    """A new delivery or payment milestone of ``order`` with its ``plan`` fields, last
+    unless ``position`` is given; validated and saved in the history as ``actor``'s."""
+    milestone = model(
+        order=order,
+        **plan,
+        position=position if position is not None else _next_position(model, order.pk),
+    )
+    _full_clean(milestone)
+    _history_user(milestone, actor)
+    milestone.save()
+    return milestone
+
+
+def _milestone_change(milestone, *, actor, position: int | None, **plan):
+    """Set a milestone's ``plan`` fields (and ``position`` when given), validated and
+    saved in the history as ``actor``'s."""
+    for name, value in plan.items():
+        setattr(milestone, name, value)
+    if position is not None:
+        milestone.position = position
+    _full_clean(milestone)
+    _history_user(milestone, actor)
+    milestone.save(update_fields=[*plan, "position"])
+    return milestone
+
+
 def _check_plannable(order: Order) -> None:
     if order.status not in PLANNABLE:
         raise FulfilmentError(
@@ -146,18 +187,13 @@ def milestone_add(
     _require_staff(actor)
     order = _lock_order(order_id)
     _check_plannable(order)
-    milestone = DeliveryMilestone(
+    return _milestone_create(
+        DeliveryMilestone,
         order=order,
-        stage=str(stage or "").strip(),
-        planned_date=planned_date,
-        acceptance_criteria=str(acceptance_criteria or "").strip(),
-        remarks=str(remarks or "").strip(),
-        position=position if position is not None else _next_position(DeliveryMilestone, order.pk),
+        actor=actor,
+        position=position,
+        **_delivery_plan(stage, planned_date, acceptance_criteria, remarks),
     )
-    _full_clean(milestone)
-    _history_user(milestone, actor)
-    milestone.save()
-    return milestone
 
 
 @transaction.atomic
@@ -180,18 +216,12 @@ def milestone_update(
             _("The buyer has confirmed this milestone; it can no longer be changed."),
             code="confirmed",
         )
-    milestone.stage = str(stage or "").strip()
-    milestone.planned_date = planned_date
-    milestone.acceptance_criteria = str(acceptance_criteria or "").strip()
-    milestone.remarks = str(remarks or "").strip()
-    if position is not None:
-        milestone.position = position
-    _full_clean(milestone)
-    _history_user(milestone, actor)
-    milestone.save(
-        update_fields=["stage", "planned_date", "acceptance_criteria", "remarks", "position"]
+    return _milestone_change(
+        milestone,
+        actor=actor,
+        position=position,
+        **_delivery_plan(stage, planned_date, acceptance_criteria, remarks),
     )
-    return milestone
 
 
 @transaction.atomic
@@ -310,19 +340,17 @@ def payment_milestone_add(
     _require_staff(actor)
     order = _lock_order(order_id)  # serialises the sum check of concurrent additions
     _check_plannable(order)
-    milestone = PaymentMilestone(
+    return _milestone_create(
+        PaymentMilestone,
         order=order,
-        stage=str(stage or "").strip(),
+        actor=actor,
+        position=position,
+        stage=_plan_text(stage),
         amount=_payment_amount(order, amount),
         currency=order.currency,
         due_date=due_date,
-        remarks=str(remarks or "").strip(),
-        position=position if position is not None else _next_position(PaymentMilestone, order.pk),
+        remarks=_plan_text(remarks),
     )
-    _full_clean(milestone)
-    _history_user(milestone, actor)
-    milestone.save()
-    return milestone
 
 
 @transaction.atomic
@@ -344,16 +372,15 @@ def payment_milestone_update(
         raise FulfilmentError(
             _("This instalment is paid; it can no longer be changed."), code="paid"
         )
-    milestone.stage = str(stage or "").strip()
-    milestone.amount = _payment_amount(order, amount, exclude_pk=milestone.pk)
-    milestone.due_date = due_date
-    milestone.remarks = str(remarks or "").strip()
-    if position is not None:
-        milestone.position = position
-    _full_clean(milestone)
-    _history_user(milestone, actor)
-    milestone.save(update_fields=["stage", "amount", "due_date", "remarks", "position"])
-    return milestone
+    return _milestone_change(
+        milestone,
+        actor=actor,
+        position=position,
+        stage=_plan_text(stage),
+        amount=_payment_amount(order, amount, exclude_pk=milestone.pk),
+        due_date=due_date,
+        remarks=_plan_text(remarks),
+    )
 
 
 @transaction.atomic

@@ -43,6 +43,7 @@ from . import coupons as coupon_services
 from . import credit as credit_services
 from . import wallet as wallet_services
 from .errors import BillingError
+from .ledger import required_reason
 
 ONLINE_PAYMENT_TIMEOUT = timedelta(minutes=15)
 
@@ -467,9 +468,7 @@ def payment_confirm_offline(*, payment_id: int, actor) -> Payment:
 
 @transaction.atomic
 def payment_reject_offline(*, payment_id: int, actor, reason: str) -> Payment:
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
+    reason = required_reason(reason)
     order, payment = _lock_offline_payment(payment_id)
     if payment.status != PaymentRecordStatus.PENDING:
         raise BillingError(

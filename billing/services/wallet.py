@@ -13,17 +13,18 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import RebateEntry, RebateEntryType, RebateWallet
 from billing.numbering import rebate_entry_number
 
 from .errors import BillingError
+from .ledger import entry_write, positive, required_reason
 
 
-def _lock_wallet(*, company_id: int, currency: str) -> RebateWallet:
+def wallet_lock(*, company_id: int, currency: str) -> RebateWallet:
+    """The company's wallet in ``currency`` under a row lock (``billing.locks``)."""
     try:
-        return RebateWallet.objects.select_for_update().get(
-            company_id=company_id, currency=currency
-        )
+        return locks.lock_wallet(company_id=company_id, currency=currency)
     except RebateWallet.DoesNotExist as exc:
         raise BillingError(
             _("This company has no %(currency)s rebate wallet.") % {"currency": currency}
@@ -41,10 +42,13 @@ def _post(
     reason: str = "",
     order_number: str = "",
     reverses: RebateEntry | None = None,
+    wallet: RebateWallet | None = None,
 ) -> RebateEntry:
+    """Post on ``wallet`` when the caller already locked it (``wallet_lock``), else lock it."""
     amount = to_money(amount)
     with transaction.atomic():
-        wallet = _lock_wallet(company_id=company_id, currency=currency)
+        if wallet is None:
+            wallet = wallet_lock(company_id=company_id, currency=currency)
         balance_after = wallet.balance + amount
         if balance_after < 0:
             raise BillingError(
@@ -55,46 +59,22 @@ def _post(
                 },
                 code="insufficient",
             )
-        try:
-            with transaction.atomic():
-                entry = RebateEntry.objects.create(
-                    wallet=wallet,
-                    number=rebate_entry_number(),
-                    entry_type=entry_type,
-                    amount=amount,
-                    balance_after=balance_after,
-                    order_number=order_number,
-                    reason=reason[:200],
-                    actor=actor,
-                    reverses=reverses,
-                    idempotency_key=idempotency_key,
-                )
-                wallet.balance = balance_after
-                wallet.save(update_fields=["balance", "updated_at"])
-        except IntegrityError:
-            existing = RebateEntry.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is None:
-                raise
-            if existing.amount != amount or existing.entry_type != entry_type:
-                raise BillingError(
-                    _("This request was already used for a different posting."), code="conflict"
-                ) from None
-            return existing
+        entry, _created = entry_write(
+            RebateEntry,
+            row=wallet,
+            balance={"balance": balance_after},
+            number=rebate_entry_number,
+            entry_type=entry_type,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            reason=reason,
+            wallet=wallet,
+            balance_after=balance_after,
+            order_number=order_number,
+            actor=actor,
+            reverses=reverses,
+        )
     return entry
-
-
-def _positive(amount) -> Decimal:
-    amount = to_money(amount)
-    if amount <= 0:
-        raise BillingError(_("The amount must be greater than zero."), code="not_positive")
-    return amount
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise BillingError({"reason": [_("A reason is required.")]}, code="reason_required")
-    return reason
 
 
 def wallet_grant(
@@ -110,11 +90,11 @@ def wallet_grant(
     return _post(
         company_id=company_id,
         currency=currency,
-        amount=_positive(amount),
+        amount=positive(amount),
         entry_type=RebateEntryType.GRANT,
         idempotency_key=idempotency_key or f"grant:{uuid.uuid4()}",
         actor=actor,
-        reason=_reason(reason),
+        reason=required_reason(reason),
     )
 
 
@@ -131,26 +111,35 @@ def wallet_clawback(
     return _post(
         company_id=company_id,
         currency=currency,
-        amount=-_positive(amount),
+        amount=-positive(amount),
         entry_type=RebateEntryType.CLAWBACK,
         idempotency_key=idempotency_key or f"clawback:{uuid.uuid4()}",
         actor=actor,
-        reason=_reason(reason),
+        reason=required_reason(reason),
     )
 
 
 def wallet_spend(
-    *, company_id: int, currency: str, amount, order_number: str, actor, idempotency_key: str
+    *,
+    company_id: int,
+    currency: str,
+    amount,
+    order_number: str,
+    actor,
+    idempotency_key: str,
+    wallet: RebateWallet | None = None,
 ):
-    """Checkout: deduct the rebate amount used for an order (购买支出)."""
+    """Checkout: deduct the rebate amount used for an order (购买支出). ``wallet``: the
+    wallet checkout's lock phase already locked (``wallet_lock``)."""
     return _post(
         company_id=company_id,
         currency=currency,
-        amount=-_positive(amount),
+        amount=-positive(amount),
         entry_type=RebateEntryType.SPEND,
         idempotency_key=idempotency_key,
         actor=actor,
         order_number=order_number,
+        wallet=wallet,
     )
 
 
@@ -159,7 +148,7 @@ def wallet_reward(*, company_id: int, currency: str, amount, reason: str, idempo
     return _post(
         company_id=company_id,
         currency=currency,
-        amount=_positive(amount),
+        amount=positive(amount),
         entry_type=RebateEntryType.REWARD,
         idempotency_key=idempotency_key,
         reason=reason,

@@ -9,7 +9,6 @@ The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
 """
 
 import io
-from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,11 +17,11 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from backoffice.core.fonts import cjk_font
 from backoffice.core.money import format_money
+from backoffice.core.pdf import NumberedCanvas, markup
 from billing.models import Statement
 
 from .constants import DOCUMENT_LANGUAGE, DOCUMENT_TITLE, PAYER_CONTACT, PAYER_NAME
@@ -86,40 +85,26 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _para(text, style: ParagraphStyle) -> Paragraph:
     """Escaped text: the only way data reaches reportlab's markup parser."""
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+    return Paragraph(markup(text), style)
 
 
 def _local(value) -> str:
     return timezone.localtime(value).strftime(DATETIME_FORMAT) if value else EMPTY
 
 
-class _NumberedCanvas(rl_canvas.Canvas):
-    """Keeps the pages until ``save`` knows the total, then draws "page N of M"."""
+class _NumberedCanvas(NumberedCanvas):
+    """Draws "page N of M" at the right of the footer."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._saved_page_states: list[dict] = []
-
-    def showPage(self):  # noqa: N802 - reportlab API
-        self._saved_page_states.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._saved_page_states)
-        label = _("Page %(page)d of %(total)d")
-        for state in self._saved_page_states:
-            self.__dict__.update(state)
-            self.saveState()
-            self.setFont(cjk_font(), 8)
-            self.setFillColor(GREY)
-            self.drawRightString(
-                A4[0] - MARGIN_X,
-                11 * mm,
-                label % {"page": self._pageNumber, "total": total},
-            )
-            self.restoreState()
-            super().showPage()
-        super().save()
+    def draw_page_count(self, total: int) -> None:
+        self.saveState()
+        self.setFont(cjk_font(), 8)
+        self.setFillColor(GREY)
+        self.drawRightString(
+            A4[0] - MARGIN_X,
+            11 * mm,
+            _("Page %(page)d of %(total)d") % {"page": self._pageNumber, "total": total},
+        )
+        self.restoreState()
 
 
 def _decorate(number: str):
