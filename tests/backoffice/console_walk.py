@@ -66,7 +66,7 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     from catalog.models import ConsultationTicket, TrialRequest
     from partners.models import ApplicationStatus, EndCustomer, QualificationFile
     from partners.models import RegistrationApplication as Application
-    from tests.statements.helpers import make_statement
+    from tests.billing.statements.helpers import make_statement
 
     customer = EndCustomer.objects.create(
         company=company,

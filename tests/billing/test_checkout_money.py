@@ -89,7 +89,7 @@ def test_the_payable_check_still_refuses_a_wrong_total_by_one_cent():
 
 def test_the_statement_total_check_is_exact_in_cents():
     """total_payable = share + adjustments, on float-arithmetic SQLite too (0.10 + 0.20)."""
-    from tests.statements.helpers import make_statement
+    from tests.billing.statements.helpers import make_statement
 
     statement = make_statement(
         Shop(rebate="0", credit_limit="0").company,
