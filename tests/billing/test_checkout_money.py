@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from billing.models import CouponCampaign, Order, RebateEntry, Statement
+from billing.models import Order, RebateEntry, Statement
 from billing.services import coupons
 from billing.services.checkout import LineInput, checkout_quote
+from tests.billing.factories import CouponCampaignFactory
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (
     CHECKOUT,
@@ -116,14 +117,14 @@ def two_solutions(shop: Shop):
 
 
 def coupon_for(shop: Shop, *solutions, face_value="100.00", threshold="0"):
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="A only",
         face_value=face_value,
         threshold_amount=threshold,
         quantity=5,
         created_by=shop.staff,
+        solutions=solutions,
     )
-    campaign.solutions.set(solutions)
     return coupons.campaign_issue(campaign=campaign, company_ids=[shop.company.pk])[0]
 
 
