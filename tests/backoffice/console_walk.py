@@ -53,10 +53,7 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     """One row of every company-bound console model for ``company``."""
     from billing.models import (
         CreditAccount,
-        InvoiceRequest,
-        OnlineRepayment,
         OrderAttachment,
-        Payment,
         PaymentRecordStatus,
         PendingPosting,
         PendingPostingKind,
@@ -64,9 +61,15 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     from billing.services.checkout import LineInput, checkout_place_order
     from billing.services.orders import payment_submit_offline
     from catalog.models import ConsultationTicket, TrialRequest
-    from partners.models import ApplicationStatus, EndCustomer, QualificationFile
+    from partners.models import ApplicationStatus, EndCustomer
     from partners.models import RegistrationApplication as Application
-    from tests.statements.helpers import make_statement
+    from tests.billing.factories import (
+        InvoiceRequestFactory,
+        OnlineRepaymentFactory,
+        PaymentFactory,
+    )
+    from tests.billing.statements.helpers import make_statement
+    from tests.partners.factories import QualificationFileFactory
 
     customer = EndCustomer.objects.create(
         company=company,
@@ -85,21 +88,18 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
         order_id=order.pk, user=user, payer_account="6222 0000 1111", paid_on=date.today()
     )
     # A late payment finance owes back (待退款), and an online repayment refund due.
-    Payment.objects.create(
+    PaymentFactory(
         order=order,
         kind="online",
         provider="sandbox",
         reference=f"DDWALK{company.pk:08d}",
-        amount=order.payable_total,
-        currency=order.currency,
         status=PaymentRecordStatus.REFUND_DUE,
         confirmed_at=timezone.now(),
         refund_reason="走查：取消后到账",
     )
-    OnlineRepayment.objects.create(
+    OnlineRepaymentFactory(
         account=CreditAccount.objects.get(company=company, currency="CNY"),
         reference=f"RWALK{company.pk:08d}",
-        provider="sandbox",
         amount=Decimal("10.00"),
         status=PaymentRecordStatus.REFUND_DUE,
         confirmed_at=timezone.now(),
@@ -116,9 +116,8 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
         sha256="0" * 64,
         uploaded_by=root,
     )
-    InvoiceRequest.objects.create(
+    InvoiceRequestFactory(
         order=order,
-        invoice_type="ordinary",
         title=company.name,
         tax_id="91310000MA1FL00000",
         email=f"invoice-{company.pk}@example.com",
@@ -132,14 +131,8 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     statement.voucher_name = "voucher.pdf"
     statement.voucher_content_type = "application/pdf"
     statement.save(update_fields=["voucher", "voucher_name", "voucher_content_type"])
-    QualificationFile.objects.create(
-        company=company,
-        file=_file("licence.pdf"),
-        original_name="营业执照.pdf",
-        extension="pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256="0" * 64,
+    QualificationFileFactory(
+        company=company, file=_file("licence.pdf"), original_name="营业执照.pdf", size=len(PDF)
     )
     application = Application.objects.create(
         company_name=f"走查申请{company.pk}",
@@ -151,14 +144,12 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
         status=ApplicationStatus.PENDING,
         agreed_at=timezone.now(),
     )
-    QualificationFile.objects.create(
+    QualificationFileFactory(
+        company=None,
         application=application,
         file=_file("application.pdf"),
         original_name="申请材料.pdf",
-        extension="pdf",
-        content_type="application/pdf",
         size=len(PDF),
-        sha256="0" * 64,
     )
     lead = {
         "name": "走查线索",

@@ -17,8 +17,8 @@ from billing.models import Order, OrderStatus, RebateEntry
 from billing.services.wallet import wallet_grant
 from billing.statements.selectors import statement_periods
 from partners.models import Company
+from tests.billing.statements.helpers import Seller, local, make_statement
 from tests.partners.factories import CompanyFactory, PartnerUserFactory
-from tests.statements.helpers import Seller, local, make_statement
 
 pytestmark = pytest.mark.django_db
 

@@ -266,7 +266,7 @@ class Territory:
 
     def __init__(self, tag: str, *, as_manager: bool = False):
         from tests.billing.order_helpers import Shop
-        from tests.statements.helpers import make_statement
+        from tests.billing.statements.helpers import make_statement
 
         self.user = _role_user(StaffRole.SALES, email=f"sales-{tag}@example.com")
         self.shop = Shop()

@@ -3,11 +3,11 @@
 import uuid
 from decimal import Decimal
 
-from billing.models import CouponCampaign
-from billing.services import coupons, credit, wallet
+from billing.services import coupons
 from billing.services.checkout import LineInput, checkout_place_order
 from partners.models import EndCustomer
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.factories import CouponCampaignFactory
+from tests.billing.helpers import grant_rebate, make_company, make_partner_user, set_credit_limit
 from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
 from tests.factories import UserFactory
 
@@ -31,23 +31,10 @@ class Shop:
             solution=solution, unit_price=Decimal("50.00"), plan_name="DR", kind="service"
         )
         if Decimal(rebate):
-            wallet.wallet_grant(
-                company_id=self.company.pk,
-                currency="CNY",
-                amount=rebate,
-                actor=self.staff,
-                reason="demo",
-            )
+            grant_rebate(self.company, self.staff, rebate, reason="demo")
         if Decimal(credit_limit):
-            credit.credit_limit_set(
-                company_id=self.company.pk,
-                currency="CNY",
-                credit_limit=credit_limit,
-                term_days=30,
-                actor=self.staff,
-                reason="guarantee",
-            )
-        campaign = CouponCampaign.objects.create(
+            set_credit_limit(self.company, self.staff, credit_limit)
+        campaign = CouponCampaignFactory(
             name="双十一促销",
             face_value=coupon_value,
             threshold_amount="0",

@@ -14,6 +14,7 @@ from billing.models import Order
 from contracts.models import Contract
 from contracts.services import contract_render_pdf
 from tests.billing.order_helpers import Shop
+from tests.files import storage_in
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def contract_storage(tmp_path, monkeypatch):
     """Contract PDFs go to this test's directory, so "no file" can be checked."""
-    storage = Contract._meta.get_field("pdf").storage
-    target = tmp_path / "private"
-    target.mkdir()
-    monkeypatch.setattr(storage, "base_location", str(target))
-    monkeypatch.setattr(storage, "location", str(target))
-    return target
+    return storage_in(tmp_path, monkeypatch, (Contract, "pdf"))
 
 
 def stored_pdfs(root) -> list:

@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from billing.models import CouponCampaign, Order, RebateEntry, Statement
+from billing.models import Order, RebateEntry, Statement
 from billing.services import coupons
 from billing.services.checkout import LineInput, checkout_quote
+from tests.billing.factories import CouponCampaignFactory
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (
     CHECKOUT,
@@ -89,7 +90,7 @@ def test_the_payable_check_still_refuses_a_wrong_total_by_one_cent():
 
 def test_the_statement_total_check_is_exact_in_cents():
     """total_payable = share + adjustments, on float-arithmetic SQLite too (0.10 + 0.20)."""
-    from tests.statements.helpers import make_statement
+    from tests.billing.statements.helpers import make_statement
 
     statement = make_statement(
         Shop(rebate="0", credit_limit="0").company,
@@ -116,14 +117,14 @@ def two_solutions(shop: Shop):
 
 
 def coupon_for(shop: Shop, *solutions, face_value="100.00", threshold="0"):
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="A only",
         face_value=face_value,
         threshold_amount=threshold,
         quantity=5,
         created_by=shop.staff,
+        solutions=solutions,
     )
-    campaign.solutions.set(solutions)
     return coupons.campaign_issue(campaign=campaign, company_ids=[shop.company.pk])[0]
 
 

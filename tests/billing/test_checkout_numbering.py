@@ -12,7 +12,7 @@ from django.db import IntegrityError, OperationalError, connections, transaction
 
 from billing.models import RebateEntry
 from billing.numbering import rebate_entry_number
-from billing.services import credit, wallet
+from tests.billing.helpers import charge_credit, spend_rebate
 from tests.billing.order_helpers import Shop
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -20,21 +20,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def spend_and_charge(shop: Shop, key: str) -> tuple[str, str]:
     """A checkout's two ledger postings: rebate spent, credit charged."""
-    spent = wallet.wallet_spend(
-        company_id=shop.company.pk,
-        currency="CNY",
-        amount="1.00",
-        order_number=key,
-        actor=shop.user,
-        idempotency_key=f"{key}:rebate",
+    spent = spend_rebate(
+        shop.company, "1.00", order_number=key, key=f"{key}:rebate", actor=shop.user
     )
-    charged = credit.credit_charge(
-        company_id=shop.company.pk,
-        currency="CNY",
-        amount="1.00",
-        order_number=key,
-        actor=shop.user,
-        idempotency_key=f"{key}:credit",
+    charged = charge_credit(
+        shop.company, "1.00", order_number=key, key=f"{key}:credit", actor=shop.user
     )
     return spent.number, charged.number
 

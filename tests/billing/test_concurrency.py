@@ -10,7 +10,6 @@ from django.db import connections
 
 from billing.models import (
     Coupon,
-    CouponCampaign,
     CouponStatus,
     CreditAccount,
     CreditEntry,
@@ -18,9 +17,18 @@ from billing.models import (
 )
 from billing.selectors import ledger_mismatches
 from billing.services import bills as bill_services
-from billing.services import coupons, credit, wallet
+from billing.services import coupons, credit
 from billing.services.errors import BillingError
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.factories import CouponCampaignFactory
+from tests.billing.helpers import (
+    charge_credit,
+    grant_rebate,
+    make_company,
+    make_partner_user,
+    set_credit_limit,
+    spend_rebate,
+    submit_offline_repayment,
+)
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -66,19 +74,10 @@ def assert_ledgers_clean():
 
 def test_64_concurrent_spends_of_10_on_100():
     company, staff = make_company(), UserFactory(is_staff=True)
-    wallet.wallet_grant(
-        company_id=company.pk, currency="CNY", amount="100.00", actor=staff, reason="seed"
-    )
+    grant_rebate(company, staff, "100.00")
 
     def spend(i):
-        wallet.wallet_spend(
-            company_id=company.pk,
-            currency="CNY",
-            amount="10.00",
-            order_number=f"o{i}",
-            actor=None,
-            idempotency_key=f"spend:{i}",
-        )
+        spend_rebate(company, "10.00", order_number=f"o{i}", key=f"spend:{i}")
 
     outcomes = run_parallel(64, spend)
     assert outcomes == Counter({"ok": 10, "refused": 54})
@@ -88,24 +87,10 @@ def test_64_concurrent_spends_of_10_on_100():
 
 def test_40_concurrent_credit_payments_of_50_against_1000():
     company, staff = make_company(), UserFactory(is_staff=True)
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency="CNY",
-        credit_limit="1000",
-        term_days=30,
-        actor=staff,
-        reason="guarantee",
-    )
+    set_credit_limit(company, staff)
 
     def pay(i):
-        credit.credit_charge(
-            company_id=company.pk,
-            currency="CNY",
-            amount="50",
-            order_number=f"o{i}",
-            actor=None,
-            idempotency_key=f"pay:{i}",
-        )
+        charge_credit(company, "50", order_number=f"o{i}", key=f"pay:{i}")
 
     outcomes = run_parallel(40, pay)
     assert outcomes == Counter({"ok": 20, "refused": 20})
@@ -115,7 +100,7 @@ def test_40_concurrent_credit_payments_of_50_against_1000():
 
 def test_50_concurrent_redemptions_of_one_coupon():
     company, staff = make_company(), UserFactory(is_staff=True)
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="双十一促销", face_value="10", threshold_amount="0", quantity=1, created_by=staff
     )
     coupon = coupons.campaign_issue(campaign=campaign, company_ids=[company.pk])[0]
@@ -138,32 +123,11 @@ def test_50_concurrent_redemptions_of_one_coupon():
 def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
     company, staff = make_company(), UserFactory(is_staff=True, is_superuser=True)
     user = make_partner_user(company)
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency="CNY",
-        credit_limit="500",
-        term_days=30,
-        actor=staff,
-        reason="guarantee",
-    )
-    credit.credit_charge(
-        company_id=company.pk,
-        currency="CNY",
-        amount="120",
-        order_number="o1",
-        actor=None,
-        idempotency_key="c1",
-    )
+    set_credit_limit(company, staff, "500")
+    charge_credit(company, "120", key="c1")
     bill_services.bills_generate(until=credit.local_today())
     bill = company.credit_accounts.get(currency="CNY").bills.get()
-    repayment = bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency="CNY",
-        bill_ids=[bill.pk],
-        payer_account="6222",
-        paid_on=date.today(),
-        actor=user,
-    )
+    repayment = submit_offline_repayment(company, [bill], user, paid_on=date.today())
 
     outcomes = run_parallel(
         10, lambda i: bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
@@ -176,22 +140,8 @@ def test_confirming_one_offline_repayment_10_times_at_once_posts_one_entry():
 
 def test_bill_run_in_two_workers_at_once_makes_one_bill():
     company, staff = make_company(), UserFactory(is_staff=True)
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency="CNY",
-        credit_limit="500",
-        term_days=30,
-        actor=staff,
-        reason="guarantee",
-    )
-    credit.credit_charge(
-        company_id=company.pk,
-        currency="CNY",
-        amount="10",
-        order_number="o1",
-        actor=None,
-        idempotency_key="c1",
-    )
+    set_credit_limit(company, staff, "500")
+    charge_credit(company, "10", key="c1")
     today = credit.local_today()
     outcomes = run_parallel(2, lambda i: bill_services.bills_generate(until=today), workers=2)
     assert outcomes["ok"] == 2
@@ -225,17 +175,15 @@ def _shop_with_users(count: int, **kwargs):
 
 def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
     from billing.models import Order
-    from billing.services.checkout import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput
 
     shop, users = _shop_with_users(32, rebate="100.00", credit_limit="400.00")
 
     def checkout(i):
-        checkout_place_order(
+        shop.place(
             user=users[i],
             lines=[LineInput(shop.sku2.pk, 1)],
-            end_customer_id=shop.customer.pk,
-            payment_method="online",
-            idempotency_key=f"k{i}",
+            key=f"k{i}",
             rebate_amount="10.00",
             use_credit=True,
             credit_code="424242",
@@ -251,17 +199,15 @@ def test_32_concurrent_checkouts_never_overdraw_wallet_or_credit():
 
 def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
     from billing.models import Order
-    from billing.services.checkout import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput
 
     shop, users = _shop_with_users(32, rebate="0", credit_limit="0")
 
     def checkout(i):
-        checkout_place_order(
+        shop.place(
             user=users[i],
             lines=[LineInput(shop.sku2.pk, 1)],
-            end_customer_id=shop.customer.pk,
-            payment_method="online",
-            idempotency_key=f"c{i}",
+            key=f"c{i}",
             coupon_id=shop.coupon.pk,
         )
 
@@ -272,7 +218,7 @@ def test_32_concurrent_checkouts_with_one_coupon_use_it_once():
 
 def test_same_submission_20_times_at_once_creates_one_order():
     from billing.models import Order
-    from billing.services.checkout import LineInput, checkout_place_order
+    from billing.services.checkout import LineInput
     from tests.billing.order_helpers import Shop
 
     shop = Shop()
@@ -280,12 +226,9 @@ def test_same_submission_20_times_at_once_creates_one_order():
 
     def submit(i):
         orders.append(
-            checkout_place_order(
-                user=shop.user,
+            shop.place(
                 lines=[LineInput(shop.sku.pk, 1)],
-                end_customer_id=shop.customer.pk,
-                payment_method="online",
-                idempotency_key="same-click",
+                key="same-click",
                 coupon_id=shop.coupon.pk,
                 rebate_amount="7.00",
             ).pk

@@ -33,9 +33,17 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.services import bills as bill_services
-from billing.services import coupons, credit, wallet
+from billing.services import coupons, credit
 from billing.services.credit import local_today
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.factories import CouponCampaignFactory
+from tests.billing.helpers import (
+    grant_rebate,
+    guarantee_limit,
+    make_company,
+    make_partner_user,
+    numbered_charge,
+    submit_offline_repayment,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,54 +73,16 @@ def account_of(company) -> CreditAccount:
     return CreditAccount.objects.get(company=company, currency=CNY)
 
 
-def set_limit(company, actor, limit="1500", term_days=365):
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency=CNY,
-        credit_limit=limit,
-        term_days=term_days,
-        actor=actor,
-        reason="银行保函",
-    )
-
-
-_n = {"n": 0}
-
-
-def charge(company, user, amount, *, days_ago: int = 0) -> CreditEntry:
-    _n["n"] += 1
-    entry = credit.credit_charge(
-        company_id=company.pk,
-        currency=CNY,
-        amount=amount,
-        order_number=f"20200228{_n['n']:06d}",
-        actor=user,
-        idempotency_key=f"console-test:{company.pk}:{_n['n']}",
-    )
-    if days_ago:
-        CreditEntry.objects.filter(pk=entry.pk).update(
-            created_at=timezone.now() - timedelta(days=days_ago)
-        )
-    return entry
-
-
 def billed(company, user, amount="100", *, days_ago=2) -> Bill:
-    charge(company, user, amount, days_ago=days_ago)
+    numbered_charge(company, user, amount, days_ago=days_ago)
     bill_services.bills_generate(until=local_today() - timedelta(days=days_ago))
     return Bill.objects.filter(account__company=company).order_by("-pk").first()
 
 
 def submitted_repayment(company, user, superuser) -> Repayment:
-    set_limit(company, superuser)
+    guarantee_limit(company, superuser)
     bill = billed(company, user)
-    return bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency=CNY,
-        bill_ids=[bill.pk],
-        payer_account="6222 0000 1234",
-        paid_on=local_today(),
-        actor=user,
-    )
+    return submit_offline_repayment(company, [bill], user, payer_account="6222 0000 1234")
 
 
 @pytest.fixture
@@ -204,9 +174,7 @@ def test_grant_without_reason_is_a_form_error_and_posts_nothing(staff_client, co
 
 
 def test_clawback_beyond_the_balance_is_refused_by_the_service(staff_client, company, superuser):
-    wallet.wallet_grant(
-        company_id=company.pk, currency=CNY, amount="5", actor=superuser, reason="x"
-    )
+    grant_rebate(company, superuser, "5", reason="x")
     target = wallet_of(company)
     token = token_of(staff_client.get(url("rebatewallet_clawback_detail", target.pk)))
     response = staff_client.post(
@@ -266,8 +234,8 @@ def test_set_limit_and_the_change_history(
 
 
 def test_set_limit_below_used_is_an_error(staff_client, company, partner, superuser):
-    set_limit(company, superuser, limit="1000")
-    charge(company, partner, "300")
+    guarantee_limit(company, superuser, limit="1000")
+    numbered_charge(company, partner, "300")
     account = account_of(company)
     response = staff_client.post(
         url("creditaccount_set_limit_detail", account.pk),
@@ -283,7 +251,7 @@ def test_set_limit_below_used_is_an_error(staff_client, company, partner, superu
 def test_offline_charge_mails_the_company_and_posts_once(
     staff_client, company, partner, superuser, django_capture_on_commit_callbacks, mailoutbox
 ):
-    set_limit(company, superuser, limit="1000")
+    guarantee_limit(company, superuser, limit="1000")
     account = account_of(company)
     token = token_of(staff_client.get(url("creditaccount_offline_charge_detail", account.pk)))
     data = {"amount": "120.5", "reason": "线下合同 A-1", "token": token}
@@ -310,7 +278,7 @@ def test_offline_charge_mails_the_company_and_posts_once(
 
 
 def test_offline_charge_beyond_the_limit_is_refused(staff_client, company, superuser):
-    set_limit(company, superuser, limit="100")
+    guarantee_limit(company, superuser, limit="100")
     account = account_of(company)
     token = token_of(staff_client.get(url("creditaccount_offline_charge_detail", account.pk)))
     response = staff_client.post(
@@ -323,7 +291,7 @@ def test_offline_charge_beyond_the_limit_is_refused(staff_client, company, super
 
 
 def test_lift_overdue_block(staff_client, company, partner, superuser, sales):
-    set_limit(company, superuser, term_days=1)
+    guarantee_limit(company, superuser, term_days=1)
     billed(company, partner, "50", days_ago=5)
     bill_services.bills_mark_overdue_and_remind()
     account = account_of(company)
@@ -481,7 +449,7 @@ def test_campaign_add_sets_created_by(staff_client, superuser):
 
 
 def test_issue_to_three_companies_and_beyond_the_quantity(staff_client, superuser):
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="双十一促销", face_value="10", quantity=3, created_by=superuser
     )
     companies = [make_company(f"发券公司{n}") for n in range(4)]
@@ -517,7 +485,7 @@ def test_issue_to_three_companies_and_beyond_the_quantity(staff_client, superuse
 def test_issue_to_a_tier(staff_client, superuser):
     from partners.models import Tier
 
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="金牌专享", face_value="20", quantity=10, created_by=superuser
     )
     gold = [make_company(f"金牌公司{n}", tier_code="gold") for n in range(2)]
@@ -551,11 +519,9 @@ def _xlsx_rows(client, model, name: str) -> list[tuple]:
 def test_ledger_exports_open_in_excel_with_chinese_headers(
     staff_client, company, partner, superuser
 ):
-    wallet.wallet_grant(
-        company_id=company.pk, currency=CNY, amount="56.15", actor=superuser, reason="=1+1"
-    )
-    set_limit(company, superuser)
-    charge(company, partner, "29")
+    grant_rebate(company, superuser, "56.15", reason="=1+1")
+    guarantee_limit(company, superuser)
+    numbered_charge(company, partner, "29")
 
     rows = _xlsx_rows(staff_client, RebateEntry, "rebateentry")
     headers = rows[0]
@@ -581,7 +547,7 @@ def test_ledger_exports_open_in_excel_with_chinese_headers(
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["类型"] == "支出" and row["剩余金额"] == "¥1,471.00"
 
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="双十一促销", face_value="10", quantity=3, created_by=superuser
     )
     coupons.campaign_issue(campaign=campaign, company_ids=[company.pk])
@@ -600,7 +566,7 @@ def test_dashboard_queues_for_repayments_and_overdue_bills(
     submitted_repayment(company, partner, superuser)
     late = make_company("逾期公司")
     late_user = make_partner_user(late)
-    set_limit(late, superuser, term_days=1)
+    guarantee_limit(late, superuser, term_days=1)
     billed(late, late_user, "30", days_ago=5)
     bill_services.bills_mark_overdue_and_remind()
 
@@ -636,24 +602,22 @@ def _companies(n, superuser):
 def _rebate_entries(n, superuser):
     company = make_company()
     for _ in range(n):
-        wallet.wallet_grant(
-            company_id=company.pk, currency=CNY, amount="1", actor=superuser, reason="x"
-        )
+        grant_rebate(company, superuser, "1", reason="x")
 
 
 def _credit_entries(n, superuser):
     company = make_company()
     user = make_partner_user(company)
-    set_limit(company, superuser, limit="100000")
+    guarantee_limit(company, superuser, limit="100000")
     for _ in range(n):
-        charge(company, user, "1")
+        numbered_charge(company, user, "1")
 
 
 def _bills(n, superuser):
     for _ in range(n):
         company = make_company()
-        set_limit(company, superuser)
-        charge(company, make_partner_user(company), "1", days_ago=1)
+        guarantee_limit(company, superuser)
+        numbered_charge(company, make_partner_user(company), "1", days_ago=1)
     bill_services.bills_generate(until=local_today() - timedelta(days=1))
 
 
@@ -665,14 +629,14 @@ def _repayments(n, superuser):
 
 def _campaigns(n, superuser):
     for i in range(n):
-        campaign = CouponCampaign.objects.create(
+        campaign = CouponCampaignFactory(
             name=f"活动{i}", face_value="1", quantity=5, created_by=superuser
         )
         coupons.campaign_issue(campaign=campaign, company_ids=[make_company().pk])
 
 
 def _coupons(n, superuser):
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name=f"券{Coupon.objects.count()}", face_value="1", quantity=n, created_by=superuser
     )
     company = make_company()
@@ -713,7 +677,7 @@ def test_changelist_queries_do_not_grow_with_rows(staff_client, superuser, addre
 
 
 def test_every_finance_admin_opens_for_the_finance_role(client, finance, company, partner):
-    set_limit(company, finance)
+    guarantee_limit(company, finance)
     bill = billed(company, partner)
     client.force_login(finance)
     for name in (

@@ -23,7 +23,6 @@ from billing.models import (
     CreditAccount,
     DeliveryMilestone,
     DeliveryMilestoneStatus,
-    InvoiceRequest,
     InvoiceRequestStatus,
     Order,
     OrderAttachment,
@@ -47,7 +46,7 @@ from billing.services.fulfilment import (
 )
 from billing.services.invoices import invoice_request_create
 from billing.services.orders import payment_submit_offline
-from tests.billing.order_helpers import Shop
+from tests.billing.factories import InvoiceRequestFactory, PaymentFactory
 from tests.billing.test_fulfilment import (
     PDF_BYTES,
     clone_orders,
@@ -58,11 +57,6 @@ from tests.billing.test_fulfilment import (
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop():
-    return Shop()
 
 
 @pytest.fixture
@@ -579,21 +573,9 @@ def _changelist_queries(client, url: str, params: dict | None = None) -> int:
 
 def _grow(shop, order, count: int) -> None:
     for clone in clone_orders(order, count):
-        Payment.objects.create(
-            order=clone,
-            kind=PaymentKind.OFFLINE,
-            reference=f"DD{uuid.uuid4().int % 10**16:016d}",
-            amount=clone.payable_total,
-            currency=clone.currency,
-            payer_account="6222",
-            paid_on=date.today(),
-        )
-        InvoiceRequest.objects.create(
-            order=clone,
-            requested_by=shop.user,
-            amount=clone.payable_total,
-            currency="CNY",
-            **invoice_fields(),
+        PaymentFactory(order=clone, payer_account="6222", paid_on=date.today())
+        InvoiceRequestFactory(
+            order=clone, requested_by=shop.user, amount=clone.payable_total, currency="CNY"
         )
 
 

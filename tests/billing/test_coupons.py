@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing.models import Coupon, CouponCampaign, CouponStatus
+from billing.models import Coupon, CouponStatus
 from billing.services import coupons
 from billing.services.errors import BillingError
+from tests.billing.factories import CouponCampaignFactory
 from tests.billing.helpers import make_company
 from tests.factories import UserFactory
 
@@ -31,7 +32,7 @@ def issue(**campaign_fields) -> Coupon:
         "quantity": 5,
         **campaign_fields,
     }
-    campaign = CouponCampaign.objects.create(created_by=staff, **fields)
+    campaign = CouponCampaignFactory(created_by=staff, **fields)
     return coupons.campaign_issue(campaign=campaign, company_ids=[make_company().pk])[0]
 
 
@@ -98,7 +99,7 @@ def test_expiry_job_twice_is_one_run_and_restore_after_expiry_gives_expired():
 
 def test_quantity_of_a_campaign_is_a_hard_limit_and_codes_are_unique():
     staff = UserFactory(is_staff=True)
-    campaign = CouponCampaign.objects.create(
+    campaign = CouponCampaignFactory(
         name="10.1促销", face_value="1", threshold_amount="0", quantity=3, created_by=staff
     )
     companies = [make_company().pk for _ in range(4)]

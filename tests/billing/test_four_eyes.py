@@ -60,15 +60,26 @@ def company():
     return make_company()
 
 
-def grant(company, maker, amount="20000.00", **kwargs):
+def posting(kind, company, maker, amount, reason, **kwargs):
+    """``posting_request`` of ``kind`` for the company's CNY balances."""
     return posting_request(
-        kind=PendingPostingKind.WALLET_GRANT,
+        kind=kind,
         company_id=company.pk,
         currency=CNY,
         amount=amount,
         maker=maker,
-        reason="年度补偿",
+        reason=reason,
         **kwargs,
+    )
+
+
+def grant(company, maker, amount="20000.00", **kwargs):
+    return posting(PendingPostingKind.WALLET_GRANT, company, maker, amount, "年度补偿", **kwargs)
+
+
+def limit_request(company, maker, amount, term_days, reason="保函"):
+    return posting(
+        PendingPostingKind.CREDIT_LIMIT, company, maker, amount, reason, term_days=term_days
     )
 
 
@@ -150,25 +161,9 @@ def test_checker_without_finance_permission_is_refused(company, maker):
 
 
 def test_credit_limit_compares_the_new_limit(company, maker, checker):
-    small = posting_request(
-        kind=PendingPostingKind.CREDIT_LIMIT,
-        company_id=company.pk,
-        currency=CNY,
-        amount="5000",
-        term_days=45,
-        maker=maker,
-        reason="保函",
-    )
+    small = limit_request(company, maker, "5000", 45)
     assert isinstance(small, CreditLimitChange)
-    pending = posting_request(
-        kind=PendingPostingKind.CREDIT_LIMIT,
-        company_id=company.pk,
-        currency=CNY,
-        amount="50000",
-        term_days=60,
-        maker=maker,
-        reason="新保函",
-    )
+    pending = limit_request(company, maker, "50000", 60, reason="新保函")
     assert isinstance(pending, PendingPosting)
     account = CreditAccount.objects.get(company=company, currency=CNY)
     assert account.credit_limit == Decimal("5000.00") and account.term_days == 45
@@ -181,24 +176,9 @@ def test_credit_limit_compares_the_new_limit(company, maker, checker):
 
 
 def test_offline_charge_waits_for_the_checker(company, maker, checker):
-    posting_request(
-        kind=PendingPostingKind.CREDIT_LIMIT,
-        company_id=company.pk,
-        currency=CNY,
-        amount="9000",
-        term_days=30,
-        maker=maker,
-        reason="保函",
-    )
+    limit_request(company, maker, "9000", 30)
     CreditAccount.objects.filter(company=company).update(credit_limit=Decimal("90000"))
-    pending = posting_request(
-        kind=PendingPostingKind.OFFLINE_CHARGE,
-        company_id=company.pk,
-        currency=CNY,
-        amount="12000",
-        maker=maker,
-        reason="线下合同",
-    )
+    pending = posting(PendingPostingKind.OFFLINE_CHARGE, company, maker, "12000", "线下合同")
     assert not CreditEntry.objects.exists()
     posting_approve(pending_id=pending.pk, checker=checker)
     entry = CreditEntry.objects.get()

@@ -49,6 +49,7 @@ from billing.services.orders import (
     payment_confirm_offline,
     payment_submit_offline,
 )
+from tests.billing.factories import TAX_ID, InvoiceRequestFactory
 from tests.billing.helpers import make_company, make_partner_user
 from tests.billing.order_helpers import Shop
 from tests.files import pdf_bytes
@@ -56,7 +57,6 @@ from tests.files import pdf_bytes
 pytestmark = pytest.mark.django_db
 
 PDF_BYTES = pdf_bytes()
-TAX_ID = "91310000MA1FL0XX1X"
 
 
 def pdf_upload(name: str = "invoice.pdf", content: bytes = PDF_BYTES) -> SimpleUploadedFile:
@@ -124,11 +124,6 @@ def _english():
     """The service messages are matched in English here (the pages test the Chinese)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def shop():
-    return Shop()
 
 
 @pytest.fixture
@@ -336,12 +331,7 @@ class TestInvoiceRequests:
         assert second.pk != first.pk
         # The database holds the rule too, whatever the service checks.
         with pytest.raises(IntegrityError), transaction.atomic():
-            InvoiceRequest.objects.create(
-                order=order,
-                requested_by=shop.user,
-                currency="CNY",
-                **invoice_fields(),
-            )
+            InvoiceRequestFactory(order=order, requested_by=shop.user, currency="CNY")
 
     @pytest.mark.parametrize(
         ("overrides", "field"),

@@ -14,7 +14,14 @@ from billing.selectors import ledger_mismatches
 from billing.services import bills as bill_services
 from billing.services import credit, wallet
 from billing.services.errors import BillingError
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.helpers import (
+    charge_credit,
+    grant_rebate,
+    make_company,
+    make_partner_user,
+    set_credit_limit,
+    spend_rebate,
+)
 from tests.factories import UserFactory
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300"), places=2)
@@ -31,14 +38,7 @@ def test_random_sequences_keep_invariants(django_db_blocker):
             self.company = make_company()
             self.staff = UserFactory(is_staff=True, is_superuser=True)
             self.user = make_partner_user(self.company)
-            credit.credit_limit_set(
-                company_id=self.company.pk,
-                currency="CNY",
-                credit_limit="1000",
-                term_days=30,
-                actor=self.staff,
-                reason="guarantee",
-            )
+            set_credit_limit(self.company, self.staff)
             self.n = 0
             self.expected_wallet = Decimal("0")
 
@@ -48,27 +48,13 @@ def test_random_sequences_keep_invariants(django_db_blocker):
 
         @rule(amount=amounts)
         def grant(self, amount):
-            wallet.wallet_grant(
-                company_id=self.company.pk,
-                currency="CNY",
-                amount=amount,
-                actor=self.staff,
-                reason="r",
-                idempotency_key=self.key(),
-            )
+            grant_rebate(self.company, self.staff, amount, reason="r", idempotency_key=self.key())
             self.expected_wallet += amount
 
         @rule(amount=amounts)
         def spend(self, amount):
             try:
-                wallet.wallet_spend(
-                    company_id=self.company.pk,
-                    currency="CNY",
-                    amount=amount,
-                    order_number="o",
-                    actor=None,
-                    idempotency_key=self.key(),
-                )
+                spend_rebate(self.company, amount, order_number="o", key=self.key())
                 self.expected_wallet -= amount
             except BillingError:
                 assert amount > self.expected_wallet
@@ -85,14 +71,7 @@ def test_random_sequences_keep_invariants(django_db_blocker):
         @rule(amount=amounts)
         def charge(self, amount):
             with contextlib.suppress(BillingError):
-                credit.credit_charge(
-                    company_id=self.company.pk,
-                    currency="CNY",
-                    amount=amount,
-                    order_number="o",
-                    actor=None,
-                    idempotency_key=self.key(),
-                )
+                charge_credit(self.company, amount, order_number="o", key=self.key())
 
         @rule()
         def reverse_a_charge(self):

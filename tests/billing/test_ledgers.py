@@ -23,7 +23,15 @@ from billing.selectors import ledger_mismatches
 from billing.services import bills as bill_services
 from billing.services import credit, wallet
 from billing.services.errors import BillingError
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.helpers import (
+    charge_credit,
+    grant_rebate,
+    make_company,
+    make_partner_user,
+    set_credit_limit,
+    spend_rebate,
+    submit_offline_repayment,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,17 +55,8 @@ def no_mismatch() -> bool:
 class TestWallet:
     def test_grant_spend_reverse_keeps_balance_equal_to_entries(self):
         company, staff = make_company(), UserFactory(is_staff=True)
-        wallet.wallet_grant(
-            company_id=company.pk, currency=CNY, amount="56.15", actor=staff, reason="H2 2019"
-        )
-        spend = wallet.wallet_spend(
-            company_id=company.pk,
-            currency=CNY,
-            amount="10",
-            order_number="20200205084536001",
-            actor=None,
-            idempotency_key="checkout:1",
-        )
+        grant_rebate(company, staff, "56.15", reason="H2 2019")
+        spend = spend_rebate(company, "10", order_number="20200205084536001", key="checkout:1")
         assert (spend.amount, spend.balance_after) == (Decimal("-10.00"), Decimal("46.15"))
         wallet.wallet_reverse_spend(entry=spend)
         assert balance(company) == Decimal("56.15")
@@ -66,18 +65,9 @@ class TestWallet:
 
     def test_overdraft_is_refused_and_writes_nothing(self):
         company, staff = make_company(), UserFactory(is_staff=True)
-        wallet.wallet_grant(
-            company_id=company.pk, currency=CNY, amount="5", actor=staff, reason="x"
-        )
+        grant_rebate(company, staff, "5", reason="x")
         with pytest.raises(BillingError):
-            wallet.wallet_spend(
-                company_id=company.pk,
-                currency=CNY,
-                amount="5.01",
-                order_number="o",
-                actor=None,
-                idempotency_key="k",
-            )
+            spend_rebate(company, "5.01", order_number="o", key="k")
         with pytest.raises(BillingError):
             wallet.wallet_clawback(
                 company_id=company.pk, currency=CNY, amount="6", actor=staff, reason="oops"
@@ -94,50 +84,18 @@ class TestWallet:
 
     def test_replayed_posting_returns_the_first_entry(self):
         company, staff = make_company(), UserFactory(is_staff=True)
-        wallet.wallet_grant(
-            company_id=company.pk, currency=CNY, amount="20", actor=staff, reason="x"
-        )
-        first = wallet.wallet_spend(
-            company_id=company.pk,
-            currency=CNY,
-            amount="3",
-            order_number="o1",
-            actor=None,
-            idempotency_key="same",
-        )
-        again = wallet.wallet_spend(
-            company_id=company.pk,
-            currency=CNY,
-            amount="3",
-            order_number="o1",
-            actor=None,
-            idempotency_key="same",
-        )
+        grant_rebate(company, staff, "20", reason="x")
+        first = spend_rebate(company, "3", key="same")
+        again = spend_rebate(company, "3", key="same")
         assert again.pk == first.pk
         assert balance(company) == Decimal("17.00")
         with pytest.raises(BillingError):  # same key, different posting
-            wallet.wallet_spend(
-                company_id=company.pk,
-                currency=CNY,
-                amount="4",
-                order_number="o1",
-                actor=None,
-                idempotency_key="same",
-            )
+            spend_rebate(company, "4", key="same")
 
     def test_reversal_happens_once(self):
         company, staff = make_company(), UserFactory(is_staff=True)
-        wallet.wallet_grant(
-            company_id=company.pk, currency=CNY, amount="20", actor=staff, reason="x"
-        )
-        spend = wallet.wallet_spend(
-            company_id=company.pk,
-            currency=CNY,
-            amount="3",
-            order_number="o1",
-            actor=None,
-            idempotency_key="k1",
-        )
+        grant_rebate(company, staff, "20", reason="x")
+        spend = spend_rebate(company, "3", key="k1")
         wallet.wallet_reverse_spend(entry=spend)
         wallet.wallet_reverse_spend(entry=spend)
         assert balance(company) == Decimal("20.00")
@@ -145,9 +103,7 @@ class TestWallet:
     def test_grant_needs_a_reason(self):
         company = make_company()
         with pytest.raises(BillingError):
-            wallet.wallet_grant(
-                company_id=company.pk, currency=CNY, amount="1", actor=None, reason=" "
-            )
+            grant_rebate(company, None, "1", reason=" ")
         assert RebateEntry.objects.count() == 0
 
     def test_exception_after_the_first_write_leaves_nothing(
@@ -161,9 +117,7 @@ class TestWallet:
 
         monkeypatch.setattr(RebateWallet, "save", explode)
         with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError):
-            wallet.wallet_grant(
-                company_id=company.pk, currency=CNY, amount="9", actor=staff, reason="x"
-            )
+            grant_rebate(company, staff, "9", reason="x")
         monkeypatch.setattr(RebateWallet, "save", original)
         assert RebateEntry.objects.count() == 0
         assert balance(company) == Decimal("0.00")
@@ -188,66 +142,24 @@ class TestCredit:
     def setup_company(self, limit="1000", term_days=30):
         company, staff = make_company(), UserFactory(is_staff=True, is_superuser=True)
         make_partner_user(company)
-        credit.credit_limit_set(
-            company_id=company.pk,
-            currency=CNY,
-            credit_limit=limit,
-            term_days=term_days,
-            actor=staff,
-            reason="guarantee",
-        )
+        set_credit_limit(company, staff, limit, term_days=term_days)
         return company, staff
 
     def test_charge_within_limit_and_refusal_beyond(self):
         company, _ = self.setup_company(limit="100")
-        credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="60",
-            order_number="o1",
-            actor=None,
-            idempotency_key="c1",
-        )
+        charge_credit(company, "60", key="c1")
         with pytest.raises(BillingError):
-            credit.credit_charge(
-                company_id=company.pk,
-                currency=CNY,
-                amount="40.01",
-                order_number="o2",
-                actor=None,
-                idempotency_key="c2",
-            )
-        entry = credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="40",
-            order_number="o3",
-            actor=None,
-            idempotency_key="c3",
-        )
+            charge_credit(company, "40.01", order_number="o2", key="c2")
+        entry = charge_credit(company, "40", order_number="o3", key="c3")
         assert entry.available_after == Decimal("0.00")
         assert account(company).used == Decimal("100.00")
         assert entry.number.startswith("DD") and len(entry.number) == 18
 
     def test_limit_cannot_drop_below_used(self):
         company, staff = self.setup_company(limit="100")
-        credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="60",
-            order_number="o1",
-            actor=None,
-            idempotency_key="c1",
-        )
+        charge_credit(company, "60", key="c1")
         with pytest.raises(BillingError):
-            credit.credit_limit_set(
-                company_id=company.pk,
-                currency=CNY,
-                credit_limit="59.99",
-                term_days=30,
-                actor=staff,
-                reason="cut",
-            )
+            set_credit_limit(company, staff, "59.99", reason="cut")
         assert account(company).credit_limit == Decimal("100.00")
 
     def test_usage_alerts_at_70_and_85_percent(
@@ -257,14 +169,7 @@ class TestCredit:
         mailoutbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             for i, amount in enumerate(["69.99", "0.01", "10", "5", "10"]):
-                credit.credit_charge(
-                    company_id=company.pk,
-                    currency=CNY,
-                    amount=amount,
-                    order_number=f"o{i}",
-                    actor=None,
-                    idempotency_key=f"a{i}",
-                )
+                charge_credit(company, amount, order_number=f"o{i}", key=f"a{i}")
         alerts = [m for m in mailoutbox if "%" in m.subject]
         assert len(alerts) == 2
         assert "70%" in alerts[0].subject and "85%" in alerts[1].subject
@@ -273,14 +178,7 @@ class TestCredit:
         self, django_capture_on_commit_callbacks, mailoutbox
     ):
         company, staff = self.setup_company(limit="1000", term_days=30)
-        credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="95.5",
-            order_number="o1",
-            actor=None,
-            idempotency_key="b1",
-        )
+        charge_credit(company, "95.5", key="b1")
         today = credit.local_today()
         assert bill_services.bills_generate(until=today) == 1
         assert bill_services.bills_generate(until=today) == 0  # run twice: one bill
@@ -293,23 +191,11 @@ class TestCredit:
             assert bill_services.bills_mark_overdue_and_remind(now=later)["overdue"] == 1
             assert bill_services.bills_mark_overdue_and_remind(now=later)["overdue"] == 0
         with pytest.raises(BillingError):
-            credit.credit_charge(
-                company_id=company.pk,
-                currency=CNY,
-                amount="1",
-                order_number="o2",
-                actor=None,
-                idempotency_key="b2",
-            )
+            charge_credit(company, "1", order_number="o2", key="b2")
         # offline repayment, confirmed twice: one entry, available restored
         user = company.users.get()
-        repayment = bill_services.repayment_submit_offline(
-            company_id=company.pk,
-            currency=CNY,
-            bill_ids=[bill.pk],
-            payer_account="6222 0000",
-            paid_on=date.today(),
-            actor=user,
+        repayment = submit_offline_repayment(
+            company, [bill], user, payer_account="6222 0000", paid_on=date.today()
         )
         bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
         bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
@@ -321,22 +207,8 @@ class TestCredit:
 
     def test_reversing_a_billed_charge_reduces_the_pending_bill(self):
         company, _ = self.setup_company()
-        charge = credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="50",
-            order_number="o1",
-            actor=None,
-            idempotency_key="r1",
-        )
-        credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="30",
-            order_number="o2",
-            actor=None,
-            idempotency_key="r2",
-        )
+        charge = charge_credit(company, "50", key="r1")
+        charge_credit(company, "30", order_number="o2", key="r2")
         bill_services.bills_generate(until=credit.local_today())
         credit.credit_reverse_charge(entry=charge)
         bill = Bill.objects.get()
@@ -346,14 +218,7 @@ class TestCredit:
 
     def test_online_repayment_callback_is_idempotent(self):
         company, _ = self.setup_company()
-        credit.credit_charge(
-            company_id=company.pk,
-            currency=CNY,
-            amount="20",
-            order_number="o1",
-            actor=None,
-            idempotency_key="x1",
-        )
+        charge_credit(company, "20", key="x1")
         bill_services.bills_generate(until=credit.local_today())
         bill = Bill.objects.get()
         for _ in range(3):
@@ -398,7 +263,7 @@ class TestCredit:
 
 def test_check_ledgers_command_reports_and_fails_on_mismatch(db, capsys):
     company, staff = make_company(), UserFactory(is_staff=True)
-    wallet.wallet_grant(company_id=company.pk, currency=CNY, amount="10", actor=staff, reason="x")
+    grant_rebate(company, staff, "10", reason="x")
     call_command("check_ledgers")
     assert "mismatches: 0" in capsys.readouterr().out
     RebateWallet.objects.filter(company=company, currency=CNY).update(balance=Decimal("11.00"))

@@ -17,7 +17,7 @@ from billing.services.fulfilment import order_deliver
 from billing.services.orders import payment_confirm_offline, payment_submit_offline
 from partners.models import CompanyRole
 from partners.selectors import company_mail_recipients
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.helpers import charge_credit, make_company, make_partner_user, set_credit_limit
 from tests.billing.order_helpers import Shop
 from tests.factories import UserFactory
 
@@ -47,25 +47,11 @@ def staff():
 
 
 def _limit(company, staff, limit="1000"):
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency="CNY",
-        credit_limit=limit,
-        term_days=30,
-        actor=staff,
-        reason="guarantee",
-    )
+    set_credit_limit(company, staff, limit)
 
 
 def _charge(company, amount, key):
-    credit.credit_charge(
-        company_id=company.pk,
-        currency="CNY",
-        amount=amount,
-        order_number=key,
-        actor=None,
-        idempotency_key=key,
-    )
+    charge_credit(company, amount, order_number=key, key=key)
 
 
 def test_limit_change_and_usage_alerts_go_to_the_admin_only(company, staff):

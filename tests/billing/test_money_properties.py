@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from backoffice.core.money import to_money
 from billing.models import (
     Coupon,
-    CouponCampaign,
     CouponStatus,
     CreditAccount,
     CreditPayCode,
@@ -42,6 +41,7 @@ from billing.services.credit import _code_hash
 from billing.services.errors import BillingError
 from catalog.models import Sku
 from partners.models import EndCustomer
+from tests.billing.factories import CouponCampaignFactory, CouponFactory
 from tests.billing.helpers import make_company, make_partner_user
 from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
 from tests.factories import UserFactory
@@ -141,7 +141,7 @@ class World:
         terms = (spec["face"], spec["threshold"], spec["min_quantity"], *sorted(spec["solutions"]))
         campaign = self.campaigns.get(terms)
         if campaign is None:
-            campaign = self.campaigns[terms] = CouponCampaign.objects.create(
+            campaign = self.campaigns[terms] = CouponCampaignFactory(
                 name="p",
                 face_value=money(spec["face"]),
                 threshold_amount=money(spec["threshold"]),
@@ -150,7 +150,7 @@ class World:
                 created_by=self.staff,
             )
             campaign.solutions.set([self.solutions[name] for name in sorted(spec["solutions"])])
-        return Coupon.objects.create(
+        return CouponFactory(
             campaign=campaign, company=self.company, code=uuid.uuid4().hex[:8].upper()
         )
 

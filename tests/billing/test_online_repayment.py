@@ -19,7 +19,14 @@ from billing.payments.sandbox import sign
 from billing.services import bills as bill_services
 from billing.services import credit, payments
 from billing.services.errors import BillingError
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.factories import OnlineRepaymentFactory
+from tests.billing.helpers import (
+    charge_credit,
+    make_company,
+    make_partner_user,
+    set_credit_limit,
+    submit_offline_repayment,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,22 +44,8 @@ def complete_url(online) -> str:
 def billed_company(amount="95.50"):
     company, staff = make_company(), UserFactory(is_staff=True)
     user = make_partner_user(company)
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency="CNY",
-        credit_limit="1000",
-        term_days=30,
-        actor=staff,
-        reason="guarantee",
-    )
-    credit.credit_charge(
-        company_id=company.pk,
-        currency="CNY",
-        amount=amount,
-        order_number=f"o-{company.pk}",
-        actor=None,
-        idempotency_key=f"c-{company.pk}",
-    )
+    set_credit_limit(company, staff)
+    charge_credit(company, amount, order_number=f"o-{company.pk}", key=f"c-{company.pk}")
     bill_services.bills_generate(until=credit.local_today())
     return company, user, Bill.objects.get(account__company=company)
 
@@ -148,7 +141,7 @@ def test_references_are_unique_per_company_not_across_companies(billed):
     theirs.save(update_fields=["reference"])
     assert mine.provider_reference != theirs.provider_reference
     with pytest.raises(IntegrityError), transaction.atomic():
-        OnlineRepayment.objects.create(
+        OnlineRepaymentFactory(
             account=mine.account, reference=mine.reference, amount="1.00", provider="sandbox"
         )
     # Each company's notification settles its own bill.
@@ -164,14 +157,7 @@ def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
     company, user, bill = billed
     online = start(company, user, bill)
     finance = UserFactory(is_staff=True)
-    offline = bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency="CNY",
-        bill_ids=[bill.pk],
-        payer_account="6222",
-        paid_on=credit.local_today(),
-        actor=user,
-    )
+    offline = submit_offline_repayment(company, [bill], user)
     bill_services.repayment_confirm(repayment_id=offline.pk, actor=finance)
     payload, signature = bill_services.repayment_online_payload(online)
     online = payments.repayment_online_callback(payload=payload, signature=signature)
@@ -183,14 +169,7 @@ def test_money_for_bills_settled_meanwhile_is_a_refund_due(billed):
 
 def test_no_online_repayment_while_an_offline_one_is_under_review(billed):
     company, user, bill = billed
-    bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency="CNY",
-        bill_ids=[bill.pk],
-        payer_account="6222",
-        paid_on=credit.local_today(),
-        actor=user,
-    )
+    submit_offline_repayment(company, [bill], user)
     with pytest.raises(BillingError):
         start(company, user, bill)
     assert not OnlineRepayment.objects.exists()

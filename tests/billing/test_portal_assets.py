@@ -25,10 +25,19 @@ from billing.models import (
     RepaymentStatus,
 )
 from billing.services import bills as bill_services
-from billing.services import coupons, credit, wallet
+from billing.services import coupons, wallet
 from billing.services.credit import local_today
 from partners.models import CompanyRole
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.factories import CouponCampaignFactory
+from tests.billing.helpers import (
+    grant_rebate,
+    guarantee_limit,
+    make_company,
+    make_partner_user,
+    numbered_charge,
+    spend_rebate,
+    submit_offline_repayment,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,13 +89,8 @@ def other_user(other):
 
 
 def grant(company, staff, amount, *, key=None, currency=CNY):
-    return wallet.wallet_grant(
-        company_id=company.pk,
-        currency=currency,
-        amount=amount,
-        actor=staff,
-        reason="测试发放",
-        idempotency_key=key,
+    return grant_rebate(
+        company, staff, amount, reason="测试发放", idempotency_key=key, currency=currency
     )
 
 
@@ -95,39 +99,10 @@ def backdate(model, pk: int, days: int) -> None:
     model.objects.filter(pk=pk).update(created_at=timezone.now() - timedelta(days=days))
 
 
-def set_limit(company, staff, limit="1500", term_days=365):
-    credit.credit_limit_set(
-        company_id=company.pk,
-        currency=CNY,
-        credit_limit=limit,
-        term_days=term_days,
-        actor=staff,
-        reason="银行保函",
-    )
-
-
-_charges = {"n": 0}
-
-
-def charge(company, user, amount, *, days_ago: int = 0) -> CreditEntry:
-    _charges["n"] += 1
-    entry = credit.credit_charge(
-        company_id=company.pk,
-        currency=CNY,
-        amount=amount,
-        order_number=f"2020022816385{_charges['n']:04d}",
-        actor=user,
-        idempotency_key=f"test-charge:{company.pk}:{_charges['n']}",
-    )
-    if days_ago:
-        backdate(CreditEntry, entry.pk, days_ago)
-    return entry
-
-
 def bill_of(company, user, amounts, *, days_ago: int) -> Bill:
     """Charges on one past day, then the daily bill job for that day."""
     for amount in amounts:
-        charge(company, user, amount, days_ago=days_ago)
+        numbered_charge(company, user, amount, days_ago=days_ago)
     created = bill_services.bills_generate(until=local_today() - timedelta(days=days_ago))
     assert created == 1
     return Bill.objects.filter(account__company=company).order_by("-pk").first()
@@ -174,13 +149,8 @@ def test_rebate_page_shows_balance_ledger_and_top_ups(client, company, user, sta
         idempotency_key="reward:1",
     )
     grant(company, staff, "50")
-    spend = wallet.wallet_spend(
-        company_id=company.pk,
-        currency=CNY,
-        amount="19.9",
-        order_number="202001020826512140",
-        actor=user,
-        idempotency_key="spend:1",
+    spend = spend_rebate(
+        company, "19.9", order_number="202001020826512140", key="spend:1", actor=user
     )
     client.force_login(user)
     html = html_of(client.get(REBATE))
@@ -280,7 +250,7 @@ def test_rebate_pages_paginate_fifteen_per_page(client, company, user, staff):
 
 
 def _campaign(staff, name, value, **kwargs) -> CouponCampaign:
-    return CouponCampaign.objects.create(
+    return CouponCampaignFactory(
         name=name,
         face_value=value,
         threshold_amount=kwargs.pop("threshold", "0"),
@@ -354,7 +324,7 @@ def test_coupon_tabs(client, company, user, other, staff):
 
 def manual_example(company, user, staff) -> list[Bill]:
     """Spec 10.3: limit ¥1,500 / 365 days, pending bills 95.5 + 200 + 250 + 200 = 745.5."""
-    set_limit(company, staff)
+    guarantee_limit(company, staff)
     return [
         bill_of(company, user, ["200"], days_ago=12),
         bill_of(company, user, ["250"], days_ago=8),
@@ -384,16 +354,9 @@ def test_credit_cards_match_the_manual_example(client, company, user, staff):
 
 
 def test_credit_entries_show_repayments_as_positive(client, company, user, staff):
-    set_limit(company, staff)
+    guarantee_limit(company, staff)
     bill = bill_of(company, user, ["100"], days_ago=2)
-    repayment = bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency=CNY,
-        bill_ids=[bill.pk],
-        payer_account="6222",
-        paid_on=local_today(),
-        actor=user,
-    )
+    repayment = submit_offline_repayment(company, [bill], user)
     bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     client.force_login(user)
     html = html_of(client.get(CREDIT))
@@ -419,7 +382,7 @@ def test_bills_tab(client, company, user, staff):
 
 
 def test_overdue_bill_shows_negative_days_in_red(client, company, user, staff):
-    set_limit(company, staff, term_days=1)
+    guarantee_limit(company, staff, term_days=1)
     bill = bill_of(company, user, ["30"], days_ago=5)
     bill_services.bills_mark_overdue_and_remind()
     bill.refresh_from_db()
@@ -431,16 +394,9 @@ def test_overdue_bill_shows_negative_days_in_red(client, company, user, staff):
 
 
 def test_settled_bills_have_no_repay_buttons(client, company, user, staff):
-    set_limit(company, staff)
+    guarantee_limit(company, staff)
     bill = bill_of(company, user, ["100"], days_ago=2)
-    repayment = bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency=CNY,
-        bill_ids=[bill.pk],
-        payer_account="6222",
-        paid_on=local_today(),
-        actor=user,
-    )
+    repayment = submit_offline_repayment(company, [bill], user)
     client.force_login(user)
     under_review = html_of(client.get(CREDIT, {"tab": "bills"}))
     assert "data-under-review" in under_review and "data-offline-repay" not in under_review
@@ -451,7 +407,7 @@ def test_settled_bills_have_no_repay_buttons(client, company, user, staff):
 
 
 def test_repayment_records_tab(client, company, user, staff):
-    set_limit(company, staff)
+    guarantee_limit(company, staff)
     bill = bill_of(company, user, ["100"], days_ago=2)
     submit = {
         "company_id": company.pk,
@@ -524,8 +480,8 @@ def test_offline_repayment_is_submitted_for_review_and_posts_nothing(client, com
 
 
 def test_offline_repayment_refuses_another_companys_bill(client, company, user, other, staff):
-    set_limit(company, staff)
-    set_limit(other, staff)
+    guarantee_limit(company, staff)
+    guarantee_limit(other, staff)
     other_user = make_partner_user(other)
     own = bill_of(company, user, ["10"], days_ago=3)
     foreign = bill_of(other, other_user, ["20"], days_ago=2)
@@ -540,7 +496,7 @@ def test_offline_repayment_refuses_another_companys_bill(client, company, user, 
 
 
 def test_offline_repayment_input_errors(client, company, user, staff):
-    set_limit(company, staff)
+    guarantee_limit(company, staff)
     bill = bill_of(company, user, ["10"], days_ago=3)
     client.force_login(user)
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
@@ -558,19 +514,12 @@ def test_offline_repayment_input_errors(client, company, user, staff):
 
 
 def test_offline_repayment_without_bills_or_of_settled_bills(client, company, user, staff):
-    set_limit(company, staff)
+    guarantee_limit(company, staff)
     bill = bill_of(company, user, ["10"], days_ago=3)
     client.force_login(user)
     response = client.get(REPAY, follow=True)
     assert messages_of(response, "error") == ["请先选择至少一张账单。"]
-    repayment = bill_services.repayment_submit_offline(
-        company_id=company.pk,
-        currency=CNY,
-        bill_ids=[bill.pk],
-        payer_account="6222",
-        paid_on=local_today(),
-        actor=user,
-    )
+    repayment = submit_offline_repayment(company, [bill], user)
     bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     response = client.get(f"{REPAY}?bills={bill.pk}", follow=True)
     assert messages_of(response, "error") == ["请选择本公司待还款的账单。"]
@@ -583,20 +532,15 @@ def test_offline_repayment_without_bills_or_of_settled_bills(client, company, us
 
 def test_company_b_rows_never_show_on_company_a_pages(client, company, user, other, staff):
     other_user = make_partner_user(other)
-    set_limit(company, staff)
-    set_limit(other, staff)
+    guarantee_limit(company, staff)
+    guarantee_limit(other, staff)
     own_bill = bill_of(company, user, ["10"], days_ago=3)
     foreign_bill = bill_of(other, other_user, ["20"], days_ago=2)
     foreign_entry = grant(other, staff, "99")
     campaign = _campaign(staff, "双十一促销", "10")
     foreign_coupon = coupons.campaign_issue(campaign=campaign, company_ids=[other.pk])[0]
-    foreign_repayment = bill_services.repayment_submit_offline(
-        company_id=other.pk,
-        currency=CNY,
-        bill_ids=[foreign_bill.pk],
-        payer_account="乙方账号9999",
-        paid_on=local_today(),
-        actor=other_user,
+    foreign_repayment = submit_offline_repayment(
+        other, [foreign_bill], other_user, payer_account="乙方账号9999"
     )
     client.force_login(user)
     pages = [
@@ -645,7 +589,7 @@ def _add_coupons(company, user, staff, n):
 
 def _add_entries(company, user, staff, n):
     for _ in range(n):
-        charge(company, user, "1")
+        numbered_charge(company, user, "1")
 
 
 def _add_bills(company, user, staff, n):
@@ -659,14 +603,7 @@ def _add_repayments(company, user, staff, n):
         company, user, ["1"], days_ago=2
     )
     for _ in range(n):
-        repayment = bill_services.repayment_submit_offline(
-            company_id=company.pk,
-            currency=CNY,
-            bill_ids=[bill.pk],
-            payer_account="6222",
-            paid_on=local_today(),
-            actor=user,
-        )
+        repayment = submit_offline_repayment(company, [bill], user)
         bill_services.repayment_reject(repayment_id=repayment.pk, actor=staff, reason="重复")
 
 
@@ -683,7 +620,7 @@ def _add_repayments(company, user, staff, n):
     ids=["rebate-ledger", "rebate-topups", "coupons", "credit-entries", "bills", "repayments"],
 )
 def test_list_queries_do_not_grow_with_rows(client, company, user, staff, url, params, add):
-    set_limit(company, staff, limit="100000")
+    guarantee_limit(company, staff, limit="100000")
     client.force_login(user)
     add(company, user, staff, 3)
     assert len(row_ids(html_of(client.get(url, params)))) == 3

@@ -36,17 +36,6 @@ def zh(message: str) -> str:
         return str(translation.gettext(message))
 
 
-@pytest.fixture
-def shop():
-    return Shop()
-
-
-@pytest.fixture
-def signed_in(client, shop):
-    client.force_login(shop.user)
-    return client
-
-
 def detail_url(sku) -> str:
     return reverse("portal:solution_detail", args=[sku.solution.slug])
 

@@ -16,7 +16,6 @@ from django.utils import translation
 from billing.models import (
     CartLine,
     Coupon,
-    CouponCampaign,
     CouponStatus,
     CreditAccount,
     CreditPayCode,
@@ -29,6 +28,7 @@ from billing.models import (
 from billing.services import coupons
 from billing.services.checkout import LineInput
 from partners.models import EndCustomer
+from tests.billing.factories import CouponCampaignFactory
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (
     BUY_NOW,
@@ -54,17 +54,6 @@ def zh(message: str, **params) -> str:
     with translation.override("zh-hans"):
         value = str(translation.gettext(message))
     return value % params if params else value
-
-
-@pytest.fixture
-def shop():
-    return Shop()
-
-
-@pytest.fixture
-def signed_in(client, shop):
-    client.force_login(shop.user)
-    return client
 
 
 def wallet_balance(shop) -> Decimal:
@@ -127,7 +116,7 @@ def test_checkout_page_shows_every_block_with_server_amounts(signed_in, shop):
 
 
 def test_only_applicable_coupons_are_offered(signed_in, shop):
-    elsewhere = CouponCampaign.objects.create(
+    elsewhere = CouponCampaignFactory(
         name="别的方案专用",
         face_value="5",
         threshold_amount="0",
@@ -135,7 +124,7 @@ def test_only_applicable_coupons_are_offered(signed_in, shop):
         created_by=shop.staff,
     )
     elsewhere.solutions.add(PublishedSolutionFactory())
-    too_high = CouponCampaign.objects.create(
+    too_high = CouponCampaignFactory(
         name="满一万可用",
         face_value="50",
         threshold_amount="10000",

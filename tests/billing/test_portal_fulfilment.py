@@ -28,7 +28,6 @@ from billing.services.fulfilment import (
 from billing.services.invoices import invoice_issue, invoice_request_create
 from catalog.models import Review
 from tests.billing.helpers import make_company, make_partner_user
-from tests.billing.order_helpers import Shop
 from tests.billing.test_fulfilment import (
     PDF_BYTES,
     TAX_ID,
@@ -48,11 +47,6 @@ VALID_INVOICE = {
     "bank_account": "",
     "email": "finance@example.com",
 }
-
-
-@pytest.fixture
-def shop():
-    return Shop()
 
 
 @pytest.fixture

@@ -35,23 +35,13 @@ from billing.services.orders import (
     sandbox_callback_payload,
 )
 from partners.models import CompanyType, EndCustomer
+from tests.billing.factories import PaymentFactory
 from tests.billing.helpers import make_partner_user
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import CALLBACK, ORDERS, html_of, messages_of, text
 from tests.catalog.factories import PublishedSolutionFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop():
-    return Shop()
-
-
-@pytest.fixture
-def signed_in(client, shop):
-    client.force_login(shop.user)
-    return client
 
 
 def pay_url(payment) -> str:
@@ -293,13 +283,7 @@ def test_cancel_an_unpaid_order_from_the_list_restores_coupon_and_rebate(signed_
 
 def test_a_paid_order_cannot_be_cancelled_by_the_reseller(signed_in, shop):
     order = shop.place(payment_method="offline")
-    payment = Payment.objects.create(
-        order=order,
-        kind=PaymentKind.OFFLINE,
-        reference="DD0000000000009999",
-        amount=order.payable_total,
-        currency="CNY",
-    )
+    payment = PaymentFactory(order=order, reference="DD0000000000009999", currency="CNY")
     payment_confirm_offline(payment_id=payment.pk, actor=shop.staff)
     response = signed_in.post(
         reverse("portal:account_order_cancel", args=[order.number]), follow=True
@@ -333,13 +317,7 @@ def test_orders_search_and_filters(signed_in, shop):
         first.number,
     ]
     payment_confirm_offline(
-        payment_id=Payment.objects.create(
-            order=second,
-            kind=PaymentKind.OFFLINE,
-            reference="DD0000000000008888",
-            amount=second.payable_total,
-            currency="CNY",
-        ).pk,
+        payment_id=PaymentFactory(order=second, reference="DD0000000000008888", currency="CNY").pk,
         actor=shop.staff,
     )
     assert numbers(status=OrderStatus.PROCESSING) == [second.number]

@@ -27,7 +27,14 @@ from billing.selectors.repayments import repayment_settlement_problems
 from billing.services import bills as bill_services
 from billing.services import credit, payments
 from billing.services.errors import BillingError
-from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.factories import RepaymentBillFactory, RepaymentFactory
+from tests.billing.helpers import (
+    charge_credit,
+    make_company,
+    make_partner_user,
+    set_credit_limit,
+    submit_offline_repayment,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,14 +48,7 @@ class Line:
         self.company = make_company()
         self.staff = UserFactory(is_staff=True, is_superuser=True)
         self.user = make_partner_user(self.company)
-        credit.credit_limit_set(
-            company_id=self.company.pk,
-            currency="CNY",
-            credit_limit="1000",
-            term_days=30,
-            actor=self.staff,
-            reason="guarantee",
-        )
+        set_credit_limit(self.company, self.staff)
         self.charges = [self.charge(amount) for amount in billed]
         bill_services.bills_generate(until=credit.local_today())
         self.bill = Bill.objects.get(account__company=self.company)
@@ -57,27 +57,15 @@ class Line:
 
     def charge(self, amount):
         key = f"c{self.company.pk}-{CreditEntry.objects.count()}"
-        return credit.credit_charge(
-            company_id=self.company.pk,
-            currency="CNY",
-            amount=amount,
-            order_number=key,
-            actor=None,
-            idempotency_key=key,
-        )
+        return charge_credit(self.company, amount, order_number=key, key=key)
 
     @property
     def used(self) -> Decimal:
         return CreditAccount.objects.get(company=self.company, currency="CNY").used
 
     def offline(self, bills=None) -> Repayment:
-        return bill_services.repayment_submit_offline(
-            company_id=self.company.pk,
-            currency="CNY",
-            bill_ids=[b.pk for b in bills or [self.bill]],
-            payer_account="6222 0000",
-            paid_on=credit.local_today(),
-            actor=self.user,
+        return submit_offline_repayment(
+            self.company, bills or [self.bill], self.user, payer_account="6222 0000"
         )
 
     def online(self, reference="PAY-1", amount=None) -> Repayment:
@@ -191,10 +179,10 @@ def test_double_confirm_settles_once_and_nothing_repays_the_bill_again(line):
 def test_a_second_repayment_of_a_confirmed_bill_cannot_be_confirmed(line):
     """A repayment that lost its claim (e.g. left over from before the rule) is refused."""
     line.confirm(line.offline())
-    stale = Repayment.objects.create(
+    stale = RepaymentFactory(
         account=line.bill.account, method=RepaymentMethod.OFFLINE, amount=line.bill.amount
     )
-    RepaymentBill.objects.create(repayment=stale, bill=line.bill, active=False)
+    RepaymentBillFactory(repayment=stale, bill=line.bill, active=False)
     with pytest.raises(BillingError) as refused:
         line.confirm(stale)
     assert refused.value.code == "claimed"
@@ -227,14 +215,14 @@ def test_rejection_releases_the_bill_for_another_repayment(line):
 
 def test_the_database_refuses_a_second_active_claim_on_a_bill(line):
     line.offline()
-    second = Repayment.objects.create(
+    second = RepaymentFactory(
         account=line.bill.account, method=RepaymentMethod.OFFLINE, amount=line.bill.amount
     )
     with pytest.raises(IntegrityError), transaction.atomic():
-        RepaymentBill.objects.create(repayment=second, bill=line.bill)
+        RepaymentBillFactory(repayment=second, bill=line.bill)
     with pytest.raises(IntegrityError), transaction.atomic():
         second.bills.add(line.bill)  # the many-to-many manager goes through the same table
-    RepaymentBill.objects.create(repayment=second, bill=line.bill, active=False)  # released: ok
+    RepaymentBillFactory(repayment=second, bill=line.bill, active=False)  # released: ok
 
 
 # --- check_ledgers ---------------------------------------------------------------------
@@ -242,13 +230,13 @@ def test_the_database_refuses_a_second_active_claim_on_a_bill(line):
 
 def test_check_ledgers_reports_a_double_settlement(line):
     first = line.confirm(line.offline())
-    twice = Repayment.objects.create(
+    twice = RepaymentFactory(
         account=line.bill.account,
         method=RepaymentMethod.ONLINE,
         amount=line.bill.amount,
         status=RepaymentStatus.CONFIRMED,
     )
-    RepaymentBill.objects.create(repayment=twice, bill=line.bill, active=False)
+    RepaymentBillFactory(repayment=twice, bill=line.bill, active=False)
     problems = {row["problem"] for row in repayment_settlement_problems()}
     assert problems == {"bill_settled_twice", "claim_out_of_step", "repayment_not_reconciled"}
     with pytest.raises(CommandError, match="broken invariant"):

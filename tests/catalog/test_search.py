@@ -22,56 +22,66 @@ def _fresh_cache():
     cache.clear()
 
 
+# slug, name, summary, provider, published, its one SKU
+SOLUTIONS = (
+    (
+        "saasame",
+        "SaaSaMe Transport",
+        "P2C、V2C、C2C 线上及线下工作负载双向迁移的轻软件工具",
+        "SaaSaMe",
+        True,
+        {
+            "code": "S-BLU-BUS-PLA-P-PLAN-ABD",
+            "plan_name": "SaaSaMe Transport 迁移至蓝云",
+            "unit_price": Decimal("1188"),
+        },
+    ),
+    (
+        "migrator",
+        "数据迁移专家",
+        "Office 365 mailbox migration",
+        "AP Elements",
+        True,
+        {"code": "S-WXX-DES-SKY-P-SSSX-BCD", "plan_name": "基础版"},
+    ),
+    (
+        "quest",
+        "Quest 邮件归档与搜索",
+        "Email archiving and eDiscovery",
+        "Quest Software",
+        True,
+        {"code": "M-JXX-ARC-QST-N-ARCH-DEC", "plan_name": "服务实施项"},
+    ),
+    (
+        "draft",
+        "迁移草稿 Transport Draft",
+        "草稿",
+        "SaaSaMe",
+        False,
+        {"code": "S-BLU-BUS-DRF-P-PLAN-XYZ", "plan_name": "草稿计划"},
+    ),
+)
+
+
 @pytest.fixture
 def catalogue():
+    """Three published solutions and a draft in one sub-category, each with one SKU."""
     top = CategoryFactory(name="备份与迁移", slug="backup")
     sub = CategoryFactory(name="迁移工具", slug="migration-tools", parent=top)
-    saasame = SolutionFactory(
-        name="SaaSaMe Transport",
-        slug="saasame",
-        summary="P2C、V2C、C2C 线上及线下工作负载双向迁移的轻软件工具",
-        provider="SaaSaMe",
-        published=True,
-        categories=[sub],
-        with_sku=False,
-    )
-    SkuFactory(
-        solution=saasame,
-        code="S-BLU-BUS-PLA-P-PLAN-ABD",
-        plan_name="SaaSaMe Transport 迁移至蓝云",
-        unit_price=Decimal("1188"),
-    )
-    migrator = SolutionFactory(
-        name="数据迁移专家",
-        slug="migrator",
-        summary="Office 365 mailbox migration",
-        provider="AP Elements",
-        published=True,
-        categories=[sub],
-        with_sku=False,
-    )
-    SkuFactory(solution=migrator, code="S-WXX-DES-SKY-P-SSSX-BCD", plan_name="基础版")
-    quest = SolutionFactory(
-        name="Quest 邮件归档与搜索",
-        slug="quest",
-        summary="Email archiving and eDiscovery",
-        provider="Quest Software",
-        published=True,
-        categories=[sub],
-        with_sku=False,
-    )
-    SkuFactory(solution=quest, code="M-JXX-ARC-QST-N-ARCH-DEC", plan_name="服务实施项")
-    draft = SolutionFactory(
-        name="迁移草稿 Transport Draft",
-        slug="draft",
-        summary="草稿",
-        provider="SaaSaMe",
-        categories=[sub],
-        with_sku=False,
-    )
-    SkuFactory(solution=draft, code="S-BLU-BUS-DRF-P-PLAN-XYZ", plan_name="草稿计划")
-    solution_search_document_refresh(solution_ids=[saasame.pk, migrator.pk, quest.pk, draft.pk])
-    return {"saasame": saasame, "migrator": migrator, "quest": quest, "draft": draft}
+    solutions = {}
+    for slug, name, summary, provider, published, sku in SOLUTIONS:
+        solutions[slug] = SolutionFactory(
+            name=name,
+            slug=slug,
+            summary=summary,
+            provider=provider,
+            published=published,
+            categories=[sub],
+            with_sku=False,
+        )
+        SkuFactory(solution=solutions[slug], **sku)
+    solution_search_document_refresh(solution_ids=[s.pk for s in solutions.values()])
+    return solutions
 
 
 def _slugs(q: str, page=1) -> list[str]:

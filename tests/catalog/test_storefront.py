@@ -52,29 +52,17 @@ def shop():
         categories=[managed],
         with_sku=False,
     )
-    SkuFactory(
-        solution=alpha,
-        code="S-ALP-BUS-MGR-P-BASE-AAA",
-        plan_name="基础版",
-        position=0,
-        unit_price=Decimal("100.00"),
+    alpha_skus = (
+        ("S-ALP-BUS-MGR-P-BASE-AAA", "基础版", {"unit_price": Decimal("100.00")}),
+        ("S-ALP-BUS-MGR-P-PROX-AAB", "专业版", {"unit_price": Decimal("1188.00")}),
+        (
+            "S-ALP-BUS-MGR-P-HKXX-AAC",
+            "香港版",
+            {"region": Region.HONG_KONG, "currency": "HKD", "unit_price": Decimal("57.75")},
+        ),
     )
-    SkuFactory(
-        solution=alpha,
-        code="S-ALP-BUS-MGR-P-PROX-AAB",
-        plan_name="专业版",
-        position=1,
-        unit_price=Decimal("1188.00"),
-    )
-    SkuFactory(
-        solution=alpha,
-        code="S-ALP-BUS-MGR-P-HKXX-AAC",
-        plan_name="香港版",
-        position=2,
-        region=Region.HONG_KONG,
-        currency="HKD",
-        unit_price=Decimal("57.75"),
-    )
+    for position, (code, plan_name, fields) in enumerate(alpha_skus):
+        SkuFactory(solution=alpha, code=code, plan_name=plan_name, position=position, **fields)
     migrator = SolutionFactory(
         name="数据迁移专家",
         slug="migrator",

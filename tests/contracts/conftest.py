@@ -15,6 +15,7 @@ from django.utils import timezone
 import backoffice.admin.contracts  # noqa: F401
 from contracts.models import Contract
 from partners.models import Company, CompanyRole, Tier, User
+from tests.files import storage_in
 
 _counter = itertools.count(1)
 
@@ -35,12 +36,7 @@ def agree(*, data: dict, company: Company, agreed_by: User, **kwargs) -> Contrac
 @pytest.fixture(autouse=True)
 def contract_storage(tmp_path, monkeypatch):
     """Stored PDFs go to this test's directory, not var/test-media."""
-    storage = Contract._meta.get_field("pdf").storage
-    target = tmp_path / "private"
-    target.mkdir()
-    monkeypatch.setattr(storage, "base_location", str(target))
-    monkeypatch.setattr(storage, "location", str(target))
-    return target
+    return storage_in(tmp_path, monkeypatch, (Contract, "pdf"))
 
 
 def make_owner(**kwargs) -> User:

@@ -110,19 +110,18 @@ class Seller:
 
 
 def make_statement(company: Company, *, month: int = 10, year: int = 2026, **kwargs):
-    """A statement row inserted directly (no orders), for list and permission tests."""
+    """A statement row (``StatementFactory``, no orders), for list and permission tests."""
     import calendar
     from datetime import date
 
     from django.utils import timezone
 
-    from billing.models import Statement
+    from tests.billing.factories import StatementFactory
 
     n = next(_numbers)
     last = calendar.monthrange(year, month)[1]
     defaults = {
         "number": f"20261101{n:06d}",
-        "currency": "CNY",
         "status": "draft",
         "order_count": 17,
         "product_count": 17,
@@ -130,16 +129,14 @@ def make_statement(company: Company, *, month: int = 10, year: int = 2026, **kwa
         "share_amount": Decimal("1382.04"),
         "share_rate": Decimal("0.0500"),
         "total_payable": Decimal("1382.04"),
-        "company_name": company.name,
         "tier_name": "金牌级",
         "business_owner_name": "赵益康",
-        "address": company.address,
         "generated_at": timezone.now(),
     }
     defaults.update(kwargs)
     if defaults["status"] in ("confirmed", "paid", "completed"):
         defaults.setdefault("confirmed_at", timezone.now())
-    return Statement.objects.create(
+    return StatementFactory(
         company=company,
         period_start=date(year, month, 1),
         period_end=date(year, month, last),

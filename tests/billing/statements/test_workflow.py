@@ -55,6 +55,17 @@ def reload(statement: Statement) -> Statement:
     return Statement.objects.get(pk=statement.pk)
 
 
+def upload_voucher(statement, actor, upload, reference):
+    """``statement_upload_voucher``: the voucher of a payment made today (local)."""
+    return statement_upload_voucher(
+        statement_id=statement.pk,
+        actor=actor,
+        upload=upload,
+        paid_on=timezone.localdate(),
+        reference=reference,
+    )
+
+
 def test_happy_path_partner_confirms_finance_pays_and_completes(seller, statement, staff):
     assert statement.status == S.DRAFT and statement.total_payable == Decimal("100.00")
     co_admin = PartnerUserFactory(company=seller.company, company_role=CompanyRole.CO_ADMIN)
@@ -62,13 +73,7 @@ def test_happy_path_partner_confirms_finance_pays_and_completes(seller, statemen
     s = reload(statement)
     assert (s.status, s.confirmed_by, s.confirmed_at is not None) == (S.CONFIRMED, co_admin, True)
 
-    statement_upload_voucher(
-        statement_id=s.pk,
-        actor=staff,
-        upload=pdf_upload(),
-        paid_on=timezone.localdate(),
-        reference="999999",
-    )
+    upload_voucher(s, staff, pdf_upload(), "999999")
     s = reload(statement)
     assert s.status == S.PAID
     assert (s.voucher_reference, s.voucher_name, s.voucher_content_type) == (
@@ -98,13 +103,7 @@ def test_transition_table_refuses_illegal_moves(statement, staff):
     with pytest.raises(IllegalStatementTransition):
         statement_complete(statement_id=s.pk, actor=staff)  # draft → completed
     with pytest.raises(IllegalStatementTransition):
-        statement_upload_voucher(
-            statement_id=s.pk,
-            actor=staff,
-            upload=pdf_upload(),
-            paid_on=timezone.localdate(),
-            reference="1",
-        )
+        upload_voucher(s, staff, pdf_upload(), "1")
     with pytest.raises(IllegalStatementTransition):
         statement_resolve(statement_id=s.pk, actor=staff, resolution=Resolution.CONFIRM)
     assert reload(statement).status == S.DRAFT
@@ -224,13 +223,7 @@ def test_voucher_upload_is_content_checked_and_stores_nothing_on_refusal(
 ):
     statement_confirm(statement_id=statement.pk, actor=seller.admin)
     with pytest.raises(StatementError) as exc:
-        statement_upload_voucher(
-            statement_id=statement.pk,
-            actor=staff,
-            upload=make_upload(),
-            paid_on=timezone.localdate(),
-            reference="REF-1",
-        )
+        upload_voucher(statement, staff, make_upload(), "REF-1")
     assert field in exc.value.message_dict
     s = reload(statement)
     assert (s.status, s.voucher.name, s.voucher_reference) == (S.CONFIRMED, "", "")
@@ -252,19 +245,7 @@ def test_voucher_needs_reference_and_a_date_not_in_the_future(seller, statement,
             )
         assert field in exc.value.message_dict
     with pytest.raises(StatementError):
-        statement_upload_voucher(
-            statement_id=statement.pk,
-            actor=seller.admin,
-            upload=png_upload(),
-            paid_on=timezone.localdate(),
-            reference="R",
-        )
+        upload_voucher(statement, seller.admin, png_upload(), "R")
     assert reload(statement).status == S.CONFIRMED
-    statement_upload_voucher(
-        statement_id=statement.pk,
-        actor=staff,
-        upload=png_upload(),
-        paid_on=timezone.localdate(),
-        reference="R",
-    )
+    upload_voucher(statement, staff, png_upload(), "R")
     assert reload(statement).voucher_content_type == "image/png"
