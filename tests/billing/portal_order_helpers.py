@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from billing.models import CartLine
-from billing.services.checkout import cart_add
+from billing.services.cart import cart_add
 
 CART = reverse("portal:cart")
 CART_ADD = reverse("portal:cart_add")

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from billing.models import CartLine
-from billing.services.checkout import LineInput, cart_add
+from billing.services.cart import cart_add
+from billing.services.checkout import LineInput
 from tests.billing.order_helpers import Shop
 from tests.billing.portal_order_helpers import (
     CART,

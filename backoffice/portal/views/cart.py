@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from backoffice.core.money import format_money
 from billing.models import CartLine
 from billing.selectors import orders as selectors
-from billing.services.checkout import LineInput, cart_add, cart_remove, cart_update, checkout_quote
+from billing.services.cart import cart_add, cart_remove, cart_update
+from billing.services.checkout import LineInput, checkout_quote
 from billing.services.errors import BillingError
 from catalog.models import Region
 
