@@ -31,12 +31,14 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
 from unfold.decorators import display
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from .navigation import NavGroup
 from .paginator import EstimatedCountPaginator
@@ -109,6 +111,20 @@ def errors_to_form(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def text_field(
+    label, help_text=None, *, max_length: int = 200, rows: int = 3, required: bool = True
+) -> forms.CharField:
+    """A text area field of an action form (a reason, a note)."""
+    extra = {} if help_text is None else {"help_text": help_text}
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": rows}),
+        **extra,
+    )
 
 
 class ActionPageMixin:
@@ -209,6 +225,65 @@ class ActionPageMixin:
         shown = {key: value(obj) if callable(value) else value for key, value in page.items()}
         return self._action_page(request, obj, form, **shown)
 
+    def _object_action(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form: type[forms.BaseForm] | Callable[[object], forms.BaseForm],
+        *,
+        perform: Callable[[object, dict], str | HttpResponse],
+        **page,
+    ) -> HttpResponse:
+        """``_form_action`` on the object the URL names (404 when there is none).
+
+        ``form`` is a form class, bound to the POST, or ``form(obj)`` builds the form;
+        ``perform(obj, cleaned_data)`` calls the service.
+        """
+        obj = self._object_or_404(request, object_id)
+        if isinstance(form, type) and issubclass(form, forms.BaseForm):
+            bound = form(posted(request))
+        else:
+            bound = form(obj)
+        return self._form_action(
+            request, obj, bound, perform=lambda data: perform(obj, data), **page
+        )
+
+    # The keyword under which ``_service_action``'s services take the object's pk.
+    action_target_arg = "pk"
+
+    def _service_action(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form,
+        service: Callable,
+        *,
+        message: str,
+        fields=(),
+        constants: dict | None = None,
+        **page,
+    ) -> HttpResponse:
+        """A detail action whose POST calls one service, shown with the object's summary.
+
+        The service gets the object's pk (as ``action_target_arg``), ``actor``, the
+        ``constants`` and the form ``fields``, each by its name or as a pair (the
+        service's keyword, the field). ``message`` is formatted with the object's number.
+        """
+        pairs = [(name, name) if isinstance(name, str) else name for name in fields]
+
+        def perform(obj, data) -> str:
+            service(
+                **{self.action_target_arg: obj.pk},
+                actor=request.user,
+                **(constants or {}),
+                **{keyword: data[field] for keyword, field in pairs},
+            )
+            return message % {"number": obj.number}
+
+        return self._object_action(
+            request, object_id, form, perform=perform, summary=self._summary, **page
+        )
+
 
 # --------------------------------------------------------------------------
 # Per-row rendering: the same HTML for every row, rendered once
@@ -251,6 +326,19 @@ def label_display(*, description, labels: dict, ordering: str | None = None):
         return display(description=description, ordering=ordering)(badge)
 
     return decorator
+
+
+def status_column(labels: dict, description=None):
+    """The ``status_label`` column: the row's ``status`` as a badge, ordered by status."""
+
+    def status_label(self, obj):
+        return obj.status, obj.get_status_display()
+
+    return label_display(
+        description=_("status") if description is None else description,
+        labels=labels,
+        ordering="status",
+    )(status_label)
 
 
 # --------------------------------------------------------------------------
@@ -477,7 +565,20 @@ class BaseAdmin(
         return mark_safe(html.replace(_PK_MARK, escape(str(obj.pk))))  # noqa: S308
 
 
-class ReadOnlyInline(TabularInline):
+class NoEditingMixin:
+    """Rows nobody adds, changes or deletes here (an admin or an inline)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(NoEditingMixin, TabularInline):
     """Rows shown under a record, never added, edited or deleted there."""
 
     extra = 0
@@ -485,29 +586,11 @@ class ReadOnlyInline(TabularInline):
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(BaseAdmin):
+class ReadOnlyAdmin(NoEditingMixin, BaseAdmin):
     """For records that are locked by nature (ledger entries, agreed contracts, task logs)."""
 
     export_form_class = ExportForm
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_import_permission(self, request) -> bool:
         return False

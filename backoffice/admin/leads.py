@@ -30,7 +30,7 @@ from catalog.leads import (
 from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
-from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, label_display, posted
+from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, status_column
 from .navigation import NavGroup
 
 STATUS_LABELS = {
@@ -118,9 +118,7 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     # --- columns ---
 
-    @label_display(description=_("status"), labels=STATUS_LABELS, ordering="status")
-    def status_label(self, obj):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(STATUS_LABELS)
 
     @display(description=_("Overdue"), label={"overdue": "danger"})
     def overdue(self, obj):
@@ -211,16 +209,14 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
         variant=ActionVariant.PRIMARY,
     )
     def reply_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        lead = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
+        def perform(lead, data) -> str:
             lead_reply(lead=lead, message=data["message"], actor=request.user)
             return gettext("Your reply was e-mailed to %(email)s.") % {"email": lead.email}
 
-        return self._form_action(
+        return self._object_action(
             request,
-            lead,
-            ReplyForm(posted(request)),
+            object_id,
+            ReplyForm,
             perform=perform,
             title=gettext("Reply by e-mail"),
             description=gettext(

@@ -12,6 +12,11 @@ queue admin names, on the class:
 
 and gets the status cache (``is_pending``: one query per row and request), the detail
 action flow (``review_action``) and the per-row bulk loop (``apply_to_selected``).
+
+The usual pair of detail actions is written here too: ``confirm_detail`` ("Confirm") and
+``reject_detail`` ("Reject"), each a page named by ``confirm_page``/``reject_page`` (its
+title, description, form and success message, formatted with ``decision_params(obj)``).
+An admin lists the ones it uses in ``actions_detail``.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,10 +27,13 @@ from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RadioFilter
+from unfold.decorators import action
+from unfold.enums import ActionVariant
 
-from .base import ActionPageMixin
+from .base import ActionPageMixin, posted
 
 ALREADY = "already"  # a row some earlier decision already settled: said, not counted
 
@@ -71,6 +79,20 @@ def object_pk(object_id) -> int | None:
         return int(unquote(str(object_id)))
     except (TypeError, ValueError):
         return None
+
+
+def decision_page(page: dict, *, reject: bool) -> dict:
+    """What a confirm (or reject) page named by a page dict shows: its title, its
+    description if any, and the "Confirm" (or red "Reject") button."""
+    shown = {
+        "title": str(page["title"]),
+        "submit_label": gettext("Reject") if reject else gettext("Confirm"),
+    }
+    if reject:
+        shown["variant"] = "danger"
+    if "description" in page:
+        shown["description"] = str(page["description"])
+    return shown
 
 
 class ReviewQueueAdmin(ActionPageMixin):
@@ -163,6 +185,51 @@ class ReviewQueueAdmin(ActionPageMixin):
             summary=self._summary,
             **page,
         )
+
+    # --- the usual pair of detail actions: "Confirm" and "Reject" ---
+
+    # Each page: ``title``, ``message`` (formatted with ``decision_params(obj)``) and
+    # optionally ``description`` and ``form`` (a form class; a plain form unless given).
+    confirm_page: dict = {}
+    reject_page: dict = {}
+
+    def decision_params(self, obj) -> dict:
+        """What a confirm or reject success message is formatted with."""
+        return {}
+
+    def decision_action(
+        self, request: HttpRequest, object_id: str, *, reject: bool
+    ) -> HttpResponse:
+        """The confirm (or reject) page named by ``confirm_page`` (or ``reject_page``)."""
+        page = self.reject_page if reject else self.confirm_page
+        return self.review_action(
+            request,
+            object_id,
+            decide=self.reject if reject else self.confirm,
+            form=lambda: page.get("form", forms.Form)(posted(request)),
+            message=lambda obj, _result, _data: str(page["message"]) % self.decision_params(obj),
+            **decision_page(page, reject=reject),
+        )
+
+    @action(
+        description=_("Confirm"),
+        url_path="confirm",
+        permissions=["confirm"],
+        icon="check_circle",
+        variant=ActionVariant.SUCCESS,
+    )
+    def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.decision_action(request, object_id, reject=False)
+
+    @action(
+        description=_("Reject"),
+        url_path="reject",
+        permissions=["reject"],
+        icon="block",
+        variant=ActionVariant.DANGER,
+    )
+    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.decision_action(request, object_id, reject=True)
 
     # --- bulk actions: one service call per selected row ---
 

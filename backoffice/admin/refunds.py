@@ -8,18 +8,17 @@ meanwhile: each is recorded as a refund due, never dropped. Finance refunds it b
 detail actions call ``billing.services.payments``.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
-from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from backoffice.core.money import format_money
 from billing.models import (
@@ -37,8 +36,17 @@ from billing.services.payments import (
     payment_refund_via_provider,
 )
 
-from .base import ActionPageMixin, OwnerScopedMixin, ReadOnlyAdmin, label_display, posted
+from .base import (
+    ActionPageMixin,
+    OwnerScopedMixin,
+    ReadOnlyAdmin,
+    posted,
+    status_column,
+    text_field,
+)
 from .navigation import NavGroup
+from .orders.common import OrderRowColumnsMixin
+from .queues import DefaultingRadioFilter
 
 REFUND_STATUS_LABELS = {
     PaymentRecordStatus.PENDING: "warning",
@@ -56,53 +64,41 @@ class RecordRefundForm(forms.Form):
         widget=UnfoldAdminTextInputWidget,
         help_text=_("The bank transfer's reference (or the provider's refund no.)."),
     )
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=200,
-        required=False,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-    )
+    note = text_field(_("Note"), required=False)
 
 
 class RefundNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note"),
-        max_length=200,
-        required=False,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-    )
+    note = text_field(_("Note"), required=False)
 
 
-class RefundStatusFilter(RadioFilter):
+class RefundStatusFilter(DefaultingRadioFilter):
     """Opens on 待退款 (refund due), the queue; 已退款 and all rows are one click away."""
 
     title = _("status")
     parameter_name = "status"
-    all_option = None
-    ALL = "all"
+    default = PaymentRecordStatus.REFUND_DUE
     options = [
         (PaymentRecordStatus.REFUND_DUE, PaymentRecordStatus.REFUND_DUE.label),
         (PaymentRecordStatus.REFUNDED, PaymentRecordStatus.REFUNDED.label),
     ]
 
-    def lookups(self, request, model_admin):
-        return [*self.options, (self.ALL, _("All"))]
 
-    def value(self):
-        return super().value() or PaymentRecordStatus.REFUND_DUE
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value not in dict(self.options):
-            return queryset.none()
-        return queryset.filter(status=value)
+# What a refund due's page shows of the refund, last.
+REFUND_RECORD_FIELDS = (
+    "refund_reason",
+    "refund_method",
+    "refund_reference",
+    "refund_note",
+    "refunded_by",
+    "refunded_at",
+)
 
 
 class RefundActionsMixin(ActionPageMixin):
     """The two detail actions of a refund due, shared by order payments and online
     repayments: record a refund made by hand, or refund through the provider."""
+
+    actions_detail = ("record_refund_detail", "refund_via_provider_detail")
 
     action_errors = (BillingError,)
     change_permission = ""  # "billing.change_<model>"
@@ -143,11 +139,41 @@ class RefundActionsMixin(ActionPageMixin):
         )
         return HttpResponseRedirect(self._change_url(obj))
 
-    def _record(self, obj, request, data) -> None:
-        raise NotImplementedError
+    # The service recording a refund made by hand, and the keyword both refund services
+    # take the row's pk under.
+    record_service: Callable
+    refund_target_arg = ""
 
-    def _via_provider(self, obj, request, data) -> None:
-        raise NotImplementedError
+    def _record(self, obj, request, data):
+        return self.record_service(
+            **{self.refund_target_arg: obj.pk},
+            actor=request.user,
+            method=RefundMethod.MANUAL,
+            reference=data["reference"],
+            note=data.get("note", ""),
+        )
+
+    def _via_provider(self, obj, request, data):
+        return payment_refund_via_provider(
+            **{self.refund_target_arg: obj.pk}, actor=request.user, note=data.get("note", "")
+        )
+
+    def _refund_action(
+        self, request: HttpRequest, object_id: str, form_class, *, perform, **page
+    ) -> HttpResponse:
+        """A refund page: only while the refund is due; back to the queue when done."""
+        obj = self._object_or_404(request, object_id)
+        if obj.status != PaymentRecordStatus.REFUND_DUE:
+            return self._not_due(request, obj)
+        return self._form_action(
+            request,
+            obj,
+            form_class(posted(request)),
+            perform=lambda data: perform(obj, data),
+            success_url=self._changelist_url(),
+            summary=self._summary,
+            **page,
+        )
 
     @action(
         description=_("Record refund"),
@@ -157,29 +183,23 @@ class RefundActionsMixin(ActionPageMixin):
         variant=ActionVariant.PRIMARY,
     )
     def record_refund_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        obj = self._object_or_404(request, object_id)
-        if obj.status != PaymentRecordStatus.REFUND_DUE:
-            return self._not_due(request, obj)
-
-        def perform(data) -> str:
+        def perform(obj, data) -> str:
             self._record(obj, request, data)
             return gettext("Recorded the refund of %(amount)s (%(reference)s).") % {
                 "amount": format_money(obj.amount, obj.currency),
                 "reference": data["reference"],
             }
 
-        return self._form_action(
+        return self._refund_action(
             request,
-            obj,
-            RecordRefundForm(posted(request)),
+            object_id,
+            RecordRefundForm,
             perform=perform,
-            success_url=self._changelist_url(),
             title=gettext("Record the refund"),
             description=gettext(
                 "Record the refund only after the money went back to the payer's account."
             ),
             submit_label=gettext("Record refund"),
-            summary=self._summary,
         )
 
     @action(
@@ -190,11 +210,7 @@ class RefundActionsMixin(ActionPageMixin):
         variant=ActionVariant.WARNING,
     )
     def refund_via_provider_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        obj = self._object_or_404(request, object_id)
-        if obj.status != PaymentRecordStatus.REFUND_DUE:
-            return self._not_due(request, obj)
-
-        def perform(data) -> str:
+        def perform(obj, data) -> str:
             refunded = self._via_provider(obj, request, data)
             return gettext("%(provider)s refunded %(amount)s (%(reference)s).") % {
                 "provider": obj.provider,
@@ -202,12 +218,11 @@ class RefundActionsMixin(ActionPageMixin):
                 "reference": refunded.refund_reference,
             }
 
-        return self._form_action(
+        return self._refund_action(
             request,
-            obj,
-            RefundNoteForm(posted(request)),
+            object_id,
+            RefundNoteForm,
             perform=perform,
-            success_url=self._changelist_url(),
             title=gettext("Refund through the payment provider"),
             description=gettext(
                 "The provider sends the money back to the payer's account; the refund is "
@@ -215,12 +230,11 @@ class RefundActionsMixin(ActionPageMixin):
             ),
             submit_label=gettext("Refund"),
             variant="danger",
-            summary=self._summary,
         )
 
 
 @admin.register(RefundDue)
-class RefundDueAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
+class RefundDueAdmin(OrderRowColumnsMixin, RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     """待退款 of order payments."""
 
     nav_group = NavGroup.FINANCE
@@ -228,6 +242,8 @@ class RefundDueAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     nav_order = 36
     owner_scope_path = "order__company"
     change_permission = "billing.change_refunddue"
+    record_service = staticmethod(payment_refund_record)
+    refund_target_arg = "payment_id"
 
     list_display = (
         "reference",
@@ -254,15 +270,9 @@ class RefundDueAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
         "currency",
         "status",
         "confirmed_at",
-        "refund_reason",
-        "refund_method",
-        "refund_reference",
-        "refund_note",
-        "refunded_by",
-        "refunded_at",
+        *REFUND_RECORD_FIELDS,
     )
     readonly_fields = fields
-    actions_detail = ("record_refund_detail", "refund_via_provider_detail")
 
     def get_queryset(self, request):
         return (
@@ -271,22 +281,7 @@ class RefundDueAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
             .filter(status__in=[PaymentRecordStatus.REFUND_DUE, PaymentRecordStatus.REFUNDED])
         )
 
-    @display(description=_("order"), ordering="order__number")
-    def order_link(self, obj: RefundDue) -> str:
-        url = reverse("admin:billing_order_change", args=[obj.order_id])
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.order.number)
-
-    @display(description=_("channel"), ordering="order__company__name")
-    def company(self, obj: RefundDue) -> str:
-        return obj.order.company.name
-
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: RefundDue) -> str:
-        return format_money(obj.amount, obj.currency)
-
-    @label_display(description=_("status"), labels=REFUND_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: RefundDue):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(REFUND_STATUS_LABELS)
 
     def _summary(self, payment: RefundDue) -> list[tuple[str, object]]:
         return [
@@ -298,20 +293,6 @@ class RefundDueAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
             (_("money received"), payment.confirmed_at),
             (_("why a refund is due"), payment.refund_reason),
         ]
-
-    def _record(self, obj, request, data):
-        return payment_refund_record(
-            payment_id=obj.pk,
-            actor=request.user,
-            method=RefundMethod.MANUAL,
-            reference=data["reference"],
-            note=data.get("note", ""),
-        )
-
-    def _via_provider(self, obj, request, data):
-        return payment_refund_via_provider(
-            payment_id=obj.pk, actor=request.user, note=data.get("note", "")
-        )
 
 
 class OnlineRepaymentStatusFilter(RefundStatusFilter):
@@ -329,6 +310,8 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     nav_order = 37
     owner_scope_path = "account__company"
     change_permission = "billing.change_onlinerepayment"
+    record_service = staticmethod(online_repayment_refund_record)
+    refund_target_arg = "online_repayment_id"
 
     list_display = (
         "reference",
@@ -356,15 +339,9 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
         "started_by",
         "created_at",
         "confirmed_at",
-        "refund_reason",
-        "refund_method",
-        "refund_reference",
-        "refund_note",
-        "refunded_by",
-        "refunded_at",
+        *REFUND_RECORD_FIELDS,
     )
     readonly_fields = fields
-    actions_detail = ("record_refund_detail", "refund_via_provider_detail")
 
     def get_queryset(self, request):
         bills = Bill.objects.only("pk", "number").order_by("pk")
@@ -382,9 +359,7 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     def bill_numbers(self, obj: OnlineRepayment) -> str:
         return ", ".join(bill.number for bill in obj.bills.all())
 
-    @label_display(description=_("status"), labels=REFUND_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: OnlineRepayment):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(REFUND_STATUS_LABELS)
 
     def _summary(self, online: OnlineRepayment) -> list[tuple[str, object]]:
         return [
@@ -396,17 +371,3 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
             (_("money received"), online.confirmed_at),
             (_("why a refund is due"), online.refund_reason),
         ]
-
-    def _record(self, obj, request, data):
-        return online_repayment_refund_record(
-            online_repayment_id=obj.pk,
-            actor=request.user,
-            method=RefundMethod.MANUAL,
-            reference=data["reference"],
-            note=data.get("note", ""),
-        )
-
-    def _via_provider(self, obj, request, data):
-        return payment_refund_via_provider(
-            online_repayment_id=obj.pk, actor=request.user, note=data.get("note", "")
-        )

@@ -9,7 +9,7 @@ from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
 
-from .base import BaseAdmin, ScopedViewsMixin
+from .base import BaseAdmin, ScopedViewsMixin, status_column
 from .navigation import NavGroup
 
 admin.site.unregister(Group)
@@ -71,7 +71,7 @@ from unfold.decorators import action  # noqa: E402
 from backoffice.core.mail import mail_retry  # noqa: E402
 from backoffice.core.models import OutboundEmail, OutboundEmailStatus  # noqa: E402
 
-from .base import ReadOnlyAdmin, label_display  # noqa: E402
+from .base import ReadOnlyAdmin  # noqa: E402
 
 OUTBOX_STATUS_LABELS = {
     OutboundEmailStatus.QUEUED: "info",
@@ -111,9 +111,7 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     actions = ("retry_selected",)
     actions_detail = ("retry_detail",)
 
-    @label_display(description=_("status"), labels=OUTBOX_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: OutboundEmail):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(OUTBOX_STATUS_LABELS)
 
     @admin.display(description=_("Message-ID"))
     def message_id(self, obj: OutboundEmail) -> str:

@@ -53,3 +53,8 @@ class CatalogAdmin(BaseAdmin):
 
     def has_export_permission(self, request) -> bool:
         return self.has_view_or_change_permission(request)
+
+
+def confirm_dialog(title, description, submit_text) -> dict:
+    """The confirmation dialog of a one-click detail action (unfold's ``dialog``)."""
+    return {"title": title, "description": description, "form_submit_text": submit_text}

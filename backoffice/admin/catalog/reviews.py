@@ -11,7 +11,7 @@ from unfold.decorators import action, display
 from catalog.models import Review
 from catalog.services import review_set_hidden, reviews_set_hidden
 
-from .common import CatalogAdmin, _back_to_change
+from .common import CatalogAdmin, _back_to_change, confirm_dialog
 
 
 @admin.register(Review)
@@ -81,11 +81,11 @@ class ReviewAdmin(CatalogAdmin):
         description=_("Hide from the storefront"),
         permissions=["change"],
         icon="visibility_off",
-        dialog={
-            "title": _("Hide this review?"),
-            "description": _("It no longer counts towards the solution's rating."),
-            "form_submit_text": _("Hide"),
-        },
+        dialog=confirm_dialog(
+            _("Hide this review?"),
+            _("It no longer counts towards the solution's rating."),
+            _("Hide"),
+        ),
     )
     def hide_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
         return self._set_hidden_detail(request, object_id, hidden=True)
@@ -94,11 +94,11 @@ class ReviewAdmin(CatalogAdmin):
         description=_("Show on the storefront"),
         permissions=["change"],
         icon="visibility",
-        dialog={
-            "title": _("Show this review again?"),
-            "description": _("It counts towards the solution's rating again."),
-            "form_submit_text": _("Show"),
-        },
+        dialog=confirm_dialog(
+            _("Show this review again?"),
+            _("It counts towards the solution's rating again."),
+            _("Show"),
+        ),
     )
     def unhide_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
         return self._set_hidden_detail(request, object_id, hidden=False)

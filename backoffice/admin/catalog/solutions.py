@@ -27,25 +27,27 @@ from catalog.services import (
 )
 from partners.uploads import pdf_problem, pdf_refusal
 
-from .common import EMPTY, CatalogAdmin, _back_to_change, _thumbnail
+from .common import EMPTY, CatalogAdmin, _back_to_change, _thumbnail, confirm_dialog
+
+# An SKU's fields as the solution page edits them (its inline rows).
+SKU_FIELDS = (
+    "code",
+    "plan_name",
+    "region",
+    "currency",
+    "unit_price",
+    "tax_rate",
+    "kind",
+    "parameters",
+    "is_active",
+    "position",
+)
 
 
 class SkuForm(forms.ModelForm):
     class Meta:
         model = Sku
-        fields = (
-            "solution",
-            "code",
-            "plan_name",
-            "region",
-            "currency",
-            "unit_price",
-            "tax_rate",
-            "kind",
-            "parameters",
-            "is_active",
-            "position",
-        )
+        fields = ("solution", *SKU_FIELDS)
         widgets = {"parameters": UnfoldAdminTextareaWidget(attrs={"rows": 2, "cols": 40})}
         help_texts = {
             "parameters": _(
@@ -68,18 +70,7 @@ class SkuInline(TabularInline):
     model = Sku
     form = SkuForm
     extra = 0
-    fields = (
-        "code",
-        "plan_name",
-        "region",
-        "currency",
-        "unit_price",
-        "tax_rate",
-        "kind",
-        "parameters",
-        "is_active",
-        "position",
-    )
+    fields = SKU_FIELDS
     tab = True
 
 
@@ -303,40 +294,39 @@ class SolutionAdmin(CatalogAdmin):
         done, refused = solution_unpublish(solutions=list(queryset), actor=request.user)
         self._report(request, done, refused, published=False)
 
+    def _publish_detail(self, request: HttpRequest, object_id, *, published: bool):
+        solution = get_object_or_404(Solution, pk=object_id)
+        service = solution_publish if published else solution_unpublish
+        done, refused = service(solutions=[solution], actor=request.user)
+        self._report(request, done, refused, published=published)
+        return _back_to_change(request, self, object_id)
+
     @action(
         description=_("Publish"),
         permissions=["change"],
         icon="public",
         variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": _("Publish this solution?"),
-            "description": _(
-                "It appears on the storefront once it has an SKU on sale and a sub-category."
-            ),
-            "form_submit_text": _("Publish"),
-        },
+        dialog=confirm_dialog(
+            _("Publish this solution?"),
+            _("It appears on the storefront once it has an SKU on sale and a sub-category."),
+            _("Publish"),
+        ),
     )
     def publish_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
-        solution = get_object_or_404(Solution, pk=object_id)
-        done, refused = solution_publish(solutions=[solution], actor=request.user)
-        self._report(request, done, refused, published=True)
-        return _back_to_change(request, self, object_id)
+        return self._publish_detail(request, object_id, published=True)
 
     @action(
         description=_("Unpublish"),
         permissions=["change"],
         icon="public_off",
-        dialog={
-            "title": _("Unpublish this solution?"),
-            "description": _("It disappears from the storefront; orders already placed stay."),
-            "form_submit_text": _("Unpublish"),
-        },
+        dialog=confirm_dialog(
+            _("Unpublish this solution?"),
+            _("It disappears from the storefront; orders already placed stay."),
+            _("Unpublish"),
+        ),
     )
     def unpublish_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
-        solution = get_object_or_404(Solution, pk=object_id)
-        done, refused = solution_unpublish(solutions=[solution], actor=request.user)
-        self._report(request, done, refused, published=False)
-        return _back_to_change(request, self, object_id)
+        return self._publish_detail(request, object_id, published=False)
 
 
 @admin.register(Sku)

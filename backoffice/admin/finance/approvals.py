@@ -7,13 +7,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
-from unfold.widgets import UnfoldAdminTextareaWidget
 
 from backoffice.core.money import format_money
 from billing.models import PendingPosting, PendingPostingKind, PendingPostingStatus
 from billing.services.approvals import posting_approve, posting_reject
 
-from ..base import ReadOnlyAdmin, label_display, posted
+from ..base import ReadOnlyAdmin, posted, status_column, text_field
 from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import FinanceActionMixin
@@ -26,12 +25,7 @@ PENDING_STATUS_LABELS = {
 
 
 class RejectPostingForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Rejection reason"),
-        max_length=200,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_("Required. The maker sees it in the queue."),
-    )
+    reason = text_field(_("Rejection reason"), _("Required. The maker sees it in the queue."))
 
 
 def _terms(tier, rate) -> str:
@@ -107,9 +101,7 @@ class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
             return _new_terms(obj)
         return format_money(obj.amount, obj.currency)
 
-    @label_display(description=_("status"), labels=PENDING_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: PendingPosting):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(PENDING_STATUS_LABELS)
 
     def has_approve_posting_permission(self, request, object_id=None) -> bool:
         return self.may_review(request)
@@ -191,13 +183,10 @@ class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
         variant=ActionVariant.DANGER,
     )
     def reject_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.reject,
-            form=lambda: RejectPostingForm(posted(request)),
-            message=lambda pending, _result, _data: gettext("Rejected: nothing was posted."),
-            title=gettext("Reject the finance posting"),
-            submit_label=gettext("Reject"),
-            variant="danger",
-        )
+        return self.decision_action(request, object_id, reject=True)
+
+    reject_page = {
+        "title": _("Reject the finance posting"),
+        "form": RejectPostingForm,
+        "message": _("Rejected: nothing was posted."),
+    }

@@ -1,14 +1,12 @@
 """Bills and repayments (还款): the repayment review queue."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.decorators import action, display
-from unfold.enums import ActionVariant
+from unfold.decorators import display
 
 from backoffice.core.money import format_money
 from billing.models import Bill, BillStatus, Repayment, RepaymentStatus
@@ -21,7 +19,7 @@ from billing.services.credit import (
     local_today,
 )
 
-from ..base import ReadOnlyAdmin, label_display, posted
+from ..base import ReadOnlyAdmin, status_column
 from ..navigation import NavGroup
 from ..queues import ALREADY, ReviewQueueAdmin, ReviewStatusFilter
 from .common import FinanceActionMixin, RejectRepaymentForm, _period
@@ -85,9 +83,7 @@ class BillAdmin(ReadOnlyAdmin):
     def period(self, obj: Bill) -> str:
         return _period(obj)
 
-    @label_display(description=_("status"), labels=BILL_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: Bill):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(BILL_STATUS_LABELS)
 
     @display(description=_("days remaining"))
     def days_remaining(self, obj: Bill) -> int | str:
@@ -166,9 +162,7 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     def bill_numbers(self, obj: Repayment) -> str:
         return ", ".join(bill.number for bill in obj.bills.all())
 
-    @label_display(description=_("status"), labels=REPAYMENT_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: Repayment):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(REPAYMENT_STATUS_LABELS)
 
     # --- permissions: who may review; the state decides which buttons show ---
 
@@ -215,61 +209,28 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
             )
         return HttpResponseRedirect(self._change_url(repayment))
 
-    def _label(self, repayment: Repayment) -> dict:
+    def decision_params(self, repayment: Repayment) -> dict:
         return {
             "amount": format_money(repayment.amount, repayment.account.currency),
             "company": repayment.account.company.name,
         }
 
-    @action(
-        description=_("Confirm"),
-        url_path="confirm",
-        permissions=["confirm"],
-        icon="check_circle",
-        variant=ActionVariant.SUCCESS,
-    )
-    def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.confirm,
-            form=lambda: forms.Form(posted(request)),
-            message=lambda repayment, _result, _data: (
-                gettext(
-                    "Confirmed the repayment of %(amount)s from %(company)s; its bills are "
-                    "settled and the credit is available again."
-                )
-                % self._label(repayment)
-            ),
-            title=gettext("Confirm the offline repayment"),
-            description=gettext(
-                "Confirm only after the transfer arrived on Blue Cloud's account. Confirming "
-                "settles the bills and restores the available credit."
-            ),
-            submit_label=gettext("Confirm"),
-        )
-
-    @action(
-        description=_("Reject"),
-        url_path="reject",
-        permissions=["reject"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-    )
-    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.reject,
-            form=lambda: RejectRepaymentForm(posted(request)),
-            message=lambda repayment, _result, _data: (
-                gettext("Rejected the repayment of %(amount)s from %(company)s.")
-                % self._label(repayment)
-            ),
-            title=gettext("Reject the offline repayment"),
-            submit_label=gettext("Reject"),
-            variant="danger",
-        )
+    confirm_page = {
+        "title": _("Confirm the offline repayment"),
+        "description": _(
+            "Confirm only after the transfer arrived on Blue Cloud's account. Confirming "
+            "settles the bills and restores the available credit."
+        ),
+        "message": _(
+            "Confirmed the repayment of %(amount)s from %(company)s; its bills are "
+            "settled and the credit is available again."
+        ),
+    }
+    reject_page = {
+        "title": _("Reject the offline repayment"),
+        "form": RejectRepaymentForm,
+        "message": _("Rejected the repayment of %(amount)s from %(company)s."),
+    }
 
     @admin.action(description=_("Confirm selected repayments"), permissions=["confirm"])
     def confirm_selected(self, request: HttpRequest, queryset) -> None:
@@ -277,7 +238,7 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
             request,
             queryset.select_related("account__company").order_by("pk"),
             lambda repayment: self.confirm(request, repayment),
-            label=lambda repayment: "{company} {amount}".format(**self._label(repayment)),
+            label=lambda repayment: "{company} {amount}".format(**self.decision_params(repayment)),
             check=lambda repayment: (
                 ALREADY if repayment.status == RepaymentStatus.CONFIRMED else None
             ),

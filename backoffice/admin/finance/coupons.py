@@ -17,7 +17,7 @@ from billing.models import Coupon, CouponCampaign, CouponStatus
 from billing.services.coupons import campaign_issue, campaign_issue_to_tier
 from catalog.models import Region
 
-from ..base import BaseAdmin, ReadOnlyAdmin, label_display, posted
+from ..base import BaseAdmin, ReadOnlyAdmin, status_column
 from ..navigation import NavGroup
 from ..partners.common import _count_of
 from .common import FinanceActionMixin, IssueToCompaniesForm, IssueToTierForm, _local
@@ -195,6 +195,20 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
             "codes": ", ".join(coupon.code for coupon in coupons),
         }
 
+    def _issue_action(
+        self, request: HttpRequest, object_id: str, form_class, issue, *, title: str
+    ) -> HttpResponse:
+        """An issue page: ``issue(campaign, data)`` issues the coupons."""
+        return self._object_action(
+            request,
+            object_id,
+            form_class,
+            perform=lambda campaign, data: self._issued(request, campaign, issue(campaign, data)),
+            title=title,
+            submit_label=gettext("Issue"),
+            summary=self._summary,
+        )
+
     @action(
         description=_("Issue to companies"),
         url_path="issue-companies",
@@ -203,23 +217,16 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
         variant=ActionVariant.PRIMARY,
     )
     def issue_companies_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        campaign = self._object_or_404(request, object_id)
-        return self._form_action(
+        return self._issue_action(
             request,
-            campaign,
-            IssueToCompaniesForm(posted(request)),
-            perform=lambda data: self._issued(
-                request,
-                campaign,
-                campaign_issue(
-                    campaign=campaign,
-                    company_ids=[company.pk for company in data["companies"]],
-                    actor=request.user,
-                ),
+            object_id,
+            IssueToCompaniesForm,
+            lambda campaign, data: campaign_issue(
+                campaign=campaign,
+                company_ids=[company.pk for company in data["companies"]],
+                actor=request.user,
             ),
             title=gettext("Issue coupons to companies"),
-            submit_label=gettext("Issue"),
-            summary=self._summary,
         )
 
     @action(
@@ -230,21 +237,14 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
         variant=ActionVariant.DEFAULT,
     )
     def issue_tier_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        campaign = self._object_or_404(request, object_id)
-        return self._form_action(
+        return self._issue_action(
             request,
-            campaign,
-            IssueToTierForm(posted(request)),
-            perform=lambda data: self._issued(
-                request,
-                campaign,
-                campaign_issue_to_tier(
-                    campaign=campaign, tier_id=data["tier"].pk, actor=request.user
-                ),
+            object_id,
+            IssueToTierForm,
+            lambda campaign, data: campaign_issue_to_tier(
+                campaign=campaign, tier_id=data["tier"].pk, actor=request.user
             ),
             title=gettext("Issue coupons to a membership tier"),
-            submit_label=gettext("Issue"),
-            summary=self._summary,
         )
 
 
@@ -314,6 +314,4 @@ class CouponAdmin(ReadOnlyAdmin):
     search_help_text = _("Search by coupon code or company name")
     ordering = ("-issued_at", "-pk")
 
-    @label_display(description=_("status"), labels=COUPON_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: Coupon):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(COUPON_STATUS_LABELS)

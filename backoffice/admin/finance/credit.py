@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
-from import_export import resources
 from unfold.admin import TabularInline
-from unfold.contrib.filters.admin import RangeDateTimeFilter, RelatedDropdownFilter
+from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
@@ -31,12 +30,24 @@ from billing.services.bills import (
     overdue_block_lift,
 )
 
-from ..base import ReadOnlyAdmin, posted
+from ..base import NoEditingMixin, ReadOnlyAdmin, posted
 from ..navigation import NavGroup
-from .common import AmountReasonForm, FinanceActionMixin, LiftBlockForm, SetLimitForm, _local
+from .common import (
+    AmountReasonForm,
+    FinanceActionMixin,
+    LedgerEntryAdmin,
+    LedgerEntryResource,
+    LiftBlockForm,
+    SetLimitForm,
+    _local,
+    ledger_columns,
+    ledger_displays,
+    ledger_export_fields,
+    ledger_lookups,
+)
 
 
-class CreditLimitChangeInline(TabularInline):
+class CreditLimitChangeInline(NoEditingMixin, TabularInline):
     model = CreditLimitChange
     extra = 0
     can_delete = False
@@ -64,15 +75,6 @@ class CreditLimitChangeInline(TabularInline):
     @display(description=_("new limit"))
     def new_limit_display(self, obj: CreditLimitChange) -> str:
         return format_money(obj.new_limit, obj.account.currency)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CreditAccount)
@@ -160,13 +162,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.PRIMARY,
     )
     def set_limit_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        account = self._object_or_404(request, object_id)
-        form = SetLimitForm(
-            posted(request),
-            initial={"credit_limit": account.credit_limit, "term_days": account.term_days},
-        )
-
-        def perform(data) -> str | HttpResponse:
+        def perform(account, data) -> str | HttpResponse:
             result = posting_request(
                 kind=PendingPostingKind.CREDIT_LIMIT,
                 company_id=account.company_id,
@@ -187,10 +183,13 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
                 "days": data["term_days"],
             }
 
-        return self._form_action(
+        return self._object_action(
             request,
-            account,
-            form,
+            object_id,
+            lambda account: SetLimitForm(
+                posted(request),
+                initial={"credit_limit": account.credit_limit, "term_days": account.term_days},
+            ),
             perform=perform,
             title=gettext("Set the credit limit and term days"),
             description=gettext(
@@ -209,9 +208,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.WARNING,
     )
     def offline_charge_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        account = self._object_or_404(request, object_id)
-
-        def perform(data) -> str | HttpResponse:
+        def perform(account, data) -> str | HttpResponse:
             key = f"console:offline:{account.pk}:{data['token']}"
             replay = CreditEntry.objects.filter(idempotency_key=key).exists()
             entry = posting_request(
@@ -236,10 +233,10 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
                 "available": format_money(entry.available_after, account.currency),
             }
 
-        return self._form_action(
+        return self._object_action(
             request,
-            account,
-            AmountReasonForm(posted(request)),
+            object_id,
+            AmountReasonForm,
             perform=perform,
             title=gettext("Record offline consumption"),
             description=gettext(
@@ -259,9 +256,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         variant=ActionVariant.DEFAULT,
     )
     def lift_block_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        account = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
+        def perform(account, data) -> str:
             until = datetime.combine(
                 data["until"] + timedelta(days=1), time.min, tzinfo=ZoneInfo(settings.TIME_ZONE)
             )
@@ -276,10 +271,10 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
                 "%(company)s may use credit pay despite overdue bills until %(until)s."
             ) % {"company": account.company.name, "until": _local(until)}
 
-        return self._form_action(
+        return self._object_action(
             request,
-            account,
-            LiftBlockForm(posted(request)),
+            object_id,
+            LiftBlockForm,
             perform=perform,
             title=gettext("Lift the overdue block"),
             description=gettext(
@@ -291,90 +286,37 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         )
 
 
-class CreditEntryResource(resources.ModelResource):
+class CreditEntryResource(LedgerEntryResource):
     """全部明细 export with Chinese headers."""
 
-    number = export_fields.Field(attribute="number", column_name=_("Transaction no."))
+    holder = "account"
+
     company = export_fields.Field(attribute="account__company__name", column_name=_("Company"))
     currency = export_fields.Field(attribute="account__currency", column_name=_("Currency"))
-    entry_type = export_fields.Field(column_name=_("Type"))
-    amount = export_fields.Field(column_name=_("Transaction amount"))
     available_after = export_fields.Field(column_name=_("Remaining amount"))
-    order_number = export_fields.Field(attribute="order_number", column_name=_("Order no."))
-    reason = export_fields.Field(attribute="reason", column_name=_("Reason"))
-    actor = export_fields.Field(column_name=_("Operator"))
-    created_at = export_fields.Field(column_name=_("Date"))
 
     class Meta:
         model = CreditEntry
-        fields = (
-            "number",
-            "company",
-            "currency",
-            "entry_type",
-            "amount",
-            "available_after",
-            "order_number",
-            "reason",
-            "actor",
-            "created_at",
-        )
+        fields = ledger_export_fields("available_after")
         export_order = fields
 
-    def dehydrate_entry_type(self, entry: CreditEntry) -> str:
-        return str(entry.get_entry_type_display())
-
-    def dehydrate_amount(self, entry: CreditEntry) -> str:
-        # The change of *used*: a charge is positive (available falls).
-        return format_money(entry.amount, entry.account.currency, signed=True)
-
+    # ``amount`` is the change of *used*: a charge is positive (available falls).
     def dehydrate_available_after(self, entry: CreditEntry) -> str:
         return format_money(entry.available_after, entry.account.currency)
 
-    def dehydrate_actor(self, entry: CreditEntry) -> str:
-        return str(entry.actor) if entry.actor_id else ""
-
-    def dehydrate_created_at(self, entry: CreditEntry) -> str:
-        return _local(entry.created_at)
-
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
+class CreditEntryAdmin(LedgerEntryAdmin):
     nav_icon = "receipt"
     nav_order = 25
 
     resource_classes = (CreditEntryResource,)
-    list_display = (
-        "number",
-        "company",
-        "entry_type",
-        "amount_display",
-        "available_display",
-        "order_number",
-        "reason",
-        "actor",
-        "created_at",
+    list_display = ledger_columns("available_display")
+    list_select_related, list_filter, search_fields = ledger_lookups("account")
+
+    company, amount_display, available_display = ledger_displays(
+        "account",
+        amount=_("change of used"),
+        balance_field="available_after",
+        balance=_("remaining available"),
     )
-    list_select_related = ("account__company", "actor")
-    list_filter = (
-        "entry_type",
-        ("account__currency", admin.ChoicesFieldListFilter),
-        ("created_at", RangeDateTimeFilter),
-    )
-    # Codes match from the start (index-served on millions of ledger rows).
-    search_fields = ("^number", "^order_number", "account__company__name")
-    search_help_text = _("Search by the start of the transaction or order no., or by company name")
-    ordering = ("-created_at", "-pk")
-
-    @display(description=_("company"), ordering="account__company__name")
-    def company(self, obj: CreditEntry) -> str:
-        return obj.account.company.name
-
-    @display(description=_("change of used"), ordering="amount")
-    def amount_display(self, obj: CreditEntry) -> str:
-        return format_money(obj.amount, obj.account.currency, signed=True)
-
-    @display(description=_("remaining available"), ordering="available_after")
-    def available_display(self, obj: CreditEntry) -> str:
-        return format_money(obj.available_after, obj.account.currency)

@@ -28,11 +28,20 @@ from billing.services.fulfilment import (
 from billing.services.orders import order_cancel, payment_confirm_offline, payment_reject_offline
 
 from ..base import posted
-from .common import CancelOrderForm, DeliverForm, MilestoneChoiceForm, RejectPaymentForm
+from ..queues import decision_page
+from .common import (
+    OFFLINE_PAYMENT_CONFIRM,
+    OFFLINE_PAYMENT_REJECT,
+    CancelOrderForm,
+    DeliverForm,
+    MilestoneChoiceForm,
+)
 
 
 class OrderFulfilmentActionsMixin:
     """Deliver, complete and cancel an order."""
+
+    action_target_arg = "order_id"
 
     # --- detail actions ---
 
@@ -54,30 +63,21 @@ class OrderFulfilmentActionsMixin:
         variant=ActionVariant.PRIMARY,
     )
     def deliver_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            order_deliver(
-                order_id=order.pk,
-                actor=request.user,
-                delivery_content=data["delivery_content"],
-            )
-            return gettext("Order %(number)s is delivered; the company was e-mailed.") % {
-                "number": order.number
-            }
-
-        return self._form_action(
+        return self._service_action(
             request,
-            order,
-            DeliverForm(posted(request), initial={"delivery_content": order.delivery_content}),
-            perform=perform,
+            object_id,
+            lambda order: DeliverForm(
+                posted(request), initial={"delivery_content": order.delivery_content}
+            ),
+            order_deliver,
+            message=gettext("Order %(number)s is delivered; the company was e-mailed."),
+            fields=("delivery_content",),
             title=gettext("Deliver the order"),
             description=gettext(
                 "Records the delivery content and moves the order from “Processing” to "
                 "“Delivered”. The buyer then confirms receipt."
             ),
             submit_label=gettext("Deliver"),
-            summary=self._summary,
         )
 
     @action(
@@ -88,17 +88,13 @@ class OrderFulfilmentActionsMixin:
         variant=ActionVariant.SUCCESS,
     )
     def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            order_complete(order_id=order.pk, actor=request.user, by_staff=True)
-            return gettext("Order %(number)s is completed.") % {"number": order.number}
-
-        return self._form_action(
+        return self._service_action(
             request,
-            order,
-            forms.Form(posted(request)),
-            perform=perform,
+            object_id,
+            forms.Form,
+            order_complete,
+            message=gettext("Order %(number)s is completed."),
+            constants={"by_staff": True},
             title=gettext("Complete the order"),
             description=gettext(
                 "Normally the buyer confirms receipt. Complete the order here only when the "
@@ -106,7 +102,6 @@ class OrderFulfilmentActionsMixin:
                 "longer be cancelled."
             ),
             submit_label=gettext("Complete"),
-            summary=self._summary,
         )
 
     def _reversal_notes(self, order: Order) -> list[str]:
@@ -150,27 +145,19 @@ class OrderFulfilmentActionsMixin:
         variant=ActionVariant.DANGER,
     )
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            order_cancel(
-                order_id=order.pk, actor=request.user, reason=data["reason"], by_staff=True
-            )
-            return gettext("Order %(number)s is cancelled and every posting was reversed.") % {
-                "number": order.number
-            }
-
-        return self._form_action(
+        return self._service_action(
             request,
-            order,
-            CancelOrderForm(posted(request)),
-            perform=perform,
+            object_id,
+            CancelOrderForm,
+            order_cancel,
+            message=gettext("Order %(number)s is cancelled and every posting was reversed."),
+            fields=("reason",),
+            constants={"by_staff": True},
             title=gettext("Cancel the order"),
             description=gettext("Cancelling reverses every posting of the order:"),
             notes=self._reversal_notes,
             submit_label=gettext("Cancel order"),
             variant="danger",
-            summary=self._summary,
         )
 
 
@@ -185,25 +172,19 @@ class OrderMilestoneActionsMixin:
         variant=ActionVariant.DEFAULT,
     )
     def milestone_delivered_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-        form = MilestoneChoiceForm(
-            posted(request),
-            queryset=DeliveryMilestone.objects.filter(
-                order=order, status=DeliveryMilestoneStatus.PENDING
-            ).order_by("position", "pk"),
-        )
-
-        def perform(data) -> str:
+        def perform(_order, data) -> str:
             milestone = data["milestone"]
             milestone_mark_delivered(milestone_id=milestone.pk, actor=request.user)
             return gettext("“%(stage)s” is delivered; the buyer is asked to confirm it.") % {
                 "stage": milestone.stage
             }
 
-        return self._form_action(
+        return self._object_action(
             request,
-            order,
-            form,
+            object_id,
+            lambda order: _milestone_form(
+                request, DeliveryMilestone, order=order, status=DeliveryMilestoneStatus.PENDING
+            ),
             perform=perform,
             title=gettext("Mark a delivery milestone delivered"),
             description=gettext(
@@ -222,16 +203,7 @@ class OrderMilestoneActionsMixin:
         variant=ActionVariant.DEFAULT,
     )
     def instalment_paid_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-        form = MilestoneChoiceForm(
-            posted(request),
-            queryset=PaymentMilestone.objects.filter(
-                order=order, status=PaymentMilestoneStatus.UNPAID
-            ).order_by("position", "pk"),
-        )
-        form.fields["milestone"].label = _("Payment milestone")
-
-        def perform(data) -> str:
+        def perform(_order, data) -> str:
             milestone = data["milestone"]
             payment_milestone_set_paid(milestone_id=milestone.pk, actor=request.user)
             return gettext("Instalment “%(stage)s” (%(amount)s) is marked paid.") % {
@@ -239,15 +211,32 @@ class OrderMilestoneActionsMixin:
                 "amount": format_money(milestone.amount, milestone.currency),
             }
 
-        return self._form_action(
+        return self._object_action(
             request,
-            order,
-            form,
+            object_id,
+            lambda order: _milestone_form(
+                request,
+                PaymentMilestone,
+                order=order,
+                status=PaymentMilestoneStatus.UNPAID,
+                label=_("Payment milestone"),
+            ),
             perform=perform,
             title=gettext("Mark a payment milestone paid"),
             submit_label=gettext("Mark paid"),
             summary=self._summary,
         )
+
+
+def _milestone_form(request: HttpRequest, model, *, order, status, label=None) -> forms.Form:
+    """A choice of the order's milestones in ``status``, in their order."""
+    form = MilestoneChoiceForm(
+        posted(request),
+        queryset=model.objects.filter(order=order, status=status).order_by("position", "pk"),
+    )
+    if label is not None:
+        form.fields["milestone"].label = label
+    return form
 
 
 class OrderPaymentActionsMixin:
@@ -273,6 +262,32 @@ class OrderPaymentActionsMixin:
             (_("transfer reference"), payment.transfer_reference),
         ]
 
+    def _payment_review(self, request: HttpRequest, object_id: str, *, reject: bool):
+        """Confirm or reject the order's pending offline transfer (as its queue does)."""
+        order = self._object_or_404(request, object_id)
+        payment = self._payment_or_back(request, order)
+        if payment is None:
+            return HttpResponseRedirect(self._change_url(order))
+        page = OFFLINE_PAYMENT_REJECT if reject else OFFLINE_PAYMENT_CONFIRM
+
+        def perform(data) -> str:
+            if reject:
+                payment_reject_offline(
+                    payment_id=payment.pk, actor=request.user, reason=data["reason"]
+                )
+            else:
+                payment_confirm_offline(payment_id=payment.pk, actor=request.user)
+            return str(page["message"]) % {"reference": payment.reference, "number": order.number}
+
+        return self._form_action(
+            request,
+            order,
+            page.get("form", forms.Form)(posted(request)),
+            perform=perform,
+            summary=lambda order: self._payment_summary(order, payment),
+            **decision_page(page, reject=reject),
+        )
+
     @action(
         description=_("Confirm offline payment"),
         url_path="confirm-payment",
@@ -281,31 +296,7 @@ class OrderPaymentActionsMixin:
         variant=ActionVariant.SUCCESS,
     )
     def confirm_payment_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-        payment = self._payment_or_back(request, order)
-        if payment is None:
-            return HttpResponseRedirect(self._change_url(order))
-
-        def perform(data) -> str:
-            payment_confirm_offline(payment_id=payment.pk, actor=request.user)
-            return gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.") % {
-                "reference": payment.reference,
-                "number": order.number,
-            }
-
-        return self._form_action(
-            request,
-            order,
-            forms.Form(posted(request)),
-            perform=perform,
-            title=gettext("Confirm the offline payment"),
-            description=gettext(
-                "Confirm only after the transfer arrived on Blue Cloud's account. The order "
-                "then becomes paid and goes to processing."
-            ),
-            submit_label=gettext("Confirm"),
-            summary=lambda order: self._payment_summary(order, payment),
-        )
+        return self._payment_review(request, object_id, reject=False)
 
     @action(
         description=_("Reject payment"),
@@ -315,25 +306,4 @@ class OrderPaymentActionsMixin:
         variant=ActionVariant.DANGER,
     )
     def reject_payment_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._object_or_404(request, object_id)
-        payment = self._payment_or_back(request, order)
-        if payment is None:
-            return HttpResponseRedirect(self._change_url(order))
-
-        def perform(data) -> str:
-            payment_reject_offline(payment_id=payment.pk, actor=request.user, reason=data["reason"])
-            return gettext("Rejected the transfer %(reference)s of order %(number)s.") % {
-                "reference": payment.reference,
-                "number": order.number,
-            }
-
-        return self._form_action(
-            request,
-            order,
-            RejectPaymentForm(posted(request)),
-            perform=perform,
-            title=gettext("Reject the offline payment"),
-            submit_label=gettext("Reject"),
-            variant="danger",
-            summary=lambda order: self._payment_summary(order, payment),
-        )
+        return self._payment_review(request, object_id, reject=True)

@@ -2,14 +2,17 @@
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import display
 from unfold.widgets import (
     UnfoldAdminFileFieldWidget,
     UnfoldAdminSelectWidget,
-    UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
 )
 
+from backoffice.core.money import format_money
 from billing.models import (
     DeliveryMilestone,
     InvoiceRequestStatus,
@@ -26,7 +29,7 @@ from billing.services.invoices import (
 )
 from billing.services.orders import TRANSITIONS
 
-from ..base import ActionPageMixin
+from ..base import ActionPageMixin, text_field
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "warning",
@@ -61,11 +64,8 @@ CANCELLABLE = tuple(
 
 
 def _reason_field(label=None, help_text=None) -> forms.CharField:
-    return forms.CharField(
-        label=label or _("Reason"),
-        max_length=200,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=help_text or _("Required. Kept with the order for audit."),
+    return text_field(
+        label or _("Reason"), help_text or _("Required. Kept with the order for audit.")
     )
 
 
@@ -88,12 +88,12 @@ class OrdersActionMixin(ActionPageMixin):
 
 
 class DeliverForm(forms.Form):
-    delivery_content = forms.CharField(
-        label=_("Delivery content"),
+    delivery_content = text_field(
+        _("Delivery content"),
+        _("Serial numbers, licence keys or access details the buyer sees (序列号)."),
         max_length=DELIVERY_CONTENT_MAX_LENGTH,
+        rows=5,
         required=False,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}),
-        help_text=_("Serial numbers, licence keys or access details the buyer sees (序列号)."),
     )
 
 
@@ -105,6 +105,22 @@ class CancelOrderForm(forms.Form):
 
 class RejectPaymentForm(forms.Form):
     reason = _reason_field(_("Rejection reason"), _("Required. The buyer sees it."))
+
+
+# The pages of an offline payment's review, from its queue or from its order's page.
+OFFLINE_PAYMENT_CONFIRM = {
+    "title": _("Confirm the offline payment"),
+    "description": _(
+        "Confirm only after the transfer arrived on Blue Cloud's account. The order "
+        "then becomes paid and goes to processing."
+    ),
+    "message": _("Confirmed the transfer %(reference)s; order %(number)s is paid."),
+}
+OFFLINE_PAYMENT_REJECT = {
+    "title": _("Reject the offline payment"),
+    "form": RejectPaymentForm,
+    "message": _("Rejected the transfer %(reference)s of order %(number)s."),
+}
 
 
 class MilestoneChoiceForm(forms.Form):
@@ -134,3 +150,20 @@ class IssueInvoiceForm(forms.Form):
 
 class RejectInvoiceForm(forms.Form):
     reason = _reason_field(_("Rejection reason"), _("Required. The buyer sees it and is e-mailed."))
+
+
+class OrderRowColumnsMixin:
+    """The order (a link to it), channel and amount columns of a row of an order."""
+
+    @display(description=_("order"), ordering="order__number")
+    def order_link(self, obj) -> str:
+        url = reverse("admin:billing_order_change", args=[obj.order_id])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.order.number)
+
+    @display(description=_("channel"), ordering="order__company__name")
+    def company(self, obj) -> str:
+        return obj.order.company.name
+
+    @display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj) -> str:
+        return format_money(obj.amount, obj.currency)

@@ -17,15 +17,21 @@ from billing.services.invoices import (
     invoice_reject,
 )
 
-from ..base import ReadOnlyAdmin, label_display, posted
+from ..base import ReadOnlyAdmin, posted, status_column
 from ..navigation import NavGroup
 from ..partners.common import DateOfDateTimeFilter
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
-from .common import INVOICE_STATUS_LABELS, IssueInvoiceForm, OrdersActionMixin, RejectInvoiceForm
+from .common import (
+    INVOICE_STATUS_LABELS,
+    IssueInvoiceForm,
+    OrderRowColumnsMixin,
+    OrdersActionMixin,
+    RejectInvoiceForm,
+)
 
 
 @admin.register(InvoiceRequest)
-class InvoiceRequestAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
+class InvoiceRequestAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.ORDERS
     nav_icon = "request_quote"
     nav_order = 30
@@ -77,22 +83,7 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     readonly_fields = fields
     actions_detail = ("issue_detail", "reject_detail")
 
-    @display(description=_("order"), ordering="order__number")
-    def order_link(self, obj: InvoiceRequest) -> str:
-        url = reverse("admin:billing_order_change", args=[obj.order_id])
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.order.number)
-
-    @display(description=_("channel"), ordering="order__company__name")
-    def company(self, obj: InvoiceRequest) -> str:
-        return obj.order.company.name
-
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: InvoiceRequest) -> str:
-        return format_money(obj.amount, obj.currency)
-
-    @label_display(description=_("status"), labels=INVOICE_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: InvoiceRequest):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(INVOICE_STATUS_LABELS)
 
     @display(description=_("invoice PDF"))
     def pdf_link(self, obj: InvoiceRequest) -> str:
@@ -162,26 +153,11 @@ class InvoiceRequestAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
             submit_label=gettext("Issue invoice"),
         )
 
-    @action(
-        description=_("Reject"),
-        url_path="reject",
-        permissions=["reject"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-    )
-    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.reject,
-            form=lambda: RejectInvoiceForm(posted(request)),
-            message=lambda invoice, _result, _data: (
-                gettext(
-                    "Rejected the invoice request of order %(number)s; the company was e-mailed."
-                )
-                % {"number": invoice.order.number}
-            ),
-            title=gettext("Reject the invoice request"),
-            submit_label=gettext("Reject"),
-            variant="danger",
-        )
+    def decision_params(self, invoice: InvoiceRequest) -> dict:
+        return {"number": invoice.order.number}
+
+    reject_page = {
+        "title": _("Reject the invoice request"),
+        "form": RejectInvoiceForm,
+        "message": _("Rejected the invoice request of order %(number)s; the company was e-mailed."),
+    }

@@ -1,24 +1,25 @@
 """Payments: the offline-payment work queue."""
 
-from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.decorators import action, display
-from unfold.enums import ActionVariant
 
 from backoffice.core.money import format_money
 from billing.models import Payment, PaymentKind, PaymentRecordStatus
 from billing.services.orders import payment_confirm_offline, payment_reject_offline
 
-from ..base import ReadOnlyAdmin, label_display, posted
+from ..base import ReadOnlyAdmin, status_column
 from ..navigation import NavGroup
 from ..queues import ALREADY, DefaultingRadioFilter, ReviewQueueAdmin, ReviewStatusFilter
-from .common import PAYMENT_RECORD_LABELS, OrdersActionMixin, RejectPaymentForm
+from .common import (
+    OFFLINE_PAYMENT_CONFIRM,
+    OFFLINE_PAYMENT_REJECT,
+    PAYMENT_RECORD_LABELS,
+    OrderRowColumnsMixin,
+    OrdersActionMixin,
+)
 
 
 class PaymentKindFilter(DefaultingRadioFilter):
@@ -29,7 +30,7 @@ class PaymentKindFilter(DefaultingRadioFilter):
 
 
 @admin.register(Payment)
-class PaymentAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
+class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.ORDERS
     nav_icon = "payments"
     nav_order = 20
@@ -86,22 +87,7 @@ class PaymentAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     actions = ("confirm_selected",)
     actions_detail = ("confirm_detail", "reject_detail")
 
-    @display(description=_("order"), ordering="order__number")
-    def order_link(self, obj: Payment) -> str:
-        url = reverse("admin:billing_order_change", args=[obj.order_id])
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.order.number)
-
-    @display(description=_("channel"), ordering="order__company__name")
-    def company(self, obj: Payment) -> str:
-        return obj.order.company.name
-
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: Payment) -> str:
-        return format_money(obj.amount, obj.currency)
-
-    @label_display(description=_("status"), labels=PAYMENT_RECORD_LABELS, ordering="status")
-    def status_label(self, obj: Payment):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(PAYMENT_RECORD_LABELS)
 
     def has_confirm_permission(self, request, object_id=None) -> bool:
         return self.may_review_row(request, object_id)
@@ -121,56 +107,11 @@ class PaymentAdmin(OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
             (_("status"), payment.get_status_display()),
         ]
 
-    @staticmethod
-    def _label(payment: Payment) -> dict:
+    def decision_params(self, payment: Payment) -> dict:
         return {"reference": payment.reference, "number": payment.order.number}
 
-    @action(
-        description=_("Confirm"),
-        url_path="confirm",
-        permissions=["confirm"],
-        icon="check_circle",
-        variant=ActionVariant.SUCCESS,
-    )
-    def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.confirm,
-            form=lambda: forms.Form(posted(request)),
-            message=lambda payment, _result, _data: (
-                gettext("Confirmed the transfer %(reference)s; order %(number)s is paid.")
-                % self._label(payment)
-            ),
-            title=gettext("Confirm the offline payment"),
-            description=gettext(
-                "Confirm only after the transfer arrived on Blue Cloud's account. The order "
-                "then becomes paid and goes to processing."
-            ),
-            submit_label=gettext("Confirm"),
-        )
-
-    @action(
-        description=_("Reject"),
-        url_path="reject",
-        permissions=["reject"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-    )
-    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.reject,
-            form=lambda: RejectPaymentForm(posted(request)),
-            message=lambda payment, _result, _data: (
-                gettext("Rejected the transfer %(reference)s of order %(number)s.")
-                % self._label(payment)
-            ),
-            title=gettext("Reject the offline payment"),
-            submit_label=gettext("Reject"),
-            variant="danger",
-        )
+    confirm_page = OFFLINE_PAYMENT_CONFIRM
+    reject_page = OFFLINE_PAYMENT_REJECT
 
     def _bulk_check(self, payment: Payment) -> str | None:
         if payment.kind != PaymentKind.OFFLINE:

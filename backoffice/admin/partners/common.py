@@ -18,6 +18,8 @@ from unfold.utils import parse_date_str
 from backoffice.core.files import private_file_response
 from partners.models import QualificationFile
 
+from ..base import NoEditingMixin
+
 
 def _count_of(model, fk: str):
     """A per-row count as a correlated subquery: immune to joins added by search or filters."""
@@ -81,7 +83,7 @@ class QualificationFileViewsMixin:
         return qualification_file_response(file, inline=inline)
 
 
-class QualificationFilePreviewMixin:
+class QualificationFilePreviewMixin(NoEditingMixin):
     """Read-only inline rows of qualification files with an inline preview."""
 
     model = QualificationFile
@@ -92,15 +94,6 @@ class QualificationFilePreviewMixin:
     readonly_fields = fields
     verbose_name = _("qualification file")
     verbose_name_plural = _("qualification files")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description=_("size"))
     def file_size(self, obj: QualificationFile) -> str:

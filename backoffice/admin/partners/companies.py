@@ -27,7 +27,14 @@ from partners.models import (
 )
 from partners.services import company_create, company_set_status
 
-from ..base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, label_display, posted
+from ..base import (
+    ActionPageMixin,
+    BaseAdmin,
+    NoEditingMixin,
+    OwnerScopedMixin,
+    posted,
+    status_column,
+)
 from ..navigation import NavGroup
 from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
 
@@ -137,7 +144,7 @@ class CompanyForm(forms.ModelForm):
         return cleaned
 
 
-class CompanyUserInline(TabularInline):
+class CompanyUserInline(NoEditingMixin, TabularInline):
     """Read-only summary of the company's users; each links to its user page."""
 
     model = User
@@ -149,22 +156,13 @@ class CompanyUserInline(TabularInline):
     verbose_name = _("user")
     verbose_name_plural = _("users")
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @display(description=_("e-mail"))
     def user_link(self, obj: User) -> str:
         url = reverse("admin:partners_user_change", args=[obj.pk])
         return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.email)
 
 
-class SubResellerInline(TabularInline):
+class SubResellerInline(NoEditingMixin, TabularInline):
     model = Company
     fk_name = "parent"
     extra = 0
@@ -176,15 +174,6 @@ class SubResellerInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("tier")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description=_("company name"))
     def company_link(self, obj: Company) -> str:
@@ -322,9 +311,7 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
 
     # --- columns ---
 
-    @label_display(description=_("status"), labels=COMPANY_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: Company):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(COMPANY_STATUS_LABELS)
 
     @display(description=_("Users"), ordering="user_count")
     def user_count(self, obj: Company) -> int:

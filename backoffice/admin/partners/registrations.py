@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
@@ -9,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
-from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from partners.models import ApplicationStatus, RegistrationApplication, Tier
 from partners.services import PartnerError, default_tier, registration_approve, registration_reject
 
-from ..base import BaseAdmin, OwnerScopedMixin, label_display, posted
+from ..base import BaseAdmin, OwnerScopedMixin, posted, status_column, text_field
 from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import ApplicationFileInline, DateOfDateTimeFilter, QualificationFileViewsMixin
@@ -30,11 +31,11 @@ class ApproveForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Rejection reason"),
+    reason = text_field(
+        _("Rejection reason"),
+        _("Required. It is e-mailed to the applicant."),
         max_length=500,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 5}),
-        help_text=_("Required. It is e-mailed to the applicant."),
+        rows=5,
     )
 
 
@@ -103,22 +104,7 @@ class RegistrationApplicationAdmin(
             },
         ),
     )
-    readonly_fields = (
-        "company_name",
-        "business_owner",
-        "address",
-        "contact_name",
-        "email",
-        "phone",
-        "position",
-        "status",
-        "submitted_at",
-        "agreed_at",
-        "reviewed_by",
-        "reviewed_at",
-        "rejection_reason",
-        "company",
-    )
+    readonly_fields = tuple(flatten_fieldsets(fieldsets))
     inlines = (ApplicationFileInline,)
     actions = ("approve_selected",)
     actions_detail = ("approve_detail", "reject_detail")
@@ -157,9 +143,7 @@ class RegistrationApplicationAdmin(
 
     # --- columns ---
 
-    @label_display(description=_("status"), labels=APPLICATION_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: RegistrationApplication):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(APPLICATION_STATUS_LABELS)
 
     @display(description=_("Files"), ordering="file_count")
     def file_count(self, obj: RegistrationApplication) -> int:
@@ -211,27 +195,14 @@ class RegistrationApplicationAdmin(
             variant="primary",
         )
 
-    @action(
-        description=_("Reject"),
-        url_path="reject",
-        permissions=["reject"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-    )
-    def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.review_action(
-            request,
-            object_id,
-            decide=self.reject,
-            form=lambda: RejectForm(posted(request)),
-            message=lambda application, _result, _data: (
-                gettext("Rejected “%(name)s”; the applicant was e-mailed the reason.")
-                % {"name": application.company_name}
-            ),
-            title=gettext("Reject the registration"),
-            submit_label=gettext("Reject"),
-            variant="danger",
-        )
+    def decision_params(self, application: RegistrationApplication) -> dict:
+        return {"name": application.company_name}
+
+    reject_page = {
+        "title": _("Reject the registration"),
+        "form": RejectForm,
+        "message": _("Rejected “%(name)s”; the applicant was e-mailed the reason."),
+    }
 
     @admin.action(description=_("Approve selected"), permissions=["approve"])
     def approve_selected(self, request: HttpRequest, queryset) -> None:

@@ -29,6 +29,8 @@ from .common import AdjustForm, ConfirmForm, GenerateForm, ResolveForm, VoucherF
 class StatementActionsMixin:
     """Each action's GET shows a form page, its POST calls one statements service."""
 
+    action_target_arg = "statement_id"
+
     def _object_or_404(self, request, object_id) -> Statement:
         """The statement of a detail action (its id is used as is, not admin-unquoted)."""
         obj = self.get_object(request, str(object_id))
@@ -99,21 +101,15 @@ class StatementActionsMixin:
         variant=ActionVariant.PRIMARY,
     )
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        statement = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            statement_confirm(statement_id=statement.pk, actor=request.user)
-            return gettext("Statement %(number)s is confirmed.") % {"number": statement.number}
-
-        return self._form_action(
+        return self._service_action(
             request,
-            statement,
-            ConfirmForm(posted(request)),
-            perform=perform,
+            object_id,
+            ConfirmForm,
+            statement_confirm,
+            message=gettext("Statement %(number)s is confirmed."),
             title=gettext("Confirm the statement on behalf of the partner"),
             description=gettext("A confirmed statement can no longer be changed."),
             submit_label=gettext("Confirm"),
-            summary=self._summary,
         )
 
     @action(
@@ -124,28 +120,19 @@ class StatementActionsMixin:
         variant=ActionVariant.WARNING,
     )
     def resolve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        statement = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            statement_resolve(
-                statement_id=statement.pk,
-                actor=request.user,
-                resolution=data["resolution"],
-                note=data["note"],
-            )
-            return gettext("The dispute on %(number)s is resolved.") % {"number": statement.number}
-
-        return self._form_action(
+        return self._service_action(
             request,
-            statement,
-            ResolveForm(posted(request)),
-            perform=perform,
+            object_id,
+            ResolveForm,
+            statement_resolve,
+            message=gettext("The dispute on %(number)s is resolved."),
+            fields=("resolution", "note"),
             title=gettext("Resolve the dispute"),
-            description=gettext("The partner's reason: %(reason)s")
-            % {"reason": statement.dispute_reason},
+            description=lambda statement: (
+                gettext("The partner's reason: %(reason)s") % {"reason": statement.dispute_reason}
+            ),
             submit_label=gettext("Resolve"),
             variant="danger",
-            summary=self._summary,
         )
 
     @action(
@@ -156,28 +143,18 @@ class StatementActionsMixin:
         variant=ActionVariant.DEFAULT,
     )
     def adjust_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        statement = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            statement_adjust(
-                statement_id=statement.pk,
-                actor=request.user,
-                amount=data["amount"],
-                reason=data["reason"],
-            )
-            return gettext("Adjustment added to %(number)s.") % {"number": statement.number}
-
-        return self._form_action(
+        return self._service_action(
             request,
-            statement,
-            AdjustForm(posted(request)),
-            perform=perform,
+            object_id,
+            AdjustForm,
+            statement_adjust,
+            message=gettext("Adjustment added to %(number)s."),
+            fields=("amount", "reason"),
             title=gettext("Add an adjustment"),
             description=gettext(
                 "A separate, reasoned line of the statement. Only while it is to be confirmed."
             ),
             submit_label=gettext("Add"),
-            summary=self._summary,
         )
 
     @action(
@@ -188,27 +165,16 @@ class StatementActionsMixin:
         variant=ActionVariant.PRIMARY,
     )
     def voucher_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        statement = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            statement_upload_voucher(
-                statement_id=statement.pk,
-                actor=request.user,
-                upload=data["voucher"],
-                paid_on=data["paid_on"],
-                reference=data["reference"],
-            )
-            return gettext("Statement %(number)s is paid.") % {"number": statement.number}
-
-        return self._form_action(
+        return self._service_action(
             request,
-            statement,
-            VoucherForm(posted(request), request.FILES or None),
-            perform=perform,
+            object_id,
+            lambda _statement: VoucherForm(posted(request), request.FILES or None),
+            statement_upload_voucher,
+            message=gettext("Statement %(number)s is paid."),
+            fields=(("upload", "voucher"), "paid_on", "reference"),
             title=gettext("Upload the payment voucher"),
             description=gettext("Records the payment; the statement becomes paid."),
             submit_label=gettext("Upload"),
-            summary=self._summary,
         )
 
     @action(
@@ -219,18 +185,12 @@ class StatementActionsMixin:
         variant=ActionVariant.SUCCESS,
     )
     def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        statement = self._object_or_404(request, object_id)
-
-        def perform(data) -> str:
-            statement_complete(statement_id=statement.pk, actor=request.user)
-            return gettext("Statement %(number)s is completed.") % {"number": statement.number}
-
-        return self._form_action(
+        return self._service_action(
             request,
-            statement,
-            ConfirmForm(posted(request)),
-            perform=perform,
+            object_id,
+            ConfirmForm,
+            statement_complete,
+            message=gettext("Statement %(number)s is completed."),
             title=gettext("Complete the statement"),
             submit_label=gettext("Complete"),
-            summary=self._summary,
         )

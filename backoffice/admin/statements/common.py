@@ -13,7 +13,6 @@ from unfold.widgets import (
     UnfoldAdminRadioSelectWidget,
     UnfoldAdminSelect2Widget,
     UnfoldAdminSingleDateWidget,
-    UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
 )
 
@@ -39,7 +38,7 @@ from billing.statements.workflow import (
 )
 from partners.models import Company
 
-from ..base import ReadOnlyInline
+from ..base import ReadOnlyInline, text_field
 
 S = StatementStatus
 STATUS_LABELS = {
@@ -101,12 +100,7 @@ class ResolveForm(forms.Form):
         ],
         widget=UnfoldAdminRadioSelectWidget,
     )
-    note = forms.CharField(
-        label=_("Resolution note"),
-        max_length=500,
-        required=False,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-    )
+    note = text_field(_("Resolution note"), max_length=500, required=False)
 
 
 class AdjustForm(forms.Form):
@@ -117,11 +111,8 @@ class AdjustForm(forms.Form):
         widget=UnfoldAdminDecimalFieldWidget,
         help_text=_("Positive adds to the statement amount, negative deducts."),
     )
-    reason = forms.CharField(
-        label=_("Adjustment reason"),
-        max_length=200,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_("Required. The partner sees it on the statement."),
+    reason = text_field(
+        _("Adjustment reason"), _("Required. The partner sees it on the statement.")
     )
 
 

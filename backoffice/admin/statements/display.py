@@ -11,7 +11,7 @@ from billing.models import Statement
 from billing.statements.labels import rate_display
 from billing.statements.selectors import statement_totals
 
-from ..base import label_display
+from ..base import status_column
 from .common import STATUS_LABELS
 
 
@@ -53,9 +53,7 @@ class StatementDisplayMixin:
     def total_display(self, obj: Statement) -> str:
         return format_money(obj.total_payable, obj.currency)
 
-    @label_display(description=_("Status"), labels=STATUS_LABELS, ordering="status")
-    def status_label(self, obj: Statement):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(STATUS_LABELS, _("Status"))
 
     @display(description=_("Voucher"))
     def voucher_display(self, obj: Statement) -> str:

@@ -10,7 +10,7 @@ from unfold.decorators import action, display
 from backoffice.core.files import private_file_response
 from billing.models import StatementExport, StatementExportStatus
 
-from ..base import ReadOnlyAdmin, label_display
+from ..base import ReadOnlyAdmin, status_column
 from ..navigation import NavGroup
 from .common import EXPORT_STATUS_LABELS
 
@@ -58,9 +58,7 @@ class StatementExportAdmin(ReadOnlyAdmin):
     def has_download_permission(self, request, object_id=None) -> bool:
         return self.has_view_permission(request)
 
-    @label_display(description=_("Status"), labels=EXPORT_STATUS_LABELS, ordering="status")
-    def status_label(self, obj: StatementExport):
-        return obj.status, obj.get_status_display()
+    status_label = status_column(EXPORT_STATUS_LABELS, _("Status"))
 
     @display(description=_("File"))
     def download_link(self, obj: StatementExport):

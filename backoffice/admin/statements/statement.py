@@ -1,6 +1,7 @@
 """The statement admin (分账管理), assembled from its mixins."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, RelatedDropdownFilter
 
@@ -120,35 +121,7 @@ class StatementAdmin(
             },
         ),
     )
-    readonly_fields = (
-        "number",
-        "company",
-        "currency",
-        "period_display",
-        "status",
-        "generated_at",
-        "company_name",
-        "tier_name",
-        "business_owner_name",
-        "address",
-        "order_count",
-        "product_count",
-        "sales_display",
-        "rate_display",
-        "share_display",
-        "adjustments_display",
-        "total_display",
-        "confirmed_by",
-        "confirmed_at",
-        "dispute_reason",
-        "disputed_by",
-        "disputed_at",
-        "voucher_link",
-        "voucher_reference",
-        "paid_on",
-        "paid_recorded_by",
-        "completed_at",
-    )
+    readonly_fields = tuple(flatten_fieldsets(fieldsets))
     inlines = (StatementLineInline, StatementAdjustmentInline, StatementEventInline)
     actions = ["export_excel"]
     actions_list = ["generate"]
