@@ -85,7 +85,12 @@ def test_the_wallet_page_lists_its_entries_newest_first_and_paginated(staff_clie
         grant_rebate(company, superuser, f"{n + 1}.00", reason=f"grant-{n + 1}")
     html, many = _wallet_page(staff_client, wallet)
     assert many == few  # one query per page, whatever the number of entries
-    assert "grant-45" in html and "grant-1<" not in html and "grant-26<" in html and "grant-25<" not in html
+    assert (
+        "grant-45" in html
+        and "grant-1<" not in html
+        and "grant-26<" in html
+        and "grant-25<" not in html
+    )
     older, _count = _wallet_page(staff_client, wallet, **{"entries-page": "3"})
     assert "grant-1<" in older and "grant-45" not in older
 

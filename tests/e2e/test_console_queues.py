@@ -74,6 +74,7 @@ def test_operations_approves_a_registration_from_the_dashboard_in_two_clicks(
     clicks.click(page.locator("[data-queue='待审核注册申请'] a"))
     page.wait_for_url(re.compile(r"/registrationapplication/\?status=pending"))
     row = page.locator("#result_list tr", has_text=application.company_name)
+    page.screenshot(path=screenshot_dir / "console-registration-queue.png", full_page=True)
     with page.expect_navigation():
         clicks.click(row.get_by_role("link", name="确认"))
     page.wait_for_url(re.compile(r"/registrationapplication/"))
