@@ -102,6 +102,23 @@ def decision_page(page: dict, *, reject: bool) -> dict:
     return shown
 
 
+def row_action(*, reject: bool) -> Callable:
+    """The row action 确认 (``<pk>/row-confirm/``) or 驳回 (``<pk>/row-reject/``)."""
+
+    @action(
+        description=_("Reject") if reject else _("Confirm"),
+        url_path="row-reject" if reject else "row-confirm",
+        permissions=["row_reject" if reject else "row_confirm"],
+        icon="block" if reject else "check_circle",
+        variant=ActionVariant.DANGER if reject else ActionVariant.SUCCESS,
+        extra_options={"display_in_dropdown": False},
+    )
+    def decide(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.row_decision(request, object_id, reject=reject)
+
+    return decide
+
+
 class QueueRowActionsMixin:
     """The row actions 确认 / 拒绝 of a review queue's list (unfold ``actions_row``).
 
@@ -183,27 +200,8 @@ class QueueRowActionsMixin:
             self.message_user(request, self.row_confirmed_message(obj, result), messages.SUCCESS)
         return HttpResponseRedirect(back)
 
-    @action(
-        description=_("Confirm"),
-        url_path="row-confirm",
-        permissions=["row_confirm"],
-        icon="check_circle",
-        variant=ActionVariant.SUCCESS,
-        extra_options={"display_in_dropdown": False},
-    )
-    def confirm_row(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.row_decision(request, object_id, reject=False)
-
-    @action(
-        description=_("Reject"),
-        url_path="row-reject",
-        permissions=["row_reject"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-        extra_options={"display_in_dropdown": False},
-    )
-    def reject_row(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.row_decision(request, object_id, reject=True)
+    confirm_row = row_action(reject=False)
+    reject_row = row_action(reject=True)
 
 
 class ReviewQueueAdmin(QueueRowActionsMixin, ActionPageMixin):

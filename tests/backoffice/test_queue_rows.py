@@ -45,6 +45,22 @@ def application(owner=None) -> RegistrationApplication:
     )
 
 
+def large_grant_request(company, maker) -> None:
+    """A rebate grant above FOUR_EYES_THRESHOLD: it waits for a second finance user."""
+    from billing.models import PendingPostingKind
+    from billing.services.approvals import posting_request
+
+    posting_request(
+        kind=PendingPostingKind.WALLET_GRANT,
+        company_id=company.pk,
+        currency="CNY",
+        amount="20000",
+        maker=maker,
+        reason="大额发放",
+        idempotency_key=f"four-eyes-{company.pk}",
+    )
+
+
 def test_the_queue_list_offers_confirm_and_reject_on_each_row(staff_client, repayment):
     html = staff_client.get(admin_url("billing_repayment_changelist")).content.decode()
     assert admin_url("billing_repayment_confirm_row", repayment.pk) in html
@@ -121,19 +137,9 @@ def test_a_row_out_of_the_sales_scope_answers_404_and_changes_nothing(client):
 
 
 def test_the_maker_cannot_approve_their_own_posting_from_the_row(staff_client, superuser):
-    from billing.models import PendingPosting, PendingPostingKind
-    from billing.services.approvals import posting_request
+    from billing.models import PendingPosting
 
-    company = make_company("四眼公司")
-    posting_request(
-        kind=PendingPostingKind.WALLET_GRANT,
-        company_id=company.pk,
-        currency="CNY",
-        amount="1000000",
-        maker=superuser,
-        reason="大额发放",
-        idempotency_key="row-four-eyes",
-    )
+    large_grant_request(make_company("四眼公司"), superuser)
     pending = PendingPosting.objects.get()
     response = staff_client.post(
         admin_url("billing_pendingposting_confirm_row", pending.pk), follow=True

@@ -8,8 +8,10 @@ from django.core.management import CommandError, call_command
 
 from billing.models import Order, Payment, PaymentKind, PaymentRecordStatus, PaymentStatus
 from billing.selectors.payments import orders_without_payment_record
+from tests.e2e.test_console_queues import demo  # noqa: F401 - the fixture: `loaddemo`
 
-pytestmark = pytest.mark.django_db
+# Every test starts from the demo data (`loaddemo`).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
 def check_ledgers() -> str:
@@ -18,18 +20,7 @@ def check_ledgers() -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(tmp_path / "mail")},
-        }
-    }
-    call_command("loaddemo", stdout=io.StringIO())
-
-
-def test_the_demo_order_awaiting_confirmation_has_its_transfer_in_the_queue(demo):
+def test_the_demo_order_awaiting_confirmation_has_its_transfer_in_the_queue():
     awaiting = Order.objects.filter(payment_status=PaymentStatus.AWAITING_CONFIRMATION)
     assert awaiting.exists()
     for order in awaiting:
@@ -40,7 +31,7 @@ def test_the_demo_order_awaiting_confirmation_has_its_transfer_in_the_queue(demo
     assert "mismatches: 0" in check_ledgers()
 
 
-def test_the_invariant_fires_on_an_order_waiting_on_no_record(demo):
+def test_the_invariant_fires_on_an_order_waiting_on_no_record():
     transfer = Payment.objects.filter(
         kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
     ).first()
@@ -53,7 +44,7 @@ def test_the_invariant_fires_on_an_order_waiting_on_no_record(demo):
         check_ledgers()
 
 
-def test_the_loader_repairs_an_order_an_older_loader_left_waiting(demo):
+def test_the_loader_repairs_an_order_an_older_loader_left_waiting():
     transfer = Payment.objects.filter(
         kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
     ).first()

@@ -42,19 +42,10 @@ def test_a_repayment_and_a_credit_account_read_like_a_sentence(superuser):
 
 
 def test_the_other_queue_rows_name_company_amount_and_status(superuser):
-    from billing.models import PendingPosting, PendingPostingKind
-    from billing.services.approvals import posting_request
+    from billing.models import PendingPosting
+    from tests.backoffice.test_queue_rows import large_grant_request
 
-    company = make_company("BlueCloud_D")
-    posting_request(
-        kind=PendingPostingKind.WALLET_GRANT,
-        company_id=company.pk,
-        currency="CNY",
-        amount="20000",
-        maker=superuser,
-        reason="大额发放",
-        idempotency_key="title-four-eyes",
-    )
+    large_grant_request(make_company("BlueCloud_D"), superuser)
     chinese, english = titles(PendingPosting.objects.get())
     assert "BlueCloud_D ¥20,000.00" in chinese and "BlueCloud_D ¥20,000.00" in english
 
