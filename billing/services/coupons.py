@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import Coupon, CouponCampaign, CouponStatus
 
 from .errors import BillingError
@@ -204,7 +205,7 @@ def coupon_redeem(
 def coupon_restore(*, coupon_id: int, order_number: str, now: datetime | None = None) -> Coupon:
     """Order cancelled: the coupon returns to unused, or to expired when past its validity."""
     now = now or timezone.now()
-    coupon = Coupon.objects.select_for_update().select_related("campaign").get(pk=coupon_id)
+    coupon = locks.lock_coupon_to_restore(coupon_id)
     if coupon.status != CouponStatus.USED or coupon.order_number != order_number:
         return coupon  # already restored, or used by another order: nothing to do
     expired = coupon.campaign.valid_until is not None and now >= coupon.campaign.valid_until
