@@ -18,7 +18,7 @@ from billing.selectors import orders as selectors
 from billing.services.cart import cart_add, cart_remove, cart_update
 from billing.services.checkout import LineInput, checkout_quote
 from billing.services.errors import BillingError
-from catalog.models import Region
+from catalog.models import Region, Sku
 
 from ..errors import errors_to_messages
 from ..forms.orders import (
@@ -111,10 +111,9 @@ def cart(request: HttpRequest) -> HttpResponse:
     )
 
 
-@partner_view(methods=("POST",), login_next_from_referer=True)
-def cart_add_view(request: HttpRequest) -> HttpResponse:
-    """加入购物车 from the detail page: back to that page with a message (the badge counts)."""
-    back = safe_back_url(request, fallback=reverse("portal:cart"))
+def posted_sku(request: HttpRequest, *, back: str) -> tuple[Sku, int] | HttpResponse:
+    """The SKU on sale and the quantity a solution page posts (加入购物车, 立即购买), or the
+    redirect to ``back`` with the reason as a message."""
     form = SkuQuantityForm(request.POST)
     if not form.is_valid():
         errors_to_messages(request, form)
@@ -123,8 +122,19 @@ def cart_add_view(request: HttpRequest) -> HttpResponse:
     if sku is None:
         messages.error(request, _("This plan is no longer on sale."))
         return redirect(back)
+    return sku, form.cleaned_data["quantity"]
+
+
+@partner_view(methods=("POST",), login_next_from_referer=True)
+def cart_add_view(request: HttpRequest) -> HttpResponse:
+    """加入购物车 from the detail page: back to that page with a message (the badge counts)."""
+    back = safe_back_url(request, fallback=reverse("portal:cart"))
+    picked = posted_sku(request, back=back)
+    if isinstance(picked, HttpResponse):
+        return picked
+    sku, quantity = picked
     try:
-        cart_add(user=request.user, sku_id=sku.pk, quantity=form.cleaned_data["quantity"])
+        cart_add(user=request.user, sku_id=sku.pk, quantity=quantity)
     except BillingError as exc:
         errors_to_messages(request, exc)
     else:
