@@ -178,12 +178,7 @@ def coupon_redeem(
     """
     now = now or timezone.now()
     if coupon is None:
-        coupon = (
-            Coupon.objects.select_related("campaign")
-            .prefetch_related("campaign__solutions")
-            .filter(pk=coupon_id, company_id=company_id)
-            .first()
-        )
+        coupon = coupon_of_company(company_id=company_id, coupon_id=coupon_id)
     if coupon is None:
         raise BillingError(_("Coupon not found."), code="not_found")
     problem = coupon_problem(coupon, lines, now)
@@ -199,6 +194,16 @@ def coupon_redeem(
         raise BillingError(_("This coupon was already used."), code="used")
     coupon.refresh_from_db()
     return coupon
+
+
+def coupon_of_company(*, company_id: int, coupon_id: int) -> Coupon | None:
+    """The company's coupon with its campaign and the campaign's solutions (no lock)."""
+    return (
+        Coupon.objects.select_related("campaign")
+        .prefetch_related("campaign__solutions")
+        .filter(pk=coupon_id, company_id=company_id)
+        .first()
+    )
 
 
 @transaction.atomic
