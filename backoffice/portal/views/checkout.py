@@ -52,7 +52,7 @@ from ..forms.orders import (
     CheckoutCustomerForm,
     CheckoutForm,
 )
-from .base import partner_view, safe_back_url, wants_json
+from .base import partner_view, wants_json
 from .cart import posted_sku
 from .checkout_state import checkout_forget, checkout_start, checkout_state
 
@@ -69,13 +69,9 @@ NOT_CARRIED = {"csrfmiddlewaretoken", "action", "expected_payable"}
 
 
 @partner_view(methods=("POST",), login_next_from_referer=True)
-def buy_now(request: HttpRequest) -> HttpResponse:
+@posted_sku(fallback="portal:solutions")
+def buy_now(request: HttpRequest, *, sku, quantity: int, back: str) -> HttpResponse:
     """立即购买: straight into the checkout with this one line (the cart is not touched)."""
-    back = safe_back_url(request, fallback=reverse("portal:solutions"))
-    picked = posted_sku(request, back=back)
-    if isinstance(picked, HttpResponse):
-        return picked
-    sku, quantity = picked
     try:
         quote = checkout_quote(
             company_id=request.user.company_id,
