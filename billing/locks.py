@@ -24,8 +24,8 @@ in this order, inside its ``transaction.atomic``:
    in primary-key order (``lock_coupon``, ``lock_wallet``, ``lock_credit_account``,
    ``lock_bills``; the wallet and credit services' ``_lock_*`` helpers go through
    ``lock_wallet`` and ``lock_credit_account``; a cancellation gives its coupon back
-   through ``lock_coupon_to_restore`` and a reversed credit charge reaches its bill
-   through ``lock_bills``). Checkout's lock phase takes the coupon,
+   through ``lock_coupon_to_restore``, a staff issue of coupons locks their campaign
+   (``lock_campaign``) and a reversed credit charge reaches its bill through ``lock_bills``). Checkout's lock phase takes the coupon,
    the wallet and the account here, in this order, before it posts to any of them.
 5. **counters**: the numbering rows (``billing.numbering``), always last and held only
    for the insert they number.
@@ -43,6 +43,7 @@ from billing.models import (
     Bill,
     CheckoutSubmission,
     Coupon,
+    CouponCampaign,
     CreditAccount,
     CreditPayCode,
     OnlineRepayment,
@@ -120,6 +121,12 @@ def lock_coupon(*, coupon_id: int, company_id: int) -> Coupon | None:
         .filter(pk=coupon_id, company_id=company_id)
         .first()
     )
+
+
+def lock_campaign(campaign_id: int) -> CouponCampaign:
+    """Level 4, first: the campaign whose coupons a staff issue counts and creates (nothing
+    else is locked on that path); DoesNotExist else."""
+    return CouponCampaign.objects.select_for_update().get(pk=campaign_id)
 
 
 def lock_coupon_to_restore(coupon_id: int) -> Coupon:

@@ -41,7 +41,7 @@ def _new_code() -> str:
 @transaction.atomic
 def campaign_issue(*, campaign: CouponCampaign, company_ids: list[int], actor=None) -> list[Coupon]:
     """Issue one coupon of ``campaign`` to each company, within the campaign's quantity."""
-    campaign = CouponCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = locks.lock_campaign(campaign.pk)
     company_ids = list(dict.fromkeys(company_ids))
     issued = campaign.coupons.count()
     if issued + len(company_ids) > campaign.quantity:
