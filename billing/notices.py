@@ -39,8 +39,9 @@ def company_notify(
     )
 
 
-def order_notify(order, *, kind: str, context: dict | None = None) -> int:
-    """A decision about ``order``: its payment, delivery, completion or invoice."""
+def order_notify(order, *, kind: str, context: dict | None = None, submitter=None) -> int:
+    """A decision about ``order``: its payment, delivery, completion or invoice; told also
+    to ``submitter`` (default: the user who placed the order)."""
     return company_notify(
         company_id=order.company_id,
         kind=kind,
@@ -51,7 +52,7 @@ def order_notify(order, *, kind: str, context: dict | None = None) -> int:
         },
         link_name=ORDER_PAGE,
         link_args=(order.number,),
-        submitter=order.placed_by,
+        submitter=submitter or order.placed_by,
     )
 
 

@@ -101,10 +101,11 @@ def _history_user(instance, actor) -> None:
         instance._history_user = actor
 
 
-def _mail_company(order: Order, *, template: str, context: dict) -> None:
+def _mail_company(order: Order, *, template: str, context: dict, submitter=None) -> None:
     """Mail and 消息中心 notice of an order decision (``billing.notices``): the 管理员, the
-    co-admins (they all see the order in 客户订单) and the user who placed it."""
-    order_notify(order, kind=template.rpartition("/")[2], context=context)
+    co-admins (they all see the order in 客户订单) and ``submitter`` (default: the user
+    who placed the order)."""
+    order_notify(order, kind=template.rpartition("/")[2], context=context, submitter=submitter)
 
 
 def _next_position(model, order_id: int) -> int:
