@@ -74,10 +74,13 @@ def test_notify_writes_messages_and_mails_sent_after_commit(
 
 
 def test_rollback_leaves_no_message_and_no_mail(admin, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            tell([admin])
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        tell([admin])
+        raise RuntimeError
     assert not callbacks and not mail.outbox
     assert not Notification.objects.exists() and not OutboundEmail.objects.exists()
 

@@ -211,7 +211,7 @@ def test_a_decision_is_told_after_commit(kind, shop, django_capture_on_commit_ca
     sent = [m for m in mail.outbox if m.to[0] in recipients and m.subject.startswith("云睐：")]
     assert len(sent) == 2, [m.subject for m in mail.outbox]
     for message in sent:
-        html = dict((mime, body) for body, mime in message.alternatives)["text/html"]
+        html = {mime: body for body, mime in message.alternatives}["text/html"]
         assert message.subject.count("云睐") == 1
         assert notices[0].link and f"{SITE}{notices[0].link}" in message.body
         assert f'href="{SITE}{notices[0].link}"' in html
@@ -224,11 +224,14 @@ def test_a_decision_is_told_after_commit(kind, shop, django_capture_on_commit_ca
 def test_a_decision_rolled_back_tells_nobody(kind, shop, django_capture_on_commit_callbacks):
     decide = KINDS[kind](shop)
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(Rollback), transaction.atomic():
-            decide()
-            assert _kind_rows(kind) != ([], [])  # written in the transaction ...
-            raise Rollback
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Rollback),
+        transaction.atomic(),
+    ):
+        decide()
+        assert _kind_rows(kind) != ([], [])  # written in the transaction ...
+        raise Rollback
     assert _kind_rows(kind) == ([], [])  # ... and gone with it
     assert not callbacks and not mail.outbox
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.i18n import set_language
 
 from catalog import selectors
-from partners.services import user_set_language
 from catalog.models import BannerPosition
+from partners.services import user_set_language
 
 HOT_LIMIT = 8
 NEWS_LIMIT = 6
