@@ -155,6 +155,7 @@ def render_mail(template: str, context: dict, language: str) -> tuple[str, str, 
             "subject": mail_subject(template, context)
         }
         text = render_to_string(f"{template}.txt", {**context, "mail_layout": MAIL_LAYOUT})
+        text = text.strip() + "\n"
         html = select_template([f"{template}.html", DEFAULT_HTML]).render(
             {**context, "body_text": mail_body(template, context), "subject": subject}
         )
