@@ -10,6 +10,7 @@ and the user who submitted the thing decided. Templates: ``billing/mail/<kind>``
 from backoffice.core.mail import route_url
 from backoffice.core.money import format_money
 from backoffice.core.notifications import notified_keys, notify
+from billing.models import PaymentRecordStatus, RepaymentStatus
 from partners.selectors import company_notice_users
 
 ORDER_PAGE = "portal:account_order_detail"
@@ -58,7 +59,7 @@ def order_notify(order, *, kind: str, context: dict | None = None, submitter=Non
 
 def payment_decided_notify(*, order, payment) -> int:
     """Finance confirmed or rejected an offline transfer (with the reason)."""
-    confirmed = not payment.rejection_reason
+    confirmed = payment.status != PaymentRecordStatus.REJECTED
     return order_notify(
         order,
         kind="payment_confirmed" if confirmed else "payment_rejected",
@@ -71,7 +72,7 @@ def payment_decided_notify(*, order, payment) -> int:
 
 def repayment_decided_notify(repayment, *, bills: str) -> int:
     """Finance confirmed or rejected an offline repayment (with the reason)."""
-    confirmed = not repayment.rejection_reason
+    confirmed = repayment.status != RepaymentStatus.REJECTED
     account = repayment.account
     return company_notify(
         company_id=account.company_id,
