@@ -315,6 +315,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Set when the user has set a password from the e-mail link."),
     )
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # The language of the user's mails, set when they switch the portal's language;
+    # blank: the site default (zh-hans).
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
 
     objects = UserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

@@ -108,8 +108,11 @@ def benefit_table() -> tuple[list[Tier], list[dict]]:
     return tiers, rows
 
 
-def company_mail_recipients(*, company_id: int, include_co_admins: bool = False) -> list[str]:
-    """Who a partner mail about ``company_id`` goes to, chosen by role (never by sort order).
+def company_notice_users(
+    *, company_id: int, include_co_admins: bool = False, also=None
+) -> list[User]:
+    """Who a partner mail or 消息中心 notice about ``company_id`` goes to, chosen by role
+    (never by sort order).
 
     * The company's 管理员 (active, not deleted): the contact of record, even before the
       first sign-in.
@@ -117,9 +120,11 @@ def company_mail_recipients(*, company_id: int, include_co_admins: bool = False)
       协同管理员 who can sign in (active, activated, not deleted).
     * A company without an active 管理员 gets the mail at its signed-in co-admins, so a
       money mail never goes to nobody.
+    * ``also``: the user who submitted the thing decided (a repayment, an invoice
+      request), if still an active user of the company; once, however chosen.
 
-    管理员 first, then co-admins by e-mail. Mails answering one user's action (verification
-    codes, password resets) go to that user and do not use this.
+    管理员 first, then co-admins by e-mail, then ``also``. Mails answering one user's action
+    (verification codes, password resets) go to that user and do not use this.
     """
     rows = list(
         User.objects.filter(company_id=company_id, is_active=True, deleted_at__isnull=True)
@@ -128,11 +133,27 @@ def company_mail_recipients(*, company_id: int, include_co_admins: bool = False)
             | Q(company_role=CompanyRole.CO_ADMIN, activated_at__isnull=False)
         )
         .order_by("email")
-        .values_list("company_role", "email")
     )
-    admins = [email for role, email in rows if role == CompanyRole.ADMIN]
-    co_admins = [email for role, email in rows if role == CompanyRole.CO_ADMIN]
-    return admins + co_admins if include_co_admins or not admins else admins
+    admins = [user for user in rows if user.company_role == CompanyRole.ADMIN]
+    co_admins = [user for user in rows if user.company_role == CompanyRole.CO_ADMIN]
+    users = admins + co_admins if include_co_admins or not admins else admins
+    if (
+        also is not None
+        and also.company_id == company_id
+        and also.is_active
+        and also.deleted_at is None
+        and all(user.pk != also.pk for user in users)
+    ):
+        users.append(also)
+    return users
+
+
+def company_mail_recipients(*, company_id: int, include_co_admins: bool = False) -> list[str]:
+    """The e-mail addresses of ``company_notice_users``."""
+    return [
+        user.email
+        for user in company_notice_users(company_id=company_id, include_co_admins=include_co_admins)
+    ]
 
 
 def new_partners(days: int = 30, limit: int = 5, now=None) -> dict:

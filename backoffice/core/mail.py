@@ -7,8 +7,9 @@ neither). A row moves ``queued → sending → sent | failed``:
 - **claim** (its own short transaction): a task locks the row with
   ``select_for_update(skip_locked=True)``, sets ``sending``, a fresh ``claim_token``
   and ``lease_until = now + OUTBOX_LEASE_SECONDS``, and commits;
-- **send**, outside any transaction: render ``<template>_subject.txt`` and
-  ``<template>.txt`` in the mail's language, send with the row's stable Message-ID;
+- **send**, outside any transaction: render ``<template>_subject.txt``, ``<template>.txt``
+  and the HTML part in the mail's language (``render_mail``), send them as
+  multipart/alternative with the row's stable Message-ID;
 - **record** (another transaction): ``sent`` or ``failed`` with the error, only if the
   row still carries this claim's token.
 
@@ -36,10 +37,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -114,16 +115,51 @@ def route_url(name: str, *args) -> str:
     return absolute_url(reverse(name, args=args))
 
 
-def render_mail(template: str, context: dict, language: str) -> tuple[str, str]:
+#: The one layout of every mail's text part: one greeting, the body, one signature.
+MAIL_LAYOUT = "mail/base.txt"
+#: The body alone (the 消息中心 shows it; the HTML part wraps it).
+BARE_LAYOUT = "mail/bare.txt"
+#: The HTML part of a mail without its own ``<template>.html``.
+DEFAULT_HTML = "mail/default.html"
+
+
+def mail_subject(template: str, context: dict) -> str:
+    """The subject line of ``template`` without the prefix, in the active language."""
+    return " ".join(render_to_string(f"{template}_subject.txt", context).split())
+
+
+def mail_body(template: str, context: dict) -> str:
+    """The body of ``template`` without greeting and signature, in the active language."""
+    return render_to_string(f"{template}.txt", {**context, "mail_layout": BARE_LAYOUT}).strip()
+
+
+def render_mail(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Subject, text part and HTML part of a mail, in ``language``.
+
+    Every subject carries one prefix ("云睐：" / "AggreSmart: "), added here and nowhere
+    else. ``<template>.txt`` extends ``mail_layout`` (the greeting and the signature);
+    the HTML part is ``<template>.html`` when there is one, else the body in
+    ``mail/default.html``; both extend ``mail/base.html``.
+    """
     with translation.override(language):
         context = {
             **context,
             "site_url": settings.SITE_URL,
             "support_email": settings.SUPPORT_EMAIL,
+            "recipient_name": context.get("recipient_name")
+            or context.get("name")
+            or context.get("contact_name")
+            or "",
         }
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}.txt", context)
-    return subject, body
+        subject = translation.gettext("AggreSmart: %(subject)s") % {
+            "subject": mail_subject(template, context)
+        }
+        text = render_to_string(f"{template}.txt", {**context, "mail_layout": MAIL_LAYOUT})
+        text = text.strip() + "\n"
+        html = select_template([f"{template}.html", DEFAULT_HTML]).render(
+            {**context, "body_text": mail_body(template, context), "subject": subject}
+        )
+    return subject, text, html
 
 
 # --------------------------------------------------------------------------
@@ -264,10 +300,13 @@ def _deliver(email) -> str:
 
     subject = email.subject
     try:
-        subject, body = render_mail(email.template, email.context, email.language)
-        EmailMessage(
+        subject, body, html = render_mail(email.template, email.context, email.language)
+        message = EmailMultiAlternatives(
             subject=subject, body=body, to=[email.to], headers={"Message-ID": email.message_id}
-        ).send()
+        )
+        if email.html:
+            message.attach_alternative(html, "text/html")
+        message.send()
     except Exception as exc:  # recorded for the outbox; staff retry from the console
         return _record(
             email,

@@ -1,4 +1,5 @@
-"""The kernel's records: the mail outbox and the counters behind document numbers."""
+"""The kernel's records: the mail outbox, the portal's messages (消息中心) and the counters
+behind document numbers."""
 
 import secrets
 from email.utils import parseaddr
@@ -55,6 +56,8 @@ class OutboundEmail(models.Model):
     )
     # Context keys holding one-time values (codes): masked once the mail left.
     sensitive_keys = models.JSONField(_("one-time values"), default=list, blank=True)
+    # Sent as multipart/alternative: the text part and an HTML part (``render_mail``).
+    html = models.BooleanField(_("HTML part"), default=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -82,6 +85,52 @@ class OutboundEmail(models.Model):
         """The Message-ID header of every delivery attempt of this mail."""
         domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
         return f"<outbox-{self.pk}-{self.message_token}@{domain}>"
+
+
+class Notification(models.Model):
+    """One message of a user's 消息中心, written with its mail by ``notifications.notify``.
+
+    It stores the mail's template and context, not rendered text: the title and body are
+    rendered when shown, in the language the reader uses then. ``key`` makes a notice
+    idempotent per recipient (``bill-due:<id>``): the second insert is refused by the
+    database, and no second mail goes out.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    template = models.CharField(_("template"), max_length=120)
+    context = models.JSONField(_("context"), default=dict)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=Q(key__isnull=False),
+                name="backoffice_notification_once",
+            ),
+        ]
+        indexes = [
+            # The header badge (unread of one user) and the list, newest first.
+            models.Index(
+                fields=["recipient", "read_at", "-created_at"],
+                name="backoffice_notification_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
 
 
 class DocumentSequence(models.Model):

@@ -47,6 +47,7 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
     entries: list[tuple[str, str, str, bool] | tuple[str, str, str, bool, str]] = [
         # key, label, URL name, visible[, group]
         ("profile", _("Profile"), "portal:account_profile", True),
+        ("messages", _("Message center"), "portal:account_messages", True),
         ("benefits", _("Member benefits"), "portal:account_benefits", True),
         ("customers", _("My customers"), "portal:account_customers", True),
         ("assets_rebate", _("Small change"), "portal:assets_rebate", assets, _("My assets")),

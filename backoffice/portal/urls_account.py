@@ -1,13 +1,17 @@
-"""Personal center (/account/): profile, benefits, users, resellers, customers."""
+"""Personal center (/account/): profile, benefits, messages, users, resellers, customers."""
 
 from django.urls import path
 
-from .views import account
+from .views import account, messages
 
 urlpatterns = [
     path("", account.profile, name="account_profile"),
     path("benefits/", account.benefits, name="account_benefits"),
     path("files/<int:pk>/", account.file_download, name="account_file"),
+    # 消息中心
+    path("messages/", messages.message_list, name="account_messages"),
+    path("messages/<int:pk>/", messages.message_detail, name="account_message"),
+    path("messages/read-all/", messages.messages_read_all, name="account_messages_read_all"),
     # 分销商用户 (the company's 管理员)
     path("users/", account.users, name="account_users"),
     path("users/invite/", account.user_invite, name="account_user_invite"),

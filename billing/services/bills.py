@@ -16,7 +16,6 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.core.mail import mail_enqueue
 from backoffice.core.money import format_money
 from billing.locks import lock_bills, lock_repayment
 from billing.models import (
@@ -34,9 +33,9 @@ from billing.models import (
     RepaymentMethod,
     RepaymentStatus,
 )
+from billing.notices import bill_notify, repayment_decided_notify
 from billing.numbering import bill_number
 from billing.rules import OPEN_BILL_STATUSES
-from partners.selectors import company_mail_recipients
 
 from .credit import _lock_account, _post, _tz, local_today
 from .errors import BillingError
@@ -89,6 +88,7 @@ def _bill_account(*, account_id: int, end: datetime, until: date, now: datetime)
                 due_date=until + timedelta(days=account.term_days),
             )
             BillItem.objects.bulk_create([BillItem(bill=bill, entry=e) for e in entries])
+            bill_notify(bill, kind="bill_issued")
     except IntegrityError:
         return 0  # another worker billed this cycle
     return 1
@@ -112,7 +112,7 @@ def bills_mark_overdue_and_remind(*, now: datetime | None = None) -> dict[str, i
                 continue
             bill.reminder_sent_at = now
             bill.save(update_fields=["reminder_sent_at"])
-            _bill_mail(bill, "billing/mail/bill_due_soon")
+            bill_notify(bill, kind="bill_due_soon")
             result["reminded"] += 1
     overdue = Bill.objects.filter(status=BillStatus.PENDING, due_date__lt=today).values_list(
         "pk", flat=True
@@ -125,24 +125,9 @@ def bills_mark_overdue_and_remind(*, now: datetime | None = None) -> dict[str, i
             bill.status = BillStatus.OVERDUE
             bill.overdue_notice_sent_at = now
             bill.save(update_fields=["status", "overdue_notice_sent_at"])
-            _bill_mail(bill, "billing/mail/bill_overdue")
+            bill_notify(bill, kind="bill_overdue")
             result["overdue"] += 1
     return result
-
-
-def _bill_mail(bill: Bill, template: str) -> None:
-    for email in company_mail_recipients(
-        company_id=bill.account.company_id, include_co_admins=True
-    ):
-        mail_enqueue(
-            to=email,
-            template=template,
-            context={
-                "number": bill.number,
-                "amount": format_money(bill.amount, bill.account.currency),
-                "due_date": bill.due_date.isoformat(),
-            },
-        )
 
 
 @transaction.atomic
@@ -325,6 +310,7 @@ def repayment_confirm(*, repayment_id: int, actor) -> Repayment:
     repayment.reviewed_by = actor
     repayment.reviewed_at = now
     repayment.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    repayment_decided_notify(repayment, bills=_numbers(repayment.bills.order_by("number")))
     return repayment
 
 
@@ -341,6 +327,7 @@ def repayment_reject(*, repayment_id: int, actor, reason: str) -> Repayment:
     repayment.reviewed_at = timezone.now()
     repayment.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
     repayment.claims.update(active=False)
+    repayment_decided_notify(repayment, bills=_numbers(repayment.bills.order_by("number")))
     return repayment
 
 

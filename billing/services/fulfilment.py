@@ -20,7 +20,6 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.core.mail import mail_enqueue, route_url
 from backoffice.core.money import format_money, to_money
 from billing import locks
 from billing.models import (
@@ -32,7 +31,7 @@ from billing.models import (
     PaymentMilestone,
     PaymentMilestoneStatus,
 )
-from partners.selectors import company_mail_recipients
+from billing.notices import order_notify
 
 from .errors import BillingError
 from .orders import order_set_status
@@ -103,15 +102,11 @@ def _history_user(instance, actor) -> None:
         instance._history_user = actor
 
 
-def _mail_company(order: Order, *, template: str, context: dict) -> None:
-    context = {
-        "order_number": order.number,
-        "order_url": route_url("portal:account_order_detail", order.number),
-        **context,
-    }
-    # The 管理员 and the co-admins: they all see the order in 客户订单.
-    for email in company_mail_recipients(company_id=order.company_id, include_co_admins=True):
-        mail_enqueue(to=email, template=template, context=context)
+def _mail_company(order: Order, *, template: str, context: dict, submitter=None) -> None:
+    """Mail and 消息中心 notice of an order decision (``billing.notices``): the 管理员, the
+    co-admins (they all see the order in 客户订单) and ``submitter`` (default: the user
+    who placed the order)."""
+    order_notify(order, kind=template.rpartition("/")[2], context=context, submitter=submitter)
 
 
 def _next_position(model, order_id: int) -> int:
@@ -498,9 +493,11 @@ def order_complete(*, order_id: int, actor, by_staff: bool = False) -> Order:
                 code="milestones_open",
             )
         note = _("Receipt confirmed by the buyer")
-    return order_set_status(
+    order = order_set_status(
         order_id=order.pk, to_status=OrderStatus.COMPLETED, actor=actor, note=note
     )
+    _mail_company(order, template="billing/mail/order_completed", context={})
+    return order
 
 
 # --------------------------------------------------------------------------

@@ -165,6 +165,7 @@ def invoice_issue(*, request_id: int, actor, invoice_number: str, pdf) -> Invoic
             "title": invoice.title,
             "amount": format_money(invoice.amount, invoice.currency),
         },
+        submitter=invoice.requested_by,
     )
     return invoice
 
@@ -187,5 +188,6 @@ def invoice_reject(*, request_id: int, actor, reason: str) -> InvoiceRequest:
         invoice.order,
         template="billing/mail/invoice_rejected",
         context={"reason": reason, "title": invoice.title},
+        submitter=invoice.requested_by,
     )
     return invoice

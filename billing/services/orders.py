@@ -30,6 +30,7 @@ from billing.models import (
     RebateEntry,
     RebateEntryType,
 )
+from billing.notices import payment_decided_notify
 from billing.payments import sandbox
 from billing.payments.base import (
     Notification,
@@ -457,7 +458,7 @@ def payment_confirm_offline(*, payment_id: int, actor) -> Payment:
         return payment
     if payment.status != PaymentRecordStatus.PENDING:
         raise BillingError(_("This transfer was already rejected."), code="rejected")
-    return _money_received(
+    payment = _money_received(
         order,
         payment,
         payload={"confirmed_by": actor.email},
@@ -465,6 +466,8 @@ def payment_confirm_offline(*, payment_id: int, actor) -> Payment:
         actor=actor,
         now=timezone.now(),
     )
+    payment_decided_notify(order=order, payment=payment)
+    return payment
 
 
 @transaction.atomic
@@ -484,4 +487,5 @@ def payment_reject_offline(*, payment_id: int, actor, reason: str) -> Payment:
         order.payment_status = PaymentStatus.UNPAID
         order.save(update_fields=["payment_status"])
         _event(order, from_status=order.status, actor=actor, note=reason)
+    payment_decided_notify(order=order, payment=payment)
     return payment

@@ -48,6 +48,7 @@ from billing.models import (
     StatementLine,
     StatementStatus,
 )
+from billing.notices import statements_ready_notify
 from billing.services.errors import BillingError
 from partners.models import Company
 
@@ -376,6 +377,7 @@ def generate_statements(
         sequence_next(key=f"statement-run:{period.key}")
         if connection.vendor == "postgresql" and settings.STATEMENTS_GENERATE_IN_DATABASE:
             _generate_in_database(period, company_id, actor_user, now, result)
+            _ready_notify(period, company_id)
             return result
         tallies = _month_tallies(period, company_id)
         if not tallies:
@@ -458,7 +460,16 @@ def generate_statements(
         result["regenerated"] = len(rebuilt)
         result["statements"] += len(touched)
         result["lines"] += sum(tally.orders for _statement, tally in touched)
+        _ready_notify(period, company_id)
     return result
+
+
+def _ready_notify(period: Period, company_id: int | None) -> None:
+    """待确认 notices for the month's drafts not told yet (``billing.notices``)."""
+    drafts = Statement.objects.filter(period_start=period.start, status=S.DRAFT)
+    if company_id is not None:
+        drafts = drafts.filter(company_id=company_id)
+    statements_ready_notify(drafts)
 
 
 def _lock(statement_id: int) -> Statement:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
 from billing.models import Statement, StatementAdjustment
+from billing.notices import statement_dispute_answered_notify
 from partners.models import Company, CompanyRole
 from partners.uploads import check_upload
 
@@ -170,21 +171,26 @@ def statement_resolve(*, statement_id: int, actor, resolution: str, note: str = 
                 pk=statement.company_id
             )
             _rebuild(statement, company=company, now=timezone.now())
-            return statement_set_status(
+            statement_set_status(
                 statement=statement,
                 to_status=S.DRAFT,
                 actor=actor,
                 note=note or _("Regenerated after the dispute"),
             )
-        if resolution == Resolution.CONFIRM:
-            return statement_set_status(
+        elif resolution == Resolution.CONFIRM:
+            statement_set_status(
                 statement=statement,
                 to_status=S.CONFIRMED,
                 actor=actor,
                 note=note or _("Confirmed by Blue Cloud on behalf of the partner"),
                 changes={"confirmed_by": actor, "confirmed_at": timezone.now()},
             )
-        raise StatementError(_("Choose how to resolve the dispute."), code="bad_resolution")
+        else:
+            raise StatementError(_("Choose how to resolve the dispute."), code="bad_resolution")
+        statement_dispute_answered_notify(
+            statement, regenerated=resolution == Resolution.REGENERATE, note=note
+        )
+        return statement
 
 
 def statement_adjust(*, statement_id: int, actor, amount, reason: str) -> StatementAdjustment:

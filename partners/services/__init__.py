@@ -17,6 +17,7 @@ from .accounts import (
     password_reset_complete,
     password_reset_request,
     user_activate,
+    user_set_language,
 )
 from .base import PartnerError, company_name_taken, default_tier
 from .companies import (
@@ -74,4 +75,5 @@ __all__ = [
     "sub_reseller_update",
     "sub_resellers_set_status",
     "user_activate",
+    "user_set_language",
 ]

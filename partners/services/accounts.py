@@ -91,3 +91,13 @@ def password_reset_complete(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     return user
+
+
+def user_set_language(*, user: User, language: str) -> bool:
+    """Remember the language ``user`` chose in the portal: their mails follow it. Returns
+    whether it changed. Not a business record, so no history row (a plain update)."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True

@@ -129,7 +129,7 @@ def test_admin_and_co_admin_see_the_my_assets_menu(client, company, user):
         client.force_login(person)
         html = html_of(client.get(REBATE))
         keys = re.findall(r'data-menu="([a-z_]+)"', html)
-        assert keys[3:6] == ["assets_rebate", "assets_coupons", "assets_credit"]
+        assert keys[4:7] == ["assets_rebate", "assets_coupons", "assets_credit"]
         assert 'data-menu="assets_rebate" class="is-active"' in html
         for label in ("零钱", "优惠券", "账期余额"):
             assert label in html

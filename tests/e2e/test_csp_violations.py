@@ -146,6 +146,7 @@ def test_portal_pages_run_without_csp_violations(live_server, context, page):
         "/account/assets/credit/repay/offline/",
         "/account/statements/",
         "/account/",
+        "/account/messages/",
         "/account/users/",
         "/account/customers/",
     ):

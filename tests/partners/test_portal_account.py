@@ -55,6 +55,7 @@ def html_of(response) -> str:
 
 COMMON_MENU = [
     "profile",
+    "messages",
     "benefits",
     "customers",
     "assets_rebate",

@@ -189,7 +189,7 @@ def test_a_taken_email_mails_its_owner_instead(
 
     assert list(_mails(mailoutbox)) == [EMAIL]
     [mail] = mailoutbox
-    assert mail.subject == zh("AggreSmart: someone tried to register with your e-mail")
+    assert mail.subject == "云睐：" + zh("someone tried to register with your e-mail")
     assert "另一家公司" in mail.body and needle in mail.body
     assert zh("If it was not you, ignore this e-mail.") in mail.body
 
@@ -228,8 +228,8 @@ def test_a_taken_company_name_mails_its_owner_and_the_submitter_learns_nothing(
     assert sorted(mails) == sorted([*owners, EMAIL])
     for to in owners:
         [mail] = mails[to]
-        assert mail.subject == zh(
-            "AggreSmart: someone tried to register %(company_name)s", company_name="重复公司"
+        assert mail.subject == "云睐：" + zh(
+            "someone tried to register %(company_name)s", company_name="重复公司"
         )
         # Who asked, so a real colleague can be invited.
         assert "张三" in mail.body and EMAIL in mail.body and "13800001111" in mail.body
@@ -245,8 +245,8 @@ def test_a_taken_company_name_mails_its_owner_and_the_submitter_learns_nothing(
             assert needle in mail.body
     # The submitter's mail is the one every applicant gets: it reveals nothing.
     [notice] = mails[EMAIL]
-    assert notice.subject == zh(
-        "AggreSmart: we received your application for %(company_name)s",
+    assert notice.subject == "云睐：" + zh(
+        "we received your application for %(company_name)s",
         company_name="重复公司",
     )
     assert (
@@ -264,8 +264,8 @@ def test_a_new_registration_still_sends_the_confirmation(
     register(client, django_capture_on_commit_callbacks, owner)
     [mail] = mailoutbox
     assert mail.to == [EMAIL]
-    assert mail.subject == zh(
-        "AggreSmart: we received your application for %(company_name)s",
+    assert mail.subject == "云睐：" + zh(
+        "we received your application for %(company_name)s",
         company_name="上海测试科技有限公司",
     )
 

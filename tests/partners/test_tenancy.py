@@ -11,7 +11,7 @@ A new id-taking URL that the mapping below does not know fails the test: add it 
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -21,6 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, PathConverter, UUIDConverter
 from django.utils import timezone
 
+from backoffice.core.models import Notification
+from backoffice.core.notifications import notify
 from backoffice.portal.urls_orders import OrderNumberConverter, PaymentReferenceConverter
 from billing.models import CartLine, Order, Payment, Statement
 from billing.services.checkout import LineInput, checkout_place_order
@@ -51,6 +53,8 @@ ID_CONVERTERS = (
 # URL name (in "portal:") → {parameter: object kind}. Kinds are keys of World.foreign/own.
 ID_URLS: dict[str, dict[str, str]] = {
     "account_file": {"pk": "file"},
+    # 消息中心: a user's own messages only, not even a colleague's.
+    "account_message": {"pk": "message"},
     "account_user_edit": {"pk": "user"},
     "account_user_transfer_admin": {"pk": "user"},
     "account_reseller_edit": {"pk": "reseller"},
@@ -161,6 +165,7 @@ class World:
     a_sub_statements: "CompanyStatements"
     b_statements: "CompanyStatements"
     b_sub_statements: "CompanyStatements"
+    messages: dict = field(default_factory=dict)
 
     @property
     def own(self) -> dict[str, object]:
@@ -177,6 +182,7 @@ class World:
             "payment": self.a_orders.payment,
             "statement": self.a_statements.paid,
             "own_statement": self.a_statements.draft,
+            "message": self.messages["a_admin"],
         }
 
     @property
@@ -217,6 +223,7 @@ class World:
                 self.b_sub_statements.draft,
                 self.a_sub_statements.draft,
             ],
+            "message": [self.messages["a_co"], self.messages["b_admin"]],
         }
 
     @property
@@ -332,7 +339,7 @@ def world() -> World:
         ),
     }
     sku = PublishedSolutionFactory(name="租户隔离方案").skus.get()
-    return World(
+    world = World(
         a=a,
         a_admin=a_admin,
         a_co=PartnerUserFactory(company=a, name="甲方协同", email="a-co@a.example.com"),
@@ -367,6 +374,26 @@ def world() -> World:
         b_statements=make_statements(b),
         b_sub_statements=make_statements(b_sub),
     )
+    world.messages = make_messages(world)
+    return world
+
+
+def make_messages(world: World) -> dict[str, Notification]:
+    """A 消息中心 message of A's admin (already read: opening it changes nothing), of A's
+    co-admin and of B's admin."""
+    messages = {}
+    for name in ("a_admin", "a_co", "b_admin"):
+        user = getattr(world, name)
+        notify(
+            users=[user],
+            kind="order_completed",
+            template="billing/mail/order_completed",
+            context={"order_number": f"2026{user.pk:013d}"},
+            link_name="portal:account_profile",
+        )
+        messages[name] = Notification.objects.filter(recipient=user).latest("pk")
+    Notification.objects.filter(pk=messages["a_admin"].pk).update(read_at=timezone.now())
+    return messages
 
 
 def snapshot() -> dict:
@@ -400,6 +427,7 @@ def snapshot() -> dict:
             Payment.objects.order_by("pk").values("pk", "order_id", "status", "payer_account")
         ),
         "cart_lines": list(CartLine.objects.order_by("pk").values()),
+        "notifications": list(Notification.objects.order_by("pk").values("pk", "read_at")),
         "statements": list(
             Statement.objects.order_by("pk").values(
                 "pk", "status", "dispute_reason", "confirmed_at"

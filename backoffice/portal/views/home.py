@@ -7,13 +7,24 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.i18n import set_language
 
 from catalog import selectors
 from catalog.models import BannerPosition
+from partners.services import user_set_language
 
 HOT_LIMIT = 8
 NEWS_LIMIT = 6
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language``, and a signed-in user's mails follow the choice."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @require_GET
