@@ -1,0 +1,351 @@
+"""Receipts (到账登记) and Blue Cloud's receiving bank accounts.
+
+Finance records a bank transfer for a company in two steps (the company, then the
+transfer and what it pays: ``receipt_forms``); the post goes through
+``billing.services.receipts.receipt_post``, above the four-eyes threshold as a posting a
+second finance user approves. A receipt is read-only here; what is left on it is
+allocated later by the "Allocate remainder" action (``receipt_allocate``).
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import action, display
+
+from backoffice.core.files import private_file_response
+from backoffice.core.money import format_money
+from billing.models import (
+    BankAccount,
+    PendingPosting,
+    Receipt,
+    ReceiptAllocation,
+    ReceiptAllocationKind,
+    ReceiptStatus,
+)
+from billing.selectors.receipts import ALLOCATABLE_RECEIPT_STATUSES
+from billing.services.receipts import RECEIPT_PERMISSION, receipt_allocate, receipt_post
+from partners.models import Company
+
+from ..base import BaseAdmin, OwnerScopedMixin, ReadOnlyInline, posted, status_column
+from ..navigation import NavGroup
+from ..queues import object_pk
+from ..scope import company_owner_q, is_owner_scoped
+from .common import FinanceActionMixin, _pending_message
+from .receipt_forms import AllocateRemainderForm, ReceiptCompanyForm, ReceiptForm
+
+RECEIPT_STATUS_LABELS = {
+    ReceiptStatus.AWAITING_APPROVAL: "warning",
+    ReceiptStatus.UNALLOCATED: "info",
+    ReceiptStatus.PARTLY_ALLOCATED: "info",
+    ReceiptStatus.ALLOCATED: "success",
+    ReceiptStatus.REJECTED: "danger",
+}
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(BaseAdmin):
+    """Blue Cloud's own receiving accounts: reference data, deactivated rather than deleted."""
+
+    nav_group = NavGroup.FINANCE
+    nav_icon = "account_balance"
+    nav_order = 55
+
+    list_display = ("name", "bank_name", "account_number", "currency", "active")
+    list_filter = ("currency", "active")
+    search_fields = ("name", "bank_name", "account_number")
+    search_help_text = _("Search by name, bank or account no.")
+    ordering = ("name", "pk")
+    fields = ("name", "bank_name", "account_number", "currency", "active", "created_at")
+    readonly_fields = ("created_at",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # receipts name the account
+
+    def has_import_permission(self, request) -> bool:
+        return False
+
+
+def receipt_link(receipt: Receipt) -> str:
+    url = reverse("admin:billing_receipt_change", args=[receipt.pk])
+    return format_html('<a class="text-primary-600" href="{}">{}</a>', url, receipt.number)
+
+
+class ReceiptAllocationInline(ReadOnlyInline):
+    model = ReceiptAllocation
+    fields = ("kind", "target", "amount_display", "created_by", "created_at")
+    readonly_fields = fields
+    verbose_name = _("allocation")
+    verbose_name_plural = _("allocations")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("receipt", "payment__order", "repayment", "created_by")
+        )
+
+    @display(description=_("paid"))
+    def target(self, obj: ReceiptAllocation) -> str:
+        if obj.kind == ReceiptAllocationKind.PAYMENT:
+            url = reverse("admin:billing_payment_change", args=[obj.payment_id])
+            text = gettext("Order %(number)s (transfer %(reference)s)") % {
+                "number": obj.payment.order.number,
+                "reference": obj.payment.reference,
+            }
+        else:
+            url = reverse("admin:billing_repayment_change", args=[obj.repayment_id])
+            text = gettext("Repayment %(amount)s") % {
+                "amount": format_money(obj.repayment.amount, obj.receipt.currency)
+            }
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text)
+
+    @display(description=_("amount"))
+    def amount_display(self, obj: ReceiptAllocation) -> str:
+        return format_money(obj.amount, obj.receipt.currency)
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(FinanceActionMixin, OwnerScopedMixin, BaseAdmin):
+    nav_group = NavGroup.FINANCE
+    nav_icon = "savings"
+    nav_order = 33
+    action_form_name = "receipts"
+    action_form_multipart = "auto"
+
+    list_display = (
+        "number_display",
+        "company",
+        "amount_display",
+        "remainder_display",
+        "value_date",
+        "bank_reference",
+        "payer_name",
+        "bank_account",
+        "status_label",
+        "created_at",
+    )
+    list_select_related = ("company", "bank_account")
+    list_filter = (
+        "status",
+        ("currency", admin.ChoicesFieldListFilter),
+        "bank_account",
+        ("value_date", RangeDateFilter),
+    )
+    search_fields = ("bank_reference", "payer_name", "payer_account", "company__name")
+    search_help_text = _("Search by bank reference, payer or company name")
+    ordering = ("-created_at", "-pk")
+    fields = (
+        "number_display",
+        "company",
+        "bank_account",
+        "amount_display",
+        "allocated_display",
+        "remainder_display",
+        "value_date",
+        "bank_reference",
+        "payer_name",
+        "payer_account",
+        "memo",
+        "attachment_link",
+        "status",
+        "pending",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    inlines = (ReceiptAllocationInline,)
+    actions_detail = ("allocate_detail",)
+
+    # --- permissions: posted through the services only, never edited ---
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.has_perm(RECEIPT_PERMISSION)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_import_permission(self, request) -> bool:
+        return False
+
+    def has_allocate_permission(self, request, object_id=None) -> bool:
+        if not request.user.has_perm(RECEIPT_PERMISSION):
+            return False
+        if object_id is None:
+            return True
+        pk = object_pk(object_id)
+        return Receipt.objects.filter(pk=pk, status__in=ALLOCATABLE_RECEIPT_STATUSES).exists()
+
+    # --- columns ---
+
+    @display(description=_("receipt no."), ordering="pk")
+    def number_display(self, obj: Receipt) -> str:
+        return obj.number
+
+    @display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj: Receipt) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @display(description=_("allocated"), ordering="allocated")
+    def allocated_display(self, obj: Receipt) -> str:
+        return format_money(obj.allocated, obj.currency)
+
+    @display(description=_("unallocated"))
+    def remainder_display(self, obj: Receipt) -> str:
+        return format_money(obj.remainder, obj.currency)
+
+    @display(description=_("attachment"))
+    def attachment_link(self, obj: Receipt) -> str:
+        if not obj.attachment:
+            return "—"
+        url = reverse("admin:billing_receipt_attachment", args=[obj.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.attachment_name)
+
+    status_label = status_column(RECEIPT_STATUS_LABELS)
+
+    # --- the attachment, through the one scoped lookup ---
+
+    def get_urls(self):
+        return [
+            self.object_path(
+                "attachment/", self.attachment_view, name="billing_receipt_attachment"
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request: HttpRequest, receipt: Receipt) -> HttpResponse:
+        if not receipt.attachment:
+            raise Http404
+        return private_file_response(
+            receipt.attachment, filename=receipt.attachment_name or f"{receipt.number}"
+        )
+
+    # --- posting: the company first, then the transfer and what it pays ---
+
+    def _companies(self, request: HttpRequest):
+        companies = Company.objects.order_by("name", "pk")
+        if is_owner_scoped(request):
+            companies = companies.filter(company_owner_q(request.user))
+        return companies
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        add_url = reverse("admin:billing_receipt_add")
+        chosen = request.GET.get("company")
+        if not chosen:
+            form = ReceiptCompanyForm(posted(request), companies=self._companies(request))
+            return self._form_action(
+                request,
+                None,
+                form,
+                perform=lambda data: HttpResponseRedirect(
+                    f"{add_url}?company={data['company'].pk}"
+                ),
+                title=gettext("Post a receipt"),
+                description=gettext("Whose transfer is it? The next page lists what it can pay."),
+                submit_label=gettext("Continue"),
+                cancel_url=self._changelist_url(),
+            )
+        company = self._companies(request).filter(pk=object_pk(chosen)).first()
+        if company is None:
+            raise Http404
+        form = ReceiptForm(posted(request), request.FILES or None, company_id=company.pk)
+        return self._form_action(
+            request,
+            None,
+            form,
+            perform=lambda data: self._post(request, company, form, data),
+            title=gettext("Post a receipt"),
+            description=gettext(
+                "Record the transfer as the bank shows it, and tick what it pays: each item "
+                "is settled for exactly what it needs, as if the partner's own transfer "
+                "were confirmed. The rest stays on the receipt and can be allocated later."
+            ),
+            summary=[(_("company"), company.name)],
+            submit_label=gettext("Post receipt"),
+            cancel_url=add_url,
+        )
+
+    def _post(self, request: HttpRequest, company: Company, form, data) -> HttpResponse:
+        result = receipt_post(
+            actor=request.user,
+            company_id=company.pk,
+            bank_account_id=data["bank_account"].pk,
+            amount=data["amount"],
+            currency=data["currency"],
+            value_date=data["value_date"],
+            bank_reference=data["bank_reference"],
+            payer_name=data["payer_name"],
+            payer_account=data["payer_account"],
+            memo=data["memo"],
+            attachment=data.get("attachment"),
+            allocations=form.allocations(),
+        )
+        if isinstance(result, PendingPosting):
+            _pending_message(self, request, result)
+            return HttpResponseRedirect(self._change_url(result.receipt))
+        self._allocated_message(request, result, gettext("Receipt %(number)s posted"))
+        return HttpResponseRedirect(self._change_url(result))
+
+    def _allocated_message(self, request: HttpRequest, receipt: Receipt, lead: str) -> None:
+        self.message_user(
+            request,
+            (lead + gettext(": %(allocated)s allocated, %(remainder)s left to allocate."))
+            % {
+                "number": receipt.number,
+                "allocated": format_money(receipt.allocated, receipt.currency),
+                "remainder": format_money(receipt.remainder, receipt.currency),
+            },
+            messages.SUCCESS,
+        )
+
+    # --- allocating the remainder ---
+
+    def _summary(self, receipt: Receipt) -> list[tuple[str, object]]:
+        return [
+            (_("company"), receipt.company.name),
+            (_("amount"), format_money(receipt.amount, receipt.currency)),
+            (_("unallocated"), format_money(receipt.remainder, receipt.currency)),
+            (_("bank reference"), receipt.bank_reference),
+            (_("payer name"), receipt.payer_name),
+        ]
+
+    def _allocate(self, request: HttpRequest, receipt: Receipt, form) -> HttpResponse:
+        receipt = receipt_allocate(
+            receipt_id=receipt.pk, allocations=form.allocations(), actor=request.user
+        )
+        self._allocated_message(request, receipt, gettext("Receipt %(number)s allocated"))
+        return HttpResponseRedirect(self._change_url(receipt))
+
+    @action(
+        description=_("Allocate remainder"),
+        url_path="allocate",
+        permissions=["allocate"],
+        icon="call_split",
+    )
+    def allocate_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        receipt = self._object_or_404(request, object_id)
+        form = AllocateRemainderForm(
+            posted(request), company_id=receipt.company_id, currency=receipt.currency
+        )
+        return self._form_action(
+            request,
+            receipt,
+            form,
+            perform=lambda data: self._allocate(request, receipt, form),
+            title=gettext("Allocate the remainder"),
+            description=gettext(
+                "Tick what the rest of this receipt pays; each item is settled for exactly "
+                "what it needs."
+            ),
+            summary=self._summary,
+            submit_label=gettext("Allocate"),
+        )
