@@ -31,7 +31,9 @@ needs no second user: the money was checked when it was posted.
 
 Lock order (``billing.locks``): the receipt, then the orders of the allocations in
 primary-key order, their payments, the repayments in primary-key order, then the credit
-account and its bills.
+account and its bills. The payment or repayment an allocation creates is then confirmed
+by the usual service, which locks it again: a row of this transaction that nobody else
+can see yet, so taking it after the account waits on no one.
 """
 
 from collections.abc import Sequence
@@ -116,7 +118,9 @@ def _require_finance(actor) -> None:
         )
 
 
-def _clean_allocations(allocations: Sequence[Allocation], available: Decimal) -> list[Allocation]:
+def _clean_allocations(
+    allocations: Sequence[Allocation], available: Decimal, currency: str
+) -> list[Allocation]:
     """Normalised allocations (kinds known, amounts positive, one target per order, payment
     or repayment, no target twice), refused when they total more than ``available``."""
     cleaned: list[Allocation] = []
@@ -136,7 +140,10 @@ def _clean_allocations(allocations: Sequence[Allocation], available: Decimal) ->
     if total > available:
         raise BillingError(
             _("The allocations total %(total)s, more than the %(available)s left on the receipt.")
-            % {"total": total, "available": available},
+            % {
+                "total": format_money(total, currency),
+                "available": format_money(available, currency),
+            },
             code="over_allocated",
         )
     return sorted(cleaned, key=lambda a: (_APPLY_ORDER[a.kind], a.target_ids))
@@ -293,7 +300,7 @@ def _lock_targets(allocations: list[Allocation]) -> None:
 
 def _apply(receipt: Receipt, allocations: Sequence[Allocation], actor) -> Receipt:
     """Apply ``allocations`` to the locked, posted ``receipt`` and update what is allocated."""
-    allocations = _clean_allocations(allocations, receipt.remainder)
+    allocations = _clean_allocations(allocations, receipt.remainder, receipt.currency)
     if not allocations:
         return receipt
     _lock_targets(allocations)
@@ -391,7 +398,7 @@ def receipt_post(
         )
     if not Company.objects.filter(pk=company_id).exists():
         raise BillingError({"company": [_("Choose a company.")]}, code="company")
-    cleaned = _clean_allocations(allocations, amount)
+    cleaned = _clean_allocations(allocations, amount, currency)
     checked = _checked_attachment(attachment)
     pending = needs_second_approval(kind=PendingPostingKind.RECEIPT, amount=amount)
     with transaction.atomic():

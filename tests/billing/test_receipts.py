@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django.utils import translation
 
 from billing.models import (
     Bill,
@@ -68,7 +69,7 @@ def test_receipt_covering_two_bills_leaves_a_remainder(world):
 def test_posting_the_same_transfer_twice_is_refused(world):
     first = world.post("500.00", [world.bills_allocation()])
     counts = (Receipt.objects.count(), Repayment.objects.count(), CreditEntry.objects.count())
-    with pytest.raises(BillingError, match=first.number) as refused:
+    with translation.override("en"), pytest.raises(BillingError, match=first.number) as refused:
         world.post("500.00")
     assert refused.value.code == "duplicate_receipt"
     assert "already been posted as receipt" in refused.value.messages[0]

@@ -292,13 +292,20 @@ class ReceiptAdmin(FinanceActionMixin, OwnerScopedMixin, BaseAdmin):
         if isinstance(result, PendingPosting):
             _pending_message(self, request, result)
             return HttpResponseRedirect(self._change_url(result.receipt))
-        self._allocated_message(request, result, gettext("Receipt %(number)s posted"))
+        self._allocated_message(
+            request,
+            result,
+            gettext(
+                "Receipt %(number)s posted: %(allocated)s allocated, %(remainder)s left to "
+                "allocate."
+            ),
+        )
         return HttpResponseRedirect(self._change_url(result))
 
-    def _allocated_message(self, request: HttpRequest, receipt: Receipt, lead: str) -> None:
+    def _allocated_message(self, request: HttpRequest, receipt: Receipt, text: str) -> None:
         self.message_user(
             request,
-            (lead + gettext(": %(allocated)s allocated, %(remainder)s left to allocate."))
+            text
             % {
                 "number": receipt.number,
                 "allocated": format_money(receipt.allocated, receipt.currency),
@@ -322,7 +329,14 @@ class ReceiptAdmin(FinanceActionMixin, OwnerScopedMixin, BaseAdmin):
         receipt = receipt_allocate(
             receipt_id=receipt.pk, allocations=form.allocations(), actor=request.user
         )
-        self._allocated_message(request, receipt, gettext("Receipt %(number)s allocated"))
+        self._allocated_message(
+            request,
+            receipt,
+            gettext(
+                "Receipt %(number)s allocated: %(allocated)s allocated, %(remainder)s left to "
+                "allocate."
+            ),
+        )
         return HttpResponseRedirect(self._change_url(receipt))
 
     @action(
