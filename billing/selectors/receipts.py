@@ -1,5 +1,5 @@
-"""Reads about receipts (到账登记): what finance may allocate a company's receipt to, the
-company's unallocated receipts, and the ``check_ledgers`` invariant of allocations."""
+"""Reads about receipts (到账登记): what finance may allocate a company's receipt to, and
+the ``check_ledgers`` invariant of allocations."""
 
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -34,15 +34,6 @@ def _in(currency: str | None, field: str) -> dict:
     """A filter on ``field`` when a currency is given (the console's first form lists
     every currency's items; the remainder of a receipt, only its own)."""
     return {field: currency} if currency else {}
-
-
-def company_unallocated_receipts(*, company_id: int) -> QuerySet[Receipt]:
-    """The company's posted receipts with money left to allocate, oldest first."""
-    return (
-        Receipt.objects.filter(company_id=company_id, status__in=ALLOCATABLE_RECEIPT_STATUSES)
-        .select_related("bank_account")
-        .order_by("value_date", "pk")
-    )
 
 
 def receipt_open_bills(*, company_id: int, currency: str | None = None) -> QuerySet[Bill]:

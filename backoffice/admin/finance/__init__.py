@@ -8,7 +8,8 @@ the service as its idempotency key, so a double submit posts once.
 
 Modules: ``common`` (formatting, forms, ``FinanceActionMixin``), ``wallets``, ``credit``,
 ``bills`` (bills and the repayment queue), ``receipts`` (到账登记 and the receiving bank
-accounts; forms in ``receipt_forms``), ``coupons`` and ``approvals`` (the four-eyes queue).
+accounts; forms in ``receipt_forms``, posting pages in ``receipt_actions``), ``coupons``
+and ``approvals`` (the four-eyes queue).
 Importing the package registers their admins, in this order.
 """
 
