@@ -71,8 +71,17 @@ def errors_of(response) -> str:
 
 def test_the_company_step_leads_to_the_transfer_form(finance, world):
     page = finance.get(ADD)
-    assert page.status_code == 200
-    assert world.company.name in page.content.decode()
+    assert page.status_code == 200 and "admin-autocomplete" in page.content.decode()
+    found = finance.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "billing",
+            "model_name": "receipt",
+            "field_name": "company",
+            "term": world.company.name,
+        },
+    )
+    assert [row["id"] for row in found.json()["results"]] == [str(world.company.pk)]
     response = finance.post(ADD, {"company": world.company.pk})
     assert response.status_code == 302 and response["Location"] == add_url(world.company)
     form = finance.get(add_url(world.company))

@@ -37,7 +37,8 @@ class ReceiptActionsMixin(FinanceActionMixin):
         add_url = reverse("admin:billing_receipt_add")
         chosen = request.GET.get("company")
         if not chosen:
-            form = ReceiptCompanyForm(posted(request), companies=self._companies(request))
+            company = self.formfield_for_foreignkey(Receipt._meta.get_field("company"), request)
+            form = ReceiptCompanyForm(posted(request), company=company)
             return self._form_action(
                 request,
                 None,

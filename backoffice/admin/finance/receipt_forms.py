@@ -12,7 +12,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
-    UnfoldAdminSelect2Widget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
     UnfoldAdminTextInputWidget,
@@ -35,18 +34,14 @@ ATTACHMENT_ACCEPT = ".pdf,.jpg,.jpeg,.png"
 
 
 class ReceiptCompanyForm(forms.Form):
-    """Step 1: whose transfer it is (the allocation choices depend on it)."""
+    """Step 1: whose transfer it is (the allocation choices depend on it). ``company`` is
+    the receipt admin's autocomplete field (the console's scoped company search)."""
 
-    company = forms.ModelChoiceField(
-        label=_("Company"),
-        queryset=None,
-        widget=UnfoldAdminSelect2Widget,
-        help_text=_("Type to search. The next page lists what this company can pay."),
-    )
-
-    def __init__(self, *args, companies, **kwargs):
+    def __init__(self, *args, company: forms.ModelChoiceField, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = companies
+        company.label = _("Company")
+        company.help_text = _("Type to search. The next page lists what this company can pay.")
+        self.fields["company"] = company
 
 
 class _Choices(forms.ModelMultipleChoiceField):

@@ -132,6 +132,8 @@ class ReceiptAdmin(ReceiptActionsMixin, OwnerScopedMixin, BaseAdmin):
         ("value_date", RangeDateFilter),
     )
     search_fields = ("bank_reference", "payer_name", "payer_account", "company__name")
+    # The "Post a receipt" form's company search (scoped like the company list).
+    autocomplete_fields = ("company",)
     search_help_text = _("Search by bank reference, payer or company name")
     ordering = ("-created_at", "-pk")
     fields = (
