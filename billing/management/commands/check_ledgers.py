@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
 from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
+from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
 
 # Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
@@ -15,6 +16,8 @@ INVARIANTS = {
     "repayment_settlement": repayment_settlement_problems,
     # An order waiting on a payment decision has the record that shows it in a queue.
     "order_payment_records": orders_without_payment_record,
+    # A receipt's allocated amount is the sum of its allocations, never more than it.
+    "receipts": receipt_problems,
 }
 
 
