@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -66,10 +66,10 @@ class TypedSheet:
         self.ws.append([self.strong(label) for label, _width in headers])
         self.rows = 0
 
-    def strong(self, value) -> WriteOnlyCell:
+    def strong(self, value) -> Cell:
         """A bold cell (headers, totals): text escaped, a number or date typed."""
         cell = self.cell(value)
-        if not isinstance(cell, WriteOnlyCell):
+        if not isinstance(cell, Cell):
             cell = WriteOnlyCell(self.ws, value=cell)
         cell.font = self.bold
         return cell

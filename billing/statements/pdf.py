@@ -203,7 +203,7 @@ def _lines_table(statement: Statement, st: dict, available: float) -> Table:
     ]
     return Table(
         rows,
-        colWidths=[available * w for w in (0.19, 0.13, 0.26, 0.1, 0.06, 0.18, 0.08)],
+        colWidths=[available * w for w in (0.19, 0.12, 0.25, 0.09, 0.06, 0.18, 0.11)],
         repeatRows=1,
         style=TableStyle(style),
     )
