@@ -25,8 +25,40 @@ EXPORT_JOB_LABELS = {
 RELOAD_MS = 3000
 
 
+class FileJobAdminMixin:
+    """A job row that builds a file (an export): its download link and download action,
+    through the console's one scoped lookup. No export of the jobs themselves."""
+
+    actions_detail = ["download_detail"]
+
+    def has_export_permission(self, request) -> bool:
+        return False
+
+    def has_download_permission(self, request, object_id=None) -> bool:
+        return self.has_view_permission(request)
+
+    @display(description=_("File"))
+    def download_link(self, job):
+        if job.status != ExportJobStatus.DONE:
+            return "—"
+        opts = self.opts
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_download_detail", args=[job.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, _("Download"))
+
+    @action(
+        description=_("Download"), url_path="download", permissions=["download"], icon="download"
+    )
+    def download_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        job = self.scoped_object(request, object_id)
+        if job.status != ExportJobStatus.DONE or not job.file:
+            raise Http404
+        return private_file_response(
+            job.file, filename=job.filename, content_type=XLSX_CONTENT_TYPE
+        )
+
+
 @admin.register(ExportJob)
-class ExportJobAdmin(ReadOnlyAdmin):
+class ExportJobAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     """Every staff member sees only the exports they asked for, superusers included: a file
     holds what its requester's role could see, nobody else's business."""
 
@@ -59,16 +91,9 @@ class ExportJobAdmin(ReadOnlyAdmin):
         "download_link",
     )
     readonly_fields = fields
-    actions_detail = ["download_detail"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(requested_by=request.user)
-
-    def has_export_permission(self, request) -> bool:
-        return False
-
-    def has_download_permission(self, request, object_id=None) -> bool:
-        return self.has_view_permission(request)
 
     status_label = status_column(EXPORT_JOB_LABELS, _("Status"))
 
@@ -88,21 +113,3 @@ class ExportJobAdmin(ReadOnlyAdmin):
         else:
             bar = f'<div data-testid="export-progress">{bar}</div>'
         return mark_safe(bar)  # noqa: S308 - unfold's template, numbers only
-
-    @display(description=_("File"))
-    def download_link(self, job: ExportJob):
-        if job.status != ExportJobStatus.DONE:
-            return "—"
-        url = reverse("admin:backoffice_exportjob_download_detail", args=[job.pk])
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, _("Download"))
-
-    @action(
-        description=_("Download"), url_path="download", permissions=["download"], icon="download"
-    )
-    def download_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        job = self.scoped_object(request, object_id)
-        if job.status != ExportJobStatus.DONE or not job.file:
-            raise Http404
-        return private_file_response(
-            job.file, filename=job.filename, content_type=XLSX_CONTENT_TYPE
-        )

@@ -106,7 +106,7 @@ class DocumentSequence(models.Model):
 
 
 class ExportJobStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    QUEUED = "pending", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")

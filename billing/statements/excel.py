@@ -145,7 +145,8 @@ def _lines(workbook: Workbook, statements: list[Statement]) -> int:
         )
         .iterator(chunk_size=CHUNK)
     )
-    counted: dict[str, list] = defaultdict(lambda: [Decimal(0), 0])
+    # A totals row for every currency of the statements, even one with nothing counted.
+    counted: dict[str, list] = {s.currency: [Decimal(0), 0] for s in statements}
     for statement_id, number, total, products, status, quantity, at, in_sales in rows:
         s = by_id[statement_id]
         if in_sales:

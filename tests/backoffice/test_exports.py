@@ -100,9 +100,9 @@ def test_sheet_and_file_are_named_after_the_model_in_chinese(console, shop):
     response = console.post(reverse(EXPORT_URL), _export_data())
     workbook, _sheet = _rows(response)
     assert workbook.sheetnames == ["orders"]
-    assert f'filename="order-{timezone.localdate():%Y-%m-%d}.xlsx"' in response[
-        "Content-Disposition"
-    ]
+    assert (
+        f'filename="order-{timezone.localdate():%Y-%m-%d}.xlsx"' in response["Content-Disposition"]
+    )
 
 
 _ICON = re.compile(r'<span class="material-symbols-outlined[^"]*"[^>]*>[^<]*</span>')
