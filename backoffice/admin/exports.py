@@ -33,6 +33,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 from import_export import resources
 from import_export.formats.base_formats import XLSX
@@ -145,7 +146,11 @@ class TypedExportMixin:
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         if not isinstance(file_format, XLSX):
-            return super()._do_file_export(file_format, request, queryset, export_form)
+            response = super()._do_file_export(file_format, request, queryset, export_form)
+            # The library writes the name raw; a Chinese one needs RFC 6266's filename*.
+            filename = self.get_export_filename(request, queryset, file_format)
+            response["Content-Disposition"] = content_disposition_header(True, filename)
+            return response
         if not self.has_export_permission(request):
             raise PermissionDenied
         fields = self.get_export_resource_fields_from_form(export_form)

@@ -62,7 +62,7 @@ class ExportJobAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     """Every staff member sees only the exports they asked for, superusers included: a file
     holds what its requester's role could see, nobody else's business."""
 
-    nav_group = NavGroup.SYSTEM
+    nav_group = NavGroup.DASHBOARD
     nav_icon = "download"
     nav_order = 1
 

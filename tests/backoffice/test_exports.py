@@ -8,7 +8,7 @@ import io
 import re
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import openpyxl
 import pytest
@@ -258,3 +258,28 @@ def test_the_task_refuses_a_requester_who_lost_the_console(settings):
     assert run_export_job(job.pk) == 0
     job.refresh_from_db()
     assert job.status == ExportJobStatus.FAILED and not job.file
+
+
+def test_my_exports_sits_under_the_dashboard_for_every_role(client):
+    from backoffice.admin.navigation import sidebar_navigation
+
+    sales = UserFactory(is_staff=True)
+    sales.groups.add(staff_roles_sync()[StaffRole.SALES])
+    client.force_login(sales)
+    request = client.get(reverse("admin:index")).wsgi_request
+    first = sidebar_navigation(request)[0]
+    assert [str(item["title"]) for item in first["items"]] == ["仪表盘", "我的导出"]
+    assert client.get(reverse("admin:backoffice_exportjob_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("title", ["csv", "json", "html"])
+def test_text_formats_still_export(console, shop, title):
+    order = paid_order(shop)
+    formats = admin.site._registry[Order].get_export_formats()
+    data = {**_export_data(), "format": str([f().get_title() for f in formats].index(title))}
+    response = console.post(reverse(EXPORT_URL), data)
+    assert response.status_code == 200
+    assert order.number in _body(response).decode()
+    assert f"订单-{timezone.localdate():%Y-%m-%d}.{title}" in unquote(
+        response["Content-Disposition"]
+    )
