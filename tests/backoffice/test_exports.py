@@ -20,8 +20,7 @@ from backoffice.core.models import ExportJob, ExportJobStatus
 from billing.models import Order, OrderStatus
 from partners.services import staff_roles_sync
 from partners.staff_roles import StaffRole
-from tests.billing.order_helpers import Shop
-from tests.billing.test_fulfilment import paid_order
+from tests.billing.order_helpers import Shop, paid_order
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
