@@ -87,6 +87,8 @@ class MoneyWidget(widgets.DecimalWidget):
             raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from exc
 
     def render(self, value, obj=None, **kwargs):
+        if kwargs.get("force_native_type"):  # xlsx from the console: a number cell
+            return value
         return "" if value is None else str(value)
 
 

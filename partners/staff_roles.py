@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "billing.deliverymilestone": ALL,
         "billing.paymentmilestone": ALL,
         "billing.orderattachment": (VIEW, ADD),
+        "backoffice.exportjob": (VIEW,),  # 我的导出: each sees only their own
     },
     # 销售 / 业务负责人: only the companies they own (see OWNER_SCOPED_ROLES).
     StaffRole.SALES: {
@@ -73,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "catalog.category": (VIEW,),
         "catalog.solution": (VIEW,),
         "catalog.sku": (VIEW,),
+        "backoffice.exportjob": (VIEW,),
     },
     # 财务: wallets, coupons, credit lines, offline consumption, payments and
     # repayments to confirm, bills, invoices, statements.
@@ -98,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # 到账登记: bank transfers finance posts and allocates, on Blue Cloud's accounts.
         "billing.receipt": (VIEW, ADD, CHANGE),
         "billing.bankaccount": (VIEW, ADD, CHANGE),
+        "backoffice.exportjob": (VIEW,),
     },
 }
 

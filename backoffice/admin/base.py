@@ -36,10 +36,11 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.admin import checkbox as unfold_checkbox
-from unfold.contrib.import_export.forms import ExportForm, ImportForm, SelectableFieldsExportForm
+from unfold.contrib.import_export.forms import ImportForm
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
+from .exports import TypedExportMixin, XlsxExportForm
 from .navigation import NavGroup
 from .paginator import EstimatedCountPaginator
 from .scope import company_owner_q, is_owner_scoped
@@ -536,6 +537,7 @@ class BaseAdmin(
     ScopedViewsMixin,
     IndexedSearchMixin,
     SimpleHistoryAdmin,
+    TypedExportMixin,
     ImportExportModelAdmin,
     ModelAdmin,
 ):
@@ -544,7 +546,6 @@ class BaseAdmin(
     nav_order: int = 100
 
     import_form_class = ImportForm
-    export_form_class = SelectableFieldsExportForm
     # Large tables: never run a full COUNT(*) for the "N total" link, and page a big list
     # by the planner's estimate on PostgreSQL (see paginator.py). Searches use indexes
     # (see search.py).
@@ -590,7 +591,7 @@ class ReadOnlyInline(NoEditingMixin, TabularInline):
 class ReadOnlyAdmin(NoEditingMixin, BaseAdmin):
     """For records that are locked by nature (ledger entries, agreed contracts, task logs)."""
 
-    export_form_class = ExportForm
+    export_form_class = XlsxExportForm
 
     def has_import_permission(self, request) -> bool:
         return False

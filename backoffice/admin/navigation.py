@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NavGroup(models.TextChoices):
+    # Pages of the staff member's own (我的导出): under 仪表盘, for every role.
+    DASHBOARD = "dashboard", _("Dashboard")
     PARTNERS = "partners", _("Partners")
     CATALOG = "catalog", _("Solution catalog")
     ORDERS = "orders", _("Orders")
@@ -19,7 +21,7 @@ class NavGroup(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-NAV_ORDER = list(NavGroup)
+NAV_ORDER = [group for group in NavGroup if group != NavGroup.DASHBOARD]
 
 
 def queue_badges(request: HttpRequest) -> dict[str, int]:
@@ -43,6 +45,10 @@ def queue_badges(request: HttpRequest) -> dict[str, int]:
 # Keys unfold's sidebar template reads on every item and group: present (empty) so the
 # template engine does not fail a lookup, and call dir(), for each of them.
 _ITEM_DEFAULTS = {"link_callback": None, "link_attrs": None, "icon_template": None}
+
+
+def _by_order(entry: tuple) -> tuple:
+    return entry[0], entry[1]
 
 
 def sidebar_navigation(request: HttpRequest) -> list[dict]:
@@ -72,6 +78,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
                 },
             )
         )
+    own = [item for _, _, item in sorted(grouped.get(NavGroup.DASHBOARD, []), key=_by_order)]
     navigation = [
         {
             "title": _("Dashboard"),
@@ -82,13 +89,14 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
                     "icon": "dashboard",
                     "link": reverse(f"{site.name}:index"),
                     **_ITEM_DEFAULTS,
-                }
+                },
+                *own,
             ],
             "collapsible": False,
         }
     ]
     for group in NAV_ORDER:
-        items = [item for _, _, item in sorted(grouped.get(group, []), key=lambda t: (t[0], t[1]))]
+        items = [item for _, _, item in sorted(grouped.get(group, []), key=_by_order)]
         if items:
             navigation.append(
                 {"title": group.label, "separator": True, "collapsible": False, "items": items}

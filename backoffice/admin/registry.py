@@ -12,6 +12,7 @@ from . import contracts
 from . import partners
 from . import finance
 from . import leads
+from . import my_exports
 from . import orders
 from . import refunds
 from . import statements
@@ -26,6 +27,7 @@ DOMAIN_MODULES = (
     partners,
     finance,
     leads,
+    my_exports,
     orders,
     refunds,
     statements,

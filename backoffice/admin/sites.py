@@ -27,6 +27,12 @@ class BackofficeAdminSite(UnfoldAdminSite):
             pending = request._twofactor_pending = otp_pending(request.user)
         return pending is None
 
+    def each_context(self, request: HttpRequest) -> dict:
+        from .exports import announce_ready_exports
+
+        announce_ready_exports(request)  # "your export is ready", on the next page
+        return super().each_context(request)
+
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # unfold's login form posts to the current URL; without ?next= Django would
         # send staff to LOGIN_REDIRECT_URL (the portal) instead of the dashboard.

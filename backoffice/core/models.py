@@ -1,5 +1,5 @@
-"""The kernel's records: the mail outbox, the portal's messages (消息中心) and the counters
-behind document numbers."""
+"""The kernel's records: the mail outbox, the portal's messages (消息中心), the counters
+behind document numbers and the console's export jobs."""
 
 import secrets
 from email.utils import parseaddr
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .storage import private_storage
 
 
 class OutboundEmailStatus(models.TextChoices):
@@ -149,3 +151,82 @@ class DocumentSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_value}"
+
+
+class ExportJobStatus(models.TextChoices):
+    QUEUED = "pending", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def export_job_upload_to(instance: "ExportJob", filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ExportJob(models.Model):
+    """A large console export, built by a task into private storage (我的导出).
+
+    The row records what the staff member asked for, not what they saw: the model, the
+    list's filters (``query``, the changelist's GET parameters), the rows they ticked
+    (``object_ids``, empty for "the filtered list") and the columns. The task applies the
+    requester's role scope and these filters again, so the file never holds a row the
+    requester cannot see. ``done_rows`` of ``total_rows`` is the progress.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    model_label = models.CharField(_("model"), max_length=100)
+    title = models.CharField(_("export"), max_length=100)
+    filename = models.CharField(_("file name"), max_length=200)
+    language = models.CharField(_("language"), max_length=10)
+    query = models.JSONField(_("filters"), default=dict, blank=True)
+    object_ids = models.JSONField(_("selected rows"), default=list, blank=True)
+    resource_index = models.PositiveSmallIntegerField(_("resource"), default=0)
+    fields = models.JSONField(_("columns"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ExportJobStatus.choices,
+        default=ExportJobStatus.QUEUED,
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    done_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(
+        _("file"),
+        upload_to=export_job_upload_to,
+        storage=private_storage,
+        max_length=200,
+        blank=True,
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("my exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="backoffice_export_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        """The progress in percent (100 once the file is ready)."""
+        if self.status == ExportJobStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.done_rows * 100 // self.total_rows)

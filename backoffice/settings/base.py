@@ -432,6 +432,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the model's add permission, exporting its view permission.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# A console export of more rows than this runs as a task (我的导出, backoffice/admin/exports.py).
+EXPORT_ASYNC_THRESHOLD = int(os.environ.get("EXPORT_ASYNC_THRESHOLD", "5000"))
 
 # --- Files -----------------------------------------------------------------
 CJK_FONT_PATH = os.environ.get("CJK_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")

@@ -1,33 +1,29 @@
 """Excel export of statements: one workbook, sheets 汇总 (summary), 明细 (lines), 调整.
 
-Written with openpyxl ``write_only=True``: rows stream to the file and the lines are read
-with ``iterator()``, so memory stays bounded for 100,000+ lines. Amounts are numbers
-(format ``0.00``), rates numbers (``0.00%``), dates and times real Excel dates (Asia/Shanghai
-wall time, as shown everywhere else).
+Written with the kernel's typed sheets (``backoffice.core.workbook``): rows stream to the
+file and the lines are read with ``iterator()``, so memory stays bounded for 100,000+ lines.
+Amounts are numbers (format ``#,##0.00``), rates numbers (``0.00%``), dates and times real
+Excel dates (Asia/Shanghai wall time, as shown everywhere else). Text cells go through
+``safe_text``: ``=HYPERLINK("http://x","y")`` is stored and read back as the text
+``'=HYPERLINK("http://x","y")``.
 
-Formula injection: every text cell goes through ``safe_text``. A text that starts with
-``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe (U+0027) that
-stays part of the text (the OWASP CSV-injection advice), and the cell is written as a
-string cell, so neither openpyxl nor Excel sees a formula: ``=HYPERLINK("http://x","y")``
-is stored and read back as the text ``'=HYPERLINK("http://x","y")``. Characters XML cannot
-hold are dropped.
+Each sheet has an autofilter over its header and data rows, and the summary and lines
+sheets end with a bold totals row per currency (below the filtered range, so sorting never
+moves it): the summary's sums its columns; the lines' sums the lines counted in the sales
+(不计入 lines are left out), so it equals the statements' 销售额.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from backoffice.core.workbook import TypedSheet as _Sheet
+from backoffice.core.workbook import safe_text  # noqa: F401 - the documented escape
 from billing.models import Statement, StatementAdjustment, StatementLine, StatementStatus
 
 from .constants import DOCUMENT_LANGUAGE
@@ -36,86 +32,13 @@ from .labels import order_status_label
 SUMMARY_SHEET = "汇总"
 LINES_SHEET = "明细"
 ADJUSTMENTS_SHEET = "调整"
-MONEY_FORMAT = "0.00"
-RATE_FORMAT = "0.00%"
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 5000
-
-
-def safe_text(value) -> str:
-    """Text for a cell: never read as a formula by openpyxl, Excel or LibreOffice."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def _local(value: datetime | None) -> datetime | None:
-    """Excel has no time zones: the Shanghai wall time, without tzinfo."""
-    if value is None:
-        return None
-    return value.astimezone(ZoneInfo(settings.TIME_ZONE)).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
 class ExportResult:
     statements: int
     lines: int
-
-
-class _Sheet:
-    """A write-only sheet with typed cells (text escaped, numbers and dates formatted)."""
-
-    def __init__(self, workbook: Workbook, title: str, headers: list[tuple[str, int]]):
-        self.ws = workbook.create_sheet(title)
-        for index, (_label, width) in enumerate(headers, start=1):
-            self.ws.column_dimensions[get_column_letter(index)].width = width
-        self.ws.freeze_panes = "A2"
-        bold = Font(bold=True)
-        row = []
-        for label, _width in headers:
-            cell = WriteOnlyCell(self.ws, value=safe_text(label))
-            cell.font = bold
-            row.append(cell)
-        self.ws.append(row)
-        self.rows = 0
-
-    def text(self, value):
-        """A string cell. A plain ``str`` is cheaper and openpyxl types it as a string,
-        since ``safe_text`` never starts with "="; only texts that look like Excel error
-        values (#N/A, ...) need an explicit cell to stay strings."""
-        text = safe_text(value)
-        if text not in ERROR_CODES:
-            return text
-        cell = WriteOnlyCell(self.ws, value=text)
-        cell.data_type = "s"
-        return cell
-
-    def money(self, value: Decimal | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = MONEY_FORMAT
-        return cell
-
-    def rate(self, value: Decimal) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = RATE_FORMAT
-        return cell
-
-    def day(self, value: date | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
-
-    def moment(self, value: datetime | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=_local(value))
-        cell.number_format = DATETIME_FORMAT
-        return cell
-
-    def append(self, row: list) -> None:
-        self.ws.append(row)
-        self.rows += 1
 
 
 def _summary(workbook: Workbook, statements: list[Statement]) -> None:
@@ -146,7 +69,16 @@ def _summary(workbook: Workbook, statements: list[Statement]) -> None:
         ],
     )
     labels = dict(StatementStatus.choices)
+    totals: dict[str, list] = defaultdict(
+        lambda: [0, 0, Decimal(0), Decimal(0), Decimal(0), Decimal(0)]
+    )
     for s in statements:
+        total = totals[s.currency]
+        for index, value in enumerate(
+            (s.order_count, s.product_count, s.sales_amount, s.share_amount)
+            + (s.adjustment_total, s.total_payable)
+        ):
+            total[index] += value
         sheet.append(
             [
                 s.pk,
@@ -170,6 +102,12 @@ def _summary(workbook: Workbook, statements: list[Statement]) -> None:
                 sheet.day(s.paid_on),
                 sheet.moment(s.generated_at),
             ]
+        )
+    sheet.add_filter()
+    for currency, (orders, products, sales, share, adjustments, payable) in sorted(totals.items()):
+        sheet.append_totals(
+            [_("Total"), None, None, currency, *[None] * 5, orders, products, sales, None]
+            + [share, adjustments, payable]
         )
 
 
@@ -207,8 +145,13 @@ def _lines(workbook: Workbook, statements: list[Statement]) -> int:
         )
         .iterator(chunk_size=CHUNK)
     )
+    # A totals row for every currency of the statements, even one with nothing counted.
+    counted: dict[str, list] = {s.currency: [Decimal(0), 0] for s in statements}
     for statement_id, number, total, products, status, quantity, at, in_sales in rows:
         s = by_id[statement_id]
+        if in_sales:
+            counted[s.currency][0] += total
+            counted[s.currency][1] += quantity
         sheet.append(
             [
                 sheet.text(s.number),
@@ -223,7 +166,12 @@ def _lines(workbook: Workbook, statements: list[Statement]) -> int:
                 sheet.text(yes if in_sales else no),
             ]
         )
-    return sheet.rows
+    lines = sheet.rows
+    sheet.add_filter()
+    for currency, (sales, quantity) in sorted(counted.items()):
+        label = _("Total (counted in sales)")
+        sheet.append_totals([label, None, currency, None, sales, None, None, quantity, None, yes])
+    return lines
 
 
 def _adjustments(workbook: Workbook, statements: list[Statement]) -> None:
@@ -259,6 +207,7 @@ def _adjustments(workbook: Workbook, statements: list[Statement]) -> None:
                 sheet.moment(adjustment.created_at),
             ]
         )
+    sheet.add_filter()
 
 
 def write_statements_workbook(statement_ids: Iterable[int], target) -> ExportResult:

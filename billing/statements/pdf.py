@@ -9,6 +9,7 @@ The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
 """
 
 import io
+from decimal import Decimal
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -146,6 +147,68 @@ def _grid_style(header: bool = True) -> list:
     return style
 
 
+def _lines_table(statement: Statement, st: dict, available: float) -> Table:
+    """The lines, a line that does not count in the sales (cancelled, unpaid) greyed and
+    marked 不计入, and a totals row of the counted lines: it equals the summary's 销售额."""
+    head = [
+        _("Order no."),
+        _("Order total amount"),
+        _("Related products"),
+        _("Order status"),
+        _("Quantity"),
+        _("Transaction time"),
+        _("Counted in sales"),
+    ]
+    rows = [[_para(text, st["cell"]) for text in head]]
+    style = _grid_style() + [
+        ("ALIGN", (1, 1), (1, -1), "RIGHT"),
+        ("ALIGN", (4, 1), (4, -1), "RIGHT"),
+    ]
+    counted, quantity = Decimal(0), 0
+    for line in statement_lines(statement=statement).iterator(chunk_size=2000):
+        if line.in_sales:
+            counted += line.order_total
+            quantity += line.quantity
+        else:
+            style.append(("TEXTCOLOR", (0, len(rows)), (-1, len(rows)), GREY))
+        rows.append(
+            [
+                line.order_number,
+                format_money(line.order_total, statement.currency),
+                _para(line.products or EMPTY, st["cell"]),
+                order_status_label(line.order_status),
+                str(line.quantity),
+                _local(line.transacted_at),
+                _("Counted") if line.in_sales else _("Not counted"),
+            ]
+        )
+    if len(rows) == 1:
+        rows.append([_("None"), "", "", "", "", "", ""])
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    total = len(rows)
+    rows.append(
+        [
+            _("Total (counted in sales)"),
+            format_money(counted, statement.currency),
+            "",
+            "",
+            str(quantity),
+            "",
+            "",
+        ]
+    )
+    style += [
+        ("BACKGROUND", (0, total), (-1, total), HEAD_BG),
+        ("SPAN", (2, total), (3, total)),
+    ]
+    return Table(
+        rows,
+        colWidths=[available * w for w in (0.19, 0.12, 0.25, 0.09, 0.06, 0.18, 0.11)],
+        repeatRows=1,
+        style=TableStyle(style),
+    )
+
+
 def _story(statement: Statement) -> list:
     st = _styles()
     available = A4[0] - 2 * MARGIN_X
@@ -200,41 +263,7 @@ def _story(statement: Statement) -> list:
     )
 
     story.append(_para(_("Statement lines"), st["h2_loose"]))
-    head = [
-        _("Order no."),
-        _("Order total amount"),
-        _("Related products"),
-        _("Order status"),
-        _("Quantity"),
-        _("Transaction time"),
-    ]
-    rows = [[_para(text, st["cell"]) for text in head]]
-    for line in statement_lines(statement=statement).iterator(chunk_size=2000):
-        rows.append(
-            [
-                line.order_number,
-                format_money(line.order_total, statement.currency),
-                _para(line.products or EMPTY, st["cell"]),
-                order_status_label(line.order_status),
-                str(line.quantity),
-                _local(line.transacted_at),
-            ]
-        )
-    style = _grid_style() + [
-        ("ALIGN", (1, 1), (1, -1), "RIGHT"),
-        ("ALIGN", (4, 1), (4, -1), "RIGHT"),
-    ]
-    if len(rows) == 1:
-        rows.append([_("None"), "", "", "", "", ""])
-        style.append(("SPAN", (0, 1), (-1, 1)))
-    story.append(
-        Table(
-            rows,
-            colWidths=[available * w for w in (0.2, 0.13, 0.3, 0.1, 0.07, 0.2)],
-            repeatRows=1,
-            style=TableStyle(style),
-        )
-    )
+    story.append(_lines_table(statement, st, available))
 
     adjustments = list(statement_adjustments(statement=statement))
     if adjustments:

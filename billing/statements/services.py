@@ -21,7 +21,6 @@ shares the locks, checks and event writer here). Large Excel exports are built h
 import itertools
 import logging
 import re
-import tempfile
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime, time, timedelta
@@ -30,12 +29,12 @@ from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.core.exports import file_job_run
 from backoffice.core.money import format_money, to_money
 from backoffice.core.numbering import sequence_next
 from backoffice.core.tasks import enqueue_on_commit
@@ -44,7 +43,6 @@ from billing.models import (
     Statement,
     StatementEvent,
     StatementExport,
-    StatementExportStatus,
     StatementLine,
     StatementStatus,
 )
@@ -512,30 +510,8 @@ def statement_export_build(*, export_id: int) -> StatementExport:
     export is left alone; a failure is recorded on the row."""
     from .excel import write_statements_workbook
 
-    with transaction.atomic():
-        export = StatementExport.objects.select_for_update().filter(pk=export_id).first()
-        if export is None or export.status in (
-            StatementExportStatus.DONE,
-            StatementExportStatus.RUNNING,
-        ):
-            return export
-        export.status = StatementExportStatus.RUNNING
-        export.error = ""
-        export.save(update_fields=["status", "error"])
-    try:
-        with tempfile.TemporaryFile() as handle:
-            result = write_statements_workbook(export.statement_ids, handle)
-            handle.seek(0)
-            export.file.save(export.filename, File(handle), save=False)
-    except Exception as exc:
-        logger.exception("statement export %s failed", export_id)
-        export.status = StatementExportStatus.FAILED
-        export.error = str(exc)[:500]
-        export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-        return export
-    export.status = StatementExportStatus.DONE
-    export.row_count = result.lines
-    export.finished_at = timezone.now()
-    export.save(update_fields=["status", "file", "row_count", "finished_at"])
-    return export
+    def build(export: StatementExport, handle) -> list[str]:
+        export.row_count = write_statements_workbook(export.statement_ids, handle).lines
+        return ["row_count"]
+
+    return file_job_run(StatementExport, export_id, build=build)

@@ -179,6 +179,24 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
         )
 
 
+def _export_jobs(*users) -> None:
+    from backoffice.core.models import ExportJob, ExportJobStatus
+
+    for user in users:
+        job = ExportJob.objects.create(
+            requested_by=user,
+            model_label="billing.order",
+            title="订单",
+            filename=f"走查导出-{user.pk}.xlsx",
+            language="zh-hans",
+            status=ExportJobStatus.DONE,
+            total_rows=1,
+            done_rows=1,
+            finished_at=timezone.now(),
+        )
+        job.file.save("walk.xlsx", _file("walk.xlsx", b"PK\x03\x04walk"), save=True)
+
+
 def build_world() -> World:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django_q.models import OrmQ, Schedule, Task
@@ -257,6 +275,9 @@ def build_world() -> World:
     # Rows of the remaining console models (system screens, reviews).
     ReviewFactory(solution=sku.solution)
     StatementExport.objects.create(requested_by=root)
+    # 我的导出: a finished export of the walking superuser (its file downloads) and one of
+    # the 销售 user; every other user finds neither (each sees only their own).
+    _export_jobs(root, world.users[StaffRole.SALES])
     AccessAttempt.objects.create(
         username="walk@example.com",
         ip_address="10.0.0.1",

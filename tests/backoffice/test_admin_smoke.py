@@ -83,7 +83,14 @@ def test_nav_groups_have_chinese_labels():
     from django.utils import translation
 
     with translation.override("zh-hans"):
-        assert [str(g.label) for g in NavGroup] == ["合作伙伴", "方案目录", "订单", "财务", "系统"]
+        assert [str(g.label) for g in NavGroup] == [
+            "仪表盘",
+            "合作伙伴",
+            "方案目录",
+            "订单",
+            "财务",
+            "系统",
+        ]
 
 
 def test_sidebar_shows_open_queue_badges(staff_client):

@@ -284,7 +284,7 @@ def test_console_export_offers_xlsx_and_exports_every_sku(staff_client, catalog)
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
-    exported = _read(response.content)
+    exported = _read(b"".join(response.streaming_content))
     assert exported.headers == SKU_HEADERS
     assert {r["SKU编码"] for r in exported.dict} == set(Sku.objects.values_list("code", flat=True))
 

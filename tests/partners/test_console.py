@@ -562,7 +562,7 @@ def test_company_export_to_excel_has_chinese_headers_and_escapes_formulas(staff_
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
 
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     headers = rows[0]
     for header in ("公司名称", "类型", "上级分销商", "等级", "业务负责人", "状态", "创建日期"):

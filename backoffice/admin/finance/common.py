@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
-from import_export import resources
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.decorators import display
 from unfold.widgets import (
@@ -30,6 +29,7 @@ from billing.services.errors import BillingError
 from partners.models import Company, CompanyStatus, Tier
 
 from ..base import ActionPageMixin, ReadOnlyAdmin, text_field
+from ..exports import ExportResource
 from ..navigation import NavGroup
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -205,7 +205,7 @@ def _pending_message(model_admin, request: HttpRequest, pending: PendingPosting)
 # --------------------------------------------------------------------------
 
 
-class LedgerEntryResource(resources.ModelResource):
+class LedgerEntryResource(ExportResource):
     """A ledger's export with Chinese headers: the columns every ledger has.
 
     ``holder`` names the entry's account field (its ``currency`` formats the amounts); a
@@ -228,14 +228,14 @@ class LedgerEntryResource(resources.ModelResource):
     def dehydrate_entry_type(self, entry) -> str:
         return str(entry.get_entry_type_display())
 
-    def dehydrate_amount(self, entry) -> str:
-        return format_money(entry.amount, self._currency(entry), signed=True)
+    def dehydrate_amount(self, entry) -> Decimal | None:
+        return self.money(entry.amount)
 
     def dehydrate_actor(self, entry) -> str:
         return str(entry.actor) if entry.actor_id else ""
 
-    def dehydrate_created_at(self, entry) -> str:
-        return _local(entry.created_at)
+    def dehydrate_created_at(self, entry) -> datetime | None:
+        return self.moment(entry.created_at)
 
 
 def ledger_export_fields(balance_field: str) -> tuple[str, ...]:

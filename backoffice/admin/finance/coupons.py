@@ -1,12 +1,14 @@
 """Coupons (优惠券): campaigns and the coupons they issued."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
-from import_export import resources
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
@@ -18,6 +20,7 @@ from billing.services.coupons import campaign_issue, campaign_issue_to_tier
 from catalog.models import Region
 
 from ..base import BaseAdmin, ReadOnlyAdmin, status_column
+from ..exports import ExportResource
 from ..navigation import NavGroup
 from ..partners.common import _count_of
 from .common import FinanceActionMixin, IssueToCompaniesForm, IssueToTierForm, _local
@@ -248,7 +251,7 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
         )
 
 
-class CouponResource(resources.ModelResource):
+class CouponResource(ExportResource):
     code = export_fields.Field(attribute="code", column_name=_("Coupon code"))
     campaign = export_fields.Field(attribute="campaign__name", column_name=_("Campaign"))
     company = export_fields.Field(attribute="company__name", column_name=_("Company"))
@@ -272,17 +275,17 @@ class CouponResource(resources.ModelResource):
         )
         export_order = fields
 
-    def dehydrate_face_value(self, coupon: Coupon) -> str:
-        return format_money(coupon.campaign.face_value, coupon.campaign.currency)
+    def dehydrate_face_value(self, coupon: Coupon) -> Decimal | None:
+        return self.money(coupon.campaign.face_value)
 
     def dehydrate_status(self, coupon: Coupon) -> str:
         return str(coupon.get_status_display())
 
-    def dehydrate_issued_at(self, coupon: Coupon) -> str:
-        return _local(coupon.issued_at)
+    def dehydrate_issued_at(self, coupon: Coupon) -> datetime | None:
+        return self.moment(coupon.issued_at)
 
-    def dehydrate_used_at(self, coupon: Coupon) -> str:
-        return _local(coupon.used_at)
+    def dehydrate_used_at(self, coupon: Coupon) -> datetime | None:
+        return self.moment(coupon.used_at)
 
 
 COUPON_STATUS_LABELS = {

@@ -1,6 +1,7 @@
 """Credit lines (账期) and their ledger."""
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -301,8 +302,8 @@ class CreditEntryResource(LedgerEntryResource):
         export_order = fields
 
     # ``amount`` is the change of *used*: a charge is positive (available falls).
-    def dehydrate_available_after(self, entry: CreditEntry) -> str:
-        return format_money(entry.available_after, entry.account.currency)
+    def dehydrate_available_after(self, entry: CreditEntry) -> Decimal | None:
+        return self.money(entry.available_after)
 
 
 @admin.register(CreditEntry)

@@ -1,5 +1,7 @@
 """Rebate wallets (可抵扣优惠金额) and their ledger."""
 
+from decimal import Decimal
+
 from django.contrib import admin
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -189,8 +191,8 @@ class RebateEntryResource(LedgerEntryResource):
         fields = ledger_export_fields("balance_after")
         export_order = fields
 
-    def dehydrate_balance_after(self, entry: RebateEntry) -> str:
-        return format_money(entry.balance_after, entry.wallet.currency)
+    def dehydrate_balance_after(self, entry: RebateEntry) -> Decimal | None:
+        return self.money(entry.balance_after)
 
 
 @admin.register(RebateEntry)

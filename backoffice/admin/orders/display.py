@@ -1,21 +1,23 @@
 """The order list and page: export, fieldsets, filters and columns."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
-from import_export import resources
 from unfold.decorators import display
 
-from backoffice.core.money import format_money, to_money
+from backoffice.core.money import format_money
 from billing.models import Order
 from catalog.models import Region
 
 from ..base import label_display
-from ..finance.common import _local
+from ..exports import ExportResource
 from .common import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
 
 
-class OrderResource(resources.ModelResource):
+class OrderResource(ExportResource):
     """订单 export with Chinese headers. Rows stream from the database in chunks."""
 
     number = export_fields.Field(attribute="number", column_name=_("Order no."))
@@ -61,22 +63,22 @@ class OrderResource(resources.ModelResource):
     def get_queryset(self):
         return Order.objects.select_related("company", "placed_by").order_by("-created_at", "-pk")
 
-    def _amount(self, value) -> str:
-        return str(to_money(value))
+    def _amount(self, value) -> Decimal | None:
+        return self.money(value)
 
-    def dehydrate_goods_total(self, order: Order) -> str:
+    def dehydrate_goods_total(self, order: Order) -> Decimal | None:
         return self._amount(order.goods_total)
 
-    def dehydrate_coupon_discount(self, order: Order) -> str:
+    def dehydrate_coupon_discount(self, order: Order) -> Decimal | None:
         return self._amount(order.coupon_discount)
 
-    def dehydrate_rebate_amount(self, order: Order) -> str:
+    def dehydrate_rebate_amount(self, order: Order) -> Decimal | None:
         return self._amount(order.rebate_amount)
 
-    def dehydrate_credit_amount(self, order: Order) -> str:
+    def dehydrate_credit_amount(self, order: Order) -> Decimal | None:
         return self._amount(order.credit_amount)
 
-    def dehydrate_payable_total(self, order: Order) -> str:
+    def dehydrate_payable_total(self, order: Order) -> Decimal | None:
         return self._amount(order.payable_total)
 
     def dehydrate_status(self, order: Order) -> str:
@@ -88,8 +90,8 @@ class OrderResource(resources.ModelResource):
     def dehydrate_payment_method(self, order: Order) -> str:
         return str(order.get_payment_method_display())
 
-    def dehydrate_created_at(self, order: Order) -> str:
-        return _local(order.created_at)
+    def dehydrate_created_at(self, order: Order) -> datetime | None:
+        return self.moment(order.created_at)
 
 
 ORDER_FIELDSETS = (

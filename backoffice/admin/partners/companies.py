@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
-from import_export import resources
+from import_export.widgets import DateTimeWidget
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import action, display
@@ -35,12 +35,13 @@ from ..base import (
     posted,
     status_column,
 )
+from ..exports import ExportResource
 from ..navigation import NavGroup
 from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
 from .company_receipts import CompanyReceiptInline
 
 
-class CompanyResource(resources.ModelResource):
+class CompanyResource(ExportResource):
     """Excel export with Chinese headers; formula escaping is on project-wide."""
 
     name = export_fields.Field(attribute="name", column_name=_("Company name"))
@@ -51,7 +52,9 @@ class CompanyResource(resources.ModelResource):
     customer_manager = export_fields.Field(column_name=_("Customer manager"))
     status = export_fields.Field(column_name=_("Status"))
     address = export_fields.Field(attribute="address", column_name=_("Address"))
-    created_at = export_fields.Field(attribute="created_at", column_name=_("Created date"))
+    created_at = export_fields.Field(
+        attribute="created_at", column_name=_("Created date"), widget=DateTimeWidget()
+    )
 
     class Meta:
         model = Company

@@ -5,13 +5,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
-from import_export import resources
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from partners.models import CompanyRole, User
 from partners.services import activation_mail_enqueue
 
 from ..base import BaseAdmin
+from ..exports import ExportResource
 from ..navigation import NavGroup
 
 
@@ -69,7 +69,7 @@ class ConsoleUserChangeForm(PartnerMembershipFormMixin, UserChangeForm):
         fields = "__all__"
 
 
-class UserResource(resources.ModelResource):
+class UserResource(ExportResource):
     """User export without password hashes or permissions."""
 
     company = export_fields.Field(attribute="company__name", column_name=_("company"))

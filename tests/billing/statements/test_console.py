@@ -222,7 +222,8 @@ def test_pdf_and_excel_downloads(staff_client, sellers):
     excel = staff_client.get(action_url("excel_detail", statement))
     assert excel.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(excel.streaming_content)))
-    assert workbook["明细"].max_row == 1 + statement.order_count
+    # The lines, then a totals row per currency (tests/billing/statements/test_documents.py).
+    assert workbook["明细"].max_row == 1 + statement.order_count + 1
 
 
 def test_export_selected_streams_a_workbook(staff_client, sellers):
@@ -233,8 +234,9 @@ def test_export_selected_streams_a_workbook(staff_client, sellers):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert workbook["汇总"].max_row == 1 + len(ids)
-    assert workbook["明细"].max_row == 1 + 6
+    currencies = Statement.objects.values("currency").distinct().count()
+    assert workbook["汇总"].max_row == 1 + len(ids) + currencies
+    assert workbook["明细"].max_row == 1 + 6 + currencies
 
 
 def test_large_export_runs_as_a_task(
@@ -263,7 +265,7 @@ def test_large_export_runs_as_a_task(
     download = staff_client.get(download_url)
     assert download.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
-    assert workbook["明细"].max_row == 1 + 6
+    assert workbook["明细"].auto_filter.ref == "A1:J7"  # the 6 lines, then the totals
 
     # Running the task again changes nothing; another staff user does not see the export.
     from billing.statements.tasks import export_statements

@@ -93,11 +93,11 @@ def test_workbook_sheets_headers_types_and_totals(statements):
 
     col = {label: index for index, label in enumerate(summary_head)}
     by_number = {s.number: s for s in statements}
-    assert summary.max_row - 1 == len(statements)
-    for row in summary.iter_rows(min_row=2):
+    data_rows = 1 + len(statements)
+    for row in summary.iter_rows(min_row=2, max_row=data_rows):
         s = by_number[row[col["账单编号"]].value]
         sales = row[col["销售额"]]
-        assert isinstance(sales.value, int | float) and sales.number_format == "0.00"
+        assert isinstance(sales.value, int | float) and sales.number_format == "#,##0.00"
         assert Decimal(str(sales.value)).quantize(Decimal("0.01")) == s.sales_amount
         total = row[col["账单金额"]]
         assert Decimal(str(total.value)).quantize(Decimal("0.01")) == s.total_payable
@@ -107,21 +107,64 @@ def test_workbook_sheets_headers_types_and_totals(statements):
         assert start.number_format == "yyyy-mm-dd"
         assert row[col["订单总数"]].value == s.order_count
 
-    assert result.lines == lines.max_row - 1 == sum(s.order_count for s in statements)
+    assert result.lines == sum(s.order_count for s in statements)
     sums: dict[str, Decimal] = {}
-    for row in lines.iter_rows(min_row=2):
+    for row in lines.iter_rows(min_row=2, max_row=1 + result.lines):
         amount, moment = row[4], row[8]
-        assert isinstance(amount.value, int | float) and amount.number_format == "0.00"
+        assert isinstance(amount.value, int | float) and amount.number_format == "#,##0.00"
         assert moment.is_date and isinstance(moment.value, datetime)
         assert moment.number_format == "yyyy-mm-dd hh:mm:ss"
         if row[9].value == "是":
             sums[row[0].value] = sums.get(row[0].value, Decimal("0")) + Decimal(str(amount.value))
     for s in statements:
         assert sums.get(s.number, Decimal("0")).quantize(Decimal("0.01")) == s.sales_amount
-    times = {row[8].value for row in lines.iter_rows(min_row=2)}
+    rows = list(lines.iter_rows(min_row=2, max_row=1 + result.lines, values_only=True))
+    times = {row[8] for row in rows}
     assert datetime(2026, 10, 31, 23, 59, 59) in times  # Shanghai wall time, no tz shift
     assert datetime(2026, 10, 1, 0, 0, 0) in times
-    assert "已取消" in {row[6].value for row in lines.iter_rows(min_row=2)}
+    assert "已取消" in {row[6] for row in rows}
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def test_workbook_has_autofilters_and_totals_rows_equal_to_the_sums(statements):
+    result, buffer = _workbook(statements)
+    workbook = load_workbook(buffer)
+    summary, lines = workbook["汇总"], workbook["明细"]
+    currencies = sorted({s.currency for s in statements})
+    # The filter covers the header and the data rows, not the totals below them.
+    assert summary.auto_filter.ref == f"A1:T{1 + len(statements)}"
+    assert lines.auto_filter.ref == f"A1:J{1 + result.lines}"
+    assert workbook["调整"].auto_filter.ref.startswith("A1:G")
+
+    head = [c.value for c in summary[1]]
+    totals = list(summary.iter_rows(min_row=2 + len(statements), values_only=True))
+    assert [row[head.index("币种")] for row in totals] == currencies
+    for row in totals:
+        assert row[0] == "合计"
+        mine = [s for s in statements if s.currency == row[head.index("币种")]]
+        for label, attribute in (
+            ("销售额", "sales_amount"),
+            ("应付分账", "share_amount"),
+            ("调整", "adjustment_total"),
+            ("账单金额", "total_payable"),
+        ):
+            assert _money(row[head.index(label)]) == sum(getattr(s, attribute) for s in mine)
+        assert row[head.index("订单总数")] == sum(s.order_count for s in mine)
+    cell = summary.cell(row=2 + len(statements), column=head.index("销售额") + 1)
+    assert cell.number_format == "#,##0.00" and cell.font.b
+
+    data = list(lines.iter_rows(min_row=2, max_row=1 + result.lines, values_only=True))
+    totals = list(lines.iter_rows(min_row=2 + result.lines, values_only=True))
+    assert [row[2] for row in totals] == currencies
+    for row in totals:
+        assert row[0] == "合计（计入销售额）"
+        counted = [line for line in data if line[2] == row[2] and line[9] == "是"]
+        assert _money(row[4]) == sum(_money(line[4]) for line in counted)
+        assert _money(row[4]) == sum(s.sales_amount for s in statements if s.currency == row[2])
+        assert row[7] == sum(line[7] for line in counted)
 
 
 def test_text_that_looks_like_a_formula_is_plain_text(statements):
@@ -260,3 +303,22 @@ def test_texts_that_look_like_excel_errors_stay_strings():
     products = workbook["明细"]["F2"]
     assert (company.value, company.data_type) == ("#N/A", "s")
     assert (products.value, products.data_type) == ("#DIV/0!", "s")
+
+
+def test_pdf_marks_lines_that_do_not_count_and_totals_the_sales(statements):
+    from pypdf import PdfReader
+
+    statement = next(s for s in statements if s.company_name == HOSTILE[0])
+    lines = {line.order_number: line for line in statement.lines.all()}
+    cancelled = next(n for n, line in lines.items() if line.order_status == OrderStatus.CANCELLED)
+    assert not lines[cancelled].in_sales and len(lines) == 2
+    reader = PdfReader(io.BytesIO(render_statement_pdf(statement)))
+    text = "\n".join(page.extract_text(extraction_mode="layout") for page in reader.pages)
+    rows = {number: line for line in text.splitlines() for number in lines if number in line}
+    assert "不计入" in compact(rows[cancelled])
+    counted = next(n for n in lines if n != cancelled)
+    assert "不计入" not in compact(rows[counted]) and "计入" in compact(rows[counted])
+    totals = next(line for line in text.splitlines() if "合计" in line)
+    assert "合计（计入销售额）" in compact(totals)
+    assert compact(format_money(statement.sales_amount, statement.currency)) in compact(totals)
+    assert statement.sales_amount == lines[counted].order_total != Decimal(0)
