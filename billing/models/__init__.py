@@ -74,9 +74,21 @@ from .statements import (
     statement_voucher_upload_to,
 )
 from .approvals import PendingPosting, PendingPostingKind, PendingPostingStatus
+from .bankstatements import (
+    BankImportStatus,
+    BankLineStatus,
+    BankStatementImport,
+    BankStatementLine,
+    BankStatementProfile,
+)
 # isort: on
 
 __all__ = [
+    "BankImportStatus",
+    "BankLineStatus",
+    "BankStatementImport",
+    "BankStatementLine",
+    "BankStatementProfile",
     "Currency",
     "MONEY_DIGITS",
     "MONEY_PLACES",

@@ -8,7 +8,7 @@ the service as its idempotency key, so a double submit posts once.
 
 Modules: ``common`` (formatting, forms, ``FinanceActionMixin``), ``wallets``, ``credit``,
 ``bills`` (bills and the repayment queue), ``coupons`` and ``approvals`` (the four-eyes
-queue). Importing the package registers their admins, in this order.
+queue) and ``reconciliation`` (bank statement import and matching). Importing the package registers their admins, in this order.
 """
 
 # Registered in the console's historical order.
@@ -18,10 +18,14 @@ from .credit import CreditAccountAdmin, CreditEntryAdmin
 from .bills import BillAdmin, RepaymentAdmin
 from .coupons import CouponAdmin, CouponCampaignAdmin
 from .approvals import PendingPostingAdmin
+from .reconciliation import BankStatementImportAdmin, BankStatementLineAdmin, BankStatementProfileAdmin
 
 # isort: on
 
 __all__ = [
+    "BankStatementImportAdmin",
+    "BankStatementLineAdmin",
+    "BankStatementProfileAdmin",
     "BillAdmin",
     "CouponAdmin",
     "CouponCampaignAdmin",
