@@ -9,6 +9,13 @@ in this order, inside its ``transaction.atomic``:
    idempotency key; a concurrent twin of the same company and key waits on the unique
    index until the first transaction ends (then replays its order). Checkout validates
    its prices after this claim and before any lock below.
+   **receipt** (``lock_receipt``), at the same level (no path holds both): a bank
+   receipt finance posts or allocates (``billing.services.receipts``). Posting inserts
+   it first (its unique (bank account, bank reference) index makes a concurrent twin
+   wait, then fail); allocating a remainder locks it first. Its allocations then take
+   the levels below: every order they pay (``lock_orders``, primary-key order), the
+   payments and repayments they confirm (``lock_repayments``), the credit account and
+   bills. A four-eyes approval holds its ``PendingPosting`` row above all of this.
 1. **order** (``lock_order``): the order a payment, cancellation, delivery or refund
    is about. When the caller starts from something else (a payment reference, a
    payment id), it first reads the order id *without* a lock (``order_id_of_payment``),
@@ -43,6 +50,7 @@ from billing.models import (
     Order,
     Payment,
     RebateWallet,
+    Receipt,
     Repayment,
 )
 
@@ -51,6 +59,18 @@ def claim_checkout_key(*, company_id: int, key: str, fingerprint: str) -> Checko
     """Level 0: insert checkout's idempotency key (IntegrityError when it is taken)."""
     return CheckoutSubmission.objects.create(
         key=key, company_id=company_id, fingerprint=fingerprint
+    )
+
+
+def lock_receipt(receipt_id: int, **filters) -> Receipt:
+    """Level 0 for a receipt being allocated; DoesNotExist else."""
+    return Receipt.objects.select_for_update().get(pk=receipt_id, **filters)
+
+
+def lock_orders(order_ids: Iterable[int], **filters) -> list[Order]:
+    """Level 1, several orders (a receipt paying more than one) in primary-key order."""
+    return list(
+        Order.objects.select_for_update().filter(pk__in=list(order_ids), **filters).order_by("pk")
     )
 
 
@@ -82,6 +102,15 @@ def lock_online_repayment(**lookup) -> OnlineRepayment | None:
 def lock_repayment(repayment_id: int) -> Repayment:
     """Level 2 for an offline repayment finance confirms or rejects; DoesNotExist else."""
     return Repayment.objects.select_for_update().get(pk=repayment_id)
+
+
+def lock_repayments(repayment_ids: Iterable[int], **filters) -> list[Repayment]:
+    """Level 2, several offline repayments (a receipt confirming them) in primary-key order."""
+    return list(
+        Repayment.objects.select_for_update()
+        .filter(pk__in=list(repayment_ids), **filters)
+        .order_by("pk")
+    )
 
 
 def lock_pay_code(*, user, purpose: str, now) -> CreditPayCode | None:

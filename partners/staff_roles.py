@@ -95,6 +95,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "billing.couponcampaign": (VIEW, ADD, CHANGE),
         "billing.coupon": (VIEW, ADD),
         "billing.pendingposting": (VIEW,),  # four-eyes: decided by a second finance user
+        # 到账登记: bank transfers finance posts and allocates, on Blue Cloud's accounts.
+        "billing.receipt": (VIEW, ADD, CHANGE),
+        "billing.bankaccount": (VIEW, ADD, CHANGE),
         # 银行流水对账: column profiles, statement imports, the lines to reconcile.
         "billing.bankstatementprofile": (VIEW, ADD, CHANGE),
         "billing.bankstatementimport": (VIEW, ADD),

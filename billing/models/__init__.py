@@ -3,9 +3,10 @@
 Balance rows (rebate wallets, credit accounts; opened with every company through the
 ``company_created`` hook) and their append-only ledgers, coupons, carts and orders with
 their payments, credit bills and repayments, fulfilment (delivery and payment milestones,
-attachments, invoices), revenue-share statements, and finance's four-eyes postings. Every
-balance changes only through a ledger entry written under the row's lock; CHECK and
-unique constraints make an overdraft or a double settlement impossible.
+attachments, invoices), revenue-share statements, finance's four-eyes postings, and
+receipts (bank transfers finance posts and allocates). Every balance changes only through
+a ledger entry written under the row's lock; CHECK and unique constraints make an
+overdraft or a double settlement impossible.
 """
 
 from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
@@ -74,6 +75,15 @@ from .statements import (
     statement_voucher_upload_to,
 )
 from .approvals import PendingPosting, PendingPostingKind, PendingPostingStatus
+from .receipts import (
+    POSTED_RECEIPT_STATUSES,
+    BankAccount,
+    Receipt,
+    ReceiptAllocation,
+    ReceiptAllocationKind,
+    ReceiptStatus,
+    receipt_attachment_upload_to,
+)
 from .bankstatements import (
     BankImportStatus,
     BankLineStatus,
@@ -152,6 +162,13 @@ __all__ = [
     "PendingPostingKind",
     "PendingPostingStatus",
     "PendingPosting",
+    "BankAccount",
+    "ReceiptStatus",
+    "POSTED_RECEIPT_STATUSES",
+    "Receipt",
+    "ReceiptAllocationKind",
+    "ReceiptAllocation",
+    "receipt_attachment_upload_to",
 ]
 
 

@@ -19,6 +19,7 @@ class PendingPostingKind(models.TextChoices):
     CREDIT_LIMIT = "credit_limit", _("Credit limit change")
     OFFLINE_CHARGE = "offline_charge", _("Offline consumption")
     COMPANY_TERMS = "company_terms", _("Tier / revenue-share change")
+    RECEIPT = "receipt", _("Receipt (bank transfer)")
 
 
 class PendingPostingStatus(models.TextChoices):
@@ -83,6 +84,8 @@ class PendingPosting(models.Model):
         help_text=_("The ledger transaction no. or the credit limit change id."),
     )
     request_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    # What the approval runs beyond the columns above (a receipt: its allocations).
+    payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
 
     history = HistoricalRecords()

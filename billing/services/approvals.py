@@ -1,4 +1,5 @@
-"""Four-eyes on finance postings (manual rebate grant, credit limit, offline consumption).
+"""Four-eyes on finance postings (manual rebate grant, credit limit, offline consumption,
+receipts: ``receipts.receipt_post`` stores its own pending posting, approved here).
 
 ``posting_request`` is what the console calls. A posting whose amount is above
 ``settings.FOUR_EYES_THRESHOLD`` is stored as a ``PendingPosting`` and changes no
@@ -19,7 +20,6 @@ decided posting whose checker is its maker).
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,8 @@ from partners.services import company_terms_set
 
 from .credit import credit_limit_set, credit_offline_charge
 from .errors import BillingError
-from .ledger import required_reason
+from .ledger import needs_second_approval, required_reason
+from .receipts import RECEIPT_PERMISSION, receipt_approve_pending, receipt_reject_pending
 from .wallet import wallet_grant
 
 # The permission a user needs to enter or decide each kind of posting.
@@ -45,18 +46,10 @@ KIND_PERMISSIONS = {
     PendingPostingKind.CREDIT_LIMIT: "billing.change_creditaccount",
     PendingPostingKind.OFFLINE_CHARGE: "billing.change_creditaccount",
     PendingPostingKind.COMPANY_TERMS: "billing.change_creditaccount",
+    PendingPostingKind.RECEIPT: RECEIPT_PERMISSION,
 }
 # Finance's right: who decides company terms, and whose own terms changes need no checker.
 FINANCE_PERMISSION = "billing.change_creditaccount"
-
-
-def four_eyes_threshold() -> Decimal:
-    return to_money(settings.FOUR_EYES_THRESHOLD)
-
-
-def needs_second_approval(*, kind: str, amount) -> bool:
-    """True when a posting of this amount (for a limit: the new limit) needs a checker."""
-    return to_money(amount) > four_eyes_threshold()
 
 
 def _require_permission(user, kind: str) -> None:
@@ -106,6 +99,9 @@ def _execute(
     pending: PendingPosting | None = None,
 ):
     """Run the real service. Returns (result object, reference for the pending row)."""
+    if kind == PendingPostingKind.RECEIPT:
+        receipt = receipt_approve_pending(pending=pending, actor=actor)
+        return receipt, receipt.number
     if kind == PendingPostingKind.COMPANY_TERMS:
         company = company_terms_set(
             company_id=company_id,
@@ -154,8 +150,10 @@ def posting_request(
     (``RebateEntry``, ``CreditEntry`` or ``CreditLimitChange``). The idempotency key
     (the console form's one-time token) makes a double submit post or queue once.
     """
-    if kind not in KIND_PERMISSIONS:
-        raise ValueError(f"unknown posting kind {kind!r}")
+    if kind not in KIND_PERMISSIONS or kind == PendingPostingKind.RECEIPT:
+        raise ValueError(
+            f"not a posting kind of posting_request: {kind!r} (receipts: receipt_post)"
+        )
     _require_permission(maker, kind)
     amount, reason = _clean_request(
         kind=kind,
@@ -251,6 +249,8 @@ def posting_reject(*, pending_id: int, checker, reason: str) -> PendingPosting:
     _require_permission(checker, pending.kind)
     if pending.status != PendingPostingStatus.PENDING:
         raise BillingError(_("This posting was already decided."), code="decided")
+    if pending.kind == PendingPostingKind.RECEIPT:
+        receipt_reject_pending(pending=pending)
     pending.status = PendingPostingStatus.REJECTED
     pending.checker = checker
     pending.decided_at = timezone.now()

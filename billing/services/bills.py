@@ -239,6 +239,22 @@ def repayment_submit_offline(
         raise BillingError(
             {"paid_on": [_("The payment date cannot be in the future.")]}, code="future"
         )
+    return offline_repayment_create(
+        company_id=company_id,
+        currency=currency,
+        bill_ids=bill_ids,
+        payer_account=payer_account,
+        paid_on=paid_on,
+        actor=actor,
+    )
+
+
+def offline_repayment_create(
+    *, company_id: int, currency: str, bill_ids: list[int], payer_account: str, paid_on: date, actor
+) -> Repayment:
+    """An offline repayment under review of the company's open ``bill_ids`` (what the
+    partner's report and finance's receipt both create): locks the credit account, then
+    the bills; refused unless each is open and claimed by no other repayment."""
     account = _lock_account(company_id=company_id, currency=currency)
     bills = _open_bills(account, bill_ids)
     if claimed := _claimed(bills):
@@ -249,7 +265,7 @@ def repayment_submit_offline(
         account=account,
         method=RepaymentMethod.OFFLINE,
         amount=sum((b.amount for b in bills), Decimal("0")),
-        payer_account=payer_account[:50],
+        payer_account=(payer_account or "")[:50],
         paid_on=paid_on,
         submitted_by=actor,
     )

@@ -1,15 +1,26 @@
 """What the rebate wallet and the credit line post alike: checked amounts and reasons,
-and one entry written with its balance row under a replay-safe idempotency key."""
+and one entry written with its balance row under a replay-safe idempotency key; and the
+four-eyes threshold every finance posting compares with (``approvals``, ``receipts``)."""
 
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import to_money
 
 from .errors import BillingError
+
+
+def four_eyes_threshold() -> Decimal:
+    return to_money(settings.FOUR_EYES_THRESHOLD)
+
+
+def needs_second_approval(*, kind: str, amount) -> bool:
+    """True when a posting of this amount (for a limit: the new limit) needs a checker."""
+    return to_money(amount) > four_eyes_threshold()
 
 
 def positive(amount) -> Decimal:

@@ -405,7 +405,21 @@ def payment_submit_offline(
     *, order_id: int, user, payer_account: str, paid_on: date, transfer_reference: str = ""
 ) -> Payment:
     """The reseller reports a bank transfer; finance confirms it in the console."""
-    order = Order.objects.select_for_update().get(pk=order_id, company_id=user.company_id)
+    order = locks.lock_order(order_id, company_id=user.company_id)
+    return offline_payment_create(
+        order,
+        actor=user,
+        payer_account=payer_account,
+        paid_on=paid_on,
+        transfer_reference=transfer_reference,
+    )
+
+
+def offline_payment_create(
+    order: Order, *, actor, payer_account: str, paid_on: date, transfer_reference: str = ""
+) -> Payment:
+    """A pending offline payment of the locked ``order`` (what the reseller's report and
+    finance's receipt both create); refused unless the order waits for a transfer."""
     if (
         order.status != OrderStatus.PENDING_PAYMENT
         or order.payment_method != OrderPaymentMethod.OFFLINE
@@ -436,7 +450,7 @@ def payment_submit_offline(
     )
     order.payment_status = PaymentStatus.AWAITING_CONFIRMATION
     order.save(update_fields=["payment_status"])
-    _event(order, from_status=order.status, actor=user, note=_("Transfer reported"))
+    _event(order, from_status=order.status, actor=actor, note=_("Transfer reported"))
     return payment
 
 

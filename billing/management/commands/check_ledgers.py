@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
 from billing.selectors.payments import unrecorded_provider_payments
+from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
 
 # Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
@@ -13,6 +14,8 @@ INVARIANTS = {
     "provider_payments_recorded": unrecorded_provider_payments,
     # A bill is settled by at most one confirmed repayment, and settlements add up.
     "repayment_settlement": repayment_settlement_problems,
+    # A receipt's allocated amount is the sum of its allocations, never more than it.
+    "receipts": receipt_problems,
 }
 
 

@@ -1,0 +1,128 @@
+"""Reads about receipts (到账登记): what finance may allocate a company's receipt to, the
+company's unallocated receipts, and the ``check_ledgers`` invariant of allocations."""
+
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from backoffice.core.money import to_money
+
+from ..models import (
+    Bill,
+    Order,
+    OrderPaymentMethod,
+    OrderStatus,
+    Payment,
+    PaymentKind,
+    PaymentRecordStatus,
+    PaymentStatus,
+    Receipt,
+    ReceiptAllocation,
+    ReceiptStatus,
+    Repayment,
+    RepaymentMethod,
+    RepaymentStatus,
+)
+from ..rules import OPEN_BILL_STATUSES
+from . import ZERO
+
+LIMIT = 100  # offending rows listed per problem
+
+ALLOCATABLE_RECEIPT_STATUSES = (ReceiptStatus.UNALLOCATED, ReceiptStatus.PARTLY_ALLOCATED)
+
+
+def company_unallocated_receipts(*, company_id: int) -> QuerySet[Receipt]:
+    """The company's posted receipts with money left to allocate, oldest first."""
+    return (
+        Receipt.objects.filter(company_id=company_id, status__in=ALLOCATABLE_RECEIPT_STATUSES)
+        .select_related("bank_account")
+        .order_by("value_date", "pk")
+    )
+
+
+def receipt_open_bills(*, company_id: int, currency: str) -> QuerySet[Bill]:
+    """Bills a receipt may repay: open, in its currency, claimed by no repayment."""
+    return (
+        Bill.objects.filter(
+            account__company_id=company_id,
+            account__currency=currency,
+            status__in=OPEN_BILL_STATUSES,
+        )
+        .exclude(claims__active=True)
+        .order_by("due_date", "pk")
+    )
+
+
+def receipt_unpaid_orders(*, company_id: int, currency: str) -> QuerySet[Order]:
+    """Offline orders waiting for a transfer nobody reported yet."""
+    return Order.objects.filter(
+        company_id=company_id,
+        currency=currency,
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_method=OrderPaymentMethod.OFFLINE,
+        payment_status=PaymentStatus.UNPAID,
+    ).order_by("created_at", "pk")
+
+
+def receipt_pending_payments(*, company_id: int, currency: str) -> QuerySet[Payment]:
+    """Offline transfers the partner reported, waiting for finance."""
+    return (
+        Payment.objects.filter(
+            order__company_id=company_id,
+            currency=currency,
+            kind=PaymentKind.OFFLINE,
+            status=PaymentRecordStatus.PENDING,
+        )
+        .select_related("order")
+        .order_by("created_at", "pk")
+    )
+
+
+def receipt_pending_repayments(*, company_id: int, currency: str) -> QuerySet[Repayment]:
+    """Offline repayments the partner submitted, under review."""
+    return (
+        Repayment.objects.filter(
+            account__company_id=company_id,
+            account__currency=currency,
+            method=RepaymentMethod.OFFLINE,
+            status=RepaymentStatus.SUBMITTED,
+        )
+        .select_related("account")
+        .order_by("created_at", "pk")
+    )
+
+
+def receipt_problems() -> list[dict]:
+    """Offending receipts; [] when the receipts invariant holds.
+
+    * ``receipt_allocated_mismatch``: ``allocated`` differs from the sum of its
+      allocations;
+    * ``receipt_over_allocated``: the allocations exceed the receipt's amount (the CHECK
+      constraint keeps ``allocated`` within it; this catches rows written around it);
+    * ``receipt_allocated_not_posted``: a receipt awaiting approval or rejected with
+      allocations.
+    """
+    totals = Coalesce(
+        Subquery(
+            ReceiptAllocation.objects.filter(receipt=OuterRef("pk"))
+            .values("receipt_id")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        ),
+        ZERO,
+    )
+    rows: list[dict] = []
+    receipts = Receipt.objects.annotate(total=totals).values_list(
+        "pk", "amount", "allocated", "status", "total"
+    )
+    # Compared as quantised Decimals here (SQLite sums decimals in floating point).
+    for pk, amount, allocated, status, total in receipts.iterator(chunk_size=5000):
+        total = to_money(total)
+        if to_money(allocated) != total:
+            rows.append({"problem": "receipt_allocated_mismatch", "receipt": pk})
+        if total > to_money(amount):
+            rows.append({"problem": "receipt_over_allocated", "receipt": pk})
+        if total and status in (ReceiptStatus.AWAITING_APPROVAL, ReceiptStatus.REJECTED):
+            rows.append({"problem": "receipt_allocated_not_posted", "receipt": pk})
+        if len(rows) >= LIMIT:
+            break
+    return rows
