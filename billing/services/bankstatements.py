@@ -38,7 +38,9 @@ from ..models.bankstatements import (
     BankStatementProfile,
     MatchRule,
 )
+from ..models.receipts import Receipt
 from .errors import BillingError
+from .receipts import Allocation, receipt_post
 
 INLINE_ROW_LIMIT = 500
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -293,8 +295,6 @@ def _allocation_amount(line: BankStatementLine, target: Target | None) -> Decima
 @transaction.atomic
 def bank_line_confirm(*, line_id: int, actor) -> BankStatementLine:
     """Post the line as a receipt allocated to its proposal (once, whoever is first)."""
-    from .receipts import Allocation, receipt_post
-
     line = _lock_line(line_id)
     if line.status in (BankLineStatus.CONFIRMED, BankLineStatus.AWAITING_APPROVAL):
         return line  # confirmed by somebody else meanwhile: posted once
@@ -326,11 +326,9 @@ def bank_line_confirm(*, line_id: int, actor) -> BankStatementLine:
             ),
         ),
     )
-    receipt = getattr(result, "receipt", None) if not hasattr(result, "allocated") else result
-    line.receipt = receipt
-    line.status = (
-        BankLineStatus.CONFIRMED if receipt is result else BankLineStatus.AWAITING_APPROVAL
-    )
+    posted = isinstance(result, Receipt)
+    line.receipt = result if posted else result.receipt  # four-eyes: the waiting receipt
+    line.status = BankLineStatus.CONFIRMED if posted else BankLineStatus.AWAITING_APPROVAL
     line.decided_by = actor
     line.decided_at = timezone.now()
     line.save(update_fields=["receipt", "status", "decided_by", "decided_at"])

@@ -61,7 +61,11 @@ def test_pending_repayment_found_by_its_bill_number():
 
 def test_payer_account_and_amount_is_medium():
     proposal = match("transfer", "120.00", account="6333")
-    assert (proposal.rule, proposal.confidence, proposal.target) == ("payer_account", "medium", BILL)
+    assert (proposal.rule, proposal.confidence, proposal.target) == (
+        "payer_account",
+        "medium",
+        BILL,
+    )
 
 
 def test_payer_name_and_amount_is_low():

@@ -18,7 +18,11 @@ from .credit import CreditAccountAdmin, CreditEntryAdmin
 from .bills import BillAdmin, RepaymentAdmin
 from .coupons import CouponAdmin, CouponCampaignAdmin
 from .approvals import PendingPostingAdmin
-from .reconciliation import BankStatementImportAdmin, BankStatementLineAdmin, BankStatementProfileAdmin
+from .reconciliation import (
+    BankStatementImportAdmin,
+    BankStatementLineAdmin,
+    BankStatementProfileAdmin,
+)
 
 # isort: on
 

@@ -248,7 +248,9 @@ class LineStatusFilter(DefaultingRadioFilter):
 
 class RetargetForm(forms.Form):
     company = forms.ModelChoiceField(
-        label=_("Company"), queryset=Company.objects.order_by("name"), widget=UnfoldAdminSelectWidget
+        label=_("Company"),
+        queryset=Company.objects.order_by("name"),
+        widget=UnfoldAdminSelectWidget,
     )
     target = forms.ChoiceField(label=_("Target"), required=False, widget=UnfoldAdminSelectWidget)
 
