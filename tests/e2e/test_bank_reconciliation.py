@@ -20,12 +20,13 @@ from partners.models import User
 from tests.billing.bank_helpers import generic_csv
 from tests.billing.bank_world import BankWorld
 from tests.factories import TEST_PASSWORD
-from tests.otp import browser_second_step
+from tests.otp import authenticator, browser_second_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def console_login(page, live_server, user: User) -> None:
+    authenticator(user)  # finance logs in with two factors
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", TEST_PASSWORD)
