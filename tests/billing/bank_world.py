@@ -72,3 +72,28 @@ class BankWorld:
 
     def file(self) -> bytes:
         return generic_csv(self.rows())
+
+    def assert_all_settled(self) -> None:
+        """The 4 matched lines confirmed: every order, payment, repayment and bill moved
+        as when finance confirms each alone."""
+        from billing.models import (
+            BillStatus,
+            OrderStatus,
+            PaymentRecordStatus,
+            PaymentStatus,
+            RepaymentStatus,
+        )
+
+        self.payment.refresh_from_db()
+        assert self.payment.status == PaymentRecordStatus.SUCCEEDED
+        for order in (self.reported, self.unreported):
+            order.refresh_from_db()
+            assert (order.status, order.payment_status) == (
+                OrderStatus.PROCESSING,
+                PaymentStatus.PAID,
+            )
+        self.repayment.refresh_from_db()
+        assert self.repayment.status == RepaymentStatus.CONFIRMED
+        for bill in (self.bill, self.repaid_bill):
+            bill.refresh_from_db()
+            assert bill.status == BillStatus.SETTLED

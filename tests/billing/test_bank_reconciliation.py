@@ -15,12 +15,9 @@ from billing.models import (
     BankStatementLine,
     BankStatementProfile,
     BillStatus,
-    OrderStatus,
     PaymentRecordStatus,
-    PaymentStatus,
     PendingPostingStatus,
     Receipt,
-    RepaymentStatus,
 )
 from billing.selectors.bankstatements import unmatched_bank_lines
 from billing.services import bankstatements as bank
@@ -113,16 +110,7 @@ def test_confirming_moves_orders_and_bills_as_single_confirmations(world):
     ids = [lines[k].pk for k in ("B001", "B002", "B003", "B004")]
     result = bank.bank_lines_confirm(line_ids=ids, actor=world.maker)
     assert (len(result.confirmed), result.awaiting, result.refused) == (4, [], [])
-    world.payment.refresh_from_db()
-    assert world.payment.status == PaymentRecordStatus.SUCCEEDED
-    for order in (world.reported, world.unreported):
-        order.refresh_from_db()
-        assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
-    world.repayment.refresh_from_db()
-    assert world.repayment.status == RepaymentStatus.CONFIRMED
-    for bill in (world.bill, world.repaid_bill):
-        bill.refresh_from_db()
-        assert bill.status == BillStatus.SETTLED
+    world.assert_all_settled()
     receipts = Receipt.objects.filter(bank_account=world.bank)
     assert sorted(receipts.values_list("bank_reference", flat=True)) == [
         "B001",

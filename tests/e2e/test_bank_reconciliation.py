@@ -11,10 +11,6 @@ import pytest
 from billing.models import (
     BankStatementImport,
     BankStatementLine,
-    BillStatus,
-    OrderStatus,
-    PaymentStatus,
-    RepaymentStatus,
 )
 from partners.models import User
 from tests.billing.bank_helpers import generic_csv
@@ -90,14 +86,7 @@ def test_finance_imports_and_reconciles_a_bank_file(
     ) == {"confirmed"}
 
     # Orders and bills moved as if each were confirmed singly.
-    for order in (world.reported, world.unreported):
-        order.refresh_from_db()
-        assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
-    world.repayment.refresh_from_db()
-    assert world.repayment.status == RepaymentStatus.CONFIRMED
-    for bill in (world.bill, world.repaid_bill):
-        bill.refresh_from_db()
-        assert bill.status == BillStatus.SETTLED
+    world.assert_all_settled()
 
     # The dashboard queue keeps the 2 unmatched lines.
     page.goto(f"{live_server.url}/admin/")
