@@ -34,12 +34,14 @@ def unmatched_bank_lines() -> QuerySet[BankStatementLine]:
     return BankStatementLine.objects.filter(status=BankLineStatus.UNMATCHED)
 
 
-def _payment_targets(currency: str | None) -> list[Target]:
+def _payment_targets(currency: str | None, company_id: int | None) -> list[Target]:
     payments = Payment.objects.filter(
         kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
     ).select_related("order__company")
     if currency:
         payments = payments.filter(currency=currency)
+    if company_id is not None:
+        payments = payments.filter(order__company_id=company_id)
     return [
         Target(
             kind=Kind.PAYMENT,
@@ -54,7 +56,7 @@ def _payment_targets(currency: str | None) -> list[Target]:
     ]
 
 
-def _order_targets(currency: str | None) -> list[Target]:
+def _order_targets(currency: str | None, company_id: int | None) -> list[Target]:
     """Unpaid offline orders the partner has not reported a transfer for."""
     orders = Order.objects.filter(
         status=OrderStatus.PENDING_PAYMENT,
@@ -63,6 +65,8 @@ def _order_targets(currency: str | None) -> list[Target]:
     ).select_related("company")
     if currency:
         orders = orders.filter(currency=currency)
+    if company_id is not None:
+        orders = orders.filter(company_id=company_id)
     return [
         Target(
             kind=Kind.ORDER,
@@ -77,7 +81,7 @@ def _order_targets(currency: str | None) -> list[Target]:
     ]
 
 
-def _repayment_targets(currency: str | None) -> list[Target]:
+def _repayment_targets(currency: str | None, company_id: int | None) -> list[Target]:
     repayments = (
         Repayment.objects.filter(status=RepaymentStatus.SUBMITTED, method=RepaymentMethod.OFFLINE)
         .select_related("account__company")
@@ -85,6 +89,8 @@ def _repayment_targets(currency: str | None) -> list[Target]:
     )
     if currency:
         repayments = repayments.filter(account__currency=currency)
+    if company_id is not None:
+        repayments = repayments.filter(account__company_id=company_id)
     targets = []
     for r in repayments:
         numbers = tuple(b.number for b in r.bills.all())
@@ -102,7 +108,7 @@ def _repayment_targets(currency: str | None) -> list[Target]:
     return targets
 
 
-def _bill_targets(currency: str | None) -> list[Target]:
+def _bill_targets(currency: str | None, company_id: int | None) -> list[Target]:
     """Open bills no repayment claims: each alone, and all of a company's together."""
     claimed = RepaymentBill.objects.filter(bill=OuterRef("pk"), active=True)
     bills = (
@@ -113,6 +119,8 @@ def _bill_targets(currency: str | None) -> list[Target]:
     )
     if currency:
         bills = bills.filter(account__currency=currency)
+    if company_id is not None:
+        bills = bills.filter(account__company_id=company_id)
     by_account: dict[int, list[Bill]] = defaultdict(list)
     targets = []
     for bill in bills:
@@ -146,15 +154,12 @@ def _bill_targets(currency: str | None) -> list[Target]:
 
 def open_targets(*, currency: str | None = None, company_id: int | None = None) -> list[Target]:
     """Every open item a bank credit may settle (of one company when ``company_id``)."""
-    targets = [
-        *_payment_targets(currency),
-        *_order_targets(currency),
-        *_repayment_targets(currency),
-        *_bill_targets(currency),
+    return [
+        *_payment_targets(currency, company_id),
+        *_order_targets(currency, company_id),
+        *_repayment_targets(currency, company_id),
+        *_bill_targets(currency, company_id),
     ]
-    if company_id is not None:
-        targets = [t for t in targets if t.company_id == company_id]
-    return targets
 
 
 def known_payer_accounts() -> dict[str, set[int]]:
