@@ -34,8 +34,24 @@ def count_rows(*, content: bytes, file_format: str) -> int:
     if file_format == "mt940":
         return content.count(b":61:")
     if file_format == "xlsx":
-        return max(len(content) // 60, 1)  # zipped: an estimate, on the high side
+        return _xlsx_rows(content)
     return content.count(b"\n") + 1
+
+
+def _xlsx_rows(content: bytes) -> int:
+    """The first sheet's row count (its stored dimension), else an estimate by size."""
+    import io
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True)
+        try:
+            return workbook.worksheets[0].max_row or 1
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - unreadable: the parser gives the clear error
+        return 1
 
 
 __all__ = [

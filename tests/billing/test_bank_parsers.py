@@ -172,3 +172,13 @@ def test_progress_is_reported_while_reading():
     )
     assert len(lines) == 449
     assert calls and calls[0][0] == 200 and calls[-1][1] >= 450
+
+
+def test_row_counts_choose_inline_or_task_parsing():
+    from billing.bankfiles import count_rows
+
+    assert count_rows(content=xlsx_file(["a", "b"], [[1, 2]] * 40), file_format="xlsx") == 41
+    assert (
+        count_rows(content=mt940_file([("261202", "C", "1,00", "x")] * 3), file_format="mt940") == 3
+    )
+    assert count_rows(content=b"not a workbook", file_format="xlsx") == 1
