@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
+from django.utils import translation
 
 from billing.models import (
     BankImportStatus,
@@ -27,6 +28,13 @@ from tests.billing.bank_helpers import generic_csv
 from tests.billing.bank_world import BankWorld
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English (the msgids)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
