@@ -110,6 +110,21 @@ class Scale:
         return {**asdict(self), "skus": self.skus, "ledger_entries": self.ledger_entries}
 
 
+def entry_series(count: str, a: int, b: int, back: str) -> str:
+    """SQL rows (c, k, n, ts, amount): per company c, ``count`` ledger entries k numbered n,
+    spread over the window; odd k brings a pseudo-random amount in (primes ``a``, ``b``),
+    even k takes ``back`` times the one before it out again."""
+    return f"""
+                SELECT c, k, (c - 1) * %({count})s + k AS n,
+                       %(t_start)s + (%(t_end)s::timestamptz - %(t_start)s)
+                           * ((k - 0.5) / %({count})s) + c * interval '1 second' AS ts,
+                       CASE WHEN k %% 2 = 1
+                            THEN (10 + (c * {a} + ((k + 1) / 2) * {b}) %% 500)::numeric
+                            ELSE -round((10 + (c * {a} + (k / 2) * {b}) %% 500) * {back}, 2)
+                       END AS amount
+                FROM generate_series(1, %(n_comp)s) c, generate_series(1, %({count})s) k"""  # noqa: S608 (constants)
+
+
 def month_start(moment: datetime) -> datetime:
     local = moment.astimezone(SHANGHAI)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -508,6 +523,20 @@ class Loader:
             self.params,
         )
 
+    def balances_from_entries(
+        self, table: str, column: str, entries: str, key: str, base: str
+    ) -> None:
+        """Set each new balance row's ``column`` to the sum of its ledger ``entries``."""
+        self.sql(
+            f"""
+            UPDATE {table} b SET {column} = t.total
+            FROM (SELECT {key}, sum(amount) AS total FROM {entries}
+                  WHERE {key} > %({base})s GROUP BY {key}) t
+            WHERE b.id = t.{key}
+            """,  # noqa: S608 (table and column names of this module)
+            self.params,
+        )
+
     def rebate(self) -> int:
         self.base["wb"] = self.max_id("billing_rebatewallet")
         self.base["rb"] = self.max_id("billing_rebateentry")
@@ -521,7 +550,7 @@ class Loader:
         )
         # Odd k: a reward (or a staff grant); even k: a purchase spending 80 % of it.
         rows = self.sql(
-            """
+            f"""
             INSERT INTO billing_rebateentry (id, number, entry_type, amount, balance_after,
                 order_number, reason, idempotency_key, created_at, actor_id, reverses_id,
                 wallet_id)
@@ -537,26 +566,13 @@ class Loader:
                    CASE WHEN x.k %% 10 = 1 THEN '季度激励' ELSE '' END,
                    'bench:r:' || x.n, x.ts, NULL, NULL, %(wb)s + x.c
             FROM (
-                SELECT c, k, (c - 1) * %(e_reb)s + k AS n,
-                       %(t_start)s + (%(t_end)s::timestamptz - %(t_start)s)
-                           * ((k - 0.5) / %(e_reb)s) + c * interval '1 second' AS ts,
-                       CASE WHEN k %% 2 = 1
-                            THEN (10 + (c * 7919 + ((k + 1) / 2) * 104729) %% 500)::numeric
-                            ELSE -round((10 + (c * 7919 + (k / 2) * 104729) %% 500) * 0.8, 2)
-                       END AS amount
-                FROM generate_series(1, %(n_comp)s) c, generate_series(1, %(e_reb)s) k
+                {entry_series("e_reb", 7919, 104729, "0.8")}
             ) x
-            """,
+            """,  # noqa: S608 (entry_series: constants)
             self.params,
         )
-        self.sql(
-            """
-            UPDATE billing_rebatewallet w SET balance = t.total
-            FROM (SELECT wallet_id, sum(amount) AS total FROM billing_rebateentry
-                  WHERE wallet_id > %(wb)s GROUP BY wallet_id) t
-            WHERE w.id = t.wallet_id
-            """,
-            self.params,
+        self.balances_from_entries(
+            "billing_rebatewallet", "balance", "billing_rebateentry", "wallet_id", "wb"
         )
         return rows
 
@@ -574,7 +590,7 @@ class Loader:
         )
         # Odd k: a credit-paid purchase; even k: a repayment of 90 % of it.
         rows = self.sql(
-            """
+            f"""
             INSERT INTO billing_creditentry (id, number, entry_type, amount, used_after,
                 available_after, order_number, reason, idempotency_key, created_at,
                 account_id, actor_id, reverses_id, repayment_id)
@@ -590,27 +606,14 @@ class Loader:
                         ELSE '' END,
                    '', 'bench:c:' || x.n, x.ts, %(ab)s + x.c, NULL, NULL, NULL
             FROM (
-                SELECT c, k, (c - 1) * %(e_cred)s + k AS n,
-                       %(t_start)s + (%(t_end)s::timestamptz - %(t_start)s)
-                           * ((k - 0.5) / %(e_cred)s) + c * interval '1 second' AS ts,
-                       CASE WHEN k %% 2 = 1
-                            THEN (10 + (c * 6151 + ((k + 1) / 2) * 92821) %% 500)::numeric
-                            ELSE -round((10 + (c * 6151 + (k / 2) * 92821) %% 500) * 0.9, 2)
-                       END AS amount
-                FROM generate_series(1, %(n_comp)s) c, generate_series(1, %(e_cred)s) k
+                {entry_series("e_cred", 6151, 92821, "0.9")}
             ) x
             WINDOW w AS (PARTITION BY x.c ORDER BY x.k)
-            """,
+            """,  # noqa: S608 (entry_series: constants)
             self.params,
         )
-        self.sql(
-            """
-            UPDATE billing_creditaccount a SET used = t.total
-            FROM (SELECT account_id, sum(amount) AS total FROM billing_creditentry
-                  WHERE account_id > %(ab)s GROUP BY account_id) t
-            WHERE a.id = t.account_id
-            """,
-            self.params,
+        self.balances_from_entries(
+            "billing_creditaccount", "used", "billing_creditentry", "account_id", "ab"
         )
         return rows
 

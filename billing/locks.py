@@ -25,13 +25,17 @@ in this order, inside its ``transaction.atomic``:
    locks the order, and then re-reads what it started from under lock.
 2. **payments** of that order (``lock_payment``, ``lock_order_payments``), or the
    repayment being settled: online (``lock_online_repayment``) or an offline transfer
-   under review (``lock_repayment``); several rows in primary-key order.
+   under review (``lock_repayment``); several rows in primary-key order. The order's
+   delivery and payment milestones stand here too (``lock_order_and_milestone``: the
+   order first, then the milestone).
 3. **credit-pay code** (``lock_pay_code``): the user's code a credit payment consumes
    (``credit_code_verify``), checked before any ledger is touched.
 4. **ledgers**: coupon, rebate wallet, credit account, then the credit account's bills
    in primary-key order (``lock_coupon``, ``lock_wallet``, ``lock_credit_account``,
    ``lock_bills``; the wallet and credit services' ``_lock_*`` helpers go through
-   ``lock_wallet`` and ``lock_credit_account``). Checkout's lock phase takes the coupon,
+   ``lock_wallet`` and ``lock_credit_account``; a cancellation gives its coupon back
+   through ``lock_coupon_to_restore``, a staff issue of coupons locks their campaign
+   (``lock_campaign``) and a reversed credit charge reaches its bill through ``lock_bills``). Checkout's lock phase takes the coupon,
    the wallet and the account here, in this order, before it posts to any of them.
 5. **counters**: the numbering rows (``billing.numbering``), always last and held only
    for the insert they number.
@@ -43,10 +47,13 @@ test_payment_locks.py``, ``tests/billing/test_concurrency.py``) prove it under l
 
 from collections.abc import Iterable
 
+from django.db.models import Model
+
 from billing.models import (
     Bill,
     CheckoutSubmission,
     Coupon,
+    CouponCampaign,
     CreditAccount,
     CreditPayCode,
     OnlineRepayment,
@@ -97,6 +104,16 @@ def lock_order_payments(order: Order, **filters) -> list[Payment]:
     return list(Payment.objects.select_for_update().filter(order=order, **filters).order_by("pk"))
 
 
+def lock_order_and_milestone[M: Model](model: type[M], milestone_id: int) -> tuple[Order, M]:
+    """Levels 1 and 2 for a delivery or payment milestone (``model``): its order id is read
+    without a lock, the order is locked, then the milestone; DoesNotExist else."""
+    order_id = model.objects.filter(pk=milestone_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise model.DoesNotExist
+    order = lock_order(order_id)
+    return order, model.objects.select_for_update().get(pk=milestone_id, order_id=order_id)
+
+
 def lock_online_repayment(**lookup) -> OnlineRepayment | None:
     """Level 2 for a credit repayment (no order above it)."""
     return OnlineRepayment.objects.select_for_update().filter(**lookup).first()
@@ -135,6 +152,20 @@ def lock_coupon(*, coupon_id: int, company_id: int) -> Coupon | None:
         .prefetch_related("campaign__solutions")
         .filter(pk=coupon_id, company_id=company_id)
         .first()
+    )
+
+
+def lock_campaign(campaign_id: int) -> CouponCampaign:
+    """Level 4, first: the campaign whose coupons a staff issue counts and creates (nothing
+    else is locked on that path); DoesNotExist else."""
+    return CouponCampaign.objects.select_for_update().get(pk=campaign_id)
+
+
+def lock_coupon_to_restore(coupon_id: int) -> Coupon:
+    """Level 4, first: a coupon a cancelled order gives back, with its campaign (only the
+    coupon row is locked); DoesNotExist else."""
+    return (
+        Coupon.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=coupon_id)
     )
 
 

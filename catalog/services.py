@@ -215,13 +215,20 @@ def solution_unpublish(
     return done, []
 
 
-def solution_paid_count_add(*, solution_id: int, delta: int) -> None:
-    """Adjust the paid-order counter (hot ranking) atomically; it never goes below zero.
+@transaction.atomic
+def solutions_paid_count_add(*, solution_ids: Iterable[int], delta: int) -> int:
+    """Adjust the paid-order counter (hot ranking) of ``solution_ids`` (each once, however
+    often it is named) by ``delta`` in one UPDATE; a counter never goes below zero.
 
-    Called by the orders domain when an order is paid (+1) or a paid order is
-    cancelled (-1), inside its own transaction.
+    Billing, which owns orders, calls it when an order is paid (+1) or a paid order is
+    cancelled (-1). The rows are locked in primary-key order inside that one statement, so
+    two concurrent calls over overlapping solutions cannot deadlock. Returns the row count.
     """
-    Solution.objects.filter(pk=solution_id).update(
+    ids = sorted(set(solution_ids))
+    if not ids:
+        return 0
+    in_order = Solution.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return Solution.objects.filter(pk__in=in_order.values("pk")).update(
         paid_order_count=Greatest(F("paid_order_count") + delta, Value(0))
     )
 

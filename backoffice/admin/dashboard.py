@@ -119,8 +119,9 @@ def _registration_queue(request: HttpRequest) -> list[Queue]:
     pending = pending_applications()
     if is_owner_scoped(request):  # 销售: only applications naming them as owner
         pending = pending.filter(business_owner=request.user)
+    # The list, even for one application: its row's 确认 approves (two clicks from here).
     link = reverse("admin:partners_registrationapplication_changelist") + "?status=pending"
-    return [Queue(_("Pending registrations"), pending, link, open_sole=True)]
+    return [Queue(_("Pending registrations"), pending, link)]
 
 
 def _offline_repayment_queue(request: HttpRequest) -> list[Queue]:

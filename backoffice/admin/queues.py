@@ -17,6 +17,11 @@ The usual pair of detail actions is written here too: ``confirm_detail`` ("Confi
 ``reject_detail`` ("Reject"), each a page named by ``confirm_page``/``reject_page`` (its
 title, description, form and success message, formatted with ``decision_params(obj)``).
 An admin lists the ones it uses in ``actions_detail``.
+
+Every queue also has the row actions 确认 / 拒绝 on its list (``QueueRowActionsMixin``):
+confirming a row that needs no input is one POST from the list, after the browser's
+confirmation dialog (``console/row-actions.js``); a row that needs input (an invoice number,
+a rejection reason) opens its detail page. A GET never decides anything.
 """
 
 from collections.abc import Callable, Iterable
@@ -26,7 +31,9 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RadioFilter
@@ -95,7 +102,109 @@ def decision_page(page: dict, *, reject: bool) -> dict:
     return shown
 
 
-class ReviewQueueAdmin(ActionPageMixin):
+def row_action(*, reject: bool) -> Callable:
+    """The row action 确认 (``<pk>/row-confirm/``) or 驳回 (``<pk>/row-reject/``)."""
+
+    @action(
+        description=_("Reject") if reject else _("Confirm"),
+        url_path="row-reject" if reject else "row-confirm",
+        permissions=["row_reject" if reject else "row_confirm"],
+        icon="block" if reject else "check_circle",
+        variant=ActionVariant.DANGER if reject else ActionVariant.SUCCESS,
+        extra_options={"display_in_dropdown": False},
+    )
+    def decide(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.row_decision(request, object_id, reject=reject)
+
+    return decide
+
+
+class QueueRowActionsMixin:
+    """The row actions 确认 / 拒绝 of a review queue's list (unfold ``actions_row``).
+
+    确认 POSTs to ``<pk>/row-confirm/`` (``console/row-actions.js`` asks the browser's
+    confirm first and sends the page's CSRF token) and goes through ``confirm`` (the
+    queue's service) with ``row_confirm_data(obj)``; the list shows what happened. When
+    confirming needs input (``row_confirm_needs_input``), and always for 拒绝 (a reason is
+    required), the row's link opens the detail action page named by
+    ``row_confirm_detail``/``row_reject_detail``. A GET only ever redirects to that page.
+    """
+
+    actions_row = ("confirm_row", "reject_row")
+    row_confirm_detail = "confirm_detail"
+    row_reject_detail = "reject_detail"
+    row_confirm_needs_input = False
+
+    class Media:
+        js = ("console/row-actions.js",)
+
+    def has_row_confirm_permission(self, request: HttpRequest, object_id=None) -> bool:
+        return self.may_review_row(request, object_id)
+
+    def has_row_reject_permission(self, request: HttpRequest, object_id=None) -> bool:
+        return self.may_review_row(request, object_id)
+
+    def row_confirm_data(self, obj) -> dict | None:
+        """What ``confirm`` gets from a row (the registration's default tier)."""
+        return None
+
+    def row_confirmed_message(self, obj, result) -> str:
+        if "message" in self.confirm_page:
+            return str(self.confirm_page["message"]) % self.decision_params(obj)
+        return gettext("Confirmed: %(item)s.") % {"item": obj}
+
+    def _detail_action_url(self, name: str, object_id) -> str:
+        opts = self.opts
+        return reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=[object_id]
+        )
+
+    def _queue_url(self, request: HttpRequest) -> str:
+        """Back to the list the row was on (its filters and page), else the queue."""
+        referer = request.headers.get("referer", "")
+        changelist = self._changelist_url()
+        if (
+            url_has_allowed_host_and_scheme(
+                referer, {request.get_host()}, require_https=request.is_secure()
+            )
+            and changelist in referer
+        ):
+            return referer
+        return changelist
+
+    def row_decision(self, request: HttpRequest, object_id: str, *, reject: bool) -> HttpResponse:
+        if reject or self.row_confirm_needs_input or request.method != "POST":
+            detail = self.row_reject_detail if reject else self.row_confirm_detail
+            return HttpResponseRedirect(self._detail_action_url(detail, object_id))
+        obj = self._object_or_404(request, object_id)
+        back = self._queue_url(request)
+        if not self.is_pending(request, object_id):
+            self.message_user(
+                request,
+                gettext("“%(item)s” no longer waits for a decision; nothing was changed.")
+                % {"item": obj},
+                messages.INFO,
+            )
+            return HttpResponseRedirect(back)
+        try:
+            with transaction.atomic():
+                result = self.confirm(request, obj, self.row_confirm_data(obj))
+        except self.action_errors as exc:
+            self.message_user(
+                request,
+                gettext("“%(item)s” was not confirmed: %(reason)s")
+                % {"item": obj, "reason": " ".join(exc.messages)},
+                messages.ERROR,
+            )
+        else:
+            self.message_user(request, self.row_confirmed_message(obj, result), messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+    confirm_row = row_action(reject=False)
+    reject_row = row_action(reject=True)
+
+
+class ReviewQueueAdmin(QueueRowActionsMixin, ActionPageMixin):
     """A confirm/reject work queue; combine with ``ReadOnlyAdmin`` or ``BaseAdmin``."""
 
     review_statuses: type  # the model's status TextChoices

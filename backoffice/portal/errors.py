@@ -3,7 +3,8 @@
 The one pair of mappers of the portal's views and forms.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,16 +13,21 @@ from django.http import HttpRequest
 
 
 def errors_to_form(
-    form: Form, exc: ValidationError, *, fields: Mapping[str, str] | None = None
+    form: Form,
+    exc: ValidationError,
+    *,
+    fields: Mapping[str, str] | None = None,
+    unkeyed: str | None = None,
 ) -> None:
     """Put a service's errors on the matching fields (``fields`` renames error keys to
-    form fields); errors of unknown fields, and unkeyed errors, go on top of the form."""
+    form fields); errors of unknown fields go on top of the form, and so do unkeyed errors
+    unless ``unkeyed`` names their field (a password validator's, say)."""
     if hasattr(exc, "error_dict"):
         for key, errors in exc.error_dict.items():
             field = fields.get(key, key) if fields else key
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, exc)
+        form.add_error(unkeyed, exc.messages if unkeyed else exc)
 
 
 def errors_to_messages(
@@ -39,3 +45,30 @@ def errors_to_messages(
     for errors in source.errors.values():
         for error in errors:
             messages.error(request, error)
+
+
+class Submitted(NamedTuple):
+    """A form the service accepted: ``value`` is what it returned (always true)."""
+
+    value: Any
+
+
+def form_submit(
+    request: HttpRequest,
+    form: Form,
+    action: Callable[[dict], Any],
+    *,
+    refusals: type[ValidationError] | tuple[type[ValidationError], ...] = ValidationError,
+    unkeyed: str | None = None,
+) -> Submitted | None:
+    """The posted-form step of a page: when ``request`` POSTs a valid ``form``, run
+    ``action(form.cleaned_data)`` (the service call). A domain refusal (``refusals``) goes on
+    the form (``errors_to_form``, with ``unkeyed``); then, as for a GET or an invalid form,
+    None."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return Submitted(action(form.cleaned_data))
+    except refusals as exc:
+        errors_to_form(form, exc, unkeyed=unkeyed)
+        return None

@@ -6,10 +6,11 @@ stored here by its maker and reaches the ledger only when a second user approves
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency, format_money
 
 from .fields import optional_user
 
@@ -129,5 +130,12 @@ class PendingPosting(models.Model):
 
     def __str__(self) -> str:
         if self.kind == PendingPostingKind.COMPANY_TERMS:
-            return f"{self.get_kind_display()} · {self.company} · {self.tier}"
-        return f"{self.get_kind_display()} · {self.company} · {self.currency} {self.amount}"
+            what = str(self.tier)
+        else:
+            what = format_money(self.amount, self.currency)
+        return gettext("%(kind)s · %(company)s %(what)s · %(status)s") % {
+            "kind": self.get_kind_display(),
+            "company": self.company.name,
+            "what": what,
+            "status": self.get_status_display(),
+        }

@@ -1,10 +1,11 @@
 """Credit bills (已出账单) and their repayments (还款)."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import money_field
+from backoffice.core.money import format_money, money_field
 
 from .credit import CreditAccount, CreditEntry
 from .fields import optional_user
@@ -150,7 +151,12 @@ class Repayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account} {self.amount} ({self.get_status_display()})"
+        """“BlueCloud_D 还款 ¥300.00 · 审核中”."""
+        return gettext("%(company)s repayment %(amount)s · %(status)s") % {
+            "company": self.account.company.name,
+            "amount": format_money(self.amount, self.account.currency),
+            "status": self.get_status_display(),
+        }
 
 
 class RepaymentBill(models.Model):

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import Currency, format_money, money_field
 
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
@@ -67,7 +68,11 @@ class CreditAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.company} · {self.currency} {self.used}/{self.credit_limit}"
+        """“BC 账期额度 ¥2,000.00”."""
+        return gettext("%(company)s credit line %(limit)s") % {
+            "company": self.company.name,
+            "limit": format_money(self.credit_limit, self.currency),
+        }
 
     @property
     def available(self) -> Decimal:

@@ -2,10 +2,11 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import Currency, format_money, money_field
 from backoffice.core.storage import private_storage
 
 from .fields import optional_user
@@ -101,7 +102,13 @@ class InvoiceRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order} · {self.title}"
+        """“订单 2026… 开票 · 抬头 ¥1,000.00 · 待开票”."""
+        return gettext("Invoice for order %(order)s · %(title)s %(amount)s · %(status)s") % {
+            "order": self.order.number,
+            "title": self.title,
+            "amount": format_money(self.amount, self.currency),
+            "status": self.get_status_display(),
+        }
 
     @property
     def pdf_filename(self) -> str:

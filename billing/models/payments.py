@@ -1,10 +1,11 @@
 """Received money: order payments (online, offline), refunds due, online repayments."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import Currency, format_money, money_field
 
 from .bills import Bill, Repayment
 from .credit import CreditAccount
@@ -143,7 +144,13 @@ class Payment(ReceivedMoney):
         ]
 
     def __str__(self) -> str:
-        return self.reference
+        """“DD2026… · BlueCloud_D ¥1,000.00 · 待确认”."""
+        return gettext("%(reference)s · %(company)s %(amount)s · %(status)s") % {
+            "reference": self.reference,
+            "company": self.order.company.name,
+            "amount": format_money(self.amount, self.currency),
+            "status": self.get_status_display(),
+        }
 
 
 class RefundDue(Payment):

@@ -1,13 +1,15 @@
 """Reads about provider payments: a company's online repayment, the 待退款 queue and the
 ledger invariant that no money a provider confirmed was dropped."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ..models import (
     MONEY_RECEIVED_STATUSES,
     OnlineRepayment,
+    Order,
     OrderStatus,
     Payment,
+    PaymentKind,
     PaymentRecordStatus,
     PaymentStatus,
 )
@@ -79,5 +81,46 @@ def unrecorded_provider_payments() -> list[dict]:
         rows += [
             {"problem": problem, "online_repayment": pk}
             for pk in queryset.values_list("pk", flat=True)[:100]
+        ]
+    return rows
+
+
+def orders_without_payment_record() -> list[dict]:
+    """The ``check_ledgers`` invariant: an order's payment status that waits on somebody has
+    the record that puts it in a queue (nothing waits unseen).
+
+    Offending rows: an order 待确认 (awaiting confirmation) without a pending offline
+    transfer (the 待确认线下付款 queue lists transfers, not orders); a pending offline
+    transfer whose order does not wait for its confirmation; an order 待退款 (refund due)
+    without a payment owed back (the 待退款 queue lists payments).
+    """
+    pending_transfer = Payment.objects.filter(
+        order=OuterRef("pk"), kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
+    )
+    owed_back = Payment.objects.filter(order=OuterRef("pk"), status=PaymentRecordStatus.REFUND_DUE)
+    rows: list[dict] = []
+    for problem, queryset in (
+        (
+            "awaiting_confirmation_without_transfer",
+            Order.objects.filter(payment_status=PaymentStatus.AWAITING_CONFIRMATION).exclude(
+                Exists(pending_transfer)
+            ),
+        ),
+        (
+            "refund_due_without_payment",
+            Order.objects.filter(payment_status=PaymentStatus.REFUND_DUE).exclude(
+                Exists(owed_back)
+            ),
+        ),
+        (
+            "pending_transfer_not_awaited",
+            Order.objects.filter(Exists(pending_transfer)).exclude(
+                payment_status=PaymentStatus.AWAITING_CONFIRMATION
+            ),
+        ),
+    ):
+        rows += [
+            {"problem": problem, "order": number}
+            for number in queryset.order_by("pk").values_list("number", flat=True)[:100]
         ]
     return rows

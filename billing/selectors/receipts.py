@@ -1,5 +1,5 @@
-"""Reads about receipts (到账登记): what finance may allocate a company's receipt to, the
-company's unallocated receipts, and the ``check_ledgers`` invariant of allocations."""
+"""Reads about receipts (到账登记): what finance may allocate a company's receipt to, and
+the ``check_ledgers`` invariant of allocations."""
 
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -30,61 +30,60 @@ LIMIT = 100  # offending rows listed per problem
 ALLOCATABLE_RECEIPT_STATUSES = (ReceiptStatus.UNALLOCATED, ReceiptStatus.PARTLY_ALLOCATED)
 
 
-def company_unallocated_receipts(*, company_id: int) -> QuerySet[Receipt]:
-    """The company's posted receipts with money left to allocate, oldest first."""
-    return (
-        Receipt.objects.filter(company_id=company_id, status__in=ALLOCATABLE_RECEIPT_STATUSES)
-        .select_related("bank_account")
-        .order_by("value_date", "pk")
-    )
+def _in(currency: str | None, field: str) -> dict:
+    """A filter on ``field`` when a currency is given (the console's first form lists
+    every currency's items; the remainder of a receipt, only its own)."""
+    return {field: currency} if currency else {}
 
 
-def receipt_open_bills(*, company_id: int, currency: str) -> QuerySet[Bill]:
+def receipt_open_bills(*, company_id: int, currency: str | None = None) -> QuerySet[Bill]:
     """Bills a receipt may repay: open, in its currency, claimed by no repayment."""
     return (
         Bill.objects.filter(
             account__company_id=company_id,
-            account__currency=currency,
             status__in=OPEN_BILL_STATUSES,
+            **_in(currency, "account__currency"),
         )
         .exclude(claims__active=True)
         .order_by("due_date", "pk")
     )
 
 
-def receipt_unpaid_orders(*, company_id: int, currency: str) -> QuerySet[Order]:
+def receipt_unpaid_orders(*, company_id: int, currency: str | None = None) -> QuerySet[Order]:
     """Offline orders waiting for a transfer nobody reported yet."""
     return Order.objects.filter(
         company_id=company_id,
-        currency=currency,
         status=OrderStatus.PENDING_PAYMENT,
         payment_method=OrderPaymentMethod.OFFLINE,
         payment_status=PaymentStatus.UNPAID,
+        **_in(currency, "currency"),
     ).order_by("created_at", "pk")
 
 
-def receipt_pending_payments(*, company_id: int, currency: str) -> QuerySet[Payment]:
+def receipt_pending_payments(*, company_id: int, currency: str | None = None) -> QuerySet[Payment]:
     """Offline transfers the partner reported, waiting for finance."""
     return (
         Payment.objects.filter(
             order__company_id=company_id,
-            currency=currency,
             kind=PaymentKind.OFFLINE,
             status=PaymentRecordStatus.PENDING,
+            **_in(currency, "currency"),
         )
         .select_related("order")
         .order_by("created_at", "pk")
     )
 
 
-def receipt_pending_repayments(*, company_id: int, currency: str) -> QuerySet[Repayment]:
+def receipt_pending_repayments(
+    *, company_id: int, currency: str | None = None
+) -> QuerySet[Repayment]:
     """Offline repayments the partner submitted, under review."""
     return (
         Repayment.objects.filter(
             account__company_id=company_id,
-            account__currency=currency,
             method=RepaymentMethod.OFFLINE,
             status=RepaymentStatus.SUBMITTED,
+            **_in(currency, "account__currency"),
         )
         .select_related("account")
         .order_by("created_at", "pk")

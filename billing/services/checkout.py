@@ -158,12 +158,7 @@ def checkout_quote(
         Decimal("0.00"),
     )
     if coupon_id:
-        coupon = (
-            Coupon.objects.select_related("campaign")
-            .prefetch_related("campaign__solutions")
-            .filter(pk=coupon_id, company_id=company_id)
-            .first()
-        )
+        coupon = coupon_services.coupon_of_company(company_id=company_id, coupon_id=coupon_id)
         if coupon is None:
             raise BillingError(_("Coupon not found."), code="coupon")
         problem, discount = coupon_services.coupon_evaluate(

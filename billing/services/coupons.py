@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import Coupon, CouponCampaign, CouponStatus
 
 from .errors import BillingError
@@ -40,7 +41,7 @@ def _new_code() -> str:
 @transaction.atomic
 def campaign_issue(*, campaign: CouponCampaign, company_ids: list[int], actor=None) -> list[Coupon]:
     """Issue one coupon of ``campaign`` to each company, within the campaign's quantity."""
-    campaign = CouponCampaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = locks.lock_campaign(campaign.pk)
     company_ids = list(dict.fromkeys(company_ids))
     issued = campaign.coupons.count()
     if issued + len(company_ids) > campaign.quantity:
@@ -177,12 +178,7 @@ def coupon_redeem(
     """
     now = now or timezone.now()
     if coupon is None:
-        coupon = (
-            Coupon.objects.select_related("campaign")
-            .prefetch_related("campaign__solutions")
-            .filter(pk=coupon_id, company_id=company_id)
-            .first()
-        )
+        coupon = coupon_of_company(company_id=company_id, coupon_id=coupon_id)
     if coupon is None:
         raise BillingError(_("Coupon not found."), code="not_found")
     problem = coupon_problem(coupon, lines, now)
@@ -200,11 +196,21 @@ def coupon_redeem(
     return coupon
 
 
+def coupon_of_company(*, company_id: int, coupon_id: int) -> Coupon | None:
+    """The company's coupon with its campaign and the campaign's solutions (no lock)."""
+    return (
+        Coupon.objects.select_related("campaign")
+        .prefetch_related("campaign__solutions")
+        .filter(pk=coupon_id, company_id=company_id)
+        .first()
+    )
+
+
 @transaction.atomic
 def coupon_restore(*, coupon_id: int, order_number: str, now: datetime | None = None) -> Coupon:
     """Order cancelled: the coupon returns to unused, or to expired when past its validity."""
     now = now or timezone.now()
-    coupon = Coupon.objects.select_for_update().select_related("campaign").get(pk=coupon_id)
+    coupon = locks.lock_coupon_to_restore(coupon_id)
     if coupon.status != CouponStatus.USED or coupon.order_number != order_number:
         return coupon  # already restored, or used by another order: nothing to do
     expired = coupon.campaign.valid_until is not None and now >= coupon.campaign.valid_until

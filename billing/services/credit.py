@@ -272,7 +272,7 @@ def credit_reverse_charge(*, entry: CreditEntry, actor=None, reason: str = "") -
     bill = None
     item = BillItem.objects.filter(entry=entry).select_related("bill").first()
     if item is not None:
-        bill = Bill.objects.select_for_update().get(pk=item.bill_id)
+        (bill,) = locks.lock_bills(account, [item.bill_id])
         if bill.status == BillStatus.SETTLED:
             raise BillingError(
                 _("Bill %(number)s is already repaid; refund this charge offline.")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.core.mail import mail_enqueue, route_url
 from backoffice.core.money import format_money, to_money
+from billing import locks
 from billing.models import (
     DeliveryMilestone,
     DeliveryMilestoneStatus,
@@ -71,7 +72,7 @@ def _require_company_user(user, order: Order) -> None:
 
 
 def _lock_order(order_id: int) -> Order:
-    return Order.objects.select_for_update().get(pk=order_id)
+    return locks.lock_order(order_id)
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
@@ -209,8 +210,8 @@ def milestone_update(
 ) -> DeliveryMilestone:
     """Edit the plan of a milestone; its status changes only through the actions."""
     _require_staff(actor)
-    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
-    _check_plannable(_lock_order(milestone.order_id))
+    order, milestone = locks.lock_order_and_milestone(DeliveryMilestone, milestone_id)
+    _check_plannable(order)
     if not milestone.is_editable:
         raise FulfilmentError(
             _("The buyer has confirmed this milestone; it can no longer be changed."),
@@ -227,8 +228,8 @@ def milestone_update(
 @transaction.atomic
 def milestone_delete(*, milestone_id: int, actor) -> None:
     _require_staff(actor)
-    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
-    _check_plannable(_lock_order(milestone.order_id))
+    order, milestone = locks.lock_order_and_milestone(DeliveryMilestone, milestone_id)
+    _check_plannable(order)
     if milestone.status != DeliveryMilestoneStatus.PENDING:
         raise FulfilmentError(
             _("Only a milestone that is not delivered yet can be removed."), code="not_pending"
@@ -241,8 +242,7 @@ def milestone_delete(*, milestone_id: int, actor) -> None:
 def milestone_mark_delivered(*, milestone_id: int, actor) -> DeliveryMilestone:
     """Blue Cloud delivered the stage: it now waits for the buyer's 确认."""
     _require_staff(actor)
-    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
-    order = _lock_order(milestone.order_id)
+    order, milestone = locks.lock_order_and_milestone(DeliveryMilestone, milestone_id)
     if milestone.status != DeliveryMilestoneStatus.PENDING:
         raise FulfilmentError(
             _("This milestone is already “%(status)s”.")
@@ -269,8 +269,7 @@ def milestone_mark_delivered(*, milestone_id: int, actor) -> DeliveryMilestone:
 @transaction.atomic
 def milestone_confirm(*, milestone_id: int, user) -> DeliveryMilestone:
     """确认 by a user of the ordering company, only once the stage was delivered."""
-    milestone = DeliveryMilestone.objects.select_for_update().get(pk=milestone_id)
-    order = _lock_order(milestone.order_id)
+    order, milestone = locks.lock_order_and_milestone(DeliveryMilestone, milestone_id)
     _require_company_user(user, order)
     if order.status == OrderStatus.CANCELLED:
         raise FulfilmentError(_("This order was cancelled."), code="cancelled")
@@ -365,8 +364,7 @@ def payment_milestone_update(
     position: int | None = None,
 ) -> PaymentMilestone:
     _require_staff(actor)
-    milestone = PaymentMilestone.objects.select_for_update().get(pk=milestone_id)
-    order = _lock_order(milestone.order_id)
+    order, milestone = locks.lock_order_and_milestone(PaymentMilestone, milestone_id)
     _check_plannable(order)
     if not milestone.is_editable:
         raise FulfilmentError(
@@ -386,8 +384,8 @@ def payment_milestone_update(
 @transaction.atomic
 def payment_milestone_delete(*, milestone_id: int, actor) -> None:
     _require_staff(actor)
-    milestone = PaymentMilestone.objects.select_for_update().get(pk=milestone_id)
-    _check_plannable(_lock_order(milestone.order_id))
+    order, milestone = locks.lock_order_and_milestone(PaymentMilestone, milestone_id)
+    _check_plannable(order)
     if not milestone.is_editable:
         raise FulfilmentError(_("A paid instalment cannot be removed."), code="paid")
     _history_user(milestone, actor)
@@ -398,10 +396,9 @@ def payment_milestone_delete(*, milestone_id: int, actor) -> None:
 def payment_milestone_set_paid(*, milestone_id: int, actor) -> PaymentMilestone:
     """Finance records that the instalment arrived. Marking it twice changes nothing."""
     _require_staff(actor)
-    milestone = PaymentMilestone.objects.select_for_update().get(pk=milestone_id)
+    order, milestone = locks.lock_order_and_milestone(PaymentMilestone, milestone_id)
     if milestone.status == PaymentMilestoneStatus.PAID:
         return milestone
-    order = _lock_order(milestone.order_id)
     if order.status == OrderStatus.CANCELLED:
         raise FulfilmentError(_("This order was cancelled."), code="cancelled")
     milestone.status = PaymentMilestoneStatus.PAID

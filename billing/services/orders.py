@@ -80,10 +80,11 @@ def _event(order: Order, *, from_status: str, actor=None, note: str = "") -> Non
 def _paid_count_add(order: Order, delta: int = 1) -> None:
     """The catalog's paid-order counter (hot ranking) of each solution on the order: +1
     when the order is paid, -1 when a paid order is cancelled."""
-    from catalog.services import solution_paid_count_add
+    from catalog.services import solutions_paid_count_add
 
-    for solution_id in sorted(set(order.lines.values_list("solution_id", flat=True))):
-        solution_paid_count_add(solution_id=solution_id, delta=delta)
+    solutions_paid_count_add(
+        solution_ids=order.lines.values_list("solution_id", flat=True), delta=delta
+    )
 
 
 # --------------------------------------------------------------------------

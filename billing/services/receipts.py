@@ -31,7 +31,9 @@ needs no second user: the money was checked when it was posted.
 
 Lock order (``billing.locks``): the receipt, then the orders of the allocations in
 primary-key order, their payments, the repayments in primary-key order, then the credit
-account and its bills.
+account and its bills. The payment or repayment an allocation creates is then confirmed
+by the usual service, which locks it again: a row of this transaction that nobody else
+can see yet, so taking it after the account waits on no one.
 """
 
 from collections.abc import Sequence
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -67,6 +70,7 @@ from billing.models import (
 )
 from billing.rules import OPEN_BILL_STATUSES
 from partners.models import Company
+from partners.uploads import CheckedFile, check_upload
 
 from .bills import offline_repayment_create, repayment_confirm
 from .credit import local_today
@@ -76,6 +80,9 @@ from .orders import offline_payment_create, payment_confirm_offline
 
 # Who may post, allocate and (as the second user) approve a receipt.
 RECEIPT_PERMISSION = "billing.add_receipt"
+
+# The bank slip attached to a receipt (after partners.uploads.check_upload).
+ATTACHMENT_CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 BILLS, ORDER, PAYMENT, REPAYMENT = "bills", "order", "payment", "repayment"
 ALLOCATION_KINDS = (BILLS, ORDER, PAYMENT, REPAYMENT)
@@ -111,7 +118,9 @@ def _require_finance(actor) -> None:
         )
 
 
-def _clean_allocations(allocations: Sequence[Allocation], available: Decimal) -> list[Allocation]:
+def _clean_allocations(
+    allocations: Sequence[Allocation], available: Decimal, currency: str
+) -> list[Allocation]:
     """Normalised allocations (kinds known, amounts positive, one target per order, payment
     or repayment, no target twice), refused when they total more than ``available``."""
     cleaned: list[Allocation] = []
@@ -131,7 +140,10 @@ def _clean_allocations(allocations: Sequence[Allocation], available: Decimal) ->
     if total > available:
         raise BillingError(
             _("The allocations total %(total)s, more than the %(available)s left on the receipt.")
-            % {"total": total, "available": available},
+            % {
+                "total": format_money(total, currency),
+                "available": format_money(available, currency),
+            },
             code="over_allocated",
         )
     return sorted(cleaned, key=lambda a: (_APPLY_ORDER[a.kind], a.target_ids))
@@ -152,7 +164,11 @@ def _needs(what: str, needed: Decimal, allocation: Allocation, currency: str) ->
 
 def _not_found() -> BillingError:
     return BillingError(
-        _("Choose open bills, orders, payments or repayments of this company."), code="not_found"
+        _(
+            "Choose open bills, unpaid orders, reported transfers or repayments of this "
+            "company, in the currency of the receipt."
+        ),
+        code="not_found",
     )
 
 
@@ -284,7 +300,7 @@ def _lock_targets(allocations: list[Allocation]) -> None:
 
 def _apply(receipt: Receipt, allocations: Sequence[Allocation], actor) -> Receipt:
     """Apply ``allocations`` to the locked, posted ``receipt`` and update what is allocated."""
-    allocations = _clean_allocations(allocations, receipt.remainder)
+    allocations = _clean_allocations(allocations, receipt.remainder, receipt.currency)
     if not allocations:
         return receipt
     _lock_targets(allocations)
@@ -298,6 +314,22 @@ def _apply(receipt: Receipt, allocations: Sequence[Allocation], actor) -> Receip
     )
     receipt.save(update_fields=["allocated", "status"])
     return receipt
+
+
+def _checked_attachment(upload) -> CheckedFile | None:
+    """The receipt's bank slip: PDF, JPG or PNG of at most 10 MB, checked by content."""
+    if not upload:
+        return None
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise BillingError({"attachment": exc.messages}, code="bad_file") from exc
+    if checked.content_type not in ATTACHMENT_CONTENT_TYPES:
+        raise BillingError(
+            {"attachment": [_("The attachment must be a PDF, JPG or PNG file.")]},
+            code="bad_type",
+        )
+    return checked
 
 
 def _posted_twin(bank_account_id: int, bank_reference: str) -> Receipt | None:
@@ -366,7 +398,8 @@ def receipt_post(
         )
     if not Company.objects.filter(pk=company_id).exists():
         raise BillingError({"company": [_("Choose a company.")]}, code="company")
-    cleaned = _clean_allocations(allocations, amount)
+    cleaned = _clean_allocations(allocations, amount, currency)
+    checked = _checked_attachment(attachment)
     pending = needs_second_approval(kind=PendingPostingKind.RECEIPT, amount=amount)
     with transaction.atomic():
         try:
@@ -406,9 +439,10 @@ def receipt_post(
             result = receipt.pending
         else:
             result = _apply(receipt, cleaned, actor)
-        if attachment is not None:
-            receipt.attachment_name = (getattr(attachment, "name", "") or "")[:120]
-            receipt.attachment.save(receipt.attachment_name or "attachment", attachment, save=False)
+        if checked is not None:
+            receipt.attachment_name = checked.name[:120]
+            checked.upload.seek(0)
+            receipt.attachment.save(checked.name, checked.upload, save=False)
         receipt.save(update_fields=["pending", "attachment", "attachment_name"])
         return result
 

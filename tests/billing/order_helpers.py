@@ -1,10 +1,13 @@
 """Builders for order tests: a company with a user, a customer, money and two SKUs."""
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
+from billing.models import Order, OrderStatus
 from billing.services import coupons
 from billing.services.checkout import LineInput, checkout_place_order
+from billing.services.orders import payment_confirm_offline, payment_submit_offline
 from partners.models import EndCustomer
 from tests.billing.factories import CouponCampaignFactory
 from tests.billing.helpers import grant_rebate, make_company, make_partner_user, set_credit_limit
@@ -52,3 +55,15 @@ class Shop:
             "idempotency_key": key or str(uuid.uuid4()),
         }
         return checkout_place_order(**{**defaults, **kwargs})
+
+
+def paid_order(shop: Shop, **kwargs) -> Order:
+    """An offline order whose transfer finance confirmed: 处理中 / 已付款, payable ¥207."""
+    order = shop.place(payment_method="offline", **kwargs)
+    payment = payment_submit_offline(
+        order_id=order.pk, user=shop.user, payer_account="6222 0000 1111", paid_on=date.today()
+    )
+    payment_confirm_offline(payment_id=payment.pk, actor=shop.staff)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    return order

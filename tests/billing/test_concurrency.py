@@ -30,6 +30,7 @@ from tests.billing.helpers import (
     submit_offline_repayment,
 )
 from tests.factories import UserFactory
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -38,32 +39,23 @@ def run_parallel(count: int, work, workers: int = 16) -> Counter:
     """Run ``work(i)`` ``count`` times on ``workers`` threads started together; count outcomes."""
     outcomes: Counter = Counter()
     lock = threading.Lock()
-    barrier = threading.Barrier(min(workers, count))
     queue = list(range(count))
 
     def worker():
-        try:
-            barrier.wait(timeout=30)
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    i = queue.pop()
-                try:
-                    work(i)
-                    result = "ok"
-                except BillingError:
-                    result = "refused"
-                with lock:
-                    outcomes[result] += 1
-        finally:
-            connections.close_all()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                i = queue.pop()
+            try:
+                work(i)
+                result = "ok"
+            except BillingError:
+                result = "refused"
+            with lock:
+                outcomes[result] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(min(workers, count))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_together(*[worker] * min(workers, count))
     return outcomes
 
 

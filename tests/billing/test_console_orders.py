@@ -47,21 +47,16 @@ from billing.services.fulfilment import (
 from billing.services.invoices import invoice_request_create
 from billing.services.orders import payment_submit_offline
 from tests.billing.factories import InvoiceRequestFactory, PaymentFactory
+from tests.billing.order_helpers import paid_order
 from tests.billing.test_fulfilment import (
     PDF_BYTES,
     clone_orders,
     invoice_fields,
-    paid_order,
     pdf_upload,
 )
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def order(shop):
-    return paid_order(shop)
 
 
 @pytest.fixture

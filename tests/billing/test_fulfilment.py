@@ -46,8 +46,6 @@ from billing.services.invoices import invoice_issue, invoice_reject, invoice_req
 from billing.services.orders import (
     IllegalTransition,
     order_cancel,
-    payment_confirm_offline,
-    payment_submit_offline,
 )
 from tests.billing.factories import TAX_ID, InvoiceRequestFactory
 from tests.billing.helpers import make_company, make_partner_user
@@ -67,18 +65,6 @@ def png_upload(name: str = "progress.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "blue").save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def paid_order(shop: Shop, **kwargs) -> Order:
-    """An offline order whose transfer finance confirmed: 处理中 / 已付款, payable ¥207."""
-    order = shop.place(payment_method="offline", **kwargs)
-    payment = payment_submit_offline(
-        order_id=order.pk, user=shop.user, payer_account="6222 0000 1111", paid_on=date.today()
-    )
-    payment_confirm_offline(payment_id=payment.pk, actor=shop.staff)
-    order.refresh_from_db()
-    assert order.status == OrderStatus.PROCESSING
-    return order
 
 
 _CLONE_NUMBERS = itertools.count(1)
@@ -124,11 +110,6 @@ def _english():
     """The service messages are matched in English here (the pages test the Chinese)."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def order(shop):
-    return paid_order(shop)
 
 
 # --------------------------------------------------------------------------

@@ -1,10 +1,9 @@
 """One lock order (billing/locks.py) on PostgreSQL: cancellation raced against the
 provider's success callback never deadlocks, and the money is recorded every time."""
 
-import threading
+import contextlib
 
 import pytest
-from django.db import connections
 
 from billing.models import OrderStatus, PaymentRecordStatus, PaymentStatus
 from billing.services.errors import BillingError
@@ -15,33 +14,24 @@ from billing.services.orders import (
 )
 from billing.services.payments import payment_callback
 from tests.billing.order_helpers import Shop
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 20
 
 
 def race(*steps) -> list[BaseException]:
-    """Run ``steps`` on their own threads (and connections), started together."""
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(steps))
+    """Run ``steps`` on their own threads (and connections), started together; a domain
+    refusal (a paid order cannot be cancelled by the partner) is not an error."""
 
-    def run(step):
-        try:
-            barrier.wait(timeout=30)
-            step()
-        except BillingError:
-            pass  # a domain refusal (a paid order cannot be cancelled by the partner)
-        except BaseException as exc:  # noqa: BLE001 - a deadlock or any other failure
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def refusal_allowed(step):
+        def run():
+            with contextlib.suppress(BillingError):
+                step()
 
-    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
+        return run
+
+    return run_together(*(refusal_allowed(step) for step in steps))
 
 
 def test_cancel_raced_against_the_success_callback_20_times():

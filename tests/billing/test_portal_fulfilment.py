@@ -28,12 +28,12 @@ from billing.services.fulfilment import (
 from billing.services.invoices import invoice_issue, invoice_request_create
 from catalog.models import Review
 from tests.billing.helpers import make_company, make_partner_user
+from tests.billing.order_helpers import paid_order
 from tests.billing.test_fulfilment import (
     PDF_BYTES,
     TAX_ID,
     clone_orders,
     invoice_fields,
-    paid_order,
     pdf_upload,
 )
 
@@ -47,11 +47,6 @@ VALID_INVOICE = {
     "bank_account": "",
     "email": "finance@example.com",
 }
-
-
-@pytest.fixture
-def order(shop):
-    return paid_order(shop)
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 confirmed), enforced by the database, re-checked under lock when finance confirms."""
 
 import contextlib
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from billing.models import (
@@ -36,6 +35,7 @@ from tests.billing.helpers import (
     submit_offline_repayment,
 )
 from tests.factories import UserFactory
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -294,35 +294,21 @@ def test_online_and_offline_repayment_of_one_bill_raced_20_times_settle_it_once(
             company_id=line.company.pk, currency="CNY", bill_ids=[line.bill.pk], actor=line.user
         )
         payload, signature = bill_services.repayment_online_payload(online)
-        barrier = threading.Barrier(2)
-        errors: list[BaseException] = []
 
-        def pay_online(payload=payload, signature=signature, barrier=barrier, errors=errors):
-            try:
-                barrier.wait(timeout=30)
-                payments.repayment_online_callback(payload=payload, signature=signature)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                connections.close_all()
+        def pay_offline(line=line, delay=(round_ % 4) * 0.01):
+            time.sleep(delay)  # staggered starts: either side gets there first
+            # Refused when the online payment settled the bill first: nothing written.
+            with contextlib.suppress(BillingError):
+                line.confirm(line.offline())
 
-        def pay_offline(line=line, barrier=barrier, errors=errors, delay=(round_ % 4) * 0.01):
-            try:
-                barrier.wait(timeout=30)
-                time.sleep(delay)  # staggered starts: either side gets there first
-                # Refused when the online payment settled the bill first: nothing written.
-                with contextlib.suppress(BillingError):
-                    line.confirm(line.offline())
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-            finally:
-                connections.close_all()
+        def pay_online(payload=payload, signature=signature):
+            payments.repayment_online_callback(payload=payload, signature=signature)
 
-        threads = [threading.Thread(target=pay_online), threading.Thread(target=pay_offline)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        errors = run_together(
+            pay_online,
+            pay_offline,
+            join_timeout=60,
+        )
         assert errors == []
         line.bill.refresh_from_db()
         online.refresh_from_db()

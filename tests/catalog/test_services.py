@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from billing.selectors.fulfilment import has_completed_order
 from catalog.models import Review, Sku, Solution
@@ -15,11 +17,11 @@ from catalog.services import (
     review_submit,
     sku_parameters_validate,
     sku_save,
-    solution_paid_count_add,
     solution_publish,
     solution_save,
     solution_search_document_refresh,
     solution_unpublish,
+    solutions_paid_count_add,
 )
 from tests.catalog.factories import (
     CategoryFactory,
@@ -170,13 +172,31 @@ class TestPublish:
 
     def test_paid_count_add_never_below_zero(self):
         solution = SolutionFactory()
-        solution_paid_count_add(solution_id=solution.pk, delta=2)
-        solution_paid_count_add(solution_id=solution.pk, delta=-1)
+        solutions_paid_count_add(solution_ids=[solution.pk], delta=2)
+        solutions_paid_count_add(solution_ids=[solution.pk], delta=-1)
         solution.refresh_from_db()
         assert solution.paid_order_count == 1
-        solution_paid_count_add(solution_id=solution.pk, delta=-5)
+        solutions_paid_count_add(solution_ids=[solution.pk], delta=-5)
         solution.refresh_from_db()
         assert solution.paid_order_count == 0
+
+    def test_paid_count_add_is_one_update_per_call(self):
+        low, high, untouched = SolutionFactory(), SolutionFactory(), SolutionFactory()
+        Solution.objects.filter(pk=high.pk).update(paid_order_count=3)
+        ids = [high.pk, low.pk, high.pk]  # named twice: counted once
+        with CaptureQueriesContext(connection) as queries:
+            assert solutions_paid_count_add(solution_ids=ids, delta=1) == 2
+        statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+        assert len(statements) == 1 and statements[0].startswith("UPDATE")
+        counts = dict(Solution.objects.values_list("pk", "paid_order_count"))
+        assert (counts[low.pk], counts[high.pk], counts[untouched.pk]) == (1, 4, 0)
+        solutions_paid_count_add(solution_ids=ids, delta=-1)
+        solutions_paid_count_add(solution_ids=ids, delta=-1)  # low is floored at 0
+        counts = dict(Solution.objects.values_list("pk", "paid_order_count"))
+        assert (counts[low.pk], counts[high.pk], counts[untouched.pk]) == (0, 2, 0)
+        with CaptureQueriesContext(connection) as queries:
+            assert solutions_paid_count_add(solution_ids=[], delta=1) == 0
+        assert [q for q in queries if "SAVEPOINT" not in q["sql"]] == []
 
 
 # --- SKUs and purchase parameters ---------------------------------------------------------

@@ -1,11 +1,11 @@
 """Service-level rules of the partners domain (the portal and console tests cover the screens)."""
 
+import functools
 import io
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -23,6 +23,7 @@ from partners.models import (
 from partners.tokens import Purpose, TokenState, token_check, token_make
 from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
 from tests.files import pdf_bytes
+from tests.threads import run_together
 
 PDF = pdf_bytes()
 
@@ -244,24 +245,18 @@ def test_concurrent_admin_transfers_leave_exactly_one_admin():
     """Two transfers started at the same moment by the same 管理员 to different users."""
     company, admin = approved_company()
     targets = [co_admin(company, f"t{i}@acme.example.com") for i in range(2)]
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def transfer(target: User) -> None:
         try:
-            barrier.wait(timeout=10)
             services.company_admin_transfer(actor=admin, target=target)
             outcomes.append("ok")
         except services.PartnerError:
             outcomes.append("refused")
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=transfer, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(
+        *(functools.partial(transfer, t) for t in targets), start_timeout=10, join_timeout=30
+    )
     assert connection.vendor == "postgresql"
     assert sorted(outcomes) == ["ok", "refused"]
     assert company.users.filter(company_role=CompanyRole.ADMIN).count() == 1

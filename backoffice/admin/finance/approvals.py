@@ -94,6 +94,8 @@ class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     )
     readonly_fields = fields
     actions_detail = ("approve_posting_detail", "reject_posting_detail")
+    row_confirm_detail = "approve_posting_detail"
+    row_reject_detail = "reject_posting_detail"
 
     @display(description=_("amount"), ordering="amount")
     def amount_display(self, obj: PendingPosting) -> str:
@@ -152,6 +154,9 @@ class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
         return gettext("Approved: the posting is in the ledger (%(reference)s).") % {
             "reference": approved.result_reference
         }
+
+    def row_confirmed_message(self, pending: PendingPosting, approved: PendingPosting) -> str:
+        return self._approved_message(pending, approved, None)
 
     @action(
         description=_("Approve"),

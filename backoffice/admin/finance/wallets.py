@@ -1,6 +1,7 @@
 """Rebate wallets (可抵扣优惠金额) and their ledger."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -9,13 +10,14 @@ from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from backoffice.core.money import format_money
+from backoffice.core.money import Currency, format_money
 from billing.models import PendingPosting, PendingPostingKind, RebateEntry, RebateWallet
 from billing.services.approvals import posting_request
 from billing.services.wallet import wallet_clawback
 
-from ..base import ReadOnlyAdmin, posted
+from ..base import ReadOnlyAdmin, ReadOnlyInline, posted
 from ..navigation import NavGroup
+from ..queues import DefaultingRadioFilter
 from .common import (
     AmountReasonForm,
     FinanceActionMixin,
@@ -28,6 +30,45 @@ from .common import (
 )
 
 
+class WalletShownFilter(DefaultingRadioFilter):
+    """Empty foreign-currency wallets (every company has one per currency) are hidden
+    unless asked for: the list opens on the wallets that hold money or are in CNY."""
+
+    title = _("wallets")
+    parameter_name = "shown"
+    IN_USE = "in_use"
+    default = IN_USE
+    options = [(IN_USE, _("Hide empty foreign-currency wallets"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.IN_USE:
+            return queryset.exclude(~Q(currency=Currency.CNY) & Q(balance=0))
+        return super().queryset(request, queryset)
+
+
+class RebateEntryInline(ReadOnlyInline):
+    """返利明细 on the wallet page: newest first, a page at a time (unfold's paginated
+    inline, ``?entries-page=N``), with one query per page whatever its length."""
+
+    model = RebateEntry
+    per_page = 20
+    ordering = ("-created_at", "-pk")
+    fields = ("number", "entry_type", "amount_display", "balance_display")
+    fields += ("order_number", "reason", "actor", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("wallet", "actor")
+
+    @display(description=_("amount"))
+    def amount_display(self, entry: RebateEntry) -> str:
+        return format_money(entry.amount, entry.wallet.currency, signed=True)
+
+    @display(description=_("balance after"))
+    def balance_display(self, entry: RebateEntry) -> str:
+        return format_money(entry.balance_after, entry.wallet.currency)
+
+
 @admin.register(RebateWallet)
 class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
     nav_group = NavGroup.FINANCE
@@ -36,12 +77,13 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
 
     list_display = ("company", "currency", "balance_display", "updated_at")
     list_select_related = ("company",)
-    list_filter = ("currency", ("company__tier", RelatedDropdownFilter))
+    list_filter = (WalletShownFilter, "currency", ("company__tier", RelatedDropdownFilter))
     search_fields = ("company__name",)
     search_help_text = _("Search by company name")
     ordering = ("company__name", "currency")
     fields = ("company", "currency", "balance_display", "updated_at")
     readonly_fields = fields
+    inlines = (RebateEntryInline,)
     actions_detail = ("grant_detail", "clawback_detail")
 
     @display(description=_("balance"), ordering="balance")

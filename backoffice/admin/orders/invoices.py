@@ -82,6 +82,9 @@ class InvoiceRequestAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAd
     )
     readonly_fields = fields
     actions_detail = ("issue_detail", "reject_detail")
+    # Issuing needs the invoice number and PDF: the row's 确认 opens the issue page.
+    row_confirm_detail = "issue_detail"
+    row_confirm_needs_input = True
 
     status_label = status_column(INVOICE_STATUS_LABELS)
 

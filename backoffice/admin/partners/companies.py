@@ -37,6 +37,7 @@ from ..base import (
 )
 from ..navigation import NavGroup
 from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
+from .company_receipts import CompanyReceiptInline
 
 
 class CompanyResource(resources.ModelResource):
@@ -235,7 +236,7 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
         (_("Status"), {"fields": ("status", "created_at", "updated_at")}),
     )
     readonly_fields = ("status", "created_at", "updated_at")
-    inlines = (CompanyUserInline, CompanyFileInline, SubResellerInline)
+    inlines = (CompanyUserInline, CompanyFileInline, CompanyReceiptInline, SubResellerInline)
     actions = ("enable_selected", "disable_selected")
     actions_detail = ("enable_detail", "disable_detail")
 

@@ -108,6 +108,7 @@ class RegistrationApplicationAdmin(
     inlines = (ApplicationFileInline,)
     actions = ("approve_selected",)
     actions_detail = ("approve_detail", "reject_detail")
+    row_confirm_detail = "approve_detail"
     action_errors = (PartnerError,)
 
     def get_queryset(self, request):
@@ -179,12 +180,8 @@ class RegistrationApplicationAdmin(
             object_id,
             decide=self.confirm,
             form=lambda: ApproveForm(posted(request), initial={"tier": _default_tier_or_none()}),
-            message=lambda application, company, _data: (
-                gettext(
-                    "Approved “%(name)s”: the company was created and the activation "
-                    "e-mail is on its way to %(email)s."
-                )
-                % {"name": company.name, "email": application.email}
+            message=lambda application, company, _data: self.row_confirmed_message(
+                application, company
             ),
             title=gettext("Approve the registration"),
             description=gettext(
@@ -194,6 +191,15 @@ class RegistrationApplicationAdmin(
             submit_label=gettext("Approve"),
             variant="primary",
         )
+
+    def row_confirm_data(self, application: RegistrationApplication) -> dict:
+        return {"tier": default_tier()}  # 确认 on the list: the default tier
+
+    def row_confirmed_message(self, application: RegistrationApplication, company) -> str:
+        return gettext(
+            "Approved “%(name)s”: the company was created and the activation "
+            "e-mail is on its way to %(email)s."
+        ) % {"name": company.name, "email": application.email}
 
     def decision_params(self, application: RegistrationApplication) -> dict:
         return {"name": application.company_name}

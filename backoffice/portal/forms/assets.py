@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.core.money import Currency
 from billing.services.credit import local_today
 
+from .transfer import BankTransferForm
+
 DEFAULT_CURRENCY = Currency.CNY
 MAX_RANGE_DAYS = 366
 
@@ -129,22 +131,5 @@ def asset_filters(query: QueryDict, *, today: date | None = None) -> AssetFilter
     return AssetFilters(form, True, data["currency"], data["period"], since, until)
 
 
-class OfflineRepaymentForm(forms.Form):
+class OfflineRepaymentForm(BankTransferForm):
     """请输入您的付款信息. The amount is not a field: it is the chosen bills' total."""
-
-    payer_account = forms.CharField(
-        label=_("Paying bank account"),
-        max_length=50,
-        error_messages={"required": _("Enter the paying bank account.")},
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    paid_on = forms.DateField(
-        label=_("Payment date"),
-        error_messages={"required": _("Choose the payment date.")},
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A hint for the date picker only; the service refuses a future date.
-        self.fields["paid_on"].widget.attrs["max"] = local_today().isoformat()

@@ -9,20 +9,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import OrderPaymentMethod, OrderStatus
-from billing.services.credit import local_today
 from catalog.models import Region
 
 from .account import EndCustomerForm
+from .transfer import BankTransferForm, date_input
 
 YES, NO = "yes", "no"
 YES_NO = [(NO, _("No")), (YES, _("Yes"))]
 SEARCH_MAX_LENGTH = 100
 REMARKS_MAX_LENGTH = 150
 PARAMETER_DEFAULT_MAX_LENGTH = 200
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SkuQuantityForm(forms.Form):
@@ -163,7 +159,7 @@ class CheckoutForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
     expected_close_date = forms.DateField(
-        label=_("Expected closing date"), required=False, widget=_date_input()
+        label=_("Expected closing date"), required=False, widget=date_input()
     )
     remarks = forms.CharField(
         label=_("Remarks"),
@@ -228,25 +224,10 @@ class CheckoutForm(forms.Form):
             self.add_error("credit_code", _("Enter the verification code sent to your e-mail."))
 
 
-class TransferForm(forms.Form):
+class TransferForm(BankTransferForm):
     """线下支付: the reseller reports the bank transfer; finance confirms it."""
 
-    payer_account = forms.CharField(
-        label=_("Paying bank account"),
-        max_length=50,
-        error_messages={"required": _("Enter the paying bank account.")},
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    paid_on = forms.DateField(
-        label=_("Payment date"),
-        error_messages={"required": _("Choose the payment date.")},
-        widget=_date_input(),
-    )
     transfer_reference = forms.CharField(label=_("Reference number"), max_length=60, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["paid_on"].widget.attrs["max"] = local_today().isoformat()
 
 
 class OrderFilterForm(forms.Form):
@@ -259,8 +240,8 @@ class OrderFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Choose one of the listed statuses.")},
     )
-    date_from = forms.DateField(label=_("Created from"), required=False, widget=_date_input())
-    date_to = forms.DateField(label=_("Created until"), required=False, widget=_date_input())
+    date_from = forms.DateField(label=_("Created from"), required=False, widget=date_input())
+    date_to = forms.DateField(label=_("Created until"), required=False, widget=date_input())
     region = forms.ChoiceField(
         label=_("Order region"),
         choices=[("", _("All"))] + list(Region.choices),

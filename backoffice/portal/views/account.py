@@ -19,7 +19,7 @@ from backoffice.core.files import private_file_response
 from partners import selectors, services
 from partners.models import Company, CompanyRole, CompanyStatus, User
 
-from ..errors import errors_to_form, errors_to_messages
+from ..errors import errors_to_messages, form_submit
 from ..forms.account import (
     BulkActionForm,
     CompanyUserForm,
@@ -178,20 +178,20 @@ def users(request: HttpRequest) -> HttpResponse:
 @partner_view(methods=("GET", "POST"), allowed=can_manage_users)
 def user_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invited = services.company_user_invite(
-                company=request.user.company,
-                email=form.cleaned_data["email"],
-                invited_by=request.user,
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request, _("An invitation e-mail was sent to %(email)s.") % {"email": invited.email}
-            )
-            return redirect("portal:account_users")
+    if done := form_submit(
+        request,
+        form,
+        lambda data: services.company_user_invite(
+            company=request.user.company,
+            email=data["email"],
+            invited_by=request.user,
+        ),
+    ):
+        invited = done.value
+        messages.success(
+            request, _("An invitation e-mail was sent to %(email)s.") % {"email": invited.email}
+        )
+        return redirect("portal:account_users")
     return _render(request, "user_invite.html", "users", {"form": form})
 
 
@@ -203,19 +203,18 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"name": target.name, "phone": target.phone},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.company_user_update(
-                actor=request.user,
-                user=target,
-                name=form.cleaned_data["name"],
-                phone=form.cleaned_data["phone"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("portal:account_users")
+    if form_submit(
+        request,
+        form,
+        lambda data: services.company_user_update(
+            actor=request.user,
+            user=target,
+            name=data["name"],
+            phone=data["phone"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("portal:account_users")
     can_transfer = (
         target.pk != request.user.pk
         and target.company_role == CompanyRole.CO_ADMIN
@@ -234,18 +233,17 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def user_transfer_admin(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(selectors.company_users(company=request.user.company), pk=pk)
     form = TransferAdminForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.company_admin_transfer(actor=request.user, target=target)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(email)s is now the administrator; you are a co-administrator.")
-                % {"email": target.email},
-            )
-            return redirect("portal:account_profile")
+    if form_submit(
+        request,
+        form,
+        lambda data: services.company_admin_transfer(actor=request.user, target=target),
+    ):
+        messages.success(
+            request,
+            _("%(email)s is now the administrator; you are a co-administrator.")
+            % {"email": target.email},
+        )
+        return redirect("portal:account_profile")
     return _render(request, "user_transfer_admin.html", "users", {"form": form, "target": target})
 
 
@@ -302,24 +300,22 @@ def resellers(request: HttpRequest) -> HttpResponse:
 @partner_view(methods=("GET", "POST"), allowed=can_manage_resellers)
 def reseller_add(request: HttpRequest) -> HttpResponse:
     form = ResellerForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            reseller = services.sub_reseller_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                address=form.cleaned_data["address"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Reseller %(name)s was added. Invite its first user: they become its administrator."
-                )
-                % {"name": reseller.name},
-            )
-            return redirect("portal:account_reseller_users", pk=reseller.pk)
+    if done := form_submit(
+        request,
+        form,
+        lambda data: services.sub_reseller_create(
+            actor=request.user,
+            name=data["name"],
+            address=data["address"],
+        ),
+    ):
+        reseller = done.value
+        messages.success(
+            request,
+            _("Reseller %(name)s was added. Invite its first user: they become its administrator.")
+            % {"name": reseller.name},
+        )
+        return redirect("portal:account_reseller_users", pk=reseller.pk)
     return _render(request, "reseller_add.html", "resellers", {"form": form})
 
 
@@ -331,19 +327,18 @@ def reseller_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"name": reseller.name, "address": reseller.address},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.sub_reseller_update(
-                actor=request.user,
-                company=reseller,
-                name=form.cleaned_data["name"],
-                address=form.cleaned_data["address"],
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("portal:account_reseller_edit", pk=reseller.pk)
+    if form_submit(
+        request,
+        form,
+        lambda data: services.sub_reseller_update(
+            actor=request.user,
+            company=reseller,
+            name=data["name"],
+            address=data["address"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("portal:account_reseller_edit", pk=reseller.pk)
     return _render(
         request,
         "reseller_edit.html",
@@ -389,18 +384,18 @@ def reseller_users(request: HttpRequest, pk: int) -> HttpResponse:
 def reseller_user_invite(request: HttpRequest, pk: int) -> HttpResponse:
     reseller = _own_reseller(request, pk)
     form = InviteForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invited = services.company_user_invite(
-                company=reseller, email=form.cleaned_data["email"], invited_by=request.user
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request, _("An invitation e-mail was sent to %(email)s.") % {"email": invited.email}
-            )
-            return redirect("portal:account_reseller_users", pk=reseller.pk)
+    if done := form_submit(
+        request,
+        form,
+        lambda data: services.company_user_invite(
+            company=reseller, email=data["email"], invited_by=request.user
+        ),
+    ):
+        invited = done.value
+        messages.success(
+            request, _("An invitation e-mail was sent to %(email)s.") % {"email": invited.email}
+        )
+        return redirect("portal:account_reseller_users", pk=reseller.pk)
     return _render(
         request, "reseller_user_invite.html", "resellers", {"form": form, "reseller": reseller}
     )
@@ -432,16 +427,16 @@ def customers(request: HttpRequest) -> HttpResponse:
 @partner_view(methods=("GET", "POST"))
 def customer_add(request: HttpRequest) -> HttpResponse:
     form = EndCustomerForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.end_customer_create(
-                company=request.user.company, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Customer %(name)s was added.") % {"name": customer.name})
-            return redirect("portal:account_customers")
+    if done := form_submit(
+        request,
+        form,
+        lambda data: services.end_customer_create(
+            company=request.user.company, actor=request.user, **data
+        ),
+    ):
+        customer = done.value
+        messages.success(request, _("Customer %(name)s was added.") % {"name": customer.name})
+        return redirect("portal:account_customers")
     return _render(request, "customer_form.html", "customers", {"form": form})
 
 
@@ -453,14 +448,11 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={field: getattr(customer, field) for field in services.END_CUSTOMER_FIELDS},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_customer_update(customer=customer, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("portal:account_customers")
+    if form_submit(
+        request, form, lambda data: services.end_customer_update(customer=customer, **data)
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("portal:account_customers")
     return _render(
         request,
         "customer_form.html",

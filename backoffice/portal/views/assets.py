@@ -47,7 +47,7 @@ from billing.services.errors import BillingError
 from billing.services.payments import repayment_online_callback
 from catalog.models import Region
 
-from ..errors import errors_to_form, errors_to_messages
+from ..errors import errors_to_messages, form_submit
 from ..forms.assets import (
     CUSTOM,
     PERIOD_CHOICES,
@@ -380,30 +380,30 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
         return redirect(_bills_page(currency))
 
     form = OfflineRepaymentForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            repayment_submit_offline(
-                company_id=company.pk,
-                currency=currency,
-                bill_ids=ids,
-                payer_account=form.cleaned_data["payer_account"],
-                paid_on=form.cleaned_data["paid_on"],
-                actor=request.user,
-            )
-        except BillingError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your offline repayment was submitted. Blue Cloud finance will confirm it "
-                    "after checking the transfer."
-                ),
-            )
-            return redirect(
-                f"{reverse('portal:assets_credit')}?"
-                f"{urlencode({'tab': 'repayments', 'currency': currency})}"
-            )
+    if form_submit(
+        request,
+        form,
+        lambda data: repayment_submit_offline(
+            company_id=company.pk,
+            currency=currency,
+            bill_ids=ids,
+            payer_account=data["payer_account"],
+            paid_on=data["paid_on"],
+            actor=request.user,
+        ),
+        refusals=BillingError,
+    ):
+        messages.success(
+            request,
+            _(
+                "Your offline repayment was submitted. Blue Cloud finance will confirm it "
+                "after checking the transfer."
+            ),
+        )
+        return redirect(
+            f"{reverse('portal:assets_credit')}?"
+            f"{urlencode({'tab': 'repayments', 'currency': currency})}"
+        )
     total = sum((bill.amount for bill in bills), Decimal("0"))
     return render_account(
         request,

@@ -23,7 +23,7 @@ from partners.captcha import challenge_issue
 from partners.models import User
 from partners.tokens import Purpose, TokenState, token_check
 
-from ..errors import errors_to_form
+from ..errors import errors_to_form, form_submit
 from ..forms.auth import (
     ActivationForm,
     EmailForm,
@@ -53,17 +53,14 @@ def _bound(request: HttpRequest, *, files: bool = False) -> tuple:
 def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(*_bound(request, files=True))
     refusal = throttle_form(request, "registration", form) if request.method == "POST" else None
-    if refusal is None and request.method == "POST" and form.is_valid():
-        try:
-            # None when the e-mail or company is taken: its owner is mailed instead, and
-            # this page answers exactly as for a new registration (no enumeration).
-            services.registration_submit(**form.service_kwargs())
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            email = User.objects.normalize_email(form.cleaned_data["email"])
-            request.session[_REGISTERED_EMAIL] = email
-            return redirect("portal:register_done")
+    # The service answers None when the e-mail or company is taken: its owner is mailed
+    # instead, and this page answers exactly as for a new registration (no enumeration).
+    if refusal is None and form_submit(
+        request, form, lambda _data: services.registration_submit(**form.service_kwargs())
+    ):
+        email = User.objects.normalize_email(form.cleaned_data["email"])
+        request.session[_REGISTERED_EMAIL] = email
+        return redirect("portal:register_done")
     return throttled_response(render(request, "portal/auth/register.html", {"form": form}), refusal)
 
 
@@ -105,10 +102,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
                 return _link_problem(request, TokenState.USED, Purpose.ACTIVATION, check.user)
             errors_to_form(form, exc)
         except ValidationError as exc:  # password validators
-            if hasattr(exc, "error_dict"):
-                errors_to_form(form, exc)
-            else:
-                form.add_error("password1", exc.messages)
+            errors_to_form(form, exc, unkeyed="password1")
         else:
             messages.success(
                 request, _("Your account is activated. Log in with your e-mail and password.")
@@ -167,21 +161,14 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if check.state != TokenState.VALID:
         return _link_problem(request, check.state, Purpose.PASSWORD_RESET, check.user)
     form = SetPasswordForm(*_bound(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_reset_complete(
-                user=check.user, password=form.cleaned_data["password1"]
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                errors_to_form(form, exc)
-            else:
-                form.add_error("password1", exc.messages)
-        else:
-            messages.success(
-                request, _("Your password was changed. Log in with your new password.")
-            )
-            return redirect("portal:login")
+    if form_submit(
+        request,
+        form,
+        lambda data: services.password_reset_complete(user=check.user, password=data["password1"]),
+        unkeyed="password1",
+    ):
+        messages.success(request, _("Your password was changed. Log in with your new password."))
+        return redirect("portal:login")
     return render(
         request,
         "portal/auth/password_reset_confirm.html",

@@ -6,6 +6,8 @@ Prices are never trusted from the page: subtotals come from the SKU, and 结算 
 the selected lines with ``checkout_quote`` before the checkout opens.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,7 +20,7 @@ from billing.selectors import orders as selectors
 from billing.services.cart import cart_add, cart_remove, cart_update
 from billing.services.checkout import LineInput, checkout_quote
 from billing.services.errors import BillingError
-from catalog.models import Region
+from catalog.models import Region, Sku
 
 from ..errors import errors_to_messages
 from ..forms.orders import (
@@ -111,20 +113,36 @@ def cart(request: HttpRequest) -> HttpResponse:
     )
 
 
+def posted_sku(*, fallback: str):
+    """For the POST of a solution page's plan picker (加入购物车, 立即购买): the view gets the
+    SKU on sale, the quantity and ``back``, the page to return to (``fallback``'s URL when
+    the referring page is not ours); a bad post goes back there with the reason as a message."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest) -> HttpResponse:
+            back = safe_back_url(request, fallback=reverse(fallback))
+            form = SkuQuantityForm(request.POST)
+            if not form.is_valid():
+                errors_to_messages(request, form)
+                return redirect(back)
+            sku = selectors.sku_on_sale(code=form.cleaned_data["sku"])
+            if sku is None:
+                messages.error(request, _("This plan is no longer on sale."))
+                return redirect(back)
+            return view(request, sku=sku, quantity=form.cleaned_data["quantity"], back=back)
+
+        return wrapper
+
+    return decorate
+
+
 @partner_view(methods=("POST",), login_next_from_referer=True)
-def cart_add_view(request: HttpRequest) -> HttpResponse:
+@posted_sku(fallback="portal:cart")
+def cart_add_view(request: HttpRequest, *, sku: Sku, quantity: int, back: str) -> HttpResponse:
     """加入购物车 from the detail page: back to that page with a message (the badge counts)."""
-    back = safe_back_url(request, fallback=reverse("portal:cart"))
-    form = SkuQuantityForm(request.POST)
-    if not form.is_valid():
-        errors_to_messages(request, form)
-        return redirect(back)
-    sku = selectors.sku_on_sale(code=form.cleaned_data["sku"])
-    if sku is None:
-        messages.error(request, _("This plan is no longer on sale."))
-        return redirect(back)
     try:
-        cart_add(user=request.user, sku_id=sku.pk, quantity=form.cleaned_data["quantity"])
+        cart_add(user=request.user, sku_id=sku.pk, quantity=quantity)
     except BillingError as exc:
         errors_to_messages(request, exc)
     else:

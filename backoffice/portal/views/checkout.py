@@ -51,9 +51,9 @@ from ..errors import errors_to_form, errors_to_messages
 from ..forms.orders import (
     CheckoutCustomerForm,
     CheckoutForm,
-    SkuQuantityForm,
 )
-from .base import partner_view, safe_back_url, wants_json
+from .base import partner_view, wants_json
+from .cart import posted_sku
 from .checkout_state import checkout_forget, checkout_start, checkout_state
 
 CUSTOMER_PREFIX = "cust"
@@ -69,21 +69,13 @@ NOT_CARRIED = {"csrfmiddlewaretoken", "action", "expected_payable"}
 
 
 @partner_view(methods=("POST",), login_next_from_referer=True)
-def buy_now(request: HttpRequest) -> HttpResponse:
+@posted_sku(fallback="portal:solutions")
+def buy_now(request: HttpRequest, *, sku, quantity: int, back: str) -> HttpResponse:
     """立即购买: straight into the checkout with this one line (the cart is not touched)."""
-    back = safe_back_url(request, fallback=reverse("portal:solutions"))
-    form = SkuQuantityForm(request.POST)
-    if not form.is_valid():
-        errors_to_messages(request, form)
-        return redirect(back)
-    sku = selectors.sku_on_sale(code=form.cleaned_data["sku"])
-    if sku is None:
-        messages.error(request, _("This plan is no longer on sale."))
-        return redirect(back)
     try:
         quote = checkout_quote(
             company_id=request.user.company_id,
-            lines=[LineInput(sku.pk, form.cleaned_data["quantity"])],
+            lines=[LineInput(sku.pk, quantity)],
             require_parameters=False,
         )
     except BillingError as exc:

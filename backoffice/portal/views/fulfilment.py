@@ -26,7 +26,7 @@ from billing.services.fulfilment import milestone_confirm, order_complete, order
 from billing.services.invoices import invoice_request_create, invoice_requestable_problem
 from catalog.services import CatalogError
 
-from ..errors import errors_to_form, errors_to_messages
+from ..errors import errors_to_messages, form_submit
 from ..forms.fulfilment import InvoiceRequestForm, ReviewForm
 from ..navigation import account_menu
 from .base import partner_view
@@ -114,17 +114,17 @@ def invoice_request(request: HttpRequest, order: Order) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={"title": request.user.company.name, "email": request.user.email},
     )
-    if request.method == "POST" and not problem and form.is_valid():
-        try:
-            invoice_request_create(order_id=order.pk, user=request.user, **form.cleaned_data)
-        except BillingError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Your invoice request was submitted; Blue Cloud finance will issue the invoice."),
-            )
-            return redirect(order_portal_url(order))
+    if not problem and form_submit(
+        request,
+        form,
+        lambda data: invoice_request_create(order_id=order.pk, user=request.user, **data),
+        refusals=BillingError,
+    ):
+        messages.success(
+            request,
+            _("Your invoice request was submitted; Blue Cloud finance will issue the invoice."),
+        )
+        return redirect(order_portal_url(order))
     return _render(request, "invoice_form.html", order, {"form": form, "problem": problem})
 
 
@@ -191,20 +191,20 @@ def review(request: HttpRequest, order: Order, line: OrderLine) -> HttpResponse:
     solution = line.solution
     form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                order_review_submit(
-                    order=order,
-                    solution=solution,
-                    author=request.user,
-                    rating=form.cleaned_data["rating"],
-                    text=form.cleaned_data["text"],
-                )
-            except CatalogError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Thank you: your review was published."))
-                return redirect(order_portal_url(order))
+        if form_submit(
+            request,
+            form,
+            lambda data: order_review_submit(
+                order=order,
+                solution=solution,
+                author=request.user,
+                rating=data["rating"],
+                text=data["text"],
+            ),
+            refusals=CatalogError,
+        ):
+            messages.success(request, _("Thank you: your review was published."))
+            return redirect(order_portal_url(order))
         problem = ""
     else:
         problem = order_review_problem(order=order, solution=solution, company=request.user.company)

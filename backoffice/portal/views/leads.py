@@ -5,7 +5,6 @@
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +15,7 @@ from backoffice.throttle import throttle_form, throttled_response
 from catalog import leads
 from catalog.models import Solution
 
-from ..errors import errors_to_form
+from ..errors import form_submit
 from ..forms.leads import TicketForm, TrialForm
 
 
@@ -45,28 +44,26 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = TicketForm(request.POST, request.FILES)
         refusal = throttle_form(request, "ticket", form)
-        if refusal is None and form.is_valid():
-            data = form.cleaned_data
-            try:
-                leads.ticket_create(
-                    data=data, attachment=data["attachment"], user=request.user, solution=solution
-                )
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "Your ticket has been submitted. Blue Cloud will contact you "
-                        "within 1 working day."
-                    ),
-                )
-                target = _safe_next(request, data.get("next", ""))
-                if target:
-                    return redirect(target)
-                if solution is not None:
-                    return redirect("portal:solution_detail", slug=solution.slug)
-                return redirect("portal:home")
+        if refusal is None and form_submit(
+            request,
+            form,
+            lambda data: leads.ticket_create(
+                data=data, attachment=data["attachment"], user=request.user, solution=solution
+            ),
+        ):
+            messages.success(
+                request,
+                gettext(
+                    "Your ticket has been submitted. Blue Cloud will contact you "
+                    "within 1 working day."
+                ),
+            )
+            target = _safe_next(request, form.cleaned_data.get("next", ""))
+            if target:
+                return redirect(target)
+            if solution is not None:
+                return redirect("portal:solution_detail", slug=solution.slug)
+            return redirect("portal:home")
     else:
         form = TicketForm(
             initial={
@@ -93,20 +90,19 @@ def trial_create(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = TrialForm(request.POST)
         refusal = throttle_form(request, "trial", form)
-        if refusal is None and form.is_valid():
-            try:
-                leads.trial_create(solution=solution, data=form.cleaned_data, user=request.user)
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "Your trial request has been submitted. Blue Cloud will contact you "
-                        "with trial information within 1 working day."
-                    ),
-                )
-                return redirect("portal:solution_detail", slug=solution.slug)
+        if refusal is None and form_submit(
+            request,
+            form,
+            lambda data: leads.trial_create(solution=solution, data=data, user=request.user),
+        ):
+            messages.success(
+                request,
+                gettext(
+                    "Your trial request has been submitted. Blue Cloud will contact you "
+                    "with trial information within 1 working day."
+                ),
+            )
+            return redirect("portal:solution_detail", slug=solution.slug)
     else:
         form = TrialForm(initial=leads.lead_prefill(request.user))
     template = (

@@ -41,7 +41,7 @@ from billing.services.orders import (
 )
 from billing.services.payments import payment_callback, payment_notify
 
-from ..errors import errors_to_form, errors_to_messages
+from ..errors import errors_to_messages, form_submit
 from ..forms.orders import (
     TransferForm,
 )
@@ -187,26 +187,26 @@ def order_transfer(request: HttpRequest, number: str) -> HttpResponse:
     if (refused := method_not_allowed(request, ("GET", "POST"))) is not None:
         return refused
     form = TransferForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            payment_submit_offline(
-                order_id=order.pk,
-                user=request.user,
-                payer_account=form.cleaned_data["payer_account"],
-                paid_on=form.cleaned_data["paid_on"],
-                transfer_reference=form.cleaned_data.get("transfer_reference") or "",
-            )
-        except BillingError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your transfer was reported. Blue Cloud finance will confirm it after "
-                    "checking the payment."
-                ),
-            )
-            return redirect("portal:account_order_detail", number=order.number)
+    if form_submit(
+        request,
+        form,
+        lambda data: payment_submit_offline(
+            order_id=order.pk,
+            user=request.user,
+            payer_account=data["payer_account"],
+            paid_on=data["paid_on"],
+            transfer_reference=data.get("transfer_reference") or "",
+        ),
+        refusals=BillingError,
+    ):
+        messages.success(
+            request,
+            _(
+                "Your transfer was reported. Blue Cloud finance will confirm it after "
+                "checking the payment."
+            ),
+        )
+        return redirect("portal:account_order_detail", number=order.number)
     waiting = (
         order.status == OrderStatus.PENDING_PAYMENT
         and order.payment_method == OrderPaymentMethod.OFFLINE

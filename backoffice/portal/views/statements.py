@@ -40,7 +40,7 @@ from billing.statements.selectors import (
 from billing.statements.services import StatementError, period_parse
 from billing.statements.workflow import statement_confirm, statement_dispute
 
-from ..errors import errors_to_form, errors_to_messages
+from ..errors import errors_to_messages, form_submit
 from ..navigation import can_view_assets
 from .base import paginate, partner_view, render_account
 
@@ -216,22 +216,22 @@ def statement_dispute_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the reason form; POST disputes (the company's own statement only)."""
     statement = _statement_or_404(request, pk, writable=True)
     form = DisputeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            statement_dispute(
-                statement_id=statement.pk,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except StatementError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Your dispute on statement %(number)s was sent to Blue Cloud.")
-                % {"number": statement.number},
-            )
-            return redirect("portal:account_statement_detail", pk=statement.pk)
+    if form_submit(
+        request,
+        form,
+        lambda data: statement_dispute(
+            statement_id=statement.pk,
+            actor=request.user,
+            reason=data["reason"],
+        ),
+        refusals=StatementError,
+    ):
+        messages.success(
+            request,
+            _("Your dispute on statement %(number)s was sent to Blue Cloud.")
+            % {"number": statement.number},
+        )
+        return redirect("portal:account_statement_detail", pk=statement.pk)
     return _render(
         request,
         "dispute.html",

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
-from billing.selectors.payments import unrecorded_provider_payments
+from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
 from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
 
@@ -14,6 +14,8 @@ INVARIANTS = {
     "provider_payments_recorded": unrecorded_provider_payments,
     # A bill is settled by at most one confirmed repayment, and settlements add up.
     "repayment_settlement": repayment_settlement_problems,
+    # An order waiting on a payment decision has the record that shows it in a queue.
+    "order_payment_records": orders_without_payment_record,
     # A receipt's allocated amount is the sum of its allocations, never more than it.
     "receipts": receipt_problems,
 }

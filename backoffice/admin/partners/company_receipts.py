@@ -1,0 +1,49 @@
+"""The company page's unallocated receipts (到账未分配): posted transfers with money left
+that finance can still allocate (only staff who may view receipts see the section)."""
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.decorators import display
+
+from backoffice.core.money import format_money
+from billing.models import Receipt
+from billing.selectors.receipts import ALLOCATABLE_RECEIPT_STATUSES
+
+from ..base import ReadOnlyInline
+
+
+class CompanyReceiptInline(ReadOnlyInline):
+    model = Receipt
+    fk_name = "company"
+    fields = (
+        "receipt_number",
+        "value_date",
+        "bank_reference",
+        "amount_display",
+        "remainder_display",
+    )
+    readonly_fields = fields
+    verbose_name = _("unallocated receipt")
+    verbose_name_plural = _("unallocated receipts")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status__in=ALLOCATABLE_RECEIPT_STATUSES)
+            .order_by("value_date", "pk")
+        )
+
+    @display(description=_("receipt no."))
+    def receipt_number(self, obj: Receipt) -> str:
+        url = reverse("admin:billing_receipt_change", args=[obj.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.number)
+
+    @display(description=_("amount"))
+    def amount_display(self, obj: Receipt) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @display(description=_("unallocated"))
+    def remainder_display(self, obj: Receipt) -> str:
+        return format_money(obj.remainder, obj.currency)
