@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from billing.bankfiles import BankFileError, ParsedLine, line_dedupe_key, parse_bank_file
 from tests.billing.bank_helpers import (
@@ -15,6 +16,13 @@ from tests.billing.bank_helpers import (
     mt940_file,
     xlsx_file,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English (the msgids)."""
+    with translation.override("en"):
+        yield
 
 
 def test_generic_csv_keeps_credits_with_every_field():
