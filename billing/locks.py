@@ -16,6 +16,9 @@ in this order, inside its ``transaction.atomic``:
    the levels below: every order they pay (``lock_orders``, primary-key order), the
    payments and repayments they confirm (``lock_repayments``), the credit account and
    bills. A four-eyes approval holds its ``PendingPosting`` row above all of this.
+   **bank statement line** (``billing.services.bankstatements``), above the receipt:
+   confirming a line locks it, then posts its receipt; the line is never locked by a
+   path that holds anything below it.
 1. **order** (``lock_order``): the order a payment, cancellation, delivery or refund
    is about. When the caller starts from something else (a payment reference, a
    payment id), it first reads the order id *without* a lock (``order_id_of_payment``),

@@ -101,6 +101,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "billing.receipt": (VIEW, ADD, CHANGE),
         "billing.bankaccount": (VIEW, ADD, CHANGE),
         "backoffice.exportjob": (VIEW,),
+        # 银行流水对账: column profiles, statement imports, the lines to reconcile.
+        "billing.bankstatementprofile": (VIEW, ADD, CHANGE),
+        "billing.bankstatementimport": (VIEW, ADD),
+        "billing.bankstatementline": (VIEW, CHANGE),
     },
 }
 
@@ -134,6 +138,9 @@ ACTION_PERMISSIONS: dict[tuple[str, str], str] = {
     ("billing.invoicerequest", "issue"): "billing.change_invoicerequest",
     ("billing.invoicerequest", "reject"): "billing.change_invoicerequest",
     ("billing.statement", "generate"): "billing.add_statement",
+    ("billing.bankstatementline", "confirm"): "billing.change_bankstatementline",
+    ("billing.bankstatementline", "retarget"): "billing.change_bankstatementline",
+    ("billing.bankstatementline", "ignore"): "billing.change_bankstatementline",
     ("contracts.contracttemplate", "publish"): "contracts.add_contracttemplate",
     ("contracts.contracttemplate", "activate"): "contracts.change_contracttemplate",
 }

@@ -197,7 +197,17 @@ def _invoice_request_queue(request: HttpRequest) -> list[Queue]:
     ]
 
 
-WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue]
+def _unmatched_bank_line_queue(request: HttpRequest) -> list[Queue]:
+    """未匹配银行流水: imported bank credits no rule matched, until finance decides."""
+    from billing.selectors.bankstatements import unmatched_bank_lines
+
+    if not request.user.has_perm("billing.view_bankstatementline"):
+        return []
+    link = reverse("admin:billing_bankstatementline_changelist")
+    return [Queue(_("Unmatched bank lines"), unmatched_bank_lines(), f"{link}?status=unmatched")]
+
+
+WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue, _unmatched_bank_line_queue]
 
 
 # --------------------------------------------------------------------------

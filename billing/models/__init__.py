@@ -84,9 +84,21 @@ from .receipts import (
     ReceiptStatus,
     receipt_attachment_upload_to,
 )
+from .bankstatements import (
+    BankImportStatus,
+    BankLineStatus,
+    BankStatementImport,
+    BankStatementLine,
+    BankStatementProfile,
+)
 # isort: on
 
 __all__ = [
+    "BankImportStatus",
+    "BankLineStatus",
+    "BankStatementImport",
+    "BankStatementLine",
+    "BankStatementProfile",
     "Currency",
     "MONEY_DIGITS",
     "MONEY_PLACES",

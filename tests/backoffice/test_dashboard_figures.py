@@ -71,13 +71,14 @@ def test_work_queue_counts_match_independent_queries(client, demo):
         "待复核财务操作": sum(1 for p in PendingPosting.objects.all() if p.status == "pending"),
         "待退款付款": sum(1 for p in Payment.objects.all() if p.status == "refund_due"),
         "待退款线上还款": sum(1 for r in OnlineRepayment.objects.all() if r.status == "refund_due"),
+        "未匹配银行流水": _count("billing_bankstatementline", "unmatched"),
     }
     counts = {title: count for title, (count, _link) in queues.items()}
     for title, count in expected.items():
         matches = [key for key in counts if title in key or key in title]
         assert matches, (title, list(counts))
         assert counts[matches[0]] == count, title
-    assert len(queues) == 11
+    assert len(queues) == 12
     # The demo has one pending application: its queue link opens the filtered list, where
     # the row's 确认 approves it (queue → 确认, tests/e2e/test_console_queues.py).
     app = RegistrationApplication.objects.get(status="pending")
@@ -90,6 +91,7 @@ def test_work_queue_counts_match_independent_queries(client, demo):
 COUNT_SQL = {
     "billing_bill": "SELECT COUNT(*) FROM billing_bill WHERE status = %s",
     "billing_invoicerequest": "SELECT COUNT(*) FROM billing_invoicerequest WHERE status = %s",
+    "billing_bankstatementline": "SELECT COUNT(*) FROM billing_bankstatementline WHERE status = %s",
 }
 
 

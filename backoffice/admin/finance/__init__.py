@@ -8,8 +8,9 @@ the service as its idempotency key, so a double submit posts once.
 
 Modules: ``common`` (formatting, forms, ``FinanceActionMixin``), ``wallets``, ``credit``,
 ``bills`` (bills and the repayment queue), ``receipts`` (到账登记 and the receiving bank
-accounts; forms in ``receipt_forms``, posting pages in ``receipt_actions``), ``coupons``
-and ``approvals`` (the four-eyes queue).
+accounts; forms in ``receipt_forms``, posting pages in ``receipt_actions``), ``coupons``,
+``approvals`` (the four-eyes queue) and
+``reconciliation`` (bank statement import and matching).
 Importing the package registers their admins, in this order.
 """
 
@@ -21,10 +22,18 @@ from .bills import BillAdmin, RepaymentAdmin
 from .receipts import BankAccountAdmin, ReceiptAdmin
 from .coupons import CouponAdmin, CouponCampaignAdmin
 from .approvals import PendingPostingAdmin
+from .reconciliation import (
+    BankStatementImportAdmin,
+    BankStatementLineAdmin,
+    BankStatementProfileAdmin,
+)
 
 # isort: on
 
 __all__ = [
+    "BankStatementImportAdmin",
+    "BankStatementLineAdmin",
+    "BankStatementProfileAdmin",
     "BankAccountAdmin",
     "BillAdmin",
     "CouponAdmin",

@@ -1,0 +1,205 @@
+"""Reads of the bank reconciliation: the open items a line may settle (as plain data for
+``billing.bankfiles.matching``), the payer accounts each company paid from, the queues."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from billing.bankfiles.matching import Candidates, Kind, Target, normalise_name
+from partners.models import Company
+
+from ..models import (
+    Bill,
+    BillStatus,
+    Order,
+    OrderPaymentMethod,
+    OrderStatus,
+    Payment,
+    PaymentKind,
+    PaymentRecordStatus,
+    PaymentStatus,
+    Repayment,
+    RepaymentBill,
+    RepaymentMethod,
+    RepaymentStatus,
+)
+from ..models.bankstatements import BankLineStatus, BankStatementLine
+
+OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
+
+
+def unmatched_bank_lines() -> QuerySet[BankStatementLine]:
+    """未匹配银行流水: lines no rule could match and finance has not decided yet."""
+    return BankStatementLine.objects.filter(status=BankLineStatus.UNMATCHED)
+
+
+def _payment_targets(currency: str | None, company_id: int | None) -> list[Target]:
+    payments = Payment.objects.filter(
+        kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
+    ).select_related("order__company")
+    if currency:
+        payments = payments.filter(currency=currency)
+    if company_id is not None:
+        payments = payments.filter(order__company_id=company_id)
+    return [
+        Target(
+            kind=Kind.PAYMENT,
+            ids=(p.pk,),
+            company_id=p.order.company_id,
+            amount=p.amount,
+            currency=p.currency,
+            label=f"{p.reference} · {p.order.number} · {p.order.company.name}",
+            references=tuple(r for r in (p.reference, p.order.number, p.transfer_reference) if r),
+        )
+        for p in payments
+    ]
+
+
+def _order_targets(currency: str | None, company_id: int | None) -> list[Target]:
+    """Unpaid offline orders the partner has not reported a transfer for."""
+    orders = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_method=OrderPaymentMethod.OFFLINE,
+        payment_status=PaymentStatus.UNPAID,
+    ).select_related("company")
+    if currency:
+        orders = orders.filter(currency=currency)
+    if company_id is not None:
+        orders = orders.filter(company_id=company_id)
+    return [
+        Target(
+            kind=Kind.ORDER,
+            ids=(o.pk,),
+            company_id=o.company_id,
+            amount=o.amount_due,
+            currency=o.currency,
+            label=f"{o.number} · {o.company.name}",
+            references=(o.number,),
+        )
+        for o in orders
+    ]
+
+
+def _repayment_targets(currency: str | None, company_id: int | None) -> list[Target]:
+    repayments = (
+        Repayment.objects.filter(status=RepaymentStatus.SUBMITTED, method=RepaymentMethod.OFFLINE)
+        .select_related("account__company")
+        .prefetch_related("bills")
+    )
+    if currency:
+        repayments = repayments.filter(account__currency=currency)
+    if company_id is not None:
+        repayments = repayments.filter(account__company_id=company_id)
+    targets = []
+    for r in repayments:
+        numbers = tuple(b.number for b in r.bills.all())
+        targets.append(
+            Target(
+                kind=Kind.REPAYMENT,
+                ids=(r.pk,),
+                company_id=r.account.company_id,
+                amount=r.amount,
+                currency=r.account.currency,
+                label=f"{' + '.join(numbers)} · {r.account.company.name}",
+                references=numbers,
+            )
+        )
+    return targets
+
+
+def _bill_targets(currency: str | None, company_id: int | None) -> list[Target]:
+    """Open bills no repayment claims: each alone, and all of a company's together."""
+    claimed = RepaymentBill.objects.filter(bill=OuterRef("pk"), active=True)
+    bills = (
+        Bill.objects.filter(status__in=OPEN_BILL_STATUSES)
+        .exclude(Exists(claimed))
+        .select_related("account__company")
+        .order_by("account_id", "due_date", "pk")
+    )
+    if currency:
+        bills = bills.filter(account__currency=currency)
+    if company_id is not None:
+        bills = bills.filter(account__company_id=company_id)
+    by_account: dict[int, list[Bill]] = defaultdict(list)
+    targets = []
+    for bill in bills:
+        by_account[bill.account_id].append(bill)
+        targets.append(
+            Target(
+                kind=Kind.BILLS,
+                ids=(bill.pk,),
+                company_id=bill.account.company_id,
+                amount=bill.amount,
+                currency=bill.account.currency,
+                label=f"{bill.number} · {bill.account.company.name}",
+                references=(bill.number,),
+            )
+        )
+    for group in by_account.values():
+        if len(group) > 1:
+            account = group[0].account
+            targets.append(
+                Target(
+                    kind=Kind.BILLS,
+                    ids=tuple(b.pk for b in group),
+                    company_id=account.company_id,
+                    amount=sum((b.amount for b in group), Decimal("0")),
+                    currency=account.currency,
+                    label=f"{' + '.join(b.number for b in group)} · {account.company.name}",
+                )
+            )
+    return targets
+
+
+def open_targets(*, currency: str | None = None, company_id: int | None = None) -> list[Target]:
+    """Every open item a bank credit may settle (of one company when ``company_id``)."""
+    return [
+        *_payment_targets(currency, company_id),
+        *_order_targets(currency, company_id),
+        *_repayment_targets(currency, company_id),
+        *_bill_targets(currency, company_id),
+    ]
+
+
+def known_payer_accounts() -> dict[str, set[int]]:
+    """payer account → the companies that paid from it before (payments, repayments,
+    receipts finance posted)."""
+    accounts: dict[str, set[int]] = defaultdict(set)
+    rows = [
+        *Payment.objects.exclude(payer_account="")
+        .exclude(status=PaymentRecordStatus.REJECTED)
+        .values_list("payer_account", "order__company_id"),
+        *Repayment.objects.exclude(payer_account="")
+        .exclude(status=RepaymentStatus.REJECTED)
+        .values_list("payer_account", "account__company_id"),
+        *_receipt_accounts(),
+    ]
+    for account, company_id in rows:
+        accounts[account.replace(" ", "")].add(company_id)
+    return dict(accounts)
+
+
+def _receipt_accounts() -> list[tuple[str, int]]:
+    from ..models import Receipt
+
+    return list(
+        Receipt.objects.exclude(payer_account="")
+        .exclude(status="rejected")
+        .values_list("payer_account", "company_id")
+    )
+
+
+def company_names() -> dict[str, set[int]]:
+    names: dict[str, set[int]] = defaultdict(set)
+    for pk, name in Company.objects.values_list("pk", "name"):
+        names[normalise_name(name)].add(pk)
+    return dict(names)
+
+
+def match_candidates(*, currency: str | None = None) -> Candidates:
+    return Candidates(
+        targets=open_targets(currency=currency),
+        accounts=known_payer_accounts(),
+        names=company_names(),
+    )
