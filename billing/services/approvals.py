@@ -34,6 +34,7 @@ from billing.models import (
 )
 from partners.services import company_terms_set
 
+from .bankstatements import bank_lines_follow_receipt
 from .credit import credit_limit_set, credit_offline_charge
 from .errors import BillingError
 from .ledger import needs_second_approval, required_reason
@@ -101,6 +102,7 @@ def _execute(
     """Run the real service. Returns (result object, reference for the pending row)."""
     if kind == PendingPostingKind.RECEIPT:
         receipt = receipt_approve_pending(pending=pending, actor=actor)
+        bank_lines_follow_receipt(receipt=receipt, approved=True)
         return receipt, receipt.number
     if kind == PendingPostingKind.COMPANY_TERMS:
         company = company_terms_set(
@@ -250,7 +252,7 @@ def posting_reject(*, pending_id: int, checker, reason: str) -> PendingPosting:
     if pending.status != PendingPostingStatus.PENDING:
         raise BillingError(_("This posting was already decided."), code="decided")
     if pending.kind == PendingPostingKind.RECEIPT:
-        receipt_reject_pending(pending=pending)
+        bank_lines_follow_receipt(receipt=receipt_reject_pending(pending=pending), approved=False)
     pending.status = PendingPostingStatus.REJECTED
     pending.checker = checker
     pending.decided_at = timezone.now()

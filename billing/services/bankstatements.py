@@ -335,6 +335,20 @@ def bank_line_confirm(*, line_id: int, actor) -> BankStatementLine:
     return line
 
 
+def bank_lines_follow_receipt(*, receipt: Receipt, approved: bool) -> int:
+    """A four-eyes receipt was decided: its waiting lines become confirmed, or (rejected)
+    go back to their proposal without the receipt. Called by ``approvals`` inside the
+    decision's transaction; one conditional UPDATE, so no lock above the pending row."""
+    waiting = BankStatementLine.objects.filter(
+        receipt=receipt, status=BankLineStatus.AWAITING_APPROVAL
+    )
+    if approved:
+        return waiting.update(status=BankLineStatus.CONFIRMED)
+    return waiting.update(
+        status=BankLineStatus.PROPOSED, receipt=None, decided_by=None, decided_at=None
+    )
+
+
 def bank_lines_confirm(*, line_ids: list[int], actor) -> ConfirmResult:
     """Confirm several lines, each in its own transaction (one refusal stops no other)."""
     confirmed, awaiting, refused = [], [], []

@@ -22,7 +22,7 @@ from billing.models import (
 )
 from billing.selectors.bankstatements import unmatched_bank_lines
 from billing.services import bankstatements as bank
-from billing.services.approvals import posting_approve
+from billing.services.approvals import posting_approve, posting_reject
 from billing.services.errors import BillingError
 from tests.billing.bank_helpers import generic_csv
 from tests.billing.bank_world import BankWorld
@@ -148,6 +148,22 @@ def test_above_the_threshold_a_line_awaits_the_second_approval(world, settings):
     )
     world.payment.refresh_from_db()
     assert world.payment.status == PaymentRecordStatus.SUCCEEDED
+    line.refresh_from_db()
+    assert line.status == BankLineStatus.CONFIRMED  # the line follows its receipt
+
+
+def test_a_rejected_second_approval_puts_the_line_back_to_its_proposal(world, settings):
+    settings.FOUR_EYES_THRESHOLD = Decimal("100.00")
+    upload(world, world.file())
+    line = lines_by_id()["B001"]
+    bank.bank_lines_confirm(line_ids=[line.pk], actor=world.maker)
+    line.refresh_from_db()
+    posting_reject(pending_id=line.receipt.pending.pk, checker=world.checker, reason="wrong")
+    line.refresh_from_db()
+    assert (line.status, line.receipt_id) == (BankLineStatus.PROPOSED, None)
+    # Proposed again: it can be confirmed once more (the rejected receipt freed the key).
+    result = bank.bank_lines_confirm(line_ids=[line.pk], actor=world.maker)
+    assert [x.pk for x in result.awaiting] == [line.pk]
 
 
 def test_retarget_and_ignore(world):
