@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_q.models import Failure
 
@@ -33,11 +34,11 @@ def test_dashboard_lists_every_work_queue_even_when_empty(staff_client):
     response = staff_client.get("/admin/")
     html = response.content.decode()
     queues = {str(title): count for title, count, _link in response.context["work_queues"]}
-    # the eight queues of the issue + 待复核财务操作 + the two 待退款 queues
-    assert len(queues) == 11
-    assert {"待退款付款", "待退款线上还款"} <= set(queues)
+    # the eight queues of the issue + 待复核财务操作 + the two 待退款 queues + 未匹配银行流水
+    assert len(queues) == 12
+    assert {"待退款付款", "待退款线上还款", "未匹配银行流水"} <= set(queues)
     assert set(queues.values()) == {0}
-    assert html.count("opacity-50") >= 11  # zero-count queues are greyed, not hidden
+    assert html.count("opacity-50") >= 12  # zero-count queues are greyed, not hidden
     assert "data-empty-state" not in html
 
 
@@ -74,7 +75,7 @@ def test_every_queue_is_counted_in_one_query_and_opens_its_filtered_list(rf, sup
         rows = work_queues(request)
     assert len(captured.captured_queries) == 1
     queues = {str(title): (count, link) for title, count, link in rows}
-    assert len(queues) == 11
+    assert len(queues) == 12
     count, link = queues["待审核注册申请"]
     # Even a sole application opens the list: its row's 确认 approves it there.
     assert sole.pk and (count, link) == (
@@ -85,3 +86,19 @@ def test_every_queue_is_counted_in_one_query_and_opens_its_filtered_list(rf, sup
     _application(2)
     count, link = {str(t): (c, li) for t, c, li in work_queues(request)}["待审核注册申请"]
     assert (count, link) == (2, "/admin/partners/registrationapplication/?status=pending")
+
+
+@pytest.mark.parametrize(
+    "language, title",
+    [
+        ("zh-hans", "账期额度使用接近上限（≥ 70 %）"),
+        ("en", "Credit lines near their limit (≥ 70 %)"),
+    ],
+)
+def test_the_credit_card_title_is_translated_with_one_percent_sign(staff_client, language, title):
+    # A literal _("… % …") inside a template tag was looked up as "%%": English showed
+    # "%%" and the Chinese msgid never matched.
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = staff_client.get("/admin/").content.decode()
+    assert title in html
+    assert "%%" not in html
