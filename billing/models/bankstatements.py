@@ -183,7 +183,7 @@ class MatchRule(models.TextChoices):
 
 class BankTargetKind(models.TextChoices):
     PAYMENT = "payment", _("Pending offline payment")
-    REPAYMENT = "repayment", _("Pending repayment")
+    REPAYMENT = "repayment", _("Repayment awaiting confirmation")
     BILLS = "bills", _("Open bills")
     ORDER = "order", _("Unpaid offline order")
 
@@ -240,8 +240,8 @@ class BankStatementLine(models.Model):
         related_name="+",
         verbose_name=_("receipt"),
     )
-    decided_by = optional_user(_("decided by"))
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = optional_user(_("handled by"))
+    decided_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
     history = HistoricalRecords()

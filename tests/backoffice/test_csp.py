@@ -250,7 +250,8 @@ def project_templates() -> list[Path]:
         subdirs[:] = [d for d in subdirs if d not in SKIP_DIRS]
         if "templates" in Path(directory).relative_to(ROOT).parts:
             found += [Path(directory) / name for name in files if name.endswith(".html")]
-    return sorted(found)
+    # Mail bodies are read by mail clients, which need inline styles; no page serves them.
+    return sorted(path for path in found if "mail" not in path.relative_to(ROOT).parts)
 
 
 def inline_code(path: Path) -> list[str]:

@@ -44,7 +44,8 @@ def read_mail_bodies(folder: Path) -> list[str]:
         for chunk in path.read_text(encoding="utf-8").split("-" * 79):
             if chunk.strip():
                 message = email.message_from_string(chunk.strip(), policy=email.policy.default)
-                bodies.append(message.get_content())
+                # A mail is text + HTML (multipart/alternative): read its text part.
+                bodies.append(message.get_body(preferencelist=("plain",)).get_content())
     return bodies
 
 

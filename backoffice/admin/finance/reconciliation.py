@@ -233,7 +233,7 @@ class LineStatusFilter(DefaultingRadioFilter):
     default = OPEN
 
     def lookups(self, request, model_admin):
-        return [(self.OPEN, _("Open")), *BankLineStatus.choices, (self.ALL, _("All"))]
+        return [(self.OPEN, _("Open lines")), *BankLineStatus.choices, (self.ALL, _("All"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -252,7 +252,9 @@ class RetargetForm(forms.Form):
         queryset=Company.objects.order_by("name"),
         widget=UnfoldAdminSelectWidget,
     )
-    target = forms.ChoiceField(label=_("Target"), required=False, widget=UnfoldAdminSelectWidget)
+    target = forms.ChoiceField(
+        label=_("Matched target"), required=False, widget=UnfoldAdminSelectWidget
+    )
 
     def __init__(self, data, line: BankStatementLine):
         super().__init__(data, initial={"company": line.company_id})
