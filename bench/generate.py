@@ -258,9 +258,9 @@ class Loader:
             """
             INSERT INTO partners_user (id, password, is_superuser, email, name, phone,
                 is_staff, is_active, date_joined, activated_at, company_role, position,
-                company_id)
+                company_id, language)
             SELECT %(ub)s + g, '!bench', false, 'bench-sales-' || g || '@example.com',
-                   'Bench 销售 ' || g, '', true, true, %(t_start)s, %(t_start)s, '', '', NULL
+                   'Bench 销售 ' || g, '', true, true, %(t_start)s, %(t_start)s, '', '', NULL, ''
             FROM generate_series(1, %(staff)s) g
             """,
             {**self.params, "staff": STAFF},
@@ -298,10 +298,10 @@ class Loader:
             """
             INSERT INTO partners_user (id, password, is_superuser, email, name, phone,
                 is_staff, is_active, date_joined, activated_at, company_role, position,
-                company_id)
+                company_id, language)
             SELECT %(pb)s + g, '!bench', false, 'bench-user-' || g || '@example.com',
                    'Bench 管理员 ' || g, '138' || lpad(g::text, 8, '0'), false, true,
-                   %(t_start)s, %(t_start)s, 'admin', '', %(cb)s + g
+                   %(t_start)s, %(t_start)s, 'admin', '', %(cb)s + g, ''
             FROM generate_series(1, %(n_comp)s) g
             """,
             self.params,

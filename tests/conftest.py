@@ -54,7 +54,7 @@ def password_only_login():
 SEED_MIGRATIONS = [
     "partners.migrations.0003_seed_tiers_and_benefits",
     "contracts.migrations.0002_seed_template",
-    "billing.migrations.0016_bank_statements",
+    "billing.migrations.0017_seed_bank_statement_profiles",
 ]
 
 
