@@ -339,7 +339,10 @@ def test_generation_is_set_based_queries_do_not_grow_with_orders():
     small = _generation_queries(10, month=3)
     large = _generation_queries(200, month=4)
     assert small == large, (small, large)
-    assert small < 40
+    # 40 before issue 16; the 待确认 notices of the two statements (one query for the keys
+    # already told, then per statement its recipients, message and mail rows) add 4. They
+    # grow with statements, not orders: batching them into a task is noted for issue 19.
+    assert small < 48
 
 
 def test_generation_writes_one_event_per_statement():
