@@ -129,3 +129,26 @@ def test_other_roles_cannot_decide(client, world):
     post_file(post_file_client, world, world.file())
     client.force_login(sales_staff())
     assert client.get(url("bankstatementline_changelist")).status_code == 403
+
+
+def test_retarget_company_choices_follow_the_sales_scope(world):
+    """A 销售 member offered re-targeting sees only the companies they own."""
+    from django.test import RequestFactory
+
+    from backoffice.admin.finance.reconciliation import RetargetForm
+    from partners.models import Company
+    from tests.factories import sales_staff
+
+    seller = sales_staff()
+    other = Company.objects.exclude(pk=world.company.pk).first() or world.company
+    Company.objects.filter(pk=world.company.pk).update(business_owner=seller)
+    request = RequestFactory().get("/")
+    request.user = seller
+    line = BankStatementLine(company_id=world.company.pk, currency="CNY")
+    form = RetargetForm(None, line, request=request)
+    assert list(form.fields["company"].queryset) == [world.company]
+    request = RequestFactory().get("/")
+    request.user = world.maker  # finance: every company
+    staff_form = RetargetForm(None, line, request=request)
+    assert other in staff_form.fields["company"].queryset
+    assert staff_form.fields["company"].queryset.count() == Company.objects.count()

@@ -38,6 +38,7 @@ from partners.models import Company
 from ..base import ActionPageMixin, BaseAdmin, ReadOnlyAdmin, label_display, posted, status_column
 from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
+from ..scope import company_owner_q, is_owner_scoped
 
 LINE_STATUS_LABELS = {
     BankLineStatus.PROPOSED: "info",
@@ -256,8 +257,12 @@ class RetargetForm(forms.Form):
         label=_("Matched target"), required=False, widget=UnfoldAdminSelectWidget
     )
 
-    def __init__(self, data, line: BankStatementLine):
+    def __init__(self, data, line: BankStatementLine, *, request: HttpRequest):
         super().__init__(data, initial={"company": line.company_id})
+        if is_owner_scoped(request):  # the same companies as every other console list
+            self.fields["company"].queryset = Company.objects.filter(
+                company_owner_q(request.user)
+            ).order_by("name")
         company_id = line.company_id
         if data and str(data.get("company", "")).isdigit():
             company_id = int(data["company"])
@@ -443,7 +448,7 @@ class BankStatementLineAdmin(ActionPageMixin, ReadOnlyAdmin):
         return self._object_action(
             request,
             object_id,
-            lambda line: RetargetForm(posted(request), line),
+            lambda line: RetargetForm(posted(request), line, request=request),
             perform=perform,
             title=gettext("Choose the line's target"),
             submit_label=gettext("Save"),
