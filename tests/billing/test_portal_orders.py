@@ -259,8 +259,20 @@ def test_orders_list_groups_lines_and_offers_actions_by_status(signed_in, shop):
     assert actions(offline) == {"pay", "cancel"}
     assert actions(paid) == {"contract"}
     assert reverse("portal:order_transfer", args=[offline.number]) in html
+    # 【电子合同】 opens 查看电子订单 (the stored contract, 下载电子合同 / 取消), not the file.
+    view_url = reverse("portal:contract_view", args=[paid.contract_id])
+    assert view_url in html
+    dialog = signed_in.get(view_url + "?partial=1")
+    assert dialog.status_code == 200
+    body = dialog.content.decode()
+    assert "查看电子订单" in body and "下载电子合同" in body and "取消" in body
+    assert "<html" not in body  # the dialog alone
     contract_url = reverse("portal:contract_pdf", args=[paid.contract_id])
-    assert contract_url in html
+    assert f'href="{contract_url}"' in body
+    page = signed_in.get(view_url + "?next=https://evil.example/")
+    assert page.status_code == 200 and b"<html" in page.content
+    # 取消 returns only to this site: a foreign "next" falls back to 客户订单.
+    assert f'<a class="btn btn-ghost" href="{ORDERS}" data-contract-close>' in page.content.decode()
     assert signed_in.get(contract_url).status_code == 200
 
 

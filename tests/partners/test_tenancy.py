@@ -62,6 +62,7 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_reseller_user_invite": {"pk": "reseller"},
     "account_customer_edit": {"pk": "customer"},
     "account_customer_delete": {"pk": "customer"},
+    "contract_view": {"pk": "contract"},
     "contract_pdf": {"pk": "contract"},
     # Orders and payments are named by number / reference, not pk.
     "account_order_detail": {"number": "visible_order"},
@@ -233,16 +234,21 @@ class World:
 
 def make_contract(company: Company) -> Contract:
     """An agreed e-contract row of ``company`` (the contracts area builds real ones)."""
+    from contracts.rendering import document_build
+    from contracts.services import contract_sample_data
+
     number = f"T{timezone.now():%Y%m%d%H%M%S}{company.pk:06d}"
+    template = ContractTemplate.objects.order_by("pk").first()
+    data = {**contract_sample_data(), "contract_number": number, "agreed_at": "2026-12-01 10:00:00"}
     return Contract.objects.create(
         number=number,
-        template=ContractTemplate.objects.order_by("pk").first(),
+        template=template,
         company=company,
         agreed_by=admin_of(company),
         agreed_at=timezone.now(),
         currency="CNY",
         total=Decimal("107.00"),
-        snapshot={},
+        snapshot=document_build(data=data, template=template),  # 查看电子订单 renders it
         pdf=ContentFile(b"%PDF-1.4\n%test\n", name=f"{number}.pdf"),
         sha256="0" * 64,
     )

@@ -119,6 +119,39 @@
     if (body) { body.focus(); }
   }
 
+  // 【电子合同】 opens 查看电子订单 over the list: the server's dialog markup in a <dialog>.
+  // 取消 and Escape close it; 下载电子合同 stays a plain download link. Without <dialog> or
+  // fetch the link opens the contract's own page.
+  function initContractDialog() {
+    var dialog = null;
+    function close() { if (dialog && dialog.open) { dialog.close(); } }
+    document.addEventListener("click", function (event) {
+      var cancel = event.target.closest && event.target.closest("dialog [data-contract-close]");
+      if (cancel) { event.preventDefault(); close(); return; }
+      var link = event.target.closest && event.target.closest("a[data-contract-view]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+      if (typeof HTMLDialogElement === "undefined" || !window.fetch) { return; }
+      event.preventDefault();
+      var url = new URL(link.href, window.location.href);
+      url.searchParams.set("partial", "1");
+      fetch(url.toString(), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) {
+          if (!dialog) {
+            dialog = document.createElement("dialog");
+            dialog.className = "contract-modal";
+            document.body.appendChild(dialog);
+            dialog.addEventListener("click", function (e) { if (e.target === dialog) { close(); } });
+          }
+          dialog.innerHTML = html;
+          dialog.showModal();
+          var body = dialog.querySelector("[data-eorder-body]");
+          if (body) { body.focus(); }
+        })
+        .catch(function () { window.location.href = link.href; });
+    });
+  }
+
   // 蓝云支付平台: the countdown (the server decides when the order is cancelled).
   function initCountdown() {
     var box = document.querySelector("[data-countdown]");
@@ -154,5 +187,6 @@
     initCheckout();
     initEorder();
     initCountdown();
+    initContractDialog();
   });
 })();
