@@ -14,3 +14,8 @@ urlpatterns = [
 ]
 # Media is never served wholesale: uploaded partner files are private and go
 # through permission-checked views added by the domains that own them.
+
+# 404 / 403 / 500 in the front door's own layout and the user's language (DEBUG off).
+handler403 = "backoffice.error_pages.permission_denied"
+handler404 = "backoffice.error_pages.page_not_found"
+handler500 = "backoffice.error_pages.server_error"
