@@ -13,7 +13,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   (
     sleep 9 &
-    trap 'kill $! 2>/dev/null; exit 0' TERM
+    trap 'kill $! 2>/dev/null; wait $!; exit 0' TERM
     wait $!
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
   ) &
