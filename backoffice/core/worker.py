@@ -83,8 +83,9 @@ class _TaskInHand:
     """The worker's view of the task queue, remembering the task it took (a copy made
     before the worker pops its ``timeout``) and whether that task is running."""
 
-    def __init__(self, task_queue):
+    def __init__(self, task_queue, cluster_stopping):
         self.task_queue = task_queue
+        self.cluster_stopping = cluster_stopping
         self.task: dict | None = None
         self.running = False
         self.stop_requested = False
@@ -105,15 +106,22 @@ class _TaskInHand:
         self.running = False
 
     def on_sigterm(self, signum, frame) -> None:
+        if not self.cluster_stopping.is_set():
+            # Not a stop: the guard ends a worker whose task overran its timeout. Die as
+            # django-q2's workers do; requeueing would run the stuck task again and again.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         self.stop_requested = True
         if self.running:
             self.running = False
             raise WorkerStopped
 
 
-def graceful_worker(task_queue, result_queue, timer, timeout) -> None:
-    """django-q2's worker loop, stoppable mid-task by SIGTERM (step 4 above)."""
-    hand = _TaskInHand(task_queue)
+def graceful_worker(task_queue, result_queue, timer, timeout, cluster_stopping) -> None:
+    """django-q2's worker loop, stoppable mid-task by SIGTERM once the cluster is
+    stopping (step 4 above)."""
+    hand = _TaskInHand(task_queue, cluster_stopping)
     pre_execute.connect(hand.on_pre_execute, dispatch_uid="graceful_worker_pre")
     post_execute_in_worker.connect(hand.on_post_execute, dispatch_uid="graceful_worker_post")
     signal.signal(signal.SIGTERM, hand.on_sigterm)
@@ -138,7 +146,7 @@ class GracefulSentinel(Sentinel):
         timer = Value("f", -1)
         process = get_mp_context().Process(
             target=graceful_worker,
-            args=(self.task_queue, self.result_queue, timer, self.timeout),
+            args=(self.task_queue, self.result_queue, timer, self.timeout, self.event_out),
             name=f"Process-{uuid.uuid4().hex}",
         )
         process.daemon = Conf.DAEMONIZE_WORKERS
