@@ -18,7 +18,9 @@ class ScheduleSpec:
     name: str
     func: str
     schedule_type: str
-    first_run_at: time = time(2, 0)  # local (Asia/Shanghai) time of day
+    # Daily and monthly jobs: local (Asia/Shanghai) time of day (and day of the month) of
+    # their runs. Minute and hourly jobs run one period after setup_schedules, then every period.
+    first_run_at: time = time(2, 0)
     first_run_day: int | None = None  # for monthly runs: day of the month
     kwargs: dict = field(default_factory=dict)
 
@@ -40,14 +42,11 @@ SCHEDULES: list[ScheduleSpec] = [
         name="billing.expire_coupons",
         func="billing.tasks.expire_coupons",
         schedule_type=Schedule.HOURLY,
-        first_run_at=time(0, 5),
     ),
     ScheduleSpec(
         name="billing.cancel_unpaid_orders",
         func="billing.tasks.cancel_unpaid_orders",
         schedule_type=Schedule.MINUTES,
-        first_run_at=time(0, 1),
-        kwargs={},
     ),
     ScheduleSpec(
         # Recovers mails of dead or lost tasks (backoffice/core/mail.py): expired leases back to
@@ -73,11 +72,30 @@ SCHEDULES: list[ScheduleSpec] = [
 ]
 
 
+# The longest time between two runs of each schedule type: a next run later than now plus
+# this is never right (an older release's 00:01 for a minute job) and is pulled in.
+PERIODS = {
+    Schedule.MINUTES: timedelta(minutes=1),
+    Schedule.HOURLY: timedelta(hours=1),
+    Schedule.DAILY: timedelta(days=1),
+    Schedule.WEEKLY: timedelta(days=7),
+    Schedule.MONTHLY: timedelta(days=31),
+    Schedule.QUARTERLY: timedelta(days=92),
+    Schedule.YEARLY: timedelta(days=366),
+}
+
+
 def _first_run(spec: ScheduleSpec, now: datetime) -> datetime:
-    """Minute schedules are due at once (the scheduler starts them within its next ~30 s
-    cycle); the others at their local time of day (and day of the month)."""
-    if spec.schedule_type == Schedule.MINUTES:
-        return now
+    """A job's first run: never later than now plus its period.
+
+    Interval jobs (every minute, every hour) first run one period after the setup, so the
+    every-minute ``cancel_unpaid_orders`` runs within a minute of a deploy, not at the next
+    00:01. Calendar jobs (daily, monthly) keep their local time of day (and day of the
+    month): that is what their business rule is about (bills at midnight, statements on the
+    1st), and their next occurrence is always within one period.
+    """
+    if spec.schedule_type in (Schedule.MINUTES, Schedule.HOURLY):
+        return now + PERIODS[spec.schedule_type]
     return _next_local(spec.first_run_at, now, spec.first_run_day)
 
 
@@ -122,18 +140,20 @@ def schedules_sync(now: datetime | None = None) -> tuple[int, int]:
             "func": spec.func,
             "schedule_type": spec.schedule_type,
             "kwargs": str(spec.kwargs),
+            "minutes": 1 if spec.schedule_type == Schedule.MINUTES else None,
         }
         changed = [attr for attr, value in wanted.items() if getattr(existing, attr) != value]
         for attr in changed:
             setattr(existing, attr, wanted[attr])
-        # A minute schedule set up by an older release (first run at a time of day, e.g.
-        # 00:01 tomorrow) or switched to minutes: due at once, every minute.
-        if spec.schedule_type == Schedule.MINUTES and (
-            existing.minutes != 1 or existing.next_run > now + timedelta(minutes=1)
+        # A re-run keeps the next run the scheduler set, unless the job changed its type or
+        # its next run lies beyond one period (an older release's 00:01 for a minute job).
+        if (
+            "schedule_type" in changed
+            or existing.next_run is None
+            or existing.next_run > now + PERIODS[spec.schedule_type]
         ):
-            existing.minutes = 1
-            existing.next_run = now
-            changed += ["minutes", "next_run"]
+            existing.next_run = _first_run(spec, now)
+            changed.append("next_run")
         if changed:
             existing.save(update_fields=changed)
             updated += 1

@@ -57,13 +57,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "simple_history",
-    "django_q",
     "axes",
     "django_otp",  # staff two-factor login: authenticator apps (TOTP) and recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     # the kernel (label "backoffice"): outbox, document counters
     "backoffice.core",
+    # after the kernel, whose `manage.py qcluster` (backoffice/core/worker.py) replaces its own
+    "django_q",
     # domain apps
     "partners",
     "catalog",
@@ -385,6 +386,11 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": _("Task queue"),
 }
+# `manage.py qcluster` on SIGTERM/SIGINT (backoffice/core/worker.py): running tasks get
+# Q_STOP_GRACE seconds to finish, then are interrupted and put back in the queue; a worker
+# still alive Q_STOP_KILL_AFTER seconds later is killed. The whole stop stays under 10 s.
+Q_STOP_GRACE = float(os.environ.get("Q_STOP_GRACE", "4"))
+Q_STOP_KILL_AFTER = float(os.environ.get("Q_STOP_KILL_AFTER", "2"))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -297,12 +297,13 @@ def test_sweeper_is_scheduled_every_minute_from_the_deploy_on():
         Schedule.MINUTES,
         1,
     )
-    assert sweep.next_run == now  # the scheduler's next cycle starts it, not 00:01 tomorrow
+    # a minute after the deploy, not at 00:01 tomorrow
+    assert sweep.next_run == now + timedelta(minutes=1)
     # A minute schedule an older release set up for a time of day is pulled in ...
     Schedule.objects.filter(name="outbox.sweep").update(next_run=now + timedelta(hours=20))
     later = now + timedelta(minutes=3)
     schedules_sync(now=later)
-    assert Schedule.objects.get(name="outbox.sweep").next_run == later
+    assert Schedule.objects.get(name="outbox.sweep").next_run == later + timedelta(minutes=1)
     # ... and a running one is left alone.
     assert schedules_sync(now=later + timedelta(seconds=20)) == (0, 0)
 
