@@ -22,7 +22,8 @@
 #   CLUSTER_DB [aggresmart_cluster]  CLUSTER_PG [postgres://postgres@127.0.0.1:5432]
 #   CLUSTER_BUCKET [aggresmart-cluster]  CLUSTER_SETTINGS [backoffice.settings.base]
 #   CLUSTER_DEMO [1: load demo data into an empty database]  CLUSTER_WEB_WORKERS [2]
-#   CLUSTER_Q_WORKERS [2]  and any setting of deploy/env.example (passed through).
+#   CLUSTER_Q_WORKERS [2]  CLUSTER_TEMPLATE [none: a database to copy when creating CLUSTER_DB]
+#   and any setting of deploy/env.example (passed through).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -219,8 +220,9 @@ s3.create_bucket(Bucket=os.environ["AWS_STORAGE_BUCKET_NAME"])
 EOF
 
 if ! psql "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
-  say "creating database $DB"
-  psql "$PG/postgres" -qc "CREATE DATABASE \"$DB\"" || die "could not create database $DB"
+  say "creating database $DB${CLUSTER_TEMPLATE:+ from $CLUSTER_TEMPLATE}"
+  psql "$PG/postgres" -qc "CREATE DATABASE \"$DB\"${CLUSTER_TEMPLATE:+ TEMPLATE \"$CLUSTER_TEMPLATE\"}" ||
+    die "could not create database $DB"
 fi
 
 # --- Release step (once, from one machine) ----------------------------------------------------

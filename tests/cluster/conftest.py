@@ -7,11 +7,13 @@ with a rehearsal someone runs by hand), and a mail backend that records deliveri
 PostgreSQL (CI's PostgreSQL pass runs them).
 """
 
+import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -43,6 +45,17 @@ def http_status(url: str, timeout: float = 10) -> int:
         return error.code
     except OSError:
         return 0
+
+
+def template_name() -> str:
+    """The template database of the rehearsal's tests: migrated and loaded with the demo
+    data, named after the migrations and the demo fixtures it was built from, so it is
+    rebuilt (once per machine) only when they change."""
+    digest = hashlib.sha256()
+    sources = sorted(ROOT.glob("*/migrations/*.py")) + sorted(ROOT.glob("fixtures/*.py"))
+    for path in sources:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"cluster_template_{digest.hexdigest()[:16]}"
 
 
 class Rehearsal:
@@ -115,6 +128,50 @@ class Rehearsal:
         self.log.close()
         return time.monotonic() - started
 
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        done = subprocess.run(
+            [PSQL, f"{self.server}/{database}", "-tAqc", sql],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def prepare_template(self) -> None:
+        """Make the template database if this machine has none for the current migrations
+        (migrate + loaddemo: minutes on a busy machine; later runs copy it in a second)."""
+        name = template_name()
+        self.env["CLUSTER_TEMPLATE"] = name
+        known = f"SELECT 1 FROM pg_database WHERE datname = '{name}'"  # noqa: S608 (a digest)
+        if self.psql(known) == "1":
+            return
+        for stale in self.psql(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'cluster\\_template\\_%'"
+        ).split():
+            self.psql(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+        building = f"{name}_building"
+        self.psql(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        self.psql(f'CREATE DATABASE "{building}"')
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "backoffice.settings.base",
+            "DATABASE_URL": f"{self.server}/{building}",
+            "REDIS_URL": "",
+            "VAR_DIR": str(self.directory / "template"),
+        }
+        for command in (["migrate", "--no-input", "-v", "0"], ["loaddemo"]):
+            done = subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=START_TIMEOUT,
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+        self.psql(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+
     def drop_database(self) -> None:
         subprocess.run(
             [
@@ -161,6 +218,7 @@ def rehearsal(tmp_path_factory):
         pytest.skip("needs PostgreSQL (the rehearsal runs on the machine's server)")
     cluster = Rehearsal(tmp_path_factory.mktemp("cluster"))
     try:
+        cluster.prepare_template()
         cluster.start()
         yield cluster
     finally:
