@@ -29,8 +29,8 @@ SCRIPT = ROOT / "deploy" / "cluster.sh"
 BASH = shutil.which("bash") or "/bin/bash"
 PSQL = shutil.which("psql") or "/usr/bin/psql"
 START_TIMEOUT = 600  # a fresh database is migrated and loaded with the demo data first
-LEASE_SECONDS = 5
-DELIVERY_SECONDS = 2
+LEASE_SECONDS = 8  # longer than a delivery: only a dead worker's claim expires
+DELIVERY_SECONDS = 4
 
 
 def nginx_missing() -> bool:
