@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install system-deps run test lint check-migrations test-sqlite test-postgres e2e bench messages clean
+.PHONY: help install system-deps run cluster test lint check-migrations test-sqlite test-postgres e2e bench messages clean
 
 help:
 	@echo "make run      install, migrate, load demo data, start web server + task worker (PORT=$(PORT))"
+	@echo "make cluster  rehearsal: nginx, 2 web nodes, 2 task workers, Redis, S3 (moto), PostgreSQL"
 	@echo "make test     install, lint (ruff, import contracts), migration check, whole test suite"
 	@echo "make install  install only"
 	@echo "make bench    benchmarks on PostgreSQL (SCALE=0.01 for a quick run; bench/README.md)"
@@ -42,6 +43,13 @@ lint:
 check-migrations:
 	DJANGO_SETTINGS_MODULE=backoffice.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=backoffice.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# Several nodes on one machine (README "Rehearsal: several nodes on one machine"):
+# nginx on CLUSTER_PORT (8180) in front of two gunicorn nodes, two qclusters, Redis,
+# moto's S3 server and the database aggresmart_cluster on 127.0.0.1:5432. Ctrl-C stops all.
+cluster: install
+	@bash scripts/system-deps.sh cluster
+	@bash deploy/cluster.sh up
 
 test: install lint check-migrations
 	$(VENV)/bin/pytest

@@ -4,8 +4,15 @@
 #   fonts-wqy-zenhei  CJK TrueType font embedded in PDFs (contracts, statements)
 #   gettext         compilemessages / makemessages
 #   poppler-utils   pdftotext, pdffonts, pdftoppm: the tests read the PDFs we generate
+# With the argument "cluster" (deploy/cluster.sh, `make cluster`, tests/cluster/) also:
+#   nginx-light     the proxy in front of the rehearsal's two web nodes
+#   redis-server    its task broker and cache
 set -euo pipefail
 need=()
+if [ "${1:-}" = cluster ]; then
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+fi
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)

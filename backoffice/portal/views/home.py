@@ -60,12 +60,13 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Load balancer / monitoring probe: the database and the task broker answer.
+    """Load balancer / monitoring probe: the database, the task broker and the media
+    store answer.
 
     200 {"status": "ok", "checks": {...}} or 503 {"status": "fail", ...}. Public,
     never cached; a failing check says only "unavailable" (details go to the log).
     """
-    checks = {"database": _check_database(), "broker": _check_broker()}
+    checks = {"database": _check_database(), "broker": _check_broker(), "media": _check_media()}
     healthy = all(check["status"] == "ok" for check in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
@@ -140,3 +141,44 @@ def _check_redis_broker() -> dict:
         if broker is not None:
             broker.connection.close()
     return {"status": "ok", "type": "redis", "queued": queued}
+
+
+def _check_media() -> dict:
+    """The private media store: the S3 bucket answers HEAD (short timeouts, no retries),
+    or the folder on disk (or the nearest folder it will be created in) is writable."""
+    import os
+    from pathlib import Path
+
+    from backoffice.core.storage import private_storage
+
+    storage = private_storage()
+    if getattr(storage, "bucket_name", None):
+        import boto3
+        from botocore.config import Config
+
+        try:
+            client = boto3.session.Session().client(
+                "s3",
+                endpoint_url=storage.endpoint_url or None,
+                region_name=storage.region_name or None,
+                aws_access_key_id=storage.access_key or None,
+                aws_secret_access_key=storage.secret_key or None,
+                config=Config(
+                    connect_timeout=HEALTH_TIMEOUT_SECONDS,
+                    read_timeout=HEALTH_TIMEOUT_SECONDS,
+                    retries={"total_max_attempts": 1},
+                    s3={"addressing_style": storage.addressing_style or "auto"},
+                ),
+            )
+            client.head_bucket(Bucket=storage.bucket_name)
+        except Exception:
+            logger.warning("Health check: the media bucket is unavailable.", exc_info=True)
+            return {"status": "fail", "type": "s3", "error": "unavailable"}
+        return {"status": "ok", "type": "s3"}
+    folder = Path(storage.location)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        logger.warning("Health check: the media folder %s is not writable.", folder)
+        return {"status": "fail", "type": "filesystem", "error": "unavailable"}
+    return {"status": "ok", "type": "filesystem"}
