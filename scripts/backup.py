@@ -59,6 +59,14 @@ def _database() -> dict:
     return database
 
 
+def _tool(name: str) -> str:
+    """The full path of a PostgreSQL client program (Debian: postgresql-client)."""
+    path = shutil.which(name)
+    if not path:
+        raise BackupError(f"{name} not found: install the PostgreSQL client programs.")
+    return path
+
+
 def _pg_env(database: dict) -> dict:
     """libpq environment for pg_dump/pg_restore/psql (the password never on a command line)."""
     env = dict(os.environ)
@@ -147,7 +155,7 @@ def backup(args) -> Path:
         snapshot = cursor.fetchone()[0]
         subprocess.run(
             [
-                "pg_dump",
+                _tool("pg_dump"),
                 "--format=custom",
                 "--no-owner",
                 "--no-privileges",
@@ -217,7 +225,7 @@ def _restore_database(database: dict, source: Path, name: str, *, create: bool) 
             raise BackupError(f"Database {name} is not empty.")
     subprocess.run(
         [
-            "pg_restore",
+            _tool("pg_restore"),
             "--no-owner",
             "--no-privileges",
             "--exit-on-error",
