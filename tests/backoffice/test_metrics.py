@@ -142,3 +142,29 @@ def test_deploy_check_warns_about_weak_protection():
         assert check_metrics_protection() == []
     with override_settings(METRICS_TOKEN="short", METRICS_ALLOWED_NETWORKS=["0.0.0.0/0"]):
         assert [w.id for w in check_metrics_protection()] == ["metrics.W001", "metrics.W002"]
+
+
+# --------------------------------------------------------------------------
+# Production settings: Sentry only with a DSN, no personal data; the wrapped DB engine
+# --------------------------------------------------------------------------
+
+DESCRIBE = (
+    "import json, sentry_sdk; from django.conf import settings; c = sentry_sdk.get_client(); "
+    "print(json.dumps([c.is_active(), c.options.get('send_default_pii'), "
+    "settings.DATABASES['default']['ENGINE']]))"
+)
+
+
+def test_production_sentry_only_with_a_dsn_and_without_pii():
+    import json
+
+    from tests.backoffice.test_deploy import _manage, _production_env
+
+    off = json.loads(_manage(_production_env(), DESCRIBE))
+    assert off[0] is False
+    on = json.loads(
+        _manage(_production_env(SENTRY_DSN="https://public@sentry.example.com/1"), DESCRIBE)
+    )
+    assert on[:2] == [True, False]
+    # Database metrics: django-prometheus' wrapper of the same engine, in production only.
+    assert on[2].startswith("django_prometheus.db.backends.")
