@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: help install system-deps run cluster test lint check-migrations test-sqlite test-postgres e2e bench messages clean
+.PHONY: help install system-deps run cluster test lint check-migrations test-sqlite test-postgres e2e bench messages clean backup restore-check
 
 help:
 	@echo "make run      install, migrate, load demo data, start web server + task worker (PORT=$(PORT))"
@@ -13,6 +13,8 @@ help:
 	@echo "make test     install, lint (ruff, import contracts), migration check, whole test suite"
 	@echo "make install  install only"
 	@echo "make bench    benchmarks on PostgreSQL (SCALE=0.01 for a quick run; bench/README.md)"
+	@echo "make backup   pg_dump -Fc + media into var/backups/<time>/ (OUT=dir; README Backups)"
+	@echo "make restore-check  restore the newest backup (BACKUP=dir) into a fresh database and verify it"
 
 # System packages: Chromium for browser tests, a CJK TrueType font for PDFs, gettext.
 system-deps:
@@ -72,6 +74,15 @@ bench: install
 # Refresh locale/zh_Hans from the sources, fill it from locale/pending/*.json, compile.
 messages: install
 	$(PY) scripts/i18n.py
+
+# Backups (README "Backups"; DATABASE_URL must be PostgreSQL): the database in custom format
+# plus the media folder or bucket; restore-check restores into a fresh database, compares
+# every table's row count, runs check_ledgers, checks the media and fails on any difference.
+backup: install
+	VENV=$(VENV) bash scripts/backup.sh $(if $(OUT),--out $(OUT))
+
+restore-check: install
+	VENV=$(VENV) bash scripts/restore.sh $(BACKUP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -15,3 +15,4 @@ class BackofficeConfig(AppConfig):
         # domain's ModelAdmin registers on the console site (one module per domain).
         from backoffice import middleware  # noqa: F401
         from backoffice.admin import registry  # noqa: F401
+        from backoffice.metrics import checks  # noqa: F401  (deploy checks of /metrics)

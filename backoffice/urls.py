@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from backoffice.metrics.views import metrics
 from backoffice.portal.views.home import language_switch
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     # Before Django's own: the language a signed-in user picks is also their mails'.
     path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Prometheus scrape endpoint: token / network protected (README "Metrics").
+    path("metrics", metrics, name="metrics"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("backoffice.portal.urls")),
 ]

@@ -230,3 +230,20 @@ class ExportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, self.done_rows * 100 // self.total_rows)
+
+
+class CheckResult(models.Model):
+    """The last outcome of a periodic consistency check (``check_ledgers``), one row per
+    check: what ``/metrics`` reports between runs (``backoffice.core.checks``)."""
+
+    name = models.CharField(_("check"), max_length=50, unique=True)
+    problems = models.PositiveIntegerField(_("problems found"), default=0)
+    ran_at = models.DateTimeField(_("last run"))
+
+    class Meta:
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.problems}"

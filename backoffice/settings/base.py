@@ -5,6 +5,7 @@ written to files under var/mail/), so ``make run`` works on a fresh machine.
 Production overrides live in ``production.py`` and have no defaults for secrets.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from decimal import Decimal
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp",  # staff two-factor login: authenticator apps (TOTP) and recovery codes
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prometheus",  # request and database metrics at /metrics (README "Metrics")
     # the kernel (label "backoffice"): outbox, document counters
     "backoffice.core",
     # after the kernel, whose `manage.py qcluster` (backoffice/core/worker.py) replaces its own
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times and counts every request (README "Metrics").
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (section below); above XFrameOptionsMiddleware, whose
     # header it turns into frame-ancestors.
@@ -95,8 +99,9 @@ MIDDLEWARE = [
     "backoffice.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last: turns a locked-out login attempt into the lockout page.
+    # Turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Reverse proxies in front of the app (addresses or networks, comma-separated), e.g.
@@ -403,6 +408,19 @@ else:
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 OUTBOX_CLAIM_WITHIN_SECONDS = int(os.environ.get("OUTBOX_CLAIM_WITHIN_SECONDS", "120"))
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+
+# --- Metrics (README "Metrics") -----------------------------------------------
+# /metrics answers a scraper that sends "Authorization: Bearer <METRICS_TOKEN>" (compared
+# in constant time) and, when METRICS_ALLOWED_NETWORKS is set (addresses or networks,
+# comma-separated, matched against the client address after TrustedProxyMiddleware),
+# only from those networks. With neither set it answers 404, except in development.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_network!r}: {_error}") from None
 
 # --- Caches ----------------------------------------------------------------
 if REDIS_URL:

@@ -2,7 +2,7 @@
 
 Required environment: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL),
 CSRF_TRUSTED_ORIGINS (https origins). Optional: REDIS_URL, EMAIL_* settings, AWS_* (S3
-media), TRUSTED_PROXIES, LOG_FORMAT, Q_SCHEDULER. deploy/env.example documents them all.
+media), TRUSTED_PROXIES, LOG_FORMAT, Q_SCHEDULER, METRICS_*, SENTRY_*. deploy/env.example documents them all.
 """
 
 import os
@@ -30,7 +30,8 @@ if os.environ.get("MAIL_BACKEND", "smtp") == "file":
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Load balancers probe the health check over plain HTTP on the private network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# So does Prometheus /metrics (token or network protected, README "Metrics").
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -64,3 +65,29 @@ LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")
 # claimed under a row lock, so several schedulers on PostgreSQL do not run a schedule
 # twice; still, the README advises one scheduler (Q_SCHEDULER=0 on extra workers).
 Q_CLUSTER["scheduler"] = env_bool("Q_SCHEDULER", True)
+
+# Database metrics (README "Metrics"): django-prometheus' wrapper of the same engine
+# counts connections, queries and their duration. Only here: development and tests keep
+# Django's engine names. METRICS_DATABASE=0 turns it off.
+if env_bool("METRICS_DATABASE", True):
+    for _database in DATABASES.values():
+        if _database["ENGINE"].startswith("django.db.backends."):
+            _database["ENGINE"] = _database["ENGINE"].replace(
+                "django.db.backends.", "django_prometheus.db.backends.", 1
+            )
+
+# Error reporting (README "Metrics"): Sentry, only when SENTRY_DSN is set. No personal
+# data (user, address, cookies, request bodies) unless SENTRY_SEND_DEFAULT_PII=1.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        send_default_pii=env_bool("SENTRY_SEND_DEFAULT_PII", False),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

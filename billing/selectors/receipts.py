@@ -30,6 +30,11 @@ LIMIT = 100  # offending rows listed per problem
 ALLOCATABLE_RECEIPT_STATUSES = (ReceiptStatus.UNALLOCATED, ReceiptStatus.PARTLY_ALLOCATED)
 
 
+def receipts_awaiting_approval() -> QuerySet[Receipt]:
+    """Receipts above the four-eyes threshold waiting for a second finance user."""
+    return Receipt.objects.filter(status=ReceiptStatus.AWAITING_APPROVAL)
+
+
 def _in(currency: str | None, field: str) -> dict:
     """A filter on ``field`` when a currency is given (the console's first form lists
     every currency's items; the remainder of a receipt, only its own)."""

@@ -7,11 +7,12 @@ user may see (its own company, plus its sub-resellers for a distributor's 管理
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from backoffice.core.money import format_money, to_money
 from billing.models import (
     Currency,
+    Order,
     Statement,
     StatementAdjustment,
     StatementLine,
@@ -129,3 +130,22 @@ def line_count(statement_ids) -> int:
     """How many line rows an export of these statements has (one aggregate query)."""
     total = Statement.objects.filter(pk__in=list(statement_ids)).aggregate(n=Sum("order_count"))
     return int(total["n"] or 0)
+
+
+def statements_missing(period: Period) -> int:
+    """(company, currency) pairs with orders in ``period`` but no statement for it: what
+    the monthly run has not generated (yet). One query over the month's orders (indexed
+    on created_at) against the statements' unique key."""
+    statement = Statement.objects.filter(
+        company_id=OuterRef("company_id"),
+        currency=OuterRef("currency"),
+        period_start=period.start,
+    )
+    return (
+        Order.objects.filter(created_at__gte=period.starts_at, created_at__lt=period.ends_at)
+        .exclude(Exists(statement))
+        .order_by()
+        .values("company_id", "currency")
+        .distinct()
+        .count()
+    )

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from backoffice.core.checkresults import record_check_result
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
 from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
@@ -20,6 +21,9 @@ INVARIANTS = {
     "receipts": receipt_problems,
 }
 
+#: The name its result is kept under (backoffice.core.checkresults; the ledger gauge of /metrics).
+CHECK_NAME = "check_ledgers"
+
 
 class Command(BaseCommand):
     help = "Verify every balance equals the sum of its ledger entries and no limit is broken."
@@ -30,6 +34,8 @@ class Command(BaseCommand):
         problems.update({name: rows for name, check in INVARIANTS.items() if (rows := check())})
         checked = report["wallets_checked"] + report["credit_accounts_checked"]
         mismatches = sum(len(v) for v in problems.values())
+        # Kept for monitoring: /metrics reports the last run's count between runs.
+        record_check_result(name=CHECK_NAME, problems=mismatches)
         self.stdout.write(
             f"balances checked: {checked} (wallets {report['wallets_checked']}, "
             f"credit accounts {report['credit_accounts_checked']}, bills {report['bills_checked']}); "
