@@ -1,0 +1,91 @@
+"""End customers (我的客户, scope ``customers:manage``): the key's own company only."""
+
+from datetime import datetime
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema
+from pydantic import Field
+
+from partners import services as partner_services
+from partners.models import ApiScope, EndCustomer
+from partners.selectors import end_customers
+
+from .auth import require
+from .pagination import cursor_page
+
+router = Router(tags=["customers"])
+
+
+class CustomerIn(Schema):
+    name: str = Field(max_length=50)
+    email: str = Field(max_length=254)
+    company_name: str = Field(max_length=100)
+    phone: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
+
+
+class CustomerPatch(Schema):
+    name: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=254)
+    company_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=200)
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    email: str
+    company_name: str
+    phone: str
+    address: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+def _own(request: HttpRequest, pk: int) -> EndCustomer:
+    customer = end_customers(company=request.user.company).filter(pk=pk).first()
+    if customer is None:
+        raise Http404
+    return customer
+
+
+@router.get("", response=CustomerPage)
+def customers(request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 20):
+    require(request, ApiScope.CUSTOMERS_MANAGE)
+    queryset = end_customers(company=request.user.company, search=q[:100])
+    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("", response={201: CustomerOut})
+def customer_create(request: HttpRequest, body: CustomerIn):
+    require(request, ApiScope.CUSTOMERS_MANAGE)
+    return 201, partner_services.end_customer_create(
+        company=request.user.company, actor=request.user, **body.dict()
+    )
+
+
+@router.get("/{int:pk}", response=CustomerOut)
+def customer(request: HttpRequest, pk: int):
+    require(request, ApiScope.CUSTOMERS_MANAGE)
+    return _own(request, pk)
+
+
+@router.patch("/{int:pk}", response=CustomerOut)
+def customer_update(request: HttpRequest, pk: int, body: CustomerPatch):
+    require(request, ApiScope.CUSTOMERS_MANAGE)
+    customer = _own(request, pk)
+    return partner_services.end_customer_update(customer=customer, **body.dict(exclude_none=True))
+
+
+@router.delete("/{int:pk}", response={204: None})
+def customer_delete(request: HttpRequest, pk: int):
+    require(request, ApiScope.CUSTOMERS_MANAGE)
+    partner_services.end_customer_delete(customer=_own(request, pk))
+    return 204, None
