@@ -11,10 +11,10 @@ from billing import selectors
 from billing.models import CouponStatus, Currency
 from partners.models import ApiScope
 
-from .auth import require
+from .auth import scoped
 from .pagination import cursor_page
 
-router = Router(tags=["assets"])
+router = Router(tags=["assets"], auth=scoped(ApiScope.ASSETS_READ))
 
 
 class WalletOut(Schema):
@@ -108,7 +108,6 @@ class BillPage(Schema):
 
 
 def _company_id(request: HttpRequest) -> int:
-    require(request, ApiScope.ASSETS_READ)
     return request.user.company_id
 
 

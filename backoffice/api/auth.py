@@ -26,6 +26,13 @@ def _unauthorized(code: str, detail: str) -> Problem:
 
 
 class ApiKeyAuth(HttpBearer):
+    """The key check; with ``scope``, a key without that scope answers 403 (before the
+    request's parameters are validated)."""
+
+    def __init__(self, scope: str | None = None) -> None:
+        super().__init__()
+        self.scope = scope
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
         key = api_key_by_secret(token.strip())
         if key is None:
@@ -52,19 +59,18 @@ class ApiKeyAuth(HttpBearer):
                 % {"seconds": refusal.wait},
                 headers={"Retry-After": str(refusal.wait)},
             )
+        if self.scope is not None and self.scope not in (key.scopes or []):
+            raise Problem(
+                403,
+                "scope_missing",
+                _("This API key lacks the scope “%(scope)s”.") % {"scope": self.scope},
+            )
         api_key_touch(key=key, now=now)
         request.user = user
         request.api_key = key
         return key
 
 
-def require(request: HttpRequest, scope: str) -> ApiKey:
-    """The request's key, or 403 when it lacks ``scope``."""
-    key: ApiKey = request.auth
-    if scope not in (key.scopes or []):
-        raise Problem(
-            403,
-            "scope_missing",
-            _("This API key lacks the scope “%(scope)s”.") % {"scope": scope},
-        )
-    return key
+def scoped(scope: str) -> ApiKeyAuth:
+    """The auth of an operation that needs ``scope``."""
+    return ApiKeyAuth(scope)

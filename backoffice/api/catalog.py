@@ -13,7 +13,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Solution
 from partners.models import ApiScope
 
-from .auth import require
+from .auth import scoped
 from .pagination import cursor_page
 
 router = Router(tags=["catalog"])
@@ -95,17 +95,15 @@ def line_inputs(lines: list[LineIn]) -> list[LineInput]:
     return [LineInput(line.sku_id, line.quantity, dict(line.parameters)) for line in lines]
 
 
-@router.get("/solutions", response=SolutionPage)
+@router.get("/solutions", response=SolutionPage, auth=scoped(ApiScope.CATALOG_READ))
 def solutions(request: HttpRequest, cursor: str | None = None, limit: int = 20):
-    require(request, ApiScope.CATALOG_READ)
     queryset = catalog_selectors.with_card_data(catalog_selectors.published())
     items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/solutions/{slug}", response=SolutionDetailOut)
+@router.get("/solutions/{slug}", response=SolutionDetailOut, auth=scoped(ApiScope.CATALOG_READ))
 def solution(request: HttpRequest, slug: str):
-    require(request, ApiScope.CATALOG_READ)
     try:
         found = catalog_selectors.solution_detail(slug)
     except Solution.DoesNotExist as exc:
@@ -114,9 +112,8 @@ def solution(request: HttpRequest, slug: str):
     return found
 
 
-@router.get("/skus/{code}", response=SkuOut)
+@router.get("/skus/{code}", response=SkuOut, auth=scoped(ApiScope.CATALOG_READ))
 def sku(request: HttpRequest, code: str):
-    require(request, ApiScope.CATALOG_READ)
     found = sku_on_sale(code=code)
     if found is None:
         raise Http404
@@ -128,9 +125,8 @@ class SearchQuery(Schema):
     page: int = 1
 
 
-@router.get("/search", response=SearchPage)
+@router.get("/search", response=SearchPage, auth=scoped(ApiScope.CATALOG_READ))
 def search(request: HttpRequest, params: Query[SearchQuery]):
-    require(request, ApiScope.CATALOG_READ)
     page = catalog_selectors.search_solutions(params.q, page=params.page)
     return {
         "items": list(page.object_list),
@@ -140,10 +136,9 @@ def search(request: HttpRequest, params: Query[SearchQuery]):
     }
 
 
-@router.post("/quote", response=QuoteOut)
+@router.post("/quote", response=QuoteOut, auth=scoped(ApiScope.CATALOG_READ))
 def quote(request: HttpRequest, body: QuoteIn):
     """Price lines now, with the coupon, rebate and credit as the checkout would."""
-    require(request, ApiScope.CATALOG_READ)
     priced = checkout_quote(
         company_id=request.auth.company_id,
         lines=line_inputs(body.lines),

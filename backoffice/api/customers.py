@@ -3,14 +3,14 @@
 from datetime import datetime
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from partners import services as partner_services
 from partners.models import ApiScope, EndCustomer
 from partners.selectors import end_customers
 
-from .auth import require
+from .auth import scoped
 from .pagination import cursor_page
 
 router = Router(tags=["customers"])
@@ -55,37 +55,35 @@ def _own(request: HttpRequest, pk: int) -> EndCustomer:
     return customer
 
 
-@router.get("", response=CustomerPage)
+@router.get("", response=CustomerPage, auth=scoped(ApiScope.CUSTOMERS_MANAGE))
 def customers(request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 20):
-    require(request, ApiScope.CUSTOMERS_MANAGE)
     queryset = end_customers(company=request.user.company, search=q[:100])
     items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.post("", response={201: CustomerOut})
+@router.post("", response={201: CustomerOut}, auth=scoped(ApiScope.CUSTOMERS_MANAGE))
 def customer_create(request: HttpRequest, body: CustomerIn):
-    require(request, ApiScope.CUSTOMERS_MANAGE)
-    return 201, partner_services.end_customer_create(
-        company=request.user.company, actor=request.user, **body.dict()
+    return Status(
+        201,
+        partner_services.end_customer_create(
+            company=request.user.company, actor=request.user, **body.dict()
+        ),
     )
 
 
-@router.get("/{int:pk}", response=CustomerOut)
+@router.get("/{int:pk}", response=CustomerOut, auth=scoped(ApiScope.CUSTOMERS_MANAGE))
 def customer(request: HttpRequest, pk: int):
-    require(request, ApiScope.CUSTOMERS_MANAGE)
     return _own(request, pk)
 
 
-@router.patch("/{int:pk}", response=CustomerOut)
+@router.patch("/{int:pk}", response=CustomerOut, auth=scoped(ApiScope.CUSTOMERS_MANAGE))
 def customer_update(request: HttpRequest, pk: int, body: CustomerPatch):
-    require(request, ApiScope.CUSTOMERS_MANAGE)
     customer = _own(request, pk)
     return partner_services.end_customer_update(customer=customer, **body.dict(exclude_none=True))
 
 
-@router.delete("/{int:pk}", response={204: None})
+@router.delete("/{int:pk}", response={204: None}, auth=scoped(ApiScope.CUSTOMERS_MANAGE))
 def customer_delete(request: HttpRequest, pk: int):
-    require(request, ApiScope.CUSTOMERS_MANAGE)
     partner_services.end_customer_delete(customer=_own(request, pk))
-    return 204, None
+    return Status(204, None)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Header, Query, Router, Schema, Status
 
 from backoffice.core.files import private_file_response
 from billing.models import Order, OrderPaymentMethod, OrderStatus
@@ -25,7 +25,7 @@ from contracts.services import contract_render_pdf
 from partners.models import ApiScope
 from partners.selectors import visible_company_ids
 
-from .auth import require
+from .auth import scoped
 from .catalog import LineIn, line_inputs
 from .errors import Problem
 from .pagination import cursor_page
@@ -129,9 +129,8 @@ def _visible(request: HttpRequest, number: str) -> Order:
     return order
 
 
-@router.get("", response=OrderPage)
+@router.get("", response=OrderPage, auth=scoped(ApiScope.ORDERS_READ))
 def orders(request: HttpRequest, filters: Query[OrderFilters]):
-    require(request, ApiScope.ORDERS_READ)
     queryset = order_selectors.orders_list(
         company_ids=visible_company_ids(user=request.user),
         search=filters.q,
@@ -144,7 +143,7 @@ def orders(request: HttpRequest, filters: Query[OrderFilters]):
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.post("", response={201: OrderOut})
+@router.post("", response={201: OrderOut}, auth=scoped(ApiScope.ORDERS_WRITE))
 def order_place(
     request: HttpRequest,
     body: OrderIn,
@@ -152,7 +151,6 @@ def order_place(
 ):
     """Place an order (the portal's 同意). Credit pay: first POST /orders/credit-code with
     the same Idempotency-Key, then this with ``use_credit`` and the mailed ``credit_code``."""
-    require(request, ApiScope.ORDERS_WRITE)
     order = checkout_place_order(
         user=request.user,
         lines=line_inputs(body.lines),
@@ -167,33 +165,33 @@ def order_place(
         expected_close_date=body.expected_close_date,
         remarks=body.remarks,
     )
-    return 201, _visible(request, order.number)
+    return Status(201, _visible(request, order.number))
 
 
-@router.post("/credit-code", response={202: Message})
+@router.post("/credit-code", response={202: Message}, auth=scoped(ApiScope.ORDERS_WRITE))
 def order_credit_code(
     request: HttpRequest, idempotency_key: str = Header(..., alias="Idempotency-Key")
 ):
     """Step 1 of credit pay: mail the 6-digit code to the key's 管理员 for this order's key."""
-    require(request, ApiScope.ORDERS_WRITE)
     key = _idempotency_key(idempotency_key)
     credit_code_send(user=request.user, purpose=f"checkout:{key}")
-    return 202, {
-        "detail": _("A verification code was sent to %(email)s. It is valid for 10 minutes.")
-        % {"email": request.user.email}
-    }
+    return Status(
+        202,
+        {
+            "detail": _("A verification code was sent to %(email)s. It is valid for 10 minutes.")
+            % {"email": request.user.email}
+        },
+    )
 
 
-@router.get("/{number}", response=OrderOut)
+@router.get("/{number}", response=OrderOut, auth=scoped(ApiScope.ORDERS_READ))
 def order(request: HttpRequest, number: str):
-    require(request, ApiScope.ORDERS_READ)
     return _visible(request, number)
 
 
-@router.post("/{number}/cancel", response=OrderOut)
+@router.post("/{number}/cancel", response=OrderOut, auth=scoped(ApiScope.ORDERS_WRITE))
 def order_cancel_endpoint(request: HttpRequest, number: str, body: CancelIn | None = None):
     """Cancel an unpaid order of the key's own company (coupon, rebate and credit return)."""
-    require(request, ApiScope.ORDERS_WRITE)
     own = order_selectors.order_for_user(company_ids=[request.user.company_id], number=number)
     if own is None:
         raise Http404
@@ -201,10 +199,9 @@ def order_cancel_endpoint(request: HttpRequest, number: str, body: CancelIn | No
     return _visible(request, number)
 
 
-@router.get("/{number}/contract.pdf")
+@router.get("/{number}/contract.pdf", auth=scoped(ApiScope.ORDERS_READ))
 def order_contract(request: HttpRequest, number: str):
     """The agreed e-contract of a visible order, as a PDF."""
-    require(request, ApiScope.ORDERS_READ)
     found = _visible(request, number)
     contract = contracts_visible_to(request.user).filter(pk=found.contract_id).first()
     if contract is None:

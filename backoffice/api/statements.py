@@ -24,7 +24,7 @@ from billing.statements.services import period_parse
 from billing.statements.workflow import statement_confirm, statement_dispute
 from partners.models import ApiScope
 
-from .auth import require
+from .auth import scoped
 from .pagination import cursor_page
 
 router = Router(tags=["statements"])
@@ -91,7 +91,7 @@ def _statement(request: HttpRequest, pk: int, *, writable: bool = False) -> Stat
     return found
 
 
-@router.get("", response=StatementPage)
+@router.get("", response=StatementPage, auth=scoped(ApiScope.STATEMENTS_READ))
 def statements(
     request: HttpRequest,
     period: str | None = None,
@@ -100,7 +100,6 @@ def statements(
     limit: int = 20,
 ):
     """``period`` is a month, ``2026-10``."""
-    require(request, ApiScope.STATEMENTS_READ)
     queryset = portal_statements(
         user=request.user, period=period_parse(period) if period else None, status=status
     )
@@ -108,18 +107,16 @@ def statements(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{int:pk}", response=StatementDetailOut)
+@router.get("/{int:pk}", response=StatementDetailOut, auth=scoped(ApiScope.STATEMENTS_READ))
 def statement(request: HttpRequest, pk: int):
-    require(request, ApiScope.STATEMENTS_READ)
     found = _statement(request, pk)
     found.lines = list(statement_lines(statement=found)[:LINES_MAX])
     found.adjustments = list(statement_adjustments(statement=found))
     return found
 
 
-@router.get("/{int:pk}/pdf")
+@router.get("/{int:pk}/pdf", auth=scoped(ApiScope.STATEMENTS_READ))
 def statement_pdf(request: HttpRequest, pk: int):
-    require(request, ApiScope.STATEMENTS_READ)
     found = _statement(request, pk)
     response = HttpResponse(render_statement_pdf(found), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(found)}"'
@@ -127,9 +124,8 @@ def statement_pdf(request: HttpRequest, pk: int):
     return response
 
 
-@router.get("/{int:pk}/excel")
+@router.get("/{int:pk}/excel", auth=scoped(ApiScope.STATEMENTS_READ))
 def statement_excel(request: HttpRequest, pk: int):
-    require(request, ApiScope.STATEMENTS_READ)
     found = _statement(request, pk)
     return workbook_response(
         partial(write_statements_workbook, [found.pk]),
@@ -137,17 +133,15 @@ def statement_excel(request: HttpRequest, pk: int):
     )
 
 
-@router.post("/{int:pk}/confirm", response=StatementOut)
+@router.post("/{int:pk}/confirm", response=StatementOut, auth=scoped(ApiScope.STATEMENTS_CONFIRM))
 def statement_confirm_endpoint(request: HttpRequest, pk: int):
-    require(request, ApiScope.STATEMENTS_CONFIRM)
     found = _statement(request, pk, writable=True)
     statement_confirm(statement_id=found.pk, actor=request.user)
     return _statement(request, pk)
 
 
-@router.post("/{int:pk}/dispute", response=StatementOut)
+@router.post("/{int:pk}/dispute", response=StatementOut, auth=scoped(ApiScope.STATEMENTS_CONFIRM))
 def statement_dispute_endpoint(request: HttpRequest, pk: int, body: DisputeIn):
-    require(request, ApiScope.STATEMENTS_CONFIRM)
     found = _statement(request, pk, writable=True)
     statement_dispute(statement_id=found.pk, actor=request.user, reason=body.reason)
     return _statement(request, pk)
