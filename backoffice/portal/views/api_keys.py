@@ -4,7 +4,7 @@ them. Everything goes through ``partners.services``; another company's key is a 
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -72,7 +72,7 @@ def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     if key is None:
         raise Http404
     if request.method != "POST":
-        return redirect("portal:account_api_keys")
+        return HttpResponseNotAllowed(["POST"])
     partner_services.api_key_revoke(key=key, actor=request.user)
     messages.success(request, _("API key “%(name)s” was revoked.") % {"name": key.name})
     return redirect("portal:account_api_keys")
