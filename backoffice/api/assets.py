@@ -12,7 +12,7 @@ from billing.models import CouponStatus, Currency
 from partners.models import ApiScope
 
 from .auth import scoped
-from .pagination import cursor_page
+from .pagination import page_of
 
 router = Router(tags=["assets"], auth=scoped(ApiScope.ASSETS_READ))
 
@@ -125,8 +125,7 @@ def wallet_entries(
     limit: int = 20,
 ):
     queryset = selectors.wallet_entries(company_id=_company_id(request), currency=currency)
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit)
 
 
 @router.get("/coupons", response=CouponPage)
@@ -137,8 +136,7 @@ def coupons(
     limit: int = 20,
 ):
     queryset = selectors.coupons_by_status(company_id=_company_id(request), status=status)
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit, field="issued_at")
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit, field="issued_at")
 
 
 @router.get("/credit", response=CreditOut)
@@ -166,8 +164,7 @@ def credit_entries(
     limit: int = 20,
 ):
     queryset = selectors.credit_entries(company_id=_company_id(request), currency=currency)
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit)
 
 
 @router.get("/bills", response=BillPage)
@@ -178,5 +175,4 @@ def bills(
     limit: int = 20,
 ):
     queryset = selectors.company_bills(company_id=_company_id(request), currency=currency)
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit)

@@ -14,7 +14,7 @@ from catalog.models import Solution
 from partners.models import ApiScope
 
 from .auth import scoped
-from .pagination import cursor_page
+from .pagination import page_of
 
 router = Router(tags=["catalog"])
 
@@ -98,8 +98,7 @@ def line_inputs(lines: list[LineIn]) -> list[LineInput]:
 @router.get("/solutions", response=SolutionPage, auth=scoped(ApiScope.CATALOG_READ))
 def solutions(request: HttpRequest, cursor: str | None = None, limit: int = 20):
     queryset = catalog_selectors.with_card_data(catalog_selectors.published())
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit)
 
 
 @router.get("/solutions/{slug}", response=SolutionDetailOut, auth=scoped(ApiScope.CATALOG_READ))

@@ -11,7 +11,7 @@ from partners.models import ApiScope, EndCustomer
 from partners.selectors import end_customers
 
 from .auth import scoped
-from .pagination import cursor_page
+from .pagination import page_of
 
 router = Router(tags=["customers"])
 
@@ -58,8 +58,7 @@ def _own(request: HttpRequest, pk: int) -> EndCustomer:
 @router.get("", response=CustomerPage, auth=scoped(ApiScope.CUSTOMERS_MANAGE))
 def customers(request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 20):
     queryset = end_customers(company=request.user.company, search=q[:100])
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit)
 
 
 @router.post("", response={201: CustomerOut}, auth=scoped(ApiScope.CUSTOMERS_MANAGE))

@@ -28,7 +28,7 @@ from partners.selectors import visible_company_ids
 from .auth import scoped
 from .catalog import LineIn, line_inputs
 from .errors import Problem
-from .pagination import cursor_page
+from .pagination import page_of
 
 router = Router(tags=["orders"])
 
@@ -139,8 +139,7 @@ def orders(request: HttpRequest, filters: Query[OrderFilters]):
         date_to=filters.date_to,
         region=filters.region,
     )
-    items, next_cursor = cursor_page(queryset, cursor=filters.cursor, limit=filters.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=filters.cursor, limit=filters.limit)
 
 
 @router.post("", response={201: OrderOut}, auth=scoped(ApiScope.ORDERS_WRITE))

@@ -48,3 +48,9 @@ def cursor_page(
     value = getattr(last, field)
     assert isinstance(value, date | datetime)
     return items, _encode(value, last.pk)
+
+
+def page_of(queryset: QuerySet, *, cursor: str | None, limit: int, field: str = "created_at"):
+    """A list endpoint's answer: ``{"items": [...], "next_cursor": ...}``."""
+    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit, field=field)
+    return {"items": items, "next_cursor": next_cursor}

@@ -25,7 +25,7 @@ from billing.statements.workflow import statement_confirm, statement_dispute
 from partners.models import ApiScope
 
 from .auth import scoped
-from .pagination import cursor_page
+from .pagination import page_of
 
 router = Router(tags=["statements"])
 
@@ -103,8 +103,7 @@ def statements(
     queryset = portal_statements(
         user=request.user, period=period_parse(period) if period else None, status=status
     )
-    items, next_cursor = cursor_page(queryset, cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(queryset, cursor=cursor, limit=limit)
 
 
 @router.get("/{int:pk}", response=StatementDetailOut, auth=scoped(ApiScope.STATEMENTS_READ))
