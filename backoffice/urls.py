@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from backoffice.api.api import api
 from backoffice.metrics.views import metrics
 from backoffice.portal.views.home import language_switch
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     # Before Django's own: the language a signed-in user picks is also their mails'.
     path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
+    ApiKey,
     ApplicationStatus,
     Benefit,
     Company,
@@ -18,6 +19,7 @@ from .models import (
     User,
 )
 from .staff_roles import ROLE_GROUP_NAMES, StaffRole
+from .tokens import API_KEY_PREFIX, api_key_hash
 
 
 def user_counts() -> dict[str, int]:
@@ -170,3 +172,18 @@ def new_partners(days: int = 30, limit: int = 5, now=None) -> dict:
         .values("pk", "name", "created_at", total=F("total"))[:limit]
     )
     return {"count": rows[0]["total"] if rows else 0, "latest": rows}
+
+
+def company_api_keys(*, company: Company) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(company=company).select_related("created_by")
+
+
+def api_key_by_secret(raw: str) -> ApiKey | None:
+    """The key whose secret is ``raw`` (active or not), with its company and creator."""
+    if not raw or not raw.startswith(API_KEY_PREFIX) or len(raw) > 128:
+        return None
+    return (
+        ApiKey.objects.select_related("company", "created_by", "created_by__company")
+        .filter(hash=api_key_hash(raw))
+        .first()
+    )

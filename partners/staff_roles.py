@@ -65,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     StaffRole.SALES: {
         "partners.company": (VIEW, CHANGE),
         "partners.endcustomer": (VIEW,),
+        "partners.apikey": (VIEW, CHANGE),  # see and revoke their companies' API keys
         "partners.registrationapplication": (VIEW,),
         "billing.order": (VIEW,),
         "billing.statement": (VIEW,),

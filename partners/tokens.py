@@ -8,6 +8,7 @@ Expiry comes from the signature's timestamp, so an expired link can say so.
 
 import enum
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -69,3 +70,13 @@ def token_check(token: str, purpose: Purpose) -> TokenCheck:
     if purpose == Purpose.ACTIVATION and user.is_activated:
         return TokenCheck(TokenState.USED, user)
     return TokenCheck(TokenState.VALID, user)
+
+
+# Partner API keys read ``bc_<prefix>_<secret>``; only this HMAC of the whole key is stored.
+API_KEY_PREFIX = "bc_"
+
+
+def api_key_hash(raw: str) -> str:
+    """HMAC-SHA256 of an API key, keyed with ``SECRET_KEY`` (a leaked table is useless)."""
+
+    return hmac.new(settings.SECRET_KEY.encode(), raw.encode(), hashlib.sha256).hexdigest()

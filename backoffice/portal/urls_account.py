@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, messages
+from .views import account, api_keys, messages
 
 urlpatterns = [
     path("", account.profile, name="account_profile"),
@@ -21,6 +21,9 @@ urlpatterns = [
         account.user_transfer_admin,
         name="account_user_transfer_admin",
     ),
+    # API 密钥 (the company's 管理员)
+    path("api-keys/", api_keys.api_keys, name="account_api_keys"),
+    path("api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="account_api_key_revoke"),
     # 经销商管理 (a distributor's 管理员)
     path("resellers/", account.resellers, name="account_resellers"),
     path("resellers/add/", account.reseller_add, name="account_reseller_add"),

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     # front doors (after the domain apps and django_q so their admin registrations win)
     "backoffice",
     "backoffice.portal",
+    "backoffice.api.apps.ApiConfig",
+    "ninja",  # the partner API's Swagger UI assets (static files, no CDN)
 ]
 
 MIDDLEWARE = [
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backoffice.middleware.ChineseFirstLocaleMiddleware",
+    # /api/: the language from Accept-Language (the pages ignore it).
+    "backoffice.api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -436,6 +440,13 @@ else:
 # TrustedProxyMiddleware; IPv6 per /64) and per e-mail, in a sliding window counted in
 # the cache above (Redis: shared by all web processes; locmem: per process). A rate is
 # "<count>/<period>", period s, m, h or d with an optional number ("5/h", "20/15m").
+# --- Partner API (backoffice/api) ---------------------------------------------
+# Requests per key ("<count>/<period>" as the throttle rates below; sliding window in
+# the cache, shared by all web processes with Redis).
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/m")
+# last_used_at of a key is written at most once per this many seconds.
+API_KEY_TOUCH_INTERVAL = int(os.environ.get("API_KEY_TOUCH_INTERVAL", "60"))
+
 THROTTLE_IP_RATE = os.environ.get("THROTTLE_IP_RATE", "20/h")
 THROTTLE_EMAIL_RATE = os.environ.get("THROTTLE_EMAIL_RATE", "5/h")
 THROTTLE_RATES = {

@@ -19,6 +19,7 @@ from .accounts import (
     user_activate,
     user_set_language,
 )
+from .api_keys import api_key_create, api_key_revoke, api_key_touch
 from .base import PartnerError, company_name_taken, default_tier
 from .companies import (
     COMPANY_CREATE_FIELDS,
@@ -45,6 +46,9 @@ from .registration import registration_approve, registration_reject, registratio
 from .staff import staff_roles_sync, staff_user_upsert
 
 __all__ = [
+    "api_key_create",
+    "api_key_revoke",
+    "api_key_touch",
     "COMPANY_CREATE_FIELDS",
     "END_CUSTOMER_FIELDS",
     "PartnerError",

@@ -61,7 +61,7 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     from billing.services.checkout import LineInput, checkout_place_order
     from billing.services.orders import payment_submit_offline
     from catalog.models import ConsultationTicket, TrialRequest
-    from partners.models import ApplicationStatus, EndCustomer
+    from partners.models import ApiKey, ApplicationStatus, EndCustomer
     from partners.models import RegistrationApplication as Application
     from tests.billing.factories import (
         InvoiceRequestFactory,
@@ -71,6 +71,14 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
     from tests.billing.statements.helpers import make_statement
     from tests.partners.factories import QualificationFileFactory
 
+    ApiKey.objects.create(
+        company=company,
+        name=f"walk-key-{company.pk}",
+        scopes=["orders:read"],
+        prefix=f"w{company.pk:07d}",
+        hash=f"{company.pk:064d}",
+        created_by=user,
+    )
     customer = EndCustomer.objects.create(
         company=company,
         name=f"walk-{company.pk}",

@@ -28,7 +28,8 @@ from billing.models import CartLine, Order, Payment, Statement
 from billing.services.checkout import LineInput, checkout_place_order
 from billing.services.orders import payment_start_online
 from contracts.models import Contract, ContractTemplate
-from partners.models import Company, CompanyStatus, EndCustomer, QualificationFile, User
+from partners.models import ApiKey, Company, CompanyStatus, EndCustomer, QualificationFile, User
+from partners.services import api_key_create
 from tests.catalog.factories import PublishedSolutionFactory
 from tests.factories import UserFactory
 from tests.partners.factories import (
@@ -79,10 +80,17 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_statement_voucher": {"pk": "statement"},
     "account_statement_confirm": {"pk": "own_statement"},
     "account_statement_dispute": {"pk": "own_statement"},
+    # API 密钥: the company's own keys only (not even its sub-reseller's).
+    "account_api_key_revoke": {"pk": "api_key"},
 }
 # POST-only actions: the positive control is a 405 for GET on A's own object (the lookup
 # found it), while another company's object is a 404 for every method.
-POST_ONLY_URLS: set[str] = {"account_order_cancel", "order_pay", "pay_complete"}
+POST_ONLY_URLS: set[str] = {
+    "account_order_cancel",
+    "order_pay",
+    "pay_complete",
+    "account_api_key_revoke",
+}
 # 客户订单 fulfilment (申请开票, milestone 确认, 确认收货, downloads, 评价): an order number plus,
 # for some, an object of that order. Walked by ``test_fulfilment_urls_*`` at the end of this file.
 FULFILMENT_URLS: dict[str, dict[str, str]] = {
@@ -167,6 +175,7 @@ class World:
     b_statements: "CompanyStatements"
     b_sub_statements: "CompanyStatements"
     messages: dict = field(default_factory=dict)
+    api_keys: dict = field(default_factory=dict)
 
     @property
     def own(self) -> dict[str, object]:
@@ -184,6 +193,7 @@ class World:
             "statement": self.a_statements.paid,
             "own_statement": self.a_statements.draft,
             "message": self.messages["a_admin"],
+            "api_key": self.api_keys["a"],
         }
 
     @property
@@ -225,6 +235,7 @@ class World:
                 self.a_sub_statements.draft,
             ],
             "message": [self.messages["a_co"], self.messages["b_admin"]],
+            "api_key": [self.api_keys["b"], self.api_keys["b_sub"], self.api_keys["a_sub"]],
         }
 
     @property
@@ -381,6 +392,12 @@ def world() -> World:
         b_sub_statements=make_statements(b_sub),
     )
     world.messages = make_messages(world)
+    world.api_keys = {
+        name: api_key_create(
+            company=company, actor=admin_of(company), name=f"{name} ERP", scopes=["orders:read"]
+        )[0]
+        for name, company in (("a", a), ("a_sub", a_sub), ("b", b), ("b_sub", b_sub))
+    }
     return world
 
 
@@ -434,6 +451,7 @@ def snapshot() -> dict:
         ),
         "cart_lines": list(CartLine.objects.order_by("pk").values()),
         "notifications": list(Notification.objects.order_by("pk").values("pk", "read_at")),
+        "api_keys": list(ApiKey.objects.order_by("pk").values("pk", "revoked_at")),
         "statements": list(
             Statement.objects.order_by("pk").values(
                 "pk", "status", "dispute_reason", "confirmed_at"

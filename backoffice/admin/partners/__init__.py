@@ -17,10 +17,12 @@ from .companies import CompanyAdmin, CompanyResource
 from .users import UserAdmin, UserResource
 from .tiers import BenefitAdmin, TierAdmin
 from .end_customers import EndCustomerAdmin
+from .api_keys import ApiKeyAdmin
 
 # isort: on
 
 __all__ = [
+    "ApiKeyAdmin",
     "BenefitAdmin",
     "CompanyAdmin",
     "CompanyResource",
