@@ -559,3 +559,13 @@ class EndCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.company_name})"
+
+
+# Webhooks (their own module; Django finds models through this one).
+from partners.webhook_models import (  # noqa: E402, F401
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
