@@ -52,6 +52,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     StaffRole.OPERATIONS: {
         "partners.registrationapplication": (VIEW, CHANGE),
         "partners.company": (VIEW,),
+        "partners.webhookendpoint": (VIEW,),
+        "partners.webhookdelivery": (VIEW,),
         "catalog.*": ALL,
         "contracts.contracttemplate": (VIEW, ADD, CHANGE),
         "contracts.contract": (VIEW,),
@@ -66,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.company": (VIEW, CHANGE),
         "partners.endcustomer": (VIEW,),
         "partners.registrationapplication": (VIEW,),
+        "partners.webhookendpoint": (VIEW,),
+        "partners.webhookdelivery": (VIEW,),
         "billing.order": (VIEW,),
         "billing.statement": (VIEW,),
         "catalog.consultationticket": (VIEW, CHANGE),

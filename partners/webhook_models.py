@@ -123,7 +123,7 @@ class WebhookEvent(models.Model):
 class WebhookDeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
-    SUCCEEDED = "succeeded", _("Delivered")
+    SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
 
 
@@ -152,7 +152,7 @@ class WebhookDelivery(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:

@@ -55,6 +55,7 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
         ("assets_credit", _("Credit-line balance"), "portal:assets_credit", assets, _("My assets")),
         ("customer_orders", _("Customer orders"), "portal:account_orders", True),
         ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
+        ("webhooks", _("Webhooks"), "portal:account_webhooks", can_manage_users(user)),
         ("revenue_statements", _("Revenue-share statements"), "portal:account_statements", assets),
         (
             "resellers",

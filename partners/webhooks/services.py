@@ -85,7 +85,6 @@ def _subscribed_endpoints(company_ids: Iterable[int], event_type: str) -> dict[i
     return found
 
 
-@transaction.atomic
 def webhook_events_record(*, type: str, events: Iterable[EventSpec]) -> list[WebhookEvent]:
     """Store one event of ``type`` per spec whose company subscribed, with its deliveries,
     and queue them after the commit. A payload may be a callable: it is built only for a
@@ -101,6 +100,13 @@ def webhook_events_record(*, type: str, events: Iterable[EventSpec]) -> list[Web
     if keys := {spec.key for spec in specs if spec.key}:
         done = set(WebhookEvent.objects.filter(key__in=keys).values_list("company_id", "key"))
         specs = [spec for spec in specs if (spec.company, spec.key) not in done]
+    with transaction.atomic():
+        return _events_store(type, specs, endpoints)
+
+
+def _events_store(
+    type: str, specs: list[EventSpec], endpoints: dict[int, list[int]]
+) -> list[WebhookEvent]:
     now = timezone.now()
     stored = WebhookEvent.objects.bulk_create(
         [
