@@ -276,7 +276,8 @@ def _should_disable(endpoint: WebhookEndpoint, *, exhausted: bool, now: datetime
     return exhausted and endpoint.failure_count >= MAX_ATTEMPTS
 
 
-def _disable(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -> None:
+def _stop(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -> None:
+    """Disable ``endpoint`` (locked by the caller); its pending deliveries fail."""
     endpoint.is_active = False
     endpoint.disabled_at = now
     endpoint.disabled_reason = reason[:200]
@@ -286,6 +287,10 @@ def _disable(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -> None:
         next_attempt_at=None,
         error=_("The endpoint is disabled."),
     )
+
+
+def _disable(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -> None:
+    _stop(endpoint, now=now, reason=reason)
     notify(
         users=company_notice_users(company_id=endpoint.company_id),
         kind="webhook_disabled",
@@ -412,15 +417,7 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> W
         return endpoint
     now = timezone.now()
     if not active:
-        endpoint.is_active = False
-        endpoint.disabled_at = now
-        endpoint.disabled_reason = _("Disabled by the partner.")
-        endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
-        endpoint.deliveries.filter(status=WebhookDeliveryStatus.PENDING).update(
-            status=WebhookDeliveryStatus.FAILED,
-            next_attempt_at=None,
-            error=_("The endpoint is disabled."),
-        )
+        _stop(endpoint, now=now, reason=_("Disabled by the partner."))
         return endpoint
     endpoint.is_active = True
     endpoint.disabled_at = None
