@@ -403,7 +403,7 @@ def world() -> World:
         name: webhook_endpoint_create(
             company=company,
             actor=admin_of(company),
-            url=f"https://{name}.hooks.example.com/in",
+            url=f"https://{name.replace('_', '-')}.hooks.example.com/in",
             events=["order.paid"],
         )
         for name, company in (("a", a), ("a_sub", a_sub), ("b", b), ("b_sub", b_sub))
