@@ -56,6 +56,12 @@ SCHEDULES: list[ScheduleSpec] = [
         schedule_type=Schedule.MINUTES,
     ),
     ScheduleSpec(
+        # Webhook retries with backoff, and deliveries of dead workers (partners/webhooks).
+        name="webhooks.sweep",
+        func="partners.webhooks.services.webhook_sweep",
+        schedule_type=Schedule.MINUTES,
+    ),
+    ScheduleSpec(
         name="billing.half_yearly_rebates",
         func="billing.tasks.half_yearly_rebates",
         schedule_type=Schedule.MONTHLY,

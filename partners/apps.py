@@ -25,6 +25,8 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Partners")
 
     def ready(self) -> None:
+        from partners import checks  # noqa: F401  (registers the webhook checks)
+
         post_migrate.connect(
             _sync_staff_roles, sender=self, dispatch_uid="partners.sync_staff_roles"
         )

@@ -612,3 +612,13 @@ class ApiKey(models.Model):
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# Webhooks (their own module; Django finds models through this one).
+from partners.webhook_models import (  # noqa: E402, F401
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)

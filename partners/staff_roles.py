@@ -52,6 +52,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     StaffRole.OPERATIONS: {
         "partners.registrationapplication": (VIEW, CHANGE),
         "partners.company": (VIEW,),
+        "partners.webhookendpoint": (VIEW,),
+        "partners.webhookdelivery": (VIEW,),
         "catalog.*": ALL,
         "contracts.contracttemplate": (VIEW, ADD, CHANGE),
         "contracts.contract": (VIEW,),
@@ -67,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "partners.endcustomer": (VIEW,),
         "partners.apikey": (VIEW, CHANGE),  # see and revoke their companies' API keys
         "partners.registrationapplication": (VIEW,),
+        "partners.webhookendpoint": (VIEW,),
+        "partners.webhookdelivery": (VIEW,),
         "billing.order": (VIEW,),
         "billing.statement": (VIEW,),
         "catalog.consultationticket": (VIEW, CHANGE),

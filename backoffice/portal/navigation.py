@@ -56,6 +56,7 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
         ("customer_orders", _("Customer orders"), "portal:account_orders", True),
         ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
         ("api_keys", _("API keys"), "portal:account_api_keys", can_manage_users(user)),
+        ("webhooks", _("Webhooks"), "portal:account_webhooks", can_manage_users(user)),
         ("revenue_statements", _("Revenue-share statements"), "portal:account_statements", assets),
         (
             "resellers",

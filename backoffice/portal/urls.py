@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/assets/", include("backoffice.portal.urls_assets")),
     path("account/orders/", include("backoffice.portal.urls_fulfilment")),
     path("account/statements/", include("backoffice.portal.urls_statements")),
+    path("account/webhooks/", include("backoffice.portal.urls_webhooks")),
     path("account/", include("backoffice.portal.urls_account")),
     path("contracts/", include("backoffice.portal.urls_contracts")),
     path("", include("backoffice.portal.urls_orders")),

@@ -369,6 +369,16 @@ ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")
 ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
 ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")
 
+# --- Webhooks (partners.webhooks) -------------------------------------------
+# Deliveries time out after WEBHOOKS_TIMEOUT_SECONDS. An endpoint must be https; plain http
+# only with WEBHOOKS_ALLOW_HTTP. Private, loopback and link-local addresses are refused
+# unless WEBHOOKS_ALLOW_PRIVATE_NETWORKS (development and tests: `check --deploy` refuses
+# both). An endpoint failing for WEBHOOKS_DISABLE_AFTER_HOURS is disabled.
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "5"))
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", DEBUG)
+WEBHOOKS_DISABLE_AFTER_HOURS = int(os.environ.get("WEBHOOKS_DISABLE_AFTER_HOURS", "24"))
+
 # --- Tasks (django-q2) -----------------------------------------------------
 # What a killed worker (SIGKILL, OOM) loses, per broker (README "Task worker faults"):
 # - Redis (REDIS_URL): the cluster pops tasks with BLPOP and never acknowledges them, so

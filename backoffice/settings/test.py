@@ -18,3 +18,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Online payments in tests: the sandbox provider, with its own test key.
 PAYMENT_PROVIDER = "sandbox"
 PAYMENT_SANDBOX_SECRET = "test-only-sandbox-payment-key"  # noqa: S105
+# Webhooks: the public-network rules hold; tests of the local receiver switch them off.
+WEBHOOKS_ALLOW_HTTP = False
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False

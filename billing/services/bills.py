@@ -36,6 +36,7 @@ from billing.models import (
 from billing.notices import bill_notify, repayment_decided_notify
 from billing.numbering import bill_number
 from billing.rules import OPEN_BILL_STATUSES
+from billing.webhooks import bill_due_event, repayment_confirmed_event
 
 from .credit import _lock_account, _post, _tz, local_today
 from .errors import BillingError
@@ -113,6 +114,7 @@ def bills_mark_overdue_and_remind(*, now: datetime | None = None) -> dict[str, i
             bill.reminder_sent_at = now
             bill.save(update_fields=["reminder_sent_at"])
             bill_notify(bill, kind="bill_due_soon")
+            bill_due_event(bill)
             result["reminded"] += 1
     overdue = Bill.objects.filter(status=BillStatus.PENDING, due_date__lt=today).values_list(
         "pk", flat=True
@@ -327,6 +329,7 @@ def repayment_confirm(*, repayment_id: int, actor) -> Repayment:
     repayment.reviewed_at = now
     repayment.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     repayment_decided_notify(repayment, bills=_numbers(repayment.bills.order_by("number")))
+    repayment_confirmed_event(repayment, bills=repayment.bills.order_by("number"))
     return repayment
 
 
@@ -391,6 +394,7 @@ def repayment_record_online(
     )
     _claim(repayment, bills, refusal)
     _settle(repayment, account, actor, now)
+    repayment_confirmed_event(repayment, bills=sorted(bills, key=lambda bill: bill.number))
     return repayment
 
 

@@ -34,6 +34,7 @@ from billing.models import (
     PaymentStatus,
     RebateWallet,
 )
+from billing.webhooks import order_event
 
 from . import coupons as coupon_services
 from . import credit as credit_services
@@ -465,6 +466,8 @@ def _record(checkout: _Checkout, quote: Quote) -> Order:
     )
     order.save(update_fields=["contract"])
     _event(order, from_status="", actor=user, note=_("Order placed"))
+    if paid:
+        order_event(order, type="order.paid")
     if checkout.cart_line_ids:
         CartLine.objects.filter(user=user, pk__in=checkout.cart_line_ids).delete()
     return order

@@ -39,6 +39,7 @@ from billing.payments.base import (
     PaymentRequest,
     PaymentStart,
 )
+from billing.webhooks import order_event
 
 from . import coupons as coupon_services
 from . import credit as credit_services
@@ -113,6 +114,8 @@ def order_set_status(*, order_id: int, to_status: str, actor=None, note: str = "
     order.status = to_status
     order.save(update_fields=["status"])
     _event(order, from_status=previous, actor=actor, note=note)
+    if to_status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        order_event(order, type=f"order.{to_status}")
     return order
 
 
@@ -177,6 +180,7 @@ def order_cancel(*, order_id: int, actor, reason: str = "", by_staff: bool = Fal
     order.cancelled_at = now
     order.save(update_fields=["status", "payment_status", "cancel_reason", "cancelled_at"])
     _event(order, from_status=previous, actor=actor, note=reason or _("Cancelled"))
+    order_event(order, type="order.cancelled")
     return order
 
 
@@ -398,6 +402,7 @@ def _money_received(
         actor=actor,
         note=_("Payment %(reference)s received") % {"reference": payment.reference},
     )
+    order_event(order, type="order.paid")
     transaction.on_commit(lambda: _paid_count_add(order))
     return payment
 

@@ -48,6 +48,7 @@ from billing.models import (
 )
 from billing.notices import statements_ready_notify
 from billing.services.errors import BillingError
+from billing.webhooks import statements_ready_event
 from partners.models import Company
 
 from .constants import (
@@ -467,7 +468,9 @@ def _ready_notify(period: Period, company_id: int | None) -> None:
     drafts = Statement.objects.filter(period_start=period.start, status=S.DRAFT)
     if company_id is not None:
         drafts = drafts.filter(company_id=company_id)
+    drafts = list(drafts)
     statements_ready_notify(drafts)
+    statements_ready_event(drafts)
 
 
 def _lock(statement_id: int) -> Statement:

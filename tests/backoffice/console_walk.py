@@ -175,6 +175,7 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
         attachment=_file("ticket.pdf"),
     )
     TrialRequest.objects.create(**lead, remarks="走查试用")
+    _webhook_rows(company, order)
     if not in_scope:
         PendingPosting.objects.create(
             kind=PendingPostingKind.CREDIT_LIMIT,
@@ -185,6 +186,21 @@ def _company_rows(company, *, owner, user, root, sku, in_scope: bool):
             reason="走查",
             maker=root,
         )
+
+
+def _webhook_rows(company, order) -> None:
+    """A webhook endpoint of ``company`` and one failed delivery (read-only in the console)."""
+    from partners.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+    endpoint = WebhookEndpoint.objects.create(
+        company=company, url=f"https://walk-{company.pk}.example.com/hooks", events=["order.paid"]
+    )
+    event = WebhookEvent.objects.create(
+        company=company, type="order.paid", payload={"order": {"number": order.number}}
+    )
+    WebhookDelivery.objects.create(
+        event=event, endpoint=endpoint, status="failed", attempt=1, response_code=500
+    )
 
 
 def _export_jobs(*users) -> None:

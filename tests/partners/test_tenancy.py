@@ -28,8 +28,17 @@ from billing.models import CartLine, Order, Payment, Statement
 from billing.services.checkout import LineInput, checkout_place_order
 from billing.services.orders import payment_start_online
 from contracts.models import Contract, ContractTemplate
-from partners.models import ApiKey, Company, CompanyStatus, EndCustomer, QualificationFile, User
+from partners.models import (
+    ApiKey,
+    Company,
+    CompanyStatus,
+    EndCustomer,
+    QualificationFile,
+    User,
+    WebhookEndpoint,
+)
 from partners.services import api_key_create
+from partners.webhooks.services import webhook_endpoint_create
 from tests.catalog.factories import PublishedSolutionFactory
 from tests.factories import UserFactory
 from tests.partners.factories import (
@@ -82,6 +91,10 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_statement_dispute": {"pk": "own_statement"},
     # API 密钥: the company's own keys only (not even its sub-reseller's).
     "account_api_key_revoke": {"pk": "api_key"},
+    # 个人中心 › Webhooks: the company's own endpoints only (not even its sub-reseller's).
+    "account_webhook": {"pk": "webhook"},
+    "account_webhook_rotate": {"pk": "webhook"},
+    "account_webhook_active": {"pk": "webhook"},
 }
 # POST-only actions: the positive control is a 405 for GET on A's own object (the lookup
 # found it), while another company's object is a 404 for every method.
@@ -90,7 +103,12 @@ POST_ONLY_URLS: set[str] = {
     "order_pay",
     "pay_complete",
     "account_api_key_revoke",
+    "account_webhook_rotate",
+    "account_webhook_active",
 }
+# An endpoint and one of its deliveries: walked in tests/partners/test_webhooks_portal.py
+# (another company's endpoint or delivery, in either position, answers 404).
+WEBHOOK_DELIVERY_URLS: set[str] = {"account_webhook_resend"}
 # 客户订单 fulfilment (申请开票, milestone 确认, 确认收货, downloads, 评价): an order number plus,
 # for some, an object of that order. Walked by ``test_fulfilment_urls_*`` at the end of this file.
 FULFILMENT_URLS: dict[str, dict[str, str]] = {
@@ -176,6 +194,7 @@ class World:
     b_sub_statements: "CompanyStatements"
     messages: dict = field(default_factory=dict)
     api_keys: dict = field(default_factory=dict)
+    webhooks: dict = field(default_factory=dict)
 
     @property
     def own(self) -> dict[str, object]:
@@ -194,6 +213,7 @@ class World:
             "own_statement": self.a_statements.draft,
             "message": self.messages["a_admin"],
             "api_key": self.api_keys["a"],
+            "webhook": self.webhooks["a"],
         }
 
     @property
@@ -236,6 +256,7 @@ class World:
             ],
             "message": [self.messages["a_co"], self.messages["b_admin"]],
             "api_key": [self.api_keys["b"], self.api_keys["b_sub"], self.api_keys["a_sub"]],
+            "webhook": [self.webhooks["b"], self.webhooks["b_sub"], self.webhooks["a_sub"]],
         }
 
     @property
@@ -398,6 +419,15 @@ def world() -> World:
         )[0]
         for name, company in (("a", a), ("a_sub", a_sub), ("b", b), ("b_sub", b_sub))
     }
+    world.webhooks = {
+        name: webhook_endpoint_create(
+            company=company,
+            actor=admin_of(company),
+            url=f"https://{name.replace('_', '-')}.hooks.example.com/in",
+            events=["order.paid"],
+        )
+        for name, company in (("a", a), ("a_sub", a_sub), ("b", b), ("b_sub", b_sub))
+    }
     return world
 
 
@@ -452,6 +482,7 @@ def snapshot() -> dict:
         "cart_lines": list(CartLine.objects.order_by("pk").values()),
         "notifications": list(Notification.objects.order_by("pk").values("pk", "read_at")),
         "api_keys": list(ApiKey.objects.order_by("pk").values("pk", "revoked_at")),
+        "webhooks": list(WebhookEndpoint.objects.order_by("pk").values()),
         "statements": list(
             Statement.objects.order_by("pk").values(
                 "pk", "status", "dispute_reason", "confirmed_at"
@@ -488,7 +519,13 @@ def _request(client, method: str, url: str, ids: list[int]):
 def test_every_id_taking_portal_url_is_mapped():
     urls = id_taking_urls()
     assert "account_user_edit" in urls  # the walk really reaches the included account URLs
-    unknown = set(urls) - set(ID_URLS) - NOT_COMPANY_OBJECT_URLS - set(FULFILMENT_URLS)
+    unknown = (
+        set(urls)
+        - set(ID_URLS)
+        - NOT_COMPANY_OBJECT_URLS
+        - set(FULFILMENT_URLS)
+        - WEBHOOK_DELIVERY_URLS
+    )
     assert not unknown, (
         f"New id-taking portal URL(s) {sorted(unknown)}: add them to ID_URLS with the kind of "
         "object each parameter names, so the tenancy test covers them."

@@ -2,7 +2,7 @@
 
 Registration review (待审核 queue, approve / reject), companies (tier, business owner,
 customer manager, enable / disable), users, membership tiers and their benefits, and
-end customers. Every state change goes through ``partners.services``; a domain
+end customers, webhooks (read-only). Every state change goes through ``partners.services``; a domain
 refusal (``PartnerError``) becomes a form error or an error message, never a success.
 
 Modules: ``common`` (counts, date filter, qualification files), ``registrations``,
@@ -18,6 +18,7 @@ from .users import UserAdmin, UserResource
 from .tiers import BenefitAdmin, TierAdmin
 from .end_customers import EndCustomerAdmin
 from .api_keys import ApiKeyAdmin
+from .webhooks import WebhookDeliveryAdmin, WebhookEndpointAdmin
 
 # isort: on
 
@@ -31,4 +32,6 @@ __all__ = [
     "TierAdmin",
     "UserAdmin",
     "UserResource",
+    "WebhookDeliveryAdmin",
+    "WebhookEndpointAdmin",
 ]
