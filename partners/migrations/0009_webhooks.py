@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0007_user_language'),
+        ('partners', '0008_api_keys'),
     ]
 
     operations = [
