@@ -203,7 +203,7 @@ def delegated_line_of(*, company_id: int, currency: str) -> DelegatedCreditLine 
         DelegatedCreditLine.objects.filter(
             reseller_id=company_id, currency=currency, credit_limit__gt=0
         )
-        .only("pk", "distributor_id")
+        .select_related("distributor")
         .first()
     )
 
