@@ -212,6 +212,10 @@ def delegated_lock(*, company_id: int, currency: str):
     """Checkout's lock phase for a sub-reseller on delegated credit: the distributor's
     credit account, then the sub-reseller's line (``billing.locks`` level 4)."""
     line = delegated_line_of(company_id=company_id, currency=currency)
+    if line is None:  # reclaimed to zero since the caller looked
+        raise BillingError(
+            _("Your company has no credit line in this currency."), code="no_credit_line"
+        )
     return _lock_pair(distributor_id=line.distributor_id, reseller_id=company_id, currency=currency)
 
 
