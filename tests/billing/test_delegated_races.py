@@ -4,6 +4,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
 from billing.models import CreditAccount, DelegatedCreditEntry, DelegatedCreditLine
 from billing.selectors import ledger_mismatches
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def assert_clean() -> None:
     report = {**ledger_mismatches(), **delegated_mismatches()}
     assert not {k: v for k, v in report.items() if isinstance(v, list) and v}
+    call_command("check_ledgers")  # raises on any mismatch
 
 
 def outcomes_of(steps) -> Counter:
