@@ -35,7 +35,7 @@ def tiers(request: HttpRequest) -> HttpResponse:
     page, page_range = paginate(
         request, sub_resellers_with_credit(distributor_id=distributor.pk, currency=CURRENCY)
     )
-    account = distributor.credit_accounts.get(currency=CURRENCY)
+    account = distributor.credit_accounts.filter(currency=CURRENCY).first()
     co_admins = []
     if request.user.is_company_admin:
         co_admins = list(
@@ -85,7 +85,7 @@ def tier_reseller(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Only the distributor's administrator may allocate or reclaim credit.")
         )
         return redirect("portal:account_tier_reseller", pk=reseller.pk)
-    account = distributor.credit_accounts.get(currency=CURRENCY)
+    account = distributor.credit_accounts.filter(currency=CURRENCY).first()
     return _render(
         request,
         "tier_reseller.html",
