@@ -56,6 +56,7 @@ from billing.models import (
     CouponCampaign,
     CreditAccount,
     CreditPayCode,
+    DelegatedCreditLine,
     OnlineRepayment,
     Order,
     Payment,
@@ -185,4 +186,12 @@ def lock_bills(account: CreditAccount, bill_ids: Iterable[int]) -> list[Bill]:
         Bill.objects.select_for_update()
         .filter(account=account, pk__in=list(bill_ids))
         .order_by("pk")
+    )
+
+
+def lock_delegated_line(*, reseller_id: int, currency: str, **filters) -> DelegatedCreditLine:
+    """Level 4, after the distributor's credit account and its bills: a sub-reseller's
+    delegated line; DoesNotExist else."""
+    return DelegatedCreditLine.objects.select_for_update().get(
+        reseller_id=reseller_id, currency=currency, **filters
     )

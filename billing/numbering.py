@@ -63,6 +63,12 @@ def credit_entry_number(now: datetime | None = None) -> str:
     return f"DD{stamp}{ledger_sequence_next(CREDIT_ENTRY_SEQUENCE) % 10000:04d}"
 
 
+def delegated_entry_number(now: datetime | None = None) -> str:
+    """``FP`` (分配) + ``yyMMddHHmmss`` + 4 digits, from the credit entries' sequence."""
+    stamp = _local(now).strftime("%y%m%d%H%M%S")
+    return f"FP{stamp}{ledger_sequence_next(CREDIT_ENTRY_SEQUENCE) % 10000:04d}"
+
+
 def bill_number(now: datetime | None = None) -> str:
     """``ZD`` + ``yyMMddHHmmss`` + 4 digits, e.g. ZD2002290000075612."""
     stamp = _local(now).strftime("%y%m%d%H%M%S")

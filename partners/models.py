@@ -308,6 +308,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("role"), max_length=20, choices=CompanyRole.choices, blank=True
     )
     position = models.CharField(_("position"), max_length=50, blank=True)
+    # Two-tier distribution: a distributor's 协同管理员 allocates and reclaims its
+    # sub-resellers' credit (and coupons) only when its 管理员 grants it.
+    can_allocate = models.BooleanField(
+        _("may allocate to sub-resellers"),
+        default=False,
+        help_text=_("A co-administrator may allocate and reclaim sub-resellers' credit."),
+    )
     activated_at = models.DateTimeField(
         _("activated"),
         null=True,

@@ -89,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "billing.rebateentry": (VIEW,),
         "billing.creditaccount": (VIEW, CHANGE),
         "billing.creditentry": (VIEW,),
+        # Two-tier distribution: the distributors' delegated lines (company page).
+        "billing.delegatedcreditline": (VIEW,),
         "billing.bill": (VIEW,),
         "billing.repayment": (VIEW, CHANGE),
         "billing.order": (VIEW,),

@@ -41,6 +41,12 @@ def can_view_assets(user: User) -> bool:
     return is_partner(user) and user.company_role in (CompanyRole.ADMIN, CompanyRole.CO_ADMIN)
 
 
+def can_view_tiers(user: User) -> bool:
+    """额度管理 (经销商管理): a distributor's 管理员 and 协同管理员 (allocating needs more:
+    ``billing.services.delegated.may_allocate``)."""
+    return can_view_assets(user) and user.company.is_distributor and user.company.is_enabled
+
+
 def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
     """The sidebar entries ``user`` may see, in display order; ``active`` is the current key."""
     assets = can_view_assets(user)
@@ -64,6 +70,7 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
             "portal:account_resellers",
             can_manage_resellers(user),
         ),
+        ("tiers", _("Credit allocation"), "portal:account_tiers", can_view_tiers(user)),
     ]
     return [
         MenuItem(

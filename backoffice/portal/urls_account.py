@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, api_keys, messages
+from .views import account, api_keys, messages, tiers
 
 urlpatterns = [
     path("", account.profile, name="account_profile"),
@@ -34,6 +34,11 @@ urlpatterns = [
         account.reseller_user_invite,
         name="account_reseller_user_invite",
     ),
+    # 额度管理 (a distributor's 管理员 and 协同管理员)
+    path("tiers/", tiers.tiers, name="account_tiers"),
+    path("tiers/log/", tiers.tiers_log, name="account_tiers_log"),
+    path("tiers/grant/", tiers.tiers_grant, name="account_tiers_grant"),
+    path("tiers/<int:pk>/", tiers.tier_reseller, name="account_tier_reseller"),
     # 我的客户 (every partner user)
     path("customers/", account.customers, name="account_customers"),
     path("customers/add/", account.customer_add, name="account_customer_add"),

@@ -84,6 +84,12 @@ from .receipts import (
     ReceiptStatus,
     receipt_attachment_upload_to,
 )
+from .delegated import (
+    LIMIT_TYPES,
+    DelegatedCreditEntry,
+    DelegatedCreditEntryType,
+    DelegatedCreditLine,
+)
 from .bankstatements import (
     BankImportStatus,
     BankLineStatus,
@@ -169,6 +175,10 @@ __all__ = [
     "ReceiptAllocationKind",
     "ReceiptAllocation",
     "receipt_attachment_upload_to",
+    "LIMIT_TYPES",
+    "DelegatedCreditLine",
+    "DelegatedCreditEntryType",
+    "DelegatedCreditEntry",
 ]
 
 

@@ -25,6 +25,10 @@ class CreditAccount(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     credit_limit = money_field(_("credit limit"))
     used = money_field(_("used"))
+    # Two-tier distribution: the totals of the lines this company (a distributor) delegates
+    # to its sub-resellers (``DelegatedCreditLine``); zero for everyone else.
+    delegated_limit = money_field(_("allocated to sub-resellers"))
+    delegated_used = money_field(_("used by sub-resellers"))
     term_days = models.PositiveSmallIntegerField(
         _("term (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
@@ -62,6 +66,21 @@ class CreditAccount(models.Model):
                 name="billing_credit_used_within_limit",
             ),
             models.CheckConstraint(
+                condition=models.Q(delegated_used__gte=0)
+                & models.Q(delegated_used__lte=models.F("delegated_limit")),
+                name="billing_credit_delegated_used_range",
+            ),
+            # What the distributor is billed for plus what it allocated and its
+            # sub-resellers have not used yet never exceeds its line.
+            models.CheckConstraint(
+                condition=models.Q(
+                    used__lte=models.F("credit_limit")
+                    - models.F("delegated_limit")
+                    + models.F("delegated_used")
+                ),
+                name="billing_credit_allocations_within_limit",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(term_days__gte=1, term_days__lte=365),
                 name="billing_credit_term_range",
             ),
@@ -75,8 +94,13 @@ class CreditAccount(models.Model):
         }
 
     @property
+    def reserved(self) -> Decimal:
+        """Allocated to sub-resellers and not used by them yet."""
+        return self.delegated_limit - self.delegated_used
+
+    @property
     def available(self) -> Decimal:
-        return self.credit_limit - self.used
+        return self.credit_limit - self.used - self.reserved
 
 
 class CreditEntryType(models.TextChoices):

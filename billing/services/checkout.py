@@ -27,6 +27,7 @@ from billing.models import (
     CartLine,
     Coupon,
     CreditAccount,
+    DelegatedCreditLine,
     Order,
     OrderLine,
     OrderPaymentMethod,
@@ -38,6 +39,7 @@ from billing.webhooks import order_event
 
 from . import coupons as coupon_services
 from . import credit as credit_services
+from . import delegated as delegated_services
 from . import wallet as wallet_services
 from .cart import MAX_LINES, _quantity, parameters_clean
 from .errors import BillingError
@@ -286,6 +288,7 @@ class _Locked:
     coupon: Coupon | None = None
     wallet: RebateWallet | None = None
     account: CreditAccount | None = None
+    line: DelegatedCreditLine | None = None  # a sub-reseller's delegated line
 
 
 def _validate_inputs(checkout: _Checkout) -> None:
@@ -362,9 +365,17 @@ def _lock(checkout: _Checkout, quote: Quote) -> _Locked:
             company_id=checkout.company_id, currency=quote.currency
         )
     if quote.credit_amount > 0:
-        locked.account = credit_services.credit_account_lock(
+        if delegated_services.delegated_line_of(
             company_id=checkout.company_id, currency=quote.currency
-        )
+        ):
+            # A sub-reseller on delegated credit: its distributor's account, then its line.
+            locked.account, locked.line = delegated_services.delegated_lock(
+                company_id=checkout.company_id, currency=quote.currency
+            )
+        else:
+            locked.account = credit_services.credit_account_lock(
+                company_id=checkout.company_id, currency=quote.currency
+            )
     return locked
 
 
@@ -390,7 +401,16 @@ def _post(checkout: _Checkout, quote: Quote, locked: _Locked) -> None:
             idempotency_key=checkout.ledger_key("rebate"),
             wallet=locked.wallet,
         )
-    if quote.credit_amount > 0:
+    if quote.credit_amount > 0 and locked.line is not None:
+        delegated_services.delegated_charge(
+            account=locked.account,
+            line=locked.line,
+            amount=quote.credit_amount,
+            order_number=checkout.number,
+            actor=checkout.user,
+            idempotency_key=checkout.ledger_key("credit"),
+        )
+    elif quote.credit_amount > 0:
         credit_services.credit_charge(
             company_id=checkout.company_id,
             currency=quote.currency,

@@ -31,11 +31,14 @@ from billing.models import (
     CreditEntryType,
     CreditLimitChange,
     CreditPayCode,
+    DelegatedCreditEntry,
+    DelegatedCreditEntryType,
     Repayment,
 )
 from billing.numbering import credit_entry_number
 from partners.selectors import company_mail_recipients
 
+from .delegated_ledger import delegated_post
 from .errors import BillingError
 from .ledger import entry_write, positive, required_reason
 
@@ -92,10 +95,18 @@ def _post(
     order_number: str = "",
     reverses: CreditEntry | None = None,
     repayment: Repayment | None = None,
+    delegated: bool = False,
 ) -> tuple[CreditEntry, bool]:
-    """Write one entry on a locked account. Returns (entry, created)."""
+    """Write one entry on a locked account. Returns (entry, created). ``delegated``: the
+    amount is a sub-reseller's charge (or its release) on a line the account delegates,
+    so ``delegated_used`` moves with ``used`` (README "Two-tier distribution")."""
     used_after = account.used + amount
-    if used_after > account.credit_limit:
+    balance = {"used": used_after}
+    reserved_after = account.reserved
+    if delegated:
+        balance["delegated_used"] = account.delegated_used + amount
+        reserved_after -= amount
+    if used_after + reserved_after > account.credit_limit:
         raise BillingError(
             _("Available credit is %(available)s; %(amount)s cannot be charged.")
             % {
@@ -109,7 +120,7 @@ def _post(
     return entry_write(
         CreditEntry,
         row=account,
-        balance={"used": used_after},
+        balance=balance,
         number=credit_entry_number,
         entry_type=entry_type,
         amount=amount,
@@ -117,7 +128,7 @@ def _post(
         reason=reason,
         account=account,
         used_after=used_after,
-        available_after=account.credit_limit - used_after,
+        available_after=account.credit_limit - used_after - reserved_after,
         order_number=order_number,
         actor=actor,
         reverses=reverses,
@@ -155,10 +166,10 @@ def credit_limit_set(
     if not 1 <= int(term_days) <= 365:
         raise BillingError(_("Term days must be between 1 and 365."), code="term_range")
     account = _lock_account(company_id=company_id, currency=currency)
-    if credit_limit < account.used:
+    if credit_limit < account.used + account.reserved:
         raise BillingError(
             _("The limit cannot be lower than what is already used (%(used)s).")
-            % {"used": format_money(account.used, currency)},
+            % {"used": format_money(account.used + account.reserved, currency)},
             code="below_used",
         )
     change = CreditLimitChange.objects.create(
@@ -279,6 +290,9 @@ def credit_reverse_charge(*, entry: CreditEntry, actor=None, reason: str = "") -
                 % {"number": bill.number},
                 code="bill_settled",
             )
+    delegated = (
+        DelegatedCreditEntry.objects.filter(credit_entry=entry).select_related("line").first()
+    )
     reversal, created = _post(
         account=account,
         amount=-entry.amount,
@@ -288,7 +302,24 @@ def credit_reverse_charge(*, entry: CreditEntry, actor=None, reason: str = "") -
         reason=reason or _("Order cancelled"),
         order_number=entry.order_number,
         reverses=entry,
+        delegated=delegated is not None,
     )
+    if created and delegated is not None:
+        # A sub-reseller's charge on delegated credit: release its line too (locked after
+        # the distributor's account and bills, ``billing.locks`` level 4).
+        line = locks.lock_delegated_line(
+            reseller_id=delegated.line.reseller_id, currency=delegated.line.currency
+        )
+        delegated_post(
+            line=line,
+            entry_type=DelegatedCreditEntryType.RELEASE,
+            amount=-entry.amount,
+            idempotency_key=f"reverse:{entry.idempotency_key}:delegated",
+            actor=actor,
+            reason=reason or _("Order cancelled"),
+            order_number=entry.order_number,
+            credit_entry=reversal,
+        )
     if created and bill is not None:
         BillItem.objects.create(bill=bill, entry=reversal)
         bill.amount += reversal.amount

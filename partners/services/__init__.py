@@ -42,6 +42,7 @@ from .customers import (
     end_customer_delete,
     end_customer_update,
 )
+from .grants import co_admin_allocate_grant
 from .registration import registration_approve, registration_reject, registration_submit
 from .staff import staff_roles_sync, staff_user_upsert
 
@@ -52,6 +53,7 @@ __all__ = [
     "COMPANY_CREATE_FIELDS",
     "END_CUSTOMER_FIELDS",
     "PartnerError",
+    "co_admin_allocate_grant",
     "activation_mail_enqueue",
     "activation_resend",
     "can_manage_company_users",

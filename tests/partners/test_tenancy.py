@@ -70,6 +70,8 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_reseller_edit": {"pk": "reseller"},
     "account_reseller_users": {"pk": "reseller"},
     "account_reseller_user_invite": {"pk": "reseller"},
+    # 额度管理 (two-tier distribution): the distributor's own sub-resellers only.
+    "account_tier_reseller": {"pk": "reseller"},
     "account_customer_edit": {"pk": "customer"},
     "account_customer_delete": {"pk": "customer"},
     "contract_view": {"pk": "contract"},

@@ -38,6 +38,7 @@ from ..base import (
 from ..exports import ExportResource
 from ..navigation import NavGroup
 from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
+from .company_delegated import DelegatedCreditLineInline
 from .company_receipts import CompanyReceiptInline
 
 
@@ -239,7 +240,13 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
         (_("Status"), {"fields": ("status", "created_at", "updated_at")}),
     )
     readonly_fields = ("status", "created_at", "updated_at")
-    inlines = (CompanyUserInline, CompanyFileInline, CompanyReceiptInline, SubResellerInline)
+    inlines = (
+        CompanyUserInline,
+        CompanyFileInline,
+        CompanyReceiptInline,
+        SubResellerInline,
+        DelegatedCreditLineInline,
+    )
     actions = ("enable_selected", "disable_selected")
     actions_detail = ("enable_detail", "disable_detail")
 
@@ -254,7 +261,8 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
             return ()
         if obj.is_distributor:
             return self.inlines
-        return tuple(inline for inline in self.inlines if inline is not SubResellerInline)
+        distributor_only = (SubResellerInline, DelegatedCreditLineInline)
+        return tuple(inline for inline in self.inlines if inline not in distributor_only)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # companies are disabled, never deleted (orders and ledgers refer to them)

@@ -35,6 +35,7 @@ from billing.models import (
 )
 from billing.payments import notifying_provider
 from billing.rules import bill_is_open, repayment_bills_problem
+from billing.selectors.delegated import delegated_lines_of
 from billing.selectors.payments import online_repayment_for_company
 from billing.services.bills import (
     repayment_online_payload,
@@ -330,6 +331,16 @@ def credit(request: HttpRequest) -> HttpResponse:
         filters,
         {
             "cards": cards,
+            # Two-tier distribution: credit delegated by the distributor, source shown.
+            "delegated": [
+                {
+                    "source": line.distributor.name,
+                    "limit": format_money(line.credit_limit, line.currency),
+                    "used": format_money(line.used, line.currency),
+                    "available": format_money(line.available, line.currency),
+                }
+                for line in delegated_lines_of(reseller_id=company.pk)
+            ],
             "tab": tab,
             "tabs": tabs,
             "page": page,

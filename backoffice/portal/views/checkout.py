@@ -39,6 +39,7 @@ from billing.services.checkout import (
 )
 from billing.services.coupons import coupons_applicable
 from billing.services.credit import credit_code_send, is_blocked_by_overdue
+from billing.services.delegated import delegated_line_of
 from billing.services.errors import BillingError
 from billing.services.orders import (
     payment_start_online,
@@ -163,6 +164,9 @@ class Checkout:
 
     def credit(self, quote) -> tuple[bool, str]:
         """Whether 申请账期 can pay this quote, and the line shown next to it."""
+        line = delegated_line_of(company_id=self.company.pk, currency=quote.currency)
+        if line is not None:
+            return self._delegated_credit(quote, line)
         account = selectors.credit_account(company_id=self.company.pk, currency=quote.currency)
         if account is None or account.credit_limit <= 0:
             return False, _("Your company has no credit line in this currency.")
@@ -181,6 +185,29 @@ class Checkout:
                 "payable": format_money(quote.payable_total, quote.currency),
             }
         return True, _("Available credit: %(available)s") % {"available": available}
+
+    def _delegated_credit(self, quote, line) -> tuple[bool, str]:
+        """A sub-reseller pays 账期 from the line its distributor delegated (README
+        "Two-tier distribution"); the distributor's overdue bill blocks it."""
+        distributor = selectors.credit_account(
+            company_id=line.distributor_id, currency=quote.currency
+        )
+        if distributor is not None and is_blocked_by_overdue(distributor):
+            return False, _("Credit pay is unavailable: your distributor has an overdue bill.")
+        if quote.payable_total <= 0:
+            return False, _("Nothing is left to pay.")
+        available = format_money(line.available, quote.currency)
+        if line.available < quote.payable_total:
+            return False, _(
+                "Available credit %(available)s is less than the amount payable %(payable)s."
+            ) % {
+                "available": available,
+                "payable": format_money(quote.payable_total, quote.currency),
+            }
+        return True, _("Available credit from %(distributor)s: %(available)s") % {
+            "distributor": line.distributor.name,
+            "available": available,
+        }
 
     def back_url(self) -> str:
         return self.state.get("back") or reverse("portal:cart")

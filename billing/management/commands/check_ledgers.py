@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backoffice.core.checkresults import record_check_result
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
+from billing.selectors.delegated import delegated_mismatches
 from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
 from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
@@ -30,6 +31,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         report = ledger_mismatches()
+        # Two-tier distribution: delegated lines, distributors' totals and allocations.
+        report.update(delegated_mismatches())
         problems = {k: v for k, v in report.items() if isinstance(v, list) and v}
         problems.update({name: rows for name, check in INVARIANTS.items() if (rows := check())})
         checked = report["wallets_checked"] + report["credit_accounts_checked"]
