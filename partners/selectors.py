@@ -170,3 +170,18 @@ def new_partners(days: int = 30, limit: int = 5, now=None) -> dict:
         .values("pk", "name", "created_at", total=F("total"))[:limit]
     )
     return {"count": rows[0]["total"] if rows else 0, "latest": rows}
+
+
+def can_allocate(user) -> bool:
+    """May ``user`` hand out and reclaim its distributor's credit and coupon quota
+    (分配 / 回收)? The distributor's 管理员. (The one place the rule lives: a grant to
+    a 协同管理员 is added here.)"""
+    company = getattr(user, "company", None)
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and company is not None
+        and company.is_distributor
+        and company.is_enabled
+        and user.is_active
+        and user.company_role == CompanyRole.ADMIN
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, messages
+from .views import account, coupon_quotas, messages
 
 urlpatterns = [
     path("", account.profile, name="account_profile"),
@@ -31,6 +31,9 @@ urlpatterns = [
         account.reseller_user_invite,
         name="account_reseller_user_invite",
     ),
+    # 优惠券额度 (经销商管理: a distributor's 管理员 and 协同管理员)
+    path("resellers/coupons/", coupon_quotas.quotas, name="account_coupon_quotas"),
+    path("resellers/coupons/<int:pk>/", coupon_quotas.quota_detail, name="account_coupon_quota"),
     # 我的客户 (every partner user)
     path("customers/", account.customers, name="account_customers"),
     path("customers/add/", account.customer_add, name="account_customer_add"),
