@@ -23,8 +23,8 @@ from ..base import BaseAdmin, ReadOnlyAdmin, status_column
 from ..exports import ExportResource
 from ..navigation import NavGroup
 from ..partners.common import _count_of
-from .coupon_quotas import QuotaIssueMixin
 from .common import IssueToCompaniesForm, IssueToTierForm, _local
+from .coupon_quotas import QuotaIssueMixin
 
 
 class CouponCampaignForm(forms.ModelForm):
