@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backoffice.core.models import OutboundEmail, Notification
+from backoffice.core.models import Notification, OutboundEmail
 from billing.models import Coupon, CouponMove, CouponMoveKind, CouponQuota, CouponStatus
 from billing.selectors.coupon_quotas import coupon_moves, quota_problems
 from billing.services import coupons

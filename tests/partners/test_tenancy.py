@@ -24,7 +24,7 @@ from django.utils import timezone
 from backoffice.core.models import Notification
 from backoffice.core.notifications import notify
 from backoffice.portal.urls_orders import OrderNumberConverter, PaymentReferenceConverter
-from billing.models import CartLine, Order, Payment, Statement
+from billing.models import CartLine, Coupon, CouponQuota, Order, Payment, Statement
 from billing.services.checkout import LineInput, checkout_place_order
 from billing.services.orders import payment_start_online
 from contracts.models import Contract, ContractTemplate
@@ -78,6 +78,8 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_statement_voucher": {"pk": "statement"},
     "account_statement_confirm": {"pk": "own_statement"},
     "account_statement_dispute": {"pk": "own_statement"},
+    # 优惠券额度: a distributor's own quotas only.
+    "account_coupon_quota": {"pk": "coupon_quota"},
 }
 # POST-only actions: the positive control is a 405 for GET on A's own object (the lookup
 # found it), while another company's object is a 404 for every method.
@@ -166,6 +168,7 @@ class World:
     b_statements: "CompanyStatements"
     b_sub_statements: "CompanyStatements"
     messages: dict = field(default_factory=dict)
+    quotas: dict = field(default_factory=dict)
 
     @property
     def own(self) -> dict[str, object]:
@@ -183,6 +186,7 @@ class World:
             "statement": self.a_statements.paid,
             "own_statement": self.a_statements.draft,
             "message": self.messages["a_admin"],
+            "coupon_quota": self.quotas["a"],
         }
 
     @property
@@ -224,6 +228,7 @@ class World:
                 self.a_sub_statements.draft,
             ],
             "message": [self.messages["a_co"], self.messages["b_admin"]],
+            "coupon_quota": [self.quotas["b"]],
         }
 
     @property
@@ -375,7 +380,23 @@ def world() -> World:
         b_sub_statements=make_statements(b_sub),
     )
     world.messages = make_messages(world)
+    world.quotas = make_quotas(a, b)
     return world
+
+
+def make_quotas(a: Company, b: Company) -> dict:
+    """A coupon quota of each distributor (优惠券额度)."""
+    from billing.services.coupon_quotas import coupon_quota_issue
+    from tests.billing.factories import CouponCampaignFactory
+
+    staff = UserFactory(is_staff=True)
+    campaign = CouponCampaignFactory(quantity=10, created_by=staff)
+    return {
+        key: coupon_quota_issue(
+            campaign_id=campaign.pk, distributor_id=company.pk, quantity=2, actor=staff
+        )
+        for key, company in (("a", a), ("b", b))
+    }
 
 
 def make_messages(world: World) -> dict[str, Notification]:
@@ -427,6 +448,8 @@ def snapshot() -> dict:
             Payment.objects.order_by("pk").values("pk", "order_id", "status", "payer_account")
         ),
         "cart_lines": list(CartLine.objects.order_by("pk").values()),
+        "coupons": list(Coupon.objects.order_by("pk").values("pk", "company_id", "status")),
+        "coupon_quotas": list(CouponQuota.objects.order_by("pk").values("pk", "handed_out")),
         "notifications": list(Notification.objects.order_by("pk").values("pk", "read_at")),
         "statements": list(
             Statement.objects.order_by("pk").values(
