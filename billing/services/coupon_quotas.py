@@ -169,6 +169,55 @@ def _move(
     )
 
 
+def _transfer(
+    *,
+    kind: str,
+    actor,
+    quota_id: int,
+    reseller_id: int,
+    count: int,
+    reason: str,
+    expected_handed_out: int | None,
+    now: datetime | None,
+) -> list[Coupon]:
+    now = now or timezone.now()
+    _positive(count)
+    quota, reseller = _locked_quota_and_reseller(
+        actor=actor,
+        quota_id=quota_id,
+        reseller_id=reseller_id,
+        expected_handed_out=expected_handed_out,
+    )
+    _not_expired(quota, now)
+    hand_out = kind == CouponMoveKind.HAND_OUT
+    giver, taker = (quota.distributor, reseller) if hand_out else (reseller, quota.distributor)
+    coupons = locks.lock_quota_coupons(
+        quota, limit=count, company_id=giver.pk, status=CouponStatus.UNUSED
+    )
+    if len(coupons) < count:
+        if hand_out:
+            message = _("Only %(left)d coupon(s) of this quota are available to hand out.") % {
+                "left": len(coupons)
+            }
+        else:
+            message = _("%(name)s holds only %(left)d unused coupon(s) of this quota.") % {
+                "name": reseller.name,
+                "left": len(coupons),
+            }
+        raise BillingError(message, code="quantity")
+    _move(
+        quota=quota,
+        coupons=coupons,
+        kind=kind,
+        giver=giver,
+        taker=taker,
+        actor=actor,
+        reason=reason,
+        now=now,
+    )
+    return coupons
+
+
 @transaction.atomic
 def coupon_hand_out(
     *,
@@ -182,35 +231,16 @@ def coupon_hand_out(
 ) -> list[Coupon]:
     """The distributor's 管理员 hands ``count`` unused coupons of its quota to one of its
     own sub-resellers. ``expected_handed_out``: the figure the form showed (stale → error)."""
-    now = now or timezone.now()
-    _positive(count)
-    quota, reseller = _locked_quota_and_reseller(
+    return _transfer(
+        kind=CouponMoveKind.HAND_OUT,
         actor=actor,
         quota_id=quota_id,
         reseller_id=reseller_id,
-        expected_handed_out=expected_handed_out,
-    )
-    _not_expired(quota, now)
-    coupons = locks.lock_quota_coupons(
-        quota, limit=count, company_id=quota.distributor_id, status=CouponStatus.UNUSED
-    )
-    if len(coupons) < count:
-        raise BillingError(
-            _("Only %(left)d coupon(s) of this quota are available to hand out.")
-            % {"left": len(coupons)},
-            code="quantity",
-        )
-    _move(
-        quota=quota,
-        coupons=coupons,
-        kind=CouponMoveKind.HAND_OUT,
-        giver=quota.distributor,
-        taker=reseller,
-        actor=actor,
+        count=count,
         reason=reason,
+        expected_handed_out=expected_handed_out,
         now=now,
     )
-    return coupons
 
 
 @transaction.atomic
@@ -226,32 +256,13 @@ def coupon_reclaim(
 ) -> list[Coupon]:
     """The distributor's 管理员 takes back ``count`` of its sub-reseller's unused coupons of
     the quota, before the quota expires."""
-    now = now or timezone.now()
-    _positive(count)
-    quota, reseller = _locked_quota_and_reseller(
+    return _transfer(
+        kind=CouponMoveKind.RECLAIM,
         actor=actor,
         quota_id=quota_id,
         reseller_id=reseller_id,
-        expected_handed_out=expected_handed_out,
-    )
-    _not_expired(quota, now)
-    coupons = locks.lock_quota_coupons(
-        quota, limit=count, company_id=reseller.pk, status=CouponStatus.UNUSED
-    )
-    if len(coupons) < count:
-        raise BillingError(
-            _("%(name)s holds only %(left)d unused coupon(s) of this quota.")
-            % {"name": reseller.name, "left": len(coupons)},
-            code="quantity",
-        )
-    _move(
-        quota=quota,
-        coupons=coupons,
-        kind=CouponMoveKind.RECLAIM,
-        giver=reseller,
-        taker=quota.distributor,
-        actor=actor,
+        count=count,
         reason=reason,
+        expected_handed_out=expected_handed_out,
         now=now,
     )
-    return coupons
