@@ -228,7 +228,7 @@ class World:
                 self.a_sub_statements.draft,
             ],
             "message": [self.messages["a_co"], self.messages["b_admin"]],
-            "coupon_quota": [self.quotas["b"]],
+            "coupon_quota": self.quotas["b"],
         }
 
     @property
@@ -385,18 +385,19 @@ def world() -> World:
 
 
 def make_quotas(a: Company, b: Company) -> dict:
-    """A coupon quota of each distributor (优惠券额度)."""
+    """A coupon quota of A and three of B (优惠券额度)."""
     from billing.services.coupon_quotas import coupon_quota_issue
     from tests.billing.factories import CouponCampaignFactory
 
     staff = UserFactory(is_staff=True)
-    campaign = CouponCampaignFactory(quantity=10, created_by=staff)
-    return {
-        key: coupon_quota_issue(
+    campaign = CouponCampaignFactory(quantity=20, created_by=staff)
+
+    def issue(company: Company):
+        return coupon_quota_issue(
             campaign_id=campaign.pk, distributor_id=company.pk, quantity=2, actor=staff
         )
-        for key, company in (("a", a), ("b", b))
-    }
+
+    return {"a": issue(a), "b": [issue(b) for _ in range(3)]}
 
 
 def make_messages(world: World) -> dict[str, Notification]:
