@@ -35,7 +35,11 @@ in this order, inside its ``transaction.atomic``:
    ``lock_bills``; the wallet and credit services' ``_lock_*`` helpers go through
    ``lock_wallet`` and ``lock_credit_account``; a cancellation gives its coupon back
    through ``lock_coupon_to_restore``, a staff issue of coupons locks their campaign
-   (``lock_campaign``) and a reversed credit charge reaches its bill through ``lock_bills``). Checkout's lock phase takes the coupon,
+   (``lock_campaign``) and a reversed credit charge reaches its bill through ``lock_bills``).
+   A distributor's coupon quota (``lock_coupon_quota``) comes before its coupons
+   (``lock_quota_coupons``, primary-key order): hand-out and reclaim lock the quota, then
+   the coupons they move; a quota issue locks the campaign, then creates the quota.
+   Checkout's lock phase takes the coupon,
    the wallet and the account here, in this order, before it posts to any of them.
 5. **counters**: the numbering rows (``billing.numbering``), always last and held only
    for the insert they number.
@@ -54,6 +58,7 @@ from billing.models import (
     CheckoutSubmission,
     Coupon,
     CouponCampaign,
+    CouponQuota,
     CreditAccount,
     CreditPayCode,
     DelegatedCreditLine,
@@ -160,6 +165,26 @@ def lock_campaign(campaign_id: int) -> CouponCampaign:
     """Level 4, first: the campaign whose coupons a staff issue counts and creates (nothing
     else is locked on that path); DoesNotExist else."""
     return CouponCampaign.objects.select_for_update().get(pk=campaign_id)
+
+
+def lock_coupon_quota(quota_id: int, **filters) -> CouponQuota:
+    """Level 4, first: a distributor's coupon quota before any of its coupons (``filters``
+    narrow the lookup, e.g. ``distributor_id=``); DoesNotExist else."""
+    return (
+        CouponQuota.objects.select_for_update(of=("self",))
+        .select_related("campaign", "distributor")
+        .get(pk=quota_id, **filters)
+    )
+
+
+def lock_quota_coupons(quota: CouponQuota, *, limit: int, **filters) -> list[Coupon]:
+    """Level 4, after the quota: up to ``limit`` of its coupons matching ``filters``, in
+    primary-key order (only the coupon rows are locked)."""
+    return list(
+        Coupon.objects.select_for_update(of=("self",))
+        .filter(quota=quota, **filters)
+        .order_by("pk")[:limit]
+    )
 
 
 def lock_coupon_to_restore(coupon_id: int) -> Coupon:

@@ -15,6 +15,7 @@ from partners.selectors import company_notice_users
 
 ORDER_PAGE = "portal:account_order_detail"
 CREDIT_PAGE = "portal:assets_credit"
+COUPONS_PAGE = "portal:assets_coupons"
 STATEMENT_PAGE = "portal:account_statement_detail"
 
 
@@ -140,4 +141,22 @@ def statement_dispute_answered_notify(statement, *, regenerated: bool, note: str
         link_name=STATEMENT_PAGE,
         link_args=(statement.pk,),
         submitter=statement.disputed_by,
+    )
+
+
+def coupons_moved_notify(*, quota, reseller, kind: str, count: int, reason: str) -> int:
+    """A distributor handed coupons of its quota to ``reseller`` (``hand_out``) or took
+    unused ones back (``reclaim``): the sub-reseller is told."""
+    campaign = quota.campaign
+    return company_notify(
+        company_id=reseller.pk,
+        kind="coupons_handed_out" if kind == "hand_out" else "coupons_reclaimed",
+        context={
+            "distributor": quota.distributor.name,
+            "campaign": campaign.name,
+            "face_value": format_money(campaign.face_value, campaign.currency),
+            "count": count,
+            "reason": reason,
+        },
+        link_name=COUPONS_PAGE,
     )

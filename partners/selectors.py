@@ -187,3 +187,21 @@ def api_key_by_secret(raw: str) -> ApiKey | None:
         .filter(hash=api_key_hash(raw))
         .first()
     )
+
+
+def can_allocate(user) -> bool:
+    """May ``user`` hand out and reclaim its distributor's credit and coupon quota
+    (分配 / 回收)? The distributor's 管理员, or a 协同管理员 its 管理员 granted
+    ``User.can_allocate`` (partners.services.grants)."""
+    company = getattr(user, "company", None)
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and company is not None
+        and company.is_distributor
+        and company.is_enabled
+        and user.is_active
+        and (
+            user.company_role == CompanyRole.ADMIN
+            or (user.company_role == CompanyRole.CO_ADMIN and user.can_allocate)
+        )
+    )

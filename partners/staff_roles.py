@@ -103,6 +103,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "billing.statementexport": (VIEW,),
         "billing.couponcampaign": (VIEW, ADD, CHANGE),
         "billing.coupon": (VIEW, ADD),
+        # 优惠券额度: quotas issued to distributors (from a campaign) and the coupon moves.
+        "billing.couponquota": (VIEW, ADD),
+        "billing.couponmove": (VIEW,),
         "billing.pendingposting": (VIEW,),  # four-eyes: decided by a second finance user
         # 到账登记: bank transfers finance posts and allocates, on Blue Cloud's accounts.
         "billing.receipt": (VIEW, ADD, CHANGE),
@@ -128,6 +131,7 @@ ACTION_PERMISSIONS: dict[tuple[str, str], str] = {
     ("billing.repayment", "confirm"): "billing.change_repayment",
     ("billing.repayment", "reject"): "billing.change_repayment",
     ("billing.couponcampaign", "issue"): "billing.add_coupon",
+    ("billing.couponcampaign", "issue_quota"): "billing.add_couponquota",
     # (or billing.change_rebatewallet: either finance right lets a second person decide)
     ("billing.pendingposting", "approve_posting"): "billing.change_creditaccount",
     ("billing.pendingposting", "reject_posting"): "billing.change_creditaccount",

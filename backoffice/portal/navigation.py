@@ -36,6 +36,16 @@ def can_manage_resellers(user: User) -> bool:
     return can_manage_users(user) and user.company.is_distributor
 
 
+def can_view_distribution(user: User) -> bool:
+    """优惠券额度 (经销商管理): a distributor's 管理员 and 协同管理员 may look; who may hand
+    out or reclaim is ``partners.selectors.can_allocate``."""
+    return (
+        is_partner(user)
+        and user.company.is_distributor
+        and user.company_role in (CompanyRole.ADMIN, CompanyRole.CO_ADMIN)
+    )
+
+
 def can_view_assets(user: User) -> bool:
     """我的资产: the company's 管理员 and 协同管理员 (every partner user, spec 0.4)."""
     return is_partner(user) and user.company_role in (CompanyRole.ADMIN, CompanyRole.CO_ADMIN)
@@ -71,6 +81,12 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
             can_manage_resellers(user),
         ),
         ("tiers", _("Credit allocation"), "portal:account_tiers", can_view_tiers(user)),
+        (
+            "reseller_coupons",
+            _("Coupon quota"),
+            "portal:account_coupon_quotas",
+            can_view_distribution(user),
+        ),
     ]
     return [
         MenuItem(

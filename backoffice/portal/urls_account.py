@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import account, api_keys, messages, tiers
+from .views import account, api_keys, coupon_quotas, messages, tiers
 
 urlpatterns = [
     path("", account.profile, name="account_profile"),
@@ -39,6 +39,9 @@ urlpatterns = [
     path("tiers/log/", tiers.tiers_log, name="account_tiers_log"),
     path("tiers/grant/", tiers.tiers_grant, name="account_tiers_grant"),
     path("tiers/<int:pk>/", tiers.tier_reseller, name="account_tier_reseller"),
+    # 优惠券额度 (经销商管理: a distributor's 管理员 and 协同管理员)
+    path("resellers/coupons/", coupon_quotas.quotas, name="account_coupon_quotas"),
+    path("resellers/coupons/<int:pk>/", coupon_quotas.quota_detail, name="account_coupon_quota"),
     # 我的客户 (every partner user)
     path("customers/", account.customers, name="account_customers"),
     path("customers/add/", account.customer_add, name="account_customer_add"),

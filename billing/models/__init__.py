@@ -27,7 +27,14 @@ from .bills import (
     RepaymentMethod,
     RepaymentStatus,
 )
-from .coupons import Coupon, CouponCampaign, CouponStatus
+from .coupons import (
+    Coupon,
+    CouponCampaign,
+    CouponMove,
+    CouponMoveKind,
+    CouponQuota,
+    CouponStatus,
+)
 from .cart import CartLine
 from .orders import (
     CheckoutSubmission,
@@ -128,6 +135,9 @@ __all__ = [
     "RepaymentBill",
     "CouponCampaign",
     "CouponStatus",
+    "CouponQuota",
+    "CouponMove",
+    "CouponMoveKind",
     "Coupon",
     "CartLine",
     "OrderStatus",

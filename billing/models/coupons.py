@@ -1,6 +1,7 @@
 """Coupons and their campaigns."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -64,6 +65,57 @@ class CouponCampaign(models.Model):
         return self.name
 
 
+class CouponQuota(models.Model):
+    """A campaign's coupons Blue Cloud issued to a distributor (分销商) in one go.
+
+    Its coupons are created with it, owned by the distributor; the distributor hands
+    them to its sub-resellers and reclaims unused ones (``CouponMove``). ``handed_out``
+    counts those held by a sub-reseller now, under the quota's row lock; the database
+    keeps it within ``quantity``. Face value, currency and validity are the campaign's.
+    """
+
+    campaign = models.ForeignKey(
+        CouponCampaign, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("campaign")
+    )
+    distributor = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        related_name="coupon_quotas",
+        limit_choices_to={"company_type": "distributor"},
+        verbose_name=_("distributor"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    handed_out = models.PositiveIntegerField(_("handed out"), default=0)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    issued_by = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("coupon quota")
+        verbose_name_plural = _("coupon quotas")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="billing_coupon_quota_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(handed_out__gte=0)
+                & models.Q(handed_out__lte=models.F("quantity")),
+                name="billing_coupon_quota_within_quantity",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["distributor", "-issued_at"], name="billing_cquota_distrib_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} × {self.quantity}"
+
+
 class CouponStatus(models.TextChoices):
     UNUSED = "unused", _("Unused")
     USED = "used", _("Used")
@@ -79,6 +131,14 @@ class Coupon(models.Model):
         on_delete=models.PROTECT,
         related_name="coupons",
         verbose_name=_("company"),
+    )
+    quota = models.ForeignKey(
+        CouponQuota,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coupons",
+        verbose_name=_("coupon quota"),
     )
     code = models.CharField(_("coupon code"), max_length=8, unique=True)
     status = models.CharField(
@@ -103,8 +163,74 @@ class Coupon(models.Model):
         indexes = [
             models.Index(
                 fields=["company", "status", "-issued_at"], name="billing_coupon_company_idx"
-            )
+            ),
+            models.Index(fields=["quota", "company", "status"], name="billing_coupon_quota_idx"),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+
+class CouponMoveKind(models.TextChoices):
+    ISSUE = "issue", _("Quota issued")
+    HAND_OUT = "hand_out", _("Handed out")
+    RECLAIM = "reclaim", _("Reclaimed")
+
+
+class CouponMove(models.Model):
+    """One coupon of a quota changing owner: append-only, the coupon's whole history.
+
+    ``issue``: Blue Cloud gave it to the distributor (no ``from_company``);
+    ``hand_out``: distributor → sub-reseller; ``reclaim``: sub-reseller → distributor.
+    """
+
+    quota = models.ForeignKey(
+        CouponQuota, on_delete=models.PROTECT, related_name="moves", verbose_name=_("coupon quota")
+    )
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.PROTECT, related_name="moves", verbose_name=_("coupon")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=CouponMoveKind.choices)
+    from_company = models.ForeignKey(
+        "partners.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    to_company = models.ForeignKey(
+        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    handed_out_after = models.PositiveIntegerField(
+        _("handed out after"), help_text=_("The quota's coupons held by sub-resellers after.")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("coupon move")
+        verbose_name_plural = _("coupon moves")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="issue", from_company__isnull=True)
+                | (
+                    models.Q(kind__in=["hand_out", "reclaim"], from_company__isnull=False)
+                    & ~models.Q(from_company=models.F("to_company"))
+                ),
+                name="billing_coupon_move_parties_ok",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["quota", "-created_at"], name="billing_cmove_quota_idx"),
+            models.Index(fields=["to_company", "-created_at"], name="billing_cmove_to_idx"),
+            models.Index(fields=["from_company", "-created_at"], name="billing_cmove_from_idx"),
+            models.Index(fields=["coupon", "-created_at"], name="billing_cmove_coupon_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.coupon_id}"

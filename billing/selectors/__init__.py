@@ -131,7 +131,7 @@ def coupons_by_status(
     """
     qs = (
         Coupon.objects.filter(company_id=company_id, status=status)
-        .select_related("campaign")
+        .select_related("campaign", "quota__distributor")
         .prefetch_related(
             Prefetch("campaign__solutions", queryset=Solution.objects.order_by("name", "pk"))
         )

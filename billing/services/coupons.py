@@ -50,22 +50,21 @@ def campaign_issue(*, campaign: CouponCampaign, company_ids: list[int], actor=No
             % {"left": max(campaign.quantity - issued, 0), "quantity": campaign.quantity},
             code="quantity",
         )
-    coupons = []
-    for company_id in company_ids:
-        for _attempt in range(10):
-            try:
-                with transaction.atomic():
-                    coupons.append(
-                        Coupon.objects.create(
-                            campaign=campaign, company_id=company_id, code=_new_code()
-                        )
-                    )
-                break
-            except IntegrityError:
-                continue  # code collision: draw again
-        else:
-            raise BillingError(_("Could not draw a unique coupon code."), code="code")
-    return coupons
+    return [coupon_create(campaign=campaign, company_id=company_id) for company_id in company_ids]
+
+
+def coupon_create(*, campaign: CouponCampaign, company_id: int, quota=None) -> Coupon:
+    """One new coupon with a freshly drawn code (inside the caller's transaction, which
+    holds the campaign's lock and has checked its quantity)."""
+    for _attempt in range(10):
+        try:
+            with transaction.atomic():
+                return Coupon.objects.create(
+                    campaign=campaign, company_id=company_id, quota=quota, code=_new_code()
+                )
+        except IntegrityError:
+            continue  # code collision: draw again
+    raise BillingError(_("Could not draw a unique coupon code."), code="code")
 
 
 def campaign_issue_to_tier(*, campaign: CouponCampaign, tier_id: int, actor=None) -> list[Coupon]:
@@ -187,9 +186,11 @@ def coupon_redeem(
     # One UPDATE on the coupon's own columns. (A filter through the campaign would
     # make Django emit ``WHERE id IN (subquery)``, which PostgreSQL does not re-check
     # after waiting for the row lock: several concurrent redemptions would pass.)
-    updated = Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.UNUSED).update(
-        status=CouponStatus.USED, order_number=order_number, used_at=now
-    )
+    # ``company_id`` too: a distributor reclaiming the coupon meanwhile (``coupon_reclaim``)
+    # changed its owner, and then this redemption must fail.
+    updated = Coupon.objects.filter(
+        pk=coupon.pk, company_id=company_id, status=CouponStatus.UNUSED
+    ).update(status=CouponStatus.USED, order_number=order_number, used_at=now)
     if updated != 1:
         raise BillingError(_("This coupon was already used."), code="used")
     coupon.refresh_from_db()

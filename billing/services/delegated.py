@@ -33,11 +33,11 @@ ASSETS_CREDIT_PAGE = "portal:assets_credit"
 
 
 def may_allocate(user) -> bool:
-    """A distributor's 管理员, or a 协同管理员 its 管理员 granted ``can_allocate``."""
-    company = getattr(user, "company", None)
-    if company is None or not company.is_distributor or not user.is_active:
-        return False
-    return user.is_company_admin or bool(user.can_allocate)
+    """A distributor's 管理员, or a 协同管理员 its 管理员 granted ``can_allocate``
+    (one rule for credit and coupon quota: ``partners.selectors.can_allocate``)."""
+    from partners.selectors import can_allocate
+
+    return can_allocate(user)
 
 
 def _sub_reseller(*, actor, reseller_id: int):

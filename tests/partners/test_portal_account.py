@@ -146,7 +146,13 @@ def test_reseller_admin_manages_users_but_not_resellers(client, reseller_admin):
 def test_distributor_admin_sees_both_management_menus(client, distributor_admin):
     client.force_login(distributor_admin)
     html = html_of(client.get(USERS))
-    assert menu_keys(html) == [*COMMON_MENU, "users", "revenue_statements", "resellers"]
+    assert menu_keys(html) == [
+        *COMMON_MENU,
+        "users",
+        "revenue_statements",
+        "resellers",
+        "reseller_coupons",
+    ]
     assert 'data-menu="users" class="is-active"' in html
     assert client.get(RESELLERS).status_code == 200
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from backoffice.core.models import Notification
 from backoffice.core.notifications import notify
 from backoffice.portal.urls_orders import OrderNumberConverter, PaymentReferenceConverter
-from billing.models import CartLine, Order, Payment, Statement
+from billing.models import CartLine, Coupon, CouponQuota, Order, Payment, Statement
 from billing.services.checkout import LineInput, checkout_place_order
 from billing.services.orders import payment_start_online
 from contracts.models import Contract, ContractTemplate
@@ -97,6 +97,8 @@ ID_URLS: dict[str, dict[str, str]] = {
     "account_webhook": {"pk": "webhook"},
     "account_webhook_rotate": {"pk": "webhook"},
     "account_webhook_active": {"pk": "webhook"},
+    # 优惠券额度: a distributor's own quotas only.
+    "account_coupon_quota": {"pk": "coupon_quota"},
 }
 # POST-only actions: the positive control is a 405 for GET on A's own object (the lookup
 # found it), while another company's object is a 404 for every method.
@@ -197,6 +199,7 @@ class World:
     messages: dict = field(default_factory=dict)
     api_keys: dict = field(default_factory=dict)
     webhooks: dict = field(default_factory=dict)
+    quotas: dict = field(default_factory=dict)
 
     @property
     def own(self) -> dict[str, object]:
@@ -216,6 +219,7 @@ class World:
             "message": self.messages["a_admin"],
             "api_key": self.api_keys["a"],
             "webhook": self.webhooks["a"],
+            "coupon_quota": self.quotas["a"],
         }
 
     @property
@@ -259,6 +263,7 @@ class World:
             "message": [self.messages["a_co"], self.messages["b_admin"]],
             "api_key": [self.api_keys["b"], self.api_keys["b_sub"], self.api_keys["a_sub"]],
             "webhook": [self.webhooks["b"], self.webhooks["b_sub"], self.webhooks["a_sub"]],
+            "coupon_quota": self.quotas["b"],
         }
 
     @property
@@ -430,7 +435,24 @@ def world() -> World:
         )
         for name, company in (("a", a), ("a_sub", a_sub), ("b", b), ("b_sub", b_sub))
     }
+    world.quotas = make_quotas(a, b)
     return world
+
+
+def make_quotas(a: Company, b: Company) -> dict:
+    """A coupon quota of A and three of B (优惠券额度)."""
+    from billing.services.coupon_quotas import coupon_quota_issue
+    from tests.billing.factories import CouponCampaignFactory
+
+    staff = UserFactory(is_staff=True)
+    campaign = CouponCampaignFactory(quantity=20, created_by=staff)
+
+    def issue(company: Company):
+        return coupon_quota_issue(
+            campaign_id=campaign.pk, distributor_id=company.pk, quantity=2, actor=staff
+        )
+
+    return {"a": issue(a), "b": [issue(b) for _ in range(3)]}
 
 
 def make_messages(world: World) -> dict[str, Notification]:
@@ -482,6 +504,8 @@ def snapshot() -> dict:
             Payment.objects.order_by("pk").values("pk", "order_id", "status", "payer_account")
         ),
         "cart_lines": list(CartLine.objects.order_by("pk").values()),
+        "coupons": list(Coupon.objects.order_by("pk").values("pk", "company_id", "status")),
+        "coupon_quotas": list(CouponQuota.objects.order_by("pk").values("pk", "handed_out")),
         "notifications": list(Notification.objects.order_by("pk").values("pk", "read_at")),
         "api_keys": list(ApiKey.objects.order_by("pk").values("pk", "revoked_at")),
         "webhooks": list(WebhookEndpoint.objects.order_by("pk").values()),

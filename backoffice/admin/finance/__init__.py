@@ -20,6 +20,7 @@ from .wallets import RebateEntryAdmin, RebateWalletAdmin
 from .credit import CreditAccountAdmin, CreditEntryAdmin
 from .bills import BillAdmin, RepaymentAdmin
 from .receipts import BankAccountAdmin, ReceiptAdmin
+from .coupon_quotas import CouponMoveAdmin, CouponQuotaAdmin
 from .coupons import CouponAdmin, CouponCampaignAdmin
 from .approvals import PendingPostingAdmin
 from .reconciliation import (
@@ -38,6 +39,8 @@ __all__ = [
     "BillAdmin",
     "CouponAdmin",
     "CouponCampaignAdmin",
+    "CouponMoveAdmin",
+    "CouponQuotaAdmin",
     "CreditAccountAdmin",
     "CreditEntryAdmin",
     "PendingPostingAdmin",

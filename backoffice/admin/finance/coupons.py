@@ -23,7 +23,8 @@ from ..base import BaseAdmin, ReadOnlyAdmin, status_column
 from ..exports import ExportResource
 from ..navigation import NavGroup
 from ..partners.common import _count_of
-from .common import FinanceActionMixin, IssueToCompaniesForm, IssueToTierForm, _local
+from .common import IssueToCompaniesForm, IssueToTierForm, _local
+from .coupon_quotas import QuotaIssueMixin
 
 
 class CouponCampaignForm(forms.ModelForm):
@@ -77,7 +78,7 @@ CAMPAIGN_TERMS = (
 
 
 @admin.register(CouponCampaign)
-class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
+class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
     nav_group = NavGroup.FINANCE
     nav_icon = "confirmation_number"
     nav_order = 40
@@ -110,7 +111,7 @@ class CouponCampaignAdmin(FinanceActionMixin, BaseAdmin):
         (_("Validity"), {"fields": ("valid_from", "valid_until")}),
         (_("Record"), {"fields": ("created_by", "created_at")}),
     )
-    actions_detail = ("issue_companies_detail", "issue_tier_detail")
+    actions_detail = ("issue_companies_detail", "issue_tier_detail", "issue_quota_detail")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(issued_count=_count_of(Coupon, "campaign"))

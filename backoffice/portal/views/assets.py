@@ -214,6 +214,12 @@ def _coupon_row(coupon) -> dict:
         "region": regions.get(campaign.region, campaign.region) if campaign.region else "",
         "order_number": coupon.order_number,
         "used_at": coupon.used_at,
+        # A coupon of a distributor's quota held by its sub-reseller came from the distributor.
+        "source": (
+            coupon.quota.distributor.name
+            if coupon.quota_id and coupon.quota.distributor_id != coupon.company_id
+            else ""
+        ),
     }
 
 

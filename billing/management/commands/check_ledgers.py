@@ -4,6 +4,7 @@ from backoffice.core.checkresults import record_check_result
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
 from billing.selectors.delegated import delegated_mismatches
+from billing.selectors.coupon_quotas import quota_problems
 from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
 from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
@@ -20,6 +21,9 @@ INVARIANTS = {
     "order_payment_records": orders_without_payment_record,
     # A receipt's allocated amount is the sum of its allocations, never more than it.
     "receipts": receipt_problems,
+    # A coupon quota's counts equal its coupons and moves; each coupon is owned by the
+    # company its last move gave it to.
+    "coupon_quotas": quota_problems,
 }
 
 #: The name its result is kept under (backoffice.core.checkresults; the ledger gauge of /metrics).
