@@ -65,8 +65,8 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='time')),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('coupon', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moves', to='billing.coupon', verbose_name='coupon')),
-                ('from_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.company', verbose_name='from')),
-                ('to_company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.company', verbose_name='to')),
+                ('from_company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.company', verbose_name='from company')),
+                ('to_company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.company', verbose_name='to company')),
                 ('quota', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moves', to='billing.couponquota', verbose_name='coupon quota')),
             ],
             options={

@@ -197,10 +197,10 @@ class CouponMove(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("from"),
+        verbose_name=_("from company"),
     )
     to_company = models.ForeignKey(
-        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("to company")
     )
     handed_out_after = models.PositiveIntegerField(
         _("handed out after"), help_text=_("The quota's coupons held by sub-resellers after.")

@@ -12,6 +12,8 @@ from backoffice.core.money import format_money
 from billing.models import (
     LIMIT_TYPES,
     Coupon,
+    CouponMove,
+    CouponMoveKind,
     CouponStatus,
     CreditAccount,
     DelegatedCreditEntry,
@@ -89,8 +91,44 @@ def _credit_rows(*, distributor_id: int, reseller_id: int | None, limit: int) ->
     return rows
 
 
+def _coupon_rows(*, distributor_id: int, reseller_id: int | None, limit: int) -> list[dict]:
+    """Hand-outs and reclaims of the distributor's coupon quotas (优惠券额度); before and
+    after name the coupon's holder."""
+    qs = CouponMove.objects.filter(
+        quota__distributor_id=distributor_id,
+        kind__in=(CouponMoveKind.HAND_OUT, CouponMoveKind.RECLAIM),
+    )
+    if reseller_id is not None:
+        qs = qs.filter(Q(to_company_id=reseller_id) | Q(from_company_id=reseller_id))
+    qs = qs.select_related(
+        "coupon", "quota__campaign", "from_company", "to_company", "actor"
+    ).order_by("-created_at", "-pk")
+    rows = []
+    for move in qs[:limit]:
+        reseller = move.to_company if move.kind == CouponMoveKind.HAND_OUT else move.from_company
+        campaign = move.quota.campaign
+        rows.append(
+            {
+                "kind": "coupon",
+                "at": move.created_at,
+                "number": move.coupon.code,
+                "reseller": reseller.name if reseller else "",
+                "reseller_id": reseller.pk if reseller else None,
+                "what": f"{move.get_kind_display()} · {campaign.name}",
+                "amount": format_money(campaign.face_value, campaign.currency),
+                "measure": "holder",
+                "before": move.from_company.name if move.from_company else "",
+                "after": move.to_company.name if move.to_company else "",
+                "actor": (move.actor.get_full_name() if move.actor else ""),
+                "reason": move.reason,
+                "order_number": "",
+            }
+        )
+    return rows
+
+
 #: Each source returns up to ``limit`` newest rows as dicts with the keys above.
-ADJUSTMENT_SOURCES: list[Callable[..., list[dict]]] = [_credit_rows]
+ADJUSTMENT_SOURCES: list[Callable[..., list[dict]]] = [_credit_rows, _coupon_rows]
 
 
 def adjustment_log(

@@ -3,8 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from backoffice.core.checkresults import record_check_result
 from backoffice.core.mail import outbox_overdue
 from billing.selectors import ledger_mismatches
-from billing.selectors.delegated import delegated_mismatches
 from billing.selectors.coupon_quotas import quota_problems
+from billing.selectors.delegated import delegated_mismatches
 from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
 from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
