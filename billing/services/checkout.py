@@ -270,6 +270,8 @@ class _Checkout:
             coupon_id=self.coupon_id,
             rebate_amount=self.rebate_amount,
             use_credit=self.use_credit,
+            remarks=self.remarks,
+            expected_close_date=self.expected_close_date,
         )
 
     @property

@@ -41,8 +41,13 @@ def submission_fingerprint(
     coupon_id=None,
     rebate_amount=Decimal("0"),
     use_credit: bool = False,
+    remarks: str = "",
+    expected_close_date=None,
 ) -> str:
-    """SHA-256 of the payload in a canonical form (numbers normalised, parameters sorted)."""
+    """SHA-256 of the payload in a canonical form (numbers normalised, parameters sorted).
+
+    Every field the order keeps counts: the same key with other remarks or another
+    expected close date is another submission (a conflict), not a replay."""
     payload = {
         "lines": [
             [_whole(line.sku_id), _whole(line.quantity), sorted((line.parameters or {}).items())]
@@ -53,6 +58,8 @@ def submission_fingerprint(
         "coupon": _whole(coupon_id) if coupon_id else "",
         "rebate": _amount(rebate_amount),
         "credit": bool(use_credit),
+        "remarks": (remarks or "").strip(),
+        "close": expected_close_date.isoformat() if expected_close_date else "",
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -94,6 +94,9 @@ def test_idempotent_order_and_conflict(api, shop):
     other = api.post("/orders", order_body(shop, payment_method="online"), **headers)
     assert other.status_code == 409
     assert other.json()["code"] == "idempotency_conflict"
+    # Any field the order keeps counts, the remarks too.
+    remarked = api.post("/orders", order_body(shop, remarks="请尽快开通"), **headers)
+    assert remarked.status_code == 409, remarked.content
     assert Order.objects.filter(company=shop.company).count() == 1
     missing = api.post("/orders", order_body(shop))
     assert missing.status_code in (400, 422)
