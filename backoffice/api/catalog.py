@@ -17,6 +17,7 @@ from .auth import scoped
 from .pagination import page_of
 
 router = Router(tags=["catalog"])
+CENT = Decimal("0.01")
 
 
 class SkuOut(Schema):
@@ -41,10 +42,20 @@ class SolutionOut(Schema):
     from_currency: str | None = None
     created_at: datetime
 
+    @staticmethod
+    def resolve_from_price(obj) -> Decimal | None:
+        """The lowest SKU price, to the cent (SQLite's MIN carries extra digits)."""
+        price = getattr(obj, "from_price", None)
+        return None if price is None else Decimal(price).quantize(CENT)
+
 
 class SolutionDetailOut(SolutionOut):
     description: str
     skus: list[SkuOut]
+
+    @staticmethod
+    def resolve_skus(obj) -> list:
+        return list(obj.active_skus)
 
 
 class SolutionPage(Schema):
@@ -107,7 +118,6 @@ def solution(request: HttpRequest, slug: str):
         found = catalog_selectors.solution_detail(slug)
     except Solution.DoesNotExist as exc:
         raise Http404 from exc
-    found.skus = list(found.active_skus)
     return found
 
 

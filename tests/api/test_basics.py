@@ -152,3 +152,41 @@ def test_credit_pay_is_two_step(api, shop, mailoutbox):
     assert refused.status_code == 422
     sent = api.post("/orders/credit-code", **headers)
     assert sent.status_code == 202, sent.content
+
+
+def test_catalog_lists_and_details_a_solution_with_its_skus(api, shop):
+    """The catalog read endpoints a partner's shop calls first (the walk covers ids only)."""
+    listed = api.get("/catalog/solutions")
+    assert listed.status_code == 200, listed.content
+    item = next(i for i in listed.json()["items"] if i["id"] == shop.sku.solution_id)
+    assert item["from_price"] == "50.00" and item["from_currency"] == "CNY"
+    detail = api.get(f"/catalog/solutions/{shop.sku.solution.slug}")
+    assert detail.status_code == 200, detail.content
+    body = detail.json()
+    assert {s["code"] for s in body["skus"]} == {shop.sku.code, shop.sku2.code}
+    assert api.get("/catalog/solutions/no-such-solution").status_code == 404
+
+
+def test_every_parameterless_read_answers_200(api, shop, client):
+    """Generated from the schema: each GET without path parameters works for a key with
+    every scope (the tenancy walk covers the ones that take ids)."""
+    shop.place(payment_method="offline")
+    schema = client.get("/api/v1/openapi.json").json()
+    required = {"q": "SaaSaMe"}
+    checked = []
+    for path, operations in schema["paths"].items():
+        get = operations.get("get")
+        if get is None or "{" in path or path.endswith(("openapi.json", "/docs")):
+            continue
+        query = {
+            p["name"]: required[p["name"]]
+            for p in get.get("parameters", [])
+            if p.get("required") and p["in"] == "query"
+        }
+        relative = path.removeprefix("/api/v1")
+        response = api.get(
+            relative + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+        )
+        assert response.status_code == 200, (path, response.status_code, response.content[:300])
+        checked.append(path)
+    assert len(checked) >= 8, checked
