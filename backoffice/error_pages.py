@@ -18,7 +18,7 @@ TEXTS = {
         _("You may not open this page"),
         _(
             "Your role does not include this page or action. If you need it for your work, "
-            "ask a super administrator to give your account the right role."
+            "ask an administrator to give your account the right role."
         ),
     ),
     404: (
@@ -51,7 +51,8 @@ def is_console(request: HttpRequest) -> bool:
 
 def _render(request: HttpRequest, status: int) -> HttpResponse:
     title, explanation = TEXTS[status]
-    context = {"status": status, "title": title, "explanation": explanation}
+    # Queued messages stay for the next real page: an error page shows only its own text.
+    context = {"status": status, "title": title, "explanation": explanation, "messages": []}
     user = getattr(request, "user", None)
     if is_console(request) and user is not None and user.is_active and user.is_staff:
         context.update(admin.site.each_context(request))
