@@ -71,8 +71,6 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
         ("assets_credit", _("Credit-line balance"), "portal:assets_credit", assets, _("My assets")),
         ("customer_orders", _("Customer orders"), "portal:account_orders", True),
         ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
-        ("api_keys", _("API keys"), "portal:account_api_keys", can_manage_users(user)),
-        ("webhooks", _("Webhooks"), "portal:account_webhooks", can_manage_users(user)),
         ("revenue_statements", _("Revenue-share statements"), "portal:account_statements", assets),
         (
             "resellers",
@@ -87,6 +85,9 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
             "portal:account_coupon_quotas",
             can_view_distribution(user),
         ),
+        # Integrations (the 管理员): the partner API's keys and the webhook endpoints.
+        ("api_keys", _("API keys"), "portal:account_api_keys", can_manage_users(user)),
+        ("webhooks", _("Webhooks"), "portal:account_webhooks", can_manage_users(user)),
     ]
     return [
         MenuItem(

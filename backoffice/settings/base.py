@@ -472,6 +472,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- import-export ---------------------------------------------------------
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The formats offered, fixed: import-export's default list grows with whatever tablib
+# extras happen to be installed (moto brings PyYAML, which added a YAML choice).
+from import_export.formats import base_formats as _formats  # noqa: E402
+
+IMPORT_EXPORT_FORMATS = [_formats.CSV, _formats.XLSX, _formats.TSV, _formats.JSON, _formats.HTML]
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the model's add permission, exporting its view permission.

@@ -136,7 +136,13 @@ def test_co_admin_sees_no_user_or_reseller_management(client, co_admin, reseller
 def test_reseller_admin_manages_users_but_not_resellers(client, reseller_admin):
     client.force_login(reseller_admin)
     html = html_of(client.get(PROFILE))
-    assert menu_keys(html) == [*COMMON_MENU, "users", "revenue_statements"]
+    assert menu_keys(html) == [
+        *COMMON_MENU,
+        "users",
+        "revenue_statements",
+        "api_keys",
+        "webhooks",
+    ]
     assert "分销商用户" in html and "经销商管理" not in html
     assert client.get(USERS).status_code == 200
     assert client.get(RESELLERS).status_code == 404
@@ -151,7 +157,10 @@ def test_distributor_admin_sees_both_management_menus(client, distributor_admin)
         "users",
         "revenue_statements",
         "resellers",
+        "tiers",
         "reseller_coupons",
+        "api_keys",
+        "webhooks",
     ]
     assert 'data-menu="users" class="is-active"' in html
     assert client.get(RESELLERS).status_code == 200
