@@ -159,7 +159,10 @@ def test_cart_checkout_coupon_rebate_new_customer_online_payment(
     shot(page, screenshot_dir / "orders-detail.png")
     contract = page.locator("[data-action=contract]")
     expect(contract).to_be_visible()
-    response = page.request.get(f"{base}{contract.get_attribute('href')}")
+    contract.click()  # 查看电子订单: the dialog, with 下载电子合同
+    download = page.locator("dialog [data-contract-download]")
+    expect(download).to_be_visible()
+    response = page.request.get(f"{base}{download.get_attribute('href')}")
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body()[:5] == b"%PDF-"
