@@ -1,5 +1,5 @@
 """The contract PDF (reportlab platypus): an embedded CJK TrueType font, a header and a
-"Page N of M · Final & Confidential" footer on every page, tables that split across pages
+"第 N 页，共 M 页 · 最终版本 · 保密" footer (in the document's language) on every page, tables that split across pages
 with their header row repeated.
 
 Every piece of text goes through ``_para``/``_cell``, which escape it before reportlab's
@@ -19,7 +19,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
-    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -92,13 +91,17 @@ def _labelled(label: str, value) -> Paragraph:
 
 
 class _NumberedCanvas(NumberedCanvas):
-    """Draws "Page N of M" in the middle of the footer."""
+    """Draws "第 N 页，共 M 页" (Page N of M) in the middle of the footer."""
 
     def draw_page_count(self, total: int) -> None:
         self.saveState()
         self.setFont(FONT, 8)
         self.setFillColor(colors.HexColor("#52606d"))
-        self.drawCentredString(A4[0] / 2, 12 * mm, f"Page {self._pageNumber} of {total}")
+        self.drawCentredString(
+            A4[0] / 2,
+            12 * mm,
+            _("Page %(page)d of %(total)d") % {"page": self._pageNumber, "total": total},
+        )
         self.restoreState()
 
 
@@ -127,7 +130,7 @@ def _page_decorations(number: str):
         canv.setFont(FONT, 8)
         canv.setFillColor(colors.HexColor("#52606d"))
         canv.drawString(MARGIN_X, 12 * mm, PARTY_B_SHORT)
-        canv.drawRightString(width - MARGIN_X, 12 * mm, "Final & Confidential")
+        canv.drawRightString(width - MARGIN_X, 12 * mm, str(_("Final & Confidential")))
         canv.restoreState()
 
     return draw
@@ -247,8 +250,8 @@ def _story(doc: dict) -> list:
         )
     )
 
-    story.append(PageBreak())
-    story.append(_para(_("Appendix A: service activation information"), "h2"))
+    # Appendix A follows on the same page when it fits (no forced break: a page holding
+    # only the bank account and a page holding only the appendix were nearly empty).
     customer = doc.get("end_customer") or {}
     rows = [
         [_para(label, "cell"), _para(customer.get(key, ""), "cell")]
@@ -261,18 +264,25 @@ def _story(doc: dict) -> list:
         )
     ]
     available = A4[0] - 2 * MARGIN_X
+    appendix_title = _para(_("Appendix A: service activation information"), "h2")
+    story.append(Spacer(1, 4 * mm))
     story.append(
-        Table(
-            rows,
-            colWidths=[available * 0.25, available * 0.75],
-            style=TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), FONT, 8),
-                    ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                    ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ]
-            ),
+        KeepTogether(
+            [
+                appendix_title,
+                Table(
+                    rows,
+                    colWidths=[available * 0.25, available * 0.75],
+                    style=TableStyle(
+                        [
+                            ("FONT", (0, 0), (-1, -1), FONT, 8),
+                            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                            ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
+                            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        ]
+                    ),
+                ),
+            ]
         )
     )
     return story

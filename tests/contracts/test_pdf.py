@@ -65,9 +65,9 @@ def test_contract_text_has_parties_lines_totals_and_capitals(company, partner, o
     for line in lines():
         assert line["name"] in flat
         assert line["sku"] in flat
-    assert f"Page 1 of {pages}" in text
-    assert f"Page {pages} of {pages}" in text
-    assert text.count("Final & Confidential") == pages
+    assert f"第 1 页，共 {pages} 页" in text  # the footer in the document's language
+    assert f"第 {pages} 页，共 {pages} 页" in text
+    assert text.count("最终版本 · 保密") == pages
 
 
 def test_each_table_row_shows_quantity_price_tax_rate_and_amount(company, partner):
@@ -110,8 +110,8 @@ def test_long_contract_spans_pages_and_keeps_every_line(company, partner):
     assert pages >= 5
     for line in many:
         assert line["name"] in flat, line["name"]
-    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
-    assert text.count("Final & Confidential") == pages
+    assert f"第 1 页，共 {pages} 页" in text and f"第 {pages} 页，共 {pages} 页" in text
+    assert text.count("最终版本 · 保密") == pages
     # The header row is repeated on every page a table continues on.
     assert flat.count("名称(物料)") > 2
 

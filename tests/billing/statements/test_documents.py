@@ -279,7 +279,7 @@ def test_pdf_escapes_markup_and_splits_long_statements(tmp_path):
     assert compact("<br/>& <i>reason</i>") in flat
     pages = text.rstrip("\f").count("\f") + 1
     assert pages >= 2
-    assert f"第1页,共{pages}页" in flat and f"第{pages}页,共{pages}页" in flat
+    assert f"第1页，共{pages}页" in flat and f"第{pages}页，共{pages}页" in flat
     for number in statement.lines.values_list("order_number", flat=True):
         assert number in flat
     assert flat.count("订单编号") >= pages - 1  # the header row repeats on each page
