@@ -476,3 +476,10 @@ def test_query_counts_do_not_grow_with_the_catalogue(client, shop):
     assert large == small
     # And the budgets themselves stay small (menu cache cold on every request).
     assert max(small.values()) <= 12, small
+
+
+def test_the_all_badge_is_chinese_only(client, shop):
+    """ALL全部方案 in Chinese; English reads "All solutions", not "ALLAll solutions"."""
+    client.cookies["django_language"] = "en"
+    html = _html(client, "/solutions/")
+    assert "All solutions" in html and ">ALL<" not in html
