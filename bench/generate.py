@@ -258,9 +258,10 @@ class Loader:
             """
             INSERT INTO partners_user (id, password, is_superuser, email, name, phone,
                 is_staff, is_active, date_joined, activated_at, company_role, position,
-                company_id, language)
+                company_id, language, can_allocate)
             SELECT %(ub)s + g, '!bench', false, 'bench-sales-' || g || '@example.com',
-                   'Bench 销售 ' || g, '', true, true, %(t_start)s, %(t_start)s, '', '', NULL, ''
+                   'Bench 销售 ' || g, '', true, true, %(t_start)s, %(t_start)s, '', '', NULL, '',
+                   false
             FROM generate_series(1, %(staff)s) g
             """,
             {**self.params, "staff": STAFF},
@@ -298,10 +299,10 @@ class Loader:
             """
             INSERT INTO partners_user (id, password, is_superuser, email, name, phone,
                 is_staff, is_active, date_joined, activated_at, company_role, position,
-                company_id, language)
+                company_id, language, can_allocate)
             SELECT %(pb)s + g, '!bench', false, 'bench-user-' || g || '@example.com',
                    'Bench 管理员 ' || g, '138' || lpad(g::text, 8, '0'), false, true,
-                   %(t_start)s, %(t_start)s, 'admin', '', %(cb)s + g, ''
+                   %(t_start)s, %(t_start)s, 'admin', '', %(cb)s + g, '', false
             FROM generate_series(1, %(n_comp)s) g
             """,
             self.params,
@@ -582,8 +583,9 @@ class Loader:
         self.sql(
             """
             INSERT INTO billing_creditaccount (id, currency, credit_limit, used, term_days,
-                updated_at, company_id, overdue_block_lift_reason, overdue_block_lifted_until)
-            SELECT %(ab)s + g, 'CNY', 100000, 0, 30, %(t_end)s, %(cb)s + g, '', NULL
+                updated_at, company_id, overdue_block_lift_reason, overdue_block_lifted_until,
+                delegated_limit, delegated_used)
+            SELECT %(ab)s + g, 'CNY', 100000, 0, 30, %(t_end)s, %(cb)s + g, '', NULL, 0, 0
             FROM generate_series(1, %(n_comp)s) g
             """,
             self.params,
