@@ -209,7 +209,16 @@ class GracefulSentinel(Sentinel):
 
 class GracefulCluster(Cluster):
     """django-q2's ``Cluster`` running :class:`GracefulSentinel`; a second signal while
-    stopping is ignored instead of starting a second stop."""
+    stopping is ignored instead of starting a second stop.
+
+    The guard is a plain attribute, not ``stop_event.is_set()``: the second signal (Ctrl-C
+    reaches the whole group, then ``scripts/run.sh`` sends SIGTERM) may arrive while the
+    first handler is inside ``stop_event.set()``, holding the event's non-reentrant
+    process lock; asking the event from the nested handler deadlocked the main process,
+    and with it the sentinel waiting on the same lock (a cluster that never stopped).
+    """
+
+    stopping = False
 
     def start(self) -> int:
         self.stop_event = Event()
@@ -234,6 +243,7 @@ class GracefulCluster(Cluster):
         return self.pid
 
     def stop(self) -> bool:
-        if self.stop_event is None or self.stop_event.is_set():
+        if self.stopping or self.stop_event is None:
             return False
+        self.stopping = True
         return super().stop()

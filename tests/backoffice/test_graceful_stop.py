@@ -14,18 +14,22 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django_q.cluster import Cluster, get_mp_context
 from django_q.conf import Conf
 from django_q.signing import SignedPackage
 
+from backoffice.core.worker import GracefulCluster
 from tests.backoffice.test_db_health import database_url, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -182,6 +186,27 @@ def test_qcluster_stops_within_10s_of_sigterm_and_requeues_its_running_tasks(wor
         "SELECT count(*) FROM django_q_ormq WHERE lock <= %s", (timezone.now(),)
     )
     assert unlocked == [(2,)], output
+
+
+def test_a_second_signal_during_the_stop_returns_at_once_instead_of_deadlocking():
+    """Ctrl-C then run.sh's SIGTERM: the second handler runs inside the first one's
+    ``stop_event.set()``, which holds the event's (non-reentrant) lock. It must return at
+    once; asking the event deadlocked the worker (seen in CI, 3 runs in 4 on 2 cores)."""
+    cluster = GracefulCluster.__new__(GracefulCluster)
+    cluster.stop_event = get_mp_context().Event()
+    nested = []
+
+    def first_stop(self):  # what django-q2's stop does, interrupted by the second signal
+        with self.stop_event._cond:  # inside stop_event.set()
+            nested.append(self.stop())
+        return True
+
+    with mock.patch.object(Cluster, "stop", first_stop):
+        thread = threading.Thread(target=cluster.stop, daemon=True)
+        thread.start()
+        thread.join(timeout=5)
+    assert not thread.is_alive(), "the nested stop blocked on the stop event's lock"
+    assert nested == [False]
 
 
 def test_make_run_stops_web_server_and_worker_within_10s_of_ctrl_c(worker, tmp_path):
