@@ -95,6 +95,15 @@ class Solution(models.Model):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     provider = models.CharField(_("provider / brand"), max_length=100, blank=True)
+    brand = models.ForeignKey(
+        "catalog.Brand",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="solutions",
+        verbose_name=_("brand"),
+        help_text=_("Lists the solution in the brand zone under this brand."),
+    )
     logo = models.ImageField(_("logo"), upload_to=upload_logo, blank=True, max_length=200)
     categories = models.ManyToManyField(
         Category,
@@ -515,3 +524,12 @@ class TrialRequest(Lead):
 
     def __str__(self) -> str:
         return f"{self.company_name} · {self.solution}"
+
+
+# Storefront content models live in their own module (brands, help centre, manuals).
+from .models_content import (  # noqa: E402, F401
+    Brand,
+    HelpArticle,
+    HelpCategory,
+    SolutionManual,
+)

@@ -7,7 +7,8 @@ review hiding go through their services and report refusals with reasons. Consul
 tickets and trial requests live in the leads module.
 
 Modules: ``common`` (``CatalogAdmin``), ``categories``, ``solutions`` (solutions and
-SKUs), ``content`` (banners, news, industry groups) and ``reviews``. Importing the
+SKUs), ``content`` (banners, news, industry groups), ``brands_help`` (brands, help centre)
+and ``reviews``. Importing the
 package registers their admins, in this order.
 """
 
@@ -15,6 +16,7 @@ package registers their admins, in this order.
 # isort: off
 from .categories import CategoryAdmin
 from .solutions import SkuAdmin, SolutionAdmin
+from .brands_help import BrandAdmin, HelpArticleAdmin, HelpCategoryAdmin
 from .content import BannerAdmin, IndustryGroupAdmin, NewsItemAdmin
 from .reviews import ReviewAdmin
 
@@ -22,7 +24,10 @@ from .reviews import ReviewAdmin
 
 __all__ = [
     "BannerAdmin",
+    "BrandAdmin",
     "CategoryAdmin",
+    "HelpArticleAdmin",
+    "HelpCategoryAdmin",
     "IndustryGroupAdmin",
     "NewsItemAdmin",
     "ReviewAdmin",

@@ -14,7 +14,14 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from catalog.models import Category, Sku, Solution, SolutionImage, SolutionResource
+from catalog.models import (
+    Category,
+    Sku,
+    Solution,
+    SolutionImage,
+    SolutionManual,
+    SolutionResource,
+)
 from catalog.resources import SkuExcelResource, SolutionExcelResource
 from catalog.services import (
     RICH_TEXT_FIELDS,
@@ -25,6 +32,7 @@ from catalog.services import (
     solution_search_document_refresh,
     solution_unpublish,
 )
+from catalog.services_content import manual_file_check, manual_save
 from partners.uploads import pdf_problem, pdf_refusal
 
 from .common import EMPTY, CatalogAdmin, _back_to_change, _thumbnail, confirm_dialog
@@ -108,6 +116,25 @@ class SolutionResourceInline(StackedInline):
     tab = True
 
 
+class SolutionManualForm(forms.ModelForm):
+    def clean_file(self):
+        """产品手册 are PDFs partners download: plain, readable PDFs only."""
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            data = upload.read()
+            upload.seek(0)
+            manual_file_check(data, upload.name)
+        return upload
+
+
+class SolutionManualInline(TabularInline):
+    model = SolutionManual
+    form = SolutionManualForm
+    extra = 0
+    fields = ("title", "file", "position", "is_published")
+    tab = True
+
+
 class SubCategoryFilter(admin.SimpleListFilter):
     title = _("sub-categories")
     parameter_name = "category"
@@ -132,6 +159,7 @@ class SolutionForm(forms.ModelForm):
             "summary",
             "description",
             "provider",
+            "brand",
             "logo",
             "categories",
             "related",
@@ -150,7 +178,7 @@ class SolutionAdmin(CatalogAdmin):
 
     form = SolutionForm
     resource_classes = [SolutionExcelResource]
-    inlines = (SkuInline, SolutionImageInline, SolutionResourceInline)
+    inlines = (SkuInline, SolutionImageInline, SolutionResourceInline, SolutionManualInline)
 
     list_display = (
         "logo_thumbnail",
@@ -164,7 +192,7 @@ class SolutionAdmin(CatalogAdmin):
         "updated_at",
     )
     list_display_links = ("logo_thumbnail", "name")
-    list_filter = ("is_published", SubCategoryFilter, "trial_enabled", "provider")
+    list_filter = ("is_published", SubCategoryFilter, "trial_enabled", "brand", "provider")
     search_fields = ("name", "summary", "provider", "skus__code")
     search_help_text = _("Search by name, summary, provider or SKU")
     ordering = ("-updated_at", "-pk")
@@ -188,7 +216,8 @@ class SolutionAdmin(CatalogAdmin):
                     ("name", "slug"),
                     "summary",
                     "description",
-                    ("provider", "logo"),
+                    ("provider", "brand"),
+                    "logo",
                     "categories",
                     "related",
                     ("trial_enabled", "pinned_rank"),
@@ -252,6 +281,13 @@ class SolutionAdmin(CatalogAdmin):
         solution_save(solution=obj, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is SolutionManual:
+            manuals = formset.save(commit=False)
+            for manual in formset.deleted_objects:
+                manual.delete()
+            for manual in manuals:
+                manual_save(manual=manual, actor=request.user)
+            return None
         if formset.model is not Sku:
             return super().save_formset(request, form, formset, change)
         skus = formset.save(commit=False)

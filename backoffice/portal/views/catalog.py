@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.static import serve
 
 from backoffice.core.money import format_money
-from catalog import selectors
+from catalog import selectors, selectors_content
 from catalog.models import BannerPosition, Category, Region, Sku, Solution
 
 PRODUCT_RECOMMENDED = 4
@@ -175,6 +175,7 @@ def solution_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sku_data": sku_data,
             "related": related,
             "reviews": solution.latest_reviews,
+            "manuals": selectors_content.solution_manuals(solution),
             "top_category": top_category,
             "cart_url": cart_url,
             "buy_now_url": buy_now_url,
