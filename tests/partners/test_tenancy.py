@@ -124,7 +124,15 @@ FULFILMENT_URLS: dict[str, dict[str, str]] = {
     "order_review": {"number": "order", "solution_id": "solution"},
 }
 # Id-taking URLs that do not show a company's objects (public catalogue files, tokens).
-NOT_COMPANY_OBJECT_URLS: set[str] = {"activate", "password_reset_confirm", "catalog_media"}
+NOT_COMPANY_OBJECT_URLS: set[str] = {
+    "activate",
+    "password_reset_confirm",
+    "catalog_media",
+    # 帮助中心 articles and 产品手册 are catalogue content, the same for every company
+    # (tests/catalog/test_brands_help.py checks unpublished ones answer 404).
+    "help_article",
+    "solution_manual",
+}
 
 METHODS = ("get", "post", "put", "patch", "delete", "options")
 
