@@ -288,3 +288,15 @@ def test_demo_content_pages_answer_with_content(partner_client):
     from fixtures.content_demo import load_content
 
     assert load_content() == 0  # idempotent
+
+
+def test_manual_files_must_be_readable_pdfs():
+    from django.core.exceptions import ValidationError
+
+    from catalog.services_content import manual_file_check
+
+    manual_file_check(manual_pdf("手册"), "manual.pdf")  # a real PDF passes
+    with pytest.raises(ValidationError):
+        manual_file_check(manual_pdf("手册"), "manual.exe")
+    with pytest.raises(ValidationError):
+        manual_file_check(b"not a pdf", "manual.pdf")
