@@ -152,12 +152,12 @@ def test_phone_orders(page, live_server, block_external, shop):
     expect(page).to_have_url(re.compile(rf"/account/orders/{order.number}/$"))
 
 
-@pytest.mark.parametrize("tab", ["entries", "bills"])
-def test_phone_credit_ledger(page, live_server, block_external, shop, tab):
+def test_phone_credit_ledger(page, live_server, block_external, shop):
+    """账期明细: the credit line's ledger entries (我的资产 › 账期余额)."""
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, shop.user)
-    page.goto(f"{live_server.url}{reverse('portal:assets_credit')}?tab={tab}")
-    table = f'[data-table="{tab}"]'
+    page.goto(f"{live_server.url}{reverse('portal:assets_credit')}?tab=entries")
+    table = '[data-table="entries"]'
     expect(page.locator(f"{table} tbody tr[data-row]")).not_to_have_count(0)
     expect(page.locator(f"{table} td.amount").first).to_contain_text("2,680.00")
     assert_no_overlap(page)
