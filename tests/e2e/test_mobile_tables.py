@@ -195,5 +195,9 @@ def test_floating_contact_tab_covers_nothing(page, live_server, block_external, 
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
     )
     page.goto(f"{live_server.url}{reverse('portal:account_orders')}")
-    expect(page.locator(".contact-float")).to_have_css("position", "fixed")
+    tab = page.locator(".contact-float")
+    expect(tab).to_have_css("position", "fixed")
+    # It sits in the margin, right of the content column, whatever the page holds.
+    content = page.locator(".account-main").bounding_box()
+    assert tab.bounding_box()["x"] >= content["x"] + content["width"]
     assert_no_overlap(page, kinds=("fixed",))
