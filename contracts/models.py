@@ -7,6 +7,8 @@
   at agreement and its SHA-256. Immutable.
 """
 
+import hashlib
+import json
 import re
 
 from django.conf import settings
@@ -151,6 +153,12 @@ class ContractTemplate(models.Model):
         return getattr(self, f"payment_terms_{method}")
 
 
+def snapshot_digest(snapshot: dict) -> str:
+    """SHA-256 of the snapshot in canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 class Contract(models.Model):
     """电子合同: the e-order a partner agreed to. Never changed after it is created."""
 
@@ -179,6 +187,9 @@ class Contract(models.Model):
         _("total amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES
     )
     snapshot = models.JSONField(_("merge data snapshot"))
+    # Stored with the snapshot in the order's transaction (``snapshot_digest``); the PDF
+    # task checks it before rendering.
+    snapshot_sha256 = models.CharField(_("snapshot SHA-256"), max_length=64, blank=True)
     # Written once after the order's commit, from the snapshot (contracts.services).
     pdf = models.FileField(
         _("PDF"), upload_to="contracts/%Y/%m/", storage=private_storage, max_length=200, blank=True

@@ -9,6 +9,8 @@ literally. The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
 
 import functools
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,6 +30,7 @@ from reportlab.platypus import (
 
 from backoffice.core.fonts import CJK_FONT as FONT
 from backoffice.core.fonts import cjk_font
+from backoffice.core.numbering import NUMBER_TIMEZONE
 from backoffice.core.pdf import NumberedCanvas
 from backoffice.core.pdf import markup as _markup
 
@@ -288,15 +291,30 @@ def _story(doc: dict) -> list:
     return story
 
 
+def _agreed_at(doc: dict) -> datetime | None:
+    """The snapshot's agreed time (Shanghai local time, as printed), or None for a draft."""
+    try:
+        local = datetime.strptime(doc.get("agreed_at") or "", "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=ZoneInfo(NUMBER_TIMEZONE))
+
+
 def render_contract_pdf(data: dict, template: ContractTemplate | None = None) -> bytes:
     """The contract PDF of ``data`` (merge data) with ``template``'s clauses.
 
     Without ``template``, ``data`` must be a document that already has its clauses
     (``rendering.document_build``), e.g. a stored snapshot.
+
+    An agreed document (a snapshot with its ``agreed_at``) renders byte-identically every
+    time: reportlab's invariant mode, the creation date is the agreed time and the
+    document ID a digest of the content. The task after the commit and a download that
+    comes first therefore store and serve the same bytes (and SHA-256).
     """
     doc = document_build(data=data, template=template)
     font = cjk_font()
     buffer = io.BytesIO()
+    agreed_at = _agreed_at(doc)
     with translation.override(DOCUMENT_LANGUAGE):
         number = doc.get("contract_number", "")
         pdf = SimpleDocTemplate(
@@ -311,12 +329,13 @@ def render_contract_pdf(data: dict, template: ContractTemplate | None = None) ->
             subject=_("E-order"),
             initialFontName=font,  # so no Helvetica is referenced, even as the default
             lang="zh-CN",
+            invariant=1 if agreed_at else None,
         )
         decorate = _page_decorations(number)
         pdf.build(
             _story(doc),
             onFirstPage=decorate,
             onLaterPages=decorate,
-            canvasmaker=_NumberedCanvas,
+            canvasmaker=functools.partial(_NumberedCanvas, created=agreed_at),
         )
     return buffer.getvalue()

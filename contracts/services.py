@@ -5,7 +5,10 @@ and publishing template versions.
 ``contract_agree`` (同意): the number is taken and the whole document is kept as the
 snapshot, in the order's transaction. Once that commits, ``contract_render_pdf`` (a task)
 renders the PDF from the snapshot once and stores it with its SHA-256; a download that
-comes first renders it on demand, the same way. A rolled-back checkout writes no file.
+comes first renders it on demand, the same way, and the bytes are identical either way
+(``pdf.render_contract_pdf`` is reproducible for an agreed snapshot). The snapshot's own
+SHA-256 is stored with it in the order's transaction and checked before rendering. A
+rolled-back checkout writes no file.
 """
 
 import hashlib
@@ -39,7 +42,7 @@ from .constants import (
     LineKind,
     PaymentMethod,
 )
-from .models import Contract, ContractTemplate
+from .models import Contract, ContractTemplate, snapshot_digest
 from .pdf import render_contract_pdf
 from .rendering import document_build, money_display
 
@@ -243,17 +246,21 @@ def contract_number_next(*, now=None) -> str:
     )
 
 
-def _template_share_locked(pk: int) -> ContractTemplate:
-    """The template row under ``FOR SHARE`` (PostgreSQL): many checkouts may hold it at
-    once, while the console's ``select_for_update`` edits wait for them. Databases
-    without row locks (SQLite) serialise writers anyway."""
+def _template_share_locked(pk: int | None) -> ContractTemplate | None:
+    """The template row (``pk``, or the active version when None) under ``FOR SHARE``
+    (PostgreSQL), in one query: many checkouts may hold it at once, while the console's
+    ``select_for_update`` edits wait for them. Databases without row locks (SQLite)
+    serialise writers anyway."""
     from django.db import connection
 
-    queryset = ContractTemplate.objects.filter(pk=pk)
+    if pk is None:
+        queryset = ContractTemplate.objects.filter(is_active=True).order_by()[:1]
+    else:
+        queryset = ContractTemplate.objects.filter(pk=pk)
     if connection.vendor == "postgresql":
         sql, params = queryset.query.sql_with_params()
-        return ContractTemplate.objects.raw(f"{sql} FOR SHARE", params)[0]
-    return queryset.get()
+        return next(iter(ContractTemplate.objects.raw(f"{sql} FOR SHARE", params)), None)
+    return queryset.first()
 
 
 def contract_agree(
@@ -282,11 +289,10 @@ def contract_agree(
         # A programming error: the data must come from contract_build_data.
         raise ValueError(f"Contract data lacks {sorted(missing)}; use contract_build_data().")
     with transaction.atomic():
-        template = template or selectors.active_template()
+        # Share-lock the version so a console edit of an unused version cannot interleave.
+        template = _template_share_locked(template.pk if template else None)
         if template is None:
             raise ContractError(_("No contract template is active."))
-        # Share-lock the version so a console edit of an unused version cannot interleave.
-        template = _template_share_locked(template.pk)
         now = timezone.now()
         number = number or contract_number_next(now=now)
         local = timezone.localtime(now, ZoneInfo(NUMBER_TIMEZONE))
@@ -305,9 +311,17 @@ def contract_agree(
             currency=document["currency"],
             total=_money(document["grand_total"]),
             snapshot=document,
+            snapshot_sha256=snapshot_digest(document),
             order_number=order_number,
         )
-        contract.full_clean()
+        # The field checks only: the foreign keys were just read, and the number's
+        # uniqueness and the total's constraint are the database's (an INSERT refuses them)
+        # — full_clean would ask the database once for each.
+        contract.full_clean(
+            exclude=["template", "company", "agreed_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         contract.save()
         enqueue_on_commit(RENDER_TASK, contract.pk)
     return contract
@@ -324,6 +338,8 @@ def contract_render_pdf(*, contract_id: int) -> Contract:
     contract = Contract.objects.get(pk=contract_id)
     if contract.pdf:
         return contract
+    if contract.snapshot_sha256 and snapshot_digest(contract.snapshot) != contract.snapshot_sha256:
+        raise ContractError(_("The contract's snapshot does not match its hash."))
     pdf_bytes = render_contract_pdf(contract.snapshot)
     sha256 = hashlib.sha256(pdf_bytes).hexdigest()
     contract.pdf.save(f"{contract.number}.pdf", ContentFile(pdf_bytes), save=False)

@@ -1,8 +1,8 @@
 """Document numbers (spec 0.6): a local-time prefix plus a running sequence.
 
 ``next_number(key="contract", prefix_format="%Y%m%d%H%M%S")`` → ``20191219035151838``.
-The counter row of ``key`` is locked with ``select_for_update`` and incremented in the
-caller's transaction: two concurrent callers never get the same value, and a caller that
+The counter row of ``key`` is incremented by one ``UPDATE … RETURNING`` (which locks it) in
+the caller's transaction: two concurrent callers never get the same value, and a caller that
 rolls back gives its value back. Numbers are unique, not gap-free (decision 8): callers
 that take a number in a short transaction of its own, before the document's (orders and
 contracts do, so checkouts don't queue on the counter), leave a gap when the document is
@@ -13,7 +13,7 @@ period in the key (``key=f"statement:{month}"``).
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import DocumentSequence
@@ -22,27 +22,39 @@ from .models import DocumentSequence
 NUMBER_TIMEZONE = "Asia/Shanghai"
 
 
+def _increment(key: str, count: int) -> int | None:
+    """One statement: move the counter ``key`` by ``count`` and read its new value (the
+    UPDATE takes the row lock); None when the counter does not exist yet."""
+    table = connection.ops.quote_name(DocumentSequence._meta.db_table)
+    column = connection.ops.quote_name("key")
+    with connection.cursor() as cursor:
+        cursor.execute(  # the names are the model's, quoted; the values are parameters
+            f"UPDATE {table} SET last_value = last_value + %s, updated_at = %s"  # noqa: S608
+            f" WHERE {column} = %s RETURNING last_value",
+            [count, timezone.now(), key],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
 def sequence_next(*, key: str, count: int = 1) -> int:
     """The next value of the counter ``key`` (1, 2, 3, ...), taken under a row lock.
 
     ``count`` > 1 reserves a block: the first of ``count`` consecutive values is returned
     and the counter moves past the last (one row update for a whole batch of documents).
+    An existing counter costs one ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35).
     """
     if count < 1:
         raise ValueError("count must be at least 1")
-    with transaction.atomic():
-        sequence = DocumentSequence.objects.select_for_update().filter(key=key).first()
-        if sequence is None:
-            try:
-                with transaction.atomic():
-                    DocumentSequence.objects.create(key=key, last_value=0)
-            except IntegrityError:
-                pass  # created concurrently: lock the other one
-            sequence = DocumentSequence.objects.select_for_update().get(key=key)
-        first = sequence.last_value + 1
-        sequence.last_value += count
-        sequence.save(update_fields=["last_value", "updated_at"])
-        return first
+    last = _increment(key, count)  # one statement: atomic without a savepoint
+    if last is None:
+        try:
+            with transaction.atomic():
+                DocumentSequence.objects.create(key=key, last_value=0)
+        except IntegrityError:
+            pass  # created concurrently: increment the other one
+        last = _increment(key, count)
+    return last - count + 1
 
 
 def next_number(

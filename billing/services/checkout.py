@@ -1,4 +1,5 @@
-"""Quote and checkout: placing an order (the cart is ``billing.services.cart``).
+"""Checkout: placing an order (the cart is ``billing.services.cart``, pricing
+``billing.services.quote``).
 
 ``checkout_place_order`` is one transaction: it re-prices every line from the
 catalog, redeems the coupon, spends the rebate, charges the credit line, agrees
@@ -41,156 +42,26 @@ from . import coupons as coupon_services
 from . import credit as credit_services
 from . import delegated as delegated_services
 from . import wallet as wallet_services
-from .cart import MAX_LINES, _quantity, parameters_clean
+from .checkout_cache import checkout_quote_forget, checkout_quote_recall, prices_unchanged
 from .errors import BillingError
 from .orders import _event, _paid_count_add
+from .quote import LineInput, PricedLine, Quote, checkout_quote  # noqa: F401 - re-exported
 from .submissions import submission_fingerprint, submission_replay
-
-# --------------------------------------------------------------------------
-# Quote (server-side pricing, shared by the page and the submission)
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineInput:
-    sku_id: int
-    quantity: int
-    parameters: dict = field(default_factory=dict)
-
-
-@dataclass
-class PricedLine:
-    sku: object
-    quantity: int
-    parameters: dict
-    line_total: Decimal
-
-
-@dataclass
-class Quote:
-    currency: str
-    region: str
-    lines: list[PricedLine]
-    goods_total: Decimal
-    coupon: Coupon | None
-    coupon_discount: Decimal
-    rebate_amount: Decimal
-    payable_total: Decimal
-    credit_amount: Decimal
-
-    @property
-    def amount_due(self) -> Decimal:
-        return self.payable_total - self.credit_amount
-
-    def cart_lines(self) -> list[coupon_services.CartLine]:
-        return [
-            coupon_services.CartLine(
-                solution_id=p.sku.solution_id,
-                region=p.sku.region,
-                currency=p.sku.currency,
-                amount=p.line_total,
-                quantity=p.quantity,
-            )
-            for p in self.lines
-        ]
-
-
-def checkout_quote(
-    *,
-    company_id: int,
-    lines: list[LineInput],
-    coupon_id: int | None = None,
-    rebate_amount=Decimal("0"),
-    use_credit: bool = False,
-    require_parameters: bool = True,
-    now: datetime | None = None,
-) -> Quote:
-    """Price the lines from the catalog now and apply the coupon, then the rebate (decision 10)."""
-    from catalog.models import Sku
-
-    if not lines:
-        raise BillingError(_("Choose at least one item."), code="empty")
-    if len(lines) > MAX_LINES:
-        raise BillingError(_("Too many items in one order."), code="too_many")
-    skus = {
-        s.pk: s
-        for s in Sku.objects.select_related("solution").filter(
-            pk__in=[line.sku_id for line in lines], is_active=True, solution__is_published=True
-        )
-    }
-    priced = []
-    for line in lines:
-        sku = skus.get(line.sku_id)
-        if sku is None:
-            raise BillingError(
-                _("An item is no longer on sale; review your cart."), code="sku_unavailable"
-            )
-        quantity = _quantity(line.quantity)
-        priced.append(
-            PricedLine(
-                sku=sku,
-                quantity=quantity,
-                parameters=parameters_clean(sku, line.parameters, require=require_parameters),
-                line_total=to_money(sku.unit_price * quantity),
-            )
-        )
-    currencies = {p.sku.currency for p in priced}
-    regions = {p.sku.region for p in priced}
-    if len(currencies) > 1:
-        raise BillingError(
-            _(
-                "Items in different currencies cannot be checked out together; check them out separately."
-            ),
-            code="currencies",
-        )
-    if len(regions) > 1:
-        raise BillingError(
-            _("Items of different regions cannot be checked out together."), code="regions"
-        )
-    currency, region = currencies.pop(), regions.pop()
-    goods_total = sum((p.line_total for p in priced), Decimal("0.00"))
-    quote = Quote(
-        currency,
-        region,
-        priced,
-        goods_total,
-        None,
-        Decimal("0.00"),
-        Decimal("0.00"),
-        goods_total,
-        Decimal("0.00"),
-    )
-    if coupon_id:
-        coupon = coupon_services.coupon_of_company(company_id=company_id, coupon_id=coupon_id)
-        if coupon is None:
-            raise BillingError(_("Coupon not found."), code="coupon")
-        problem, discount = coupon_services.coupon_evaluate(
-            coupon, quote.cart_lines(), now or timezone.now()
-        )
-        if problem:
-            raise BillingError(problem, code="coupon")
-        quote.coupon = coupon
-        quote.coupon_discount = discount
-    after_coupon = goods_total - quote.coupon_discount
-    rebate_amount = to_money(rebate_amount or 0)
-    if rebate_amount < 0:
-        raise BillingError(_("The rebate amount cannot be negative."), code="rebate")
-    if rebate_amount > after_coupon:
-        raise BillingError(
-            _("The rebate amount cannot exceed the amount payable (%(payable)s).")
-            % {"payable": format_money(after_coupon, currency)},
-            code="rebate",
-        )
-    quote.rebate_amount = rebate_amount
-    quote.payable_total = after_coupon - rebate_amount
-    if use_credit:
-        quote.credit_amount = quote.payable_total
-    return quote
-
 
 # --------------------------------------------------------------------------
 # Placing the order
 # --------------------------------------------------------------------------
+
+
+def _contract_customer(customer) -> dict:
+    """The end customer as the e-order's merge data holds it."""
+    return {
+        "name": str(customer.name or ""),
+        "company": str(customer.company_name or ""),
+        "email": str(customer.email or ""),
+        "phone": str(customer.phone or ""),
+        "address": str(customer.address or ""),
+    }
 
 
 def _customer_snapshot(customer) -> dict:
@@ -261,6 +132,8 @@ class _Checkout:
     number: str = ""
     contract_number: str = ""
     code_refused: bool = False
+    cached: object = None  # checkout_cache.CachedQuote of the e-order step, if any
+    contract_data: dict | None = None
 
     def __post_init__(self) -> None:
         self.fingerprint = submission_fingerprint(
@@ -311,9 +184,15 @@ def _validate_inputs(checkout: _Checkout) -> None:
     checkout.remarks = (checkout.remarks or "").strip()
     if len(checkout.remarks) > 150:
         raise BillingError({"remarks": [_("Remarks: at most 150 characters.")]}, code="remarks")
-    checkout.customer = EndCustomer.objects.filter(
-        pk=checkout.end_customer_id, company_id=checkout.company_id
-    ).first()
+    customer = checkout.customer  # read by the caller in this request, or None
+    if customer is None or (customer.pk, customer.company_id) != (
+        checkout.end_customer_id,
+        checkout.company_id,
+    ):
+        customer = EndCustomer.objects.filter(
+            pk=checkout.end_customer_id, company_id=checkout.company_id
+        ).first()
+    checkout.customer = customer
     if checkout.customer is None:
         raise BillingError({"end_customer": [_("Choose one of your customers.")]}, code="customer")
     checkout.now = timezone.now()
@@ -324,14 +203,24 @@ def _validate_inputs(checkout: _Checkout) -> None:
 def _validate(checkout: _Checkout) -> Quote:
     """Phase 1 (validate), in the transaction after the key is claimed, without a lock:
     re-price the lines from the catalog, check the coupon and the rebate
-    (``checkout_quote``), and refuse a payable amount that changed since the page."""
-    quote = checkout_quote(
-        company_id=checkout.company_id,
-        lines=checkout.lines,
-        coupon_id=checkout.coupon_id,
-        rebate_amount=checkout.rebate_amount,
-        use_credit=checkout.use_credit,
-    )
+    (``checkout_quote``), and refuse a payable amount that changed since the page.
+
+    With the e-order step's quote (``checkout_cache``) and unchanged catalog prices, that
+    quote is used; the coupon is then re-checked on its locked row (``_lock``)."""
+    cached = checkout.cached
+    if cached is not None and prices_unchanged(cached.quote):
+        quote = cached.quote
+        if cached.contract_data["end_customer"] == _contract_customer(checkout.customer):
+            checkout.contract_data = cached.contract_data
+    else:
+        checkout.cached = None
+        quote = checkout_quote(
+            company_id=checkout.company_id,
+            lines=checkout.lines,
+            coupon_id=checkout.coupon_id,
+            rebate_amount=checkout.rebate_amount,
+            use_credit=checkout.use_credit,
+        )
     expected = checkout.expected_payable
     if expected is not None and to_money(expected) != quote.payable_total:
         raise BillingError(
@@ -362,6 +251,8 @@ def _lock(checkout: _Checkout, quote: Quote) -> _Locked:
     locked = _Locked()
     if quote.coupon is not None:
         locked.coupon = locks.lock_coupon(coupon_id=quote.coupon.pk, company_id=checkout.company_id)
+        if checkout.cached is not None:
+            _coupon_recheck(checkout, quote, locked.coupon)
     if quote.rebate_amount > 0:
         locked.wallet = wallet_services.wallet_lock(
             company_id=checkout.company_id, currency=quote.currency
@@ -379,6 +270,31 @@ def _lock(checkout: _Checkout, quote: Quote) -> _Locked:
                 company_id=checkout.company_id, currency=quote.currency
             )
     return locked
+
+
+def _coupon_recheck(checkout: _Checkout, quote: Quote, coupon: Coupon | None) -> None:
+    """A remembered quote's coupon, re-checked on its locked row: still the company's,
+    still applicable (unused, valid now) and still worth the same discount."""
+    if coupon is None:
+        raise BillingError(_("Coupon not found."), code="coupon")
+    problem, discount = coupon_services.coupon_evaluate(
+        coupon, quote.cart_lines(), checkout.now or timezone.now()
+    )
+    if problem:
+        raise BillingError(problem, code="coupon")
+    if discount != quote.coupon_discount:
+        raise BillingError(
+            _(
+                "Prices or discounts changed since you opened this page: the amount payable is now %(amount)s."
+                " Review the order and submit again."
+            )
+            % {
+                "amount": format_money(
+                    quote.payable_total + quote.coupon_discount - discount, quote.currency
+                )
+            },
+            code="stale",
+        )
 
 
 def _post(checkout: _Checkout, quote: Quote, locked: _Locked) -> None:
@@ -431,6 +347,21 @@ def _record(checkout: _Checkout, quote: Quote) -> Order:
 
     user, customer, now = checkout.user, checkout.customer, checkout.now
     paid = quote.amount_due == 0
+    data = checkout.contract_data or checkout_contract_data(
+        user=user,
+        quote=quote,
+        customer=customer,
+        payment_method=checkout.payment_method,
+        use_credit=checkout.use_credit,
+    )
+    # The contract first, so the order is inserted with it (no second UPDATE and history row).
+    contract = contract_agree(
+        data=data,
+        company=user.company,
+        agreed_by=user,
+        order_number=checkout.number,
+        number=checkout.contract_number,
+    )
     order = Order.objects.create(
         number=checkout.number,
         company_id=checkout.company_id,
@@ -452,6 +383,7 @@ def _record(checkout: _Checkout, quote: Quote) -> Order:
         remarks=checkout.remarks,
         idempotency_key=checkout.idempotency_key,
         paid_at=now if paid else None,
+        contract=contract,
     )
     OrderLine.objects.bulk_create(
         [
@@ -472,21 +404,6 @@ def _record(checkout: _Checkout, quote: Quote) -> Order:
             for p in quote.lines
         ]
     )
-    data = checkout_contract_data(
-        user=user,
-        quote=quote,
-        customer=customer,
-        payment_method=checkout.payment_method,
-        use_credit=checkout.use_credit,
-    )
-    order.contract = contract_agree(
-        data=data,
-        company=user.company,
-        agreed_by=user,
-        order_number=checkout.number,
-        number=checkout.contract_number,
-    )
-    order.save(update_fields=["contract"])
     _event(order, from_status="", actor=user, note=_("Order placed"))
     if paid:
         order_event(order, type="order.paid")
@@ -519,8 +436,13 @@ def checkout_place_order(
     expected_close_date: date | None = None,
     remarks: str = "",
     cart_line_ids: list[int] | None = None,
+    end_customer=None,
 ) -> Order:
     """同意: create the order in one transaction, or change nothing at all.
+
+    ``end_customer``: the customer the caller already read (``end_customer_id``'s row),
+    to save reading it again. The e-order step's quote remembered under this key and
+    payload (``checkout_cache``) saves re-pricing what cannot have changed.
 
     The phases of Saleor's checkout completion: ``_validate`` (``_validate_inputs`` before
     the transaction), ``_lock``, ``_post``, ``_record``. The idempotency key frames them: a
@@ -544,10 +466,16 @@ def checkout_place_order(
         remarks=remarks,
         cart_line_ids=cart_line_ids,
     )
+    checkout.customer = end_customer
     existing = _replayed(checkout)
     if existing is not None:
         return existing
     _validate_inputs(checkout)
+    checkout.cached = checkout_quote_recall(
+        company_id=checkout.company_id,
+        idempotency_key=idempotency_key,
+        fingerprint=checkout.fingerprint,
+    )
     try:
         with transaction.atomic():
             locks.claim_checkout_key(
@@ -572,6 +500,8 @@ def checkout_place_order(
                 user=user, purpose=f"checkout:{idempotency_key}", code=credit_code
             )
         raise
+    if checkout.cached is not None:
+        checkout_quote_forget(company_id=checkout.company_id, idempotency_key=idempotency_key)
     if quote.amount_due == 0:
         _paid_count_add(order)
     return order

@@ -193,7 +193,7 @@ def coupon_redeem(
     ).update(status=CouponStatus.USED, order_number=order_number, used_at=now)
     if updated != 1:
         raise BillingError(_("This coupon was already used."), code="used")
-    coupon.refresh_from_db()
+    coupon.status, coupon.order_number, coupon.used_at = CouponStatus.USED, order_number, now
     return coupon
 
 

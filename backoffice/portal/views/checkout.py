@@ -37,6 +37,7 @@ from billing.services.checkout import (
     checkout_place_order,
     checkout_quote,
 )
+from billing.services.checkout_cache import checkout_quote_remember
 from billing.services.coupons import coupons_applicable
 from billing.services.credit import credit_code_send, is_blocked_by_overdue
 from billing.services.delegated import delegated_line_of
@@ -55,6 +56,7 @@ from ..forms.orders import (
 )
 from .base import partner_view, wants_json
 from .cart import posted_sku
+from .checkout_cards import coupon_card
 from .checkout_state import checkout_forget, checkout_start, checkout_state
 
 CUSTOMER_PREFIX = "cust"
@@ -213,28 +215,6 @@ class Checkout:
         return self.state.get("back") or reverse("portal:cart")
 
 
-def _coupon_card(coupon) -> dict:
-    campaign = coupon.campaign
-    if campaign.valid_from or campaign.valid_until:
-        start = timezone.localtime(campaign.valid_from) if campaign.valid_from else None
-        end = timezone.localtime(campaign.valid_until) if campaign.valid_until else None
-        validity = " ~ ".join(
-            [
-                start.strftime("%Y-%m-%d %H:%M") if start else "",
-                end.strftime("%Y-%m-%d %H:%M") if end else "",
-            ]
-        )
-    else:
-        validity = _("Valid permanently")
-    return {
-        "pk": coupon.pk,
-        "code": coupon.code,
-        "name": campaign.name,
-        "face_value": format_money(campaign.face_value, campaign.currency),
-        "validity": validity,
-    }
-
-
 def _items(co: Checkout, quote) -> list[dict]:
     history = {}
     if any(co.form.line_definitions):
@@ -324,7 +304,7 @@ def _render_checkout(
         "use_coupon": form.yes("use_coupon") if form.is_bound else False,
         "coupon_id": quote.coupon.pk if quote.coupon else _posted_coupon(form),
         "coupons": [
-            _coupon_card(c)
+            coupon_card(c)
             for c in coupons_applicable(company_id=co.company.pk, lines=base.cart_lines())
         ],
         "use_credit": form.yes("use_credit") if form.is_bound else False,
@@ -482,19 +462,26 @@ def _submit(request: HttpRequest, co: Checkout) -> HttpResponse:
         )
         return _render_checkout(request, co)
     customer = form.cleaned_data["end_customer"]
+    data = checkout_contract_data(
+        user=request.user,
+        quote=quote,
+        customer=customer,
+        payment_method=form.cleaned_data["payment_method"],
+        use_credit=form.yes("use_credit"),
+    )
     try:
-        preview = contract_preview_html(
-            checkout_contract_data(
-                user=request.user,
-                quote=quote,
-                customer=customer,
-                payment_method=form.cleaned_data["payment_method"],
-                use_credit=form.yes("use_credit"),
-            )
-        )
+        preview = contract_preview_html(data)
     except ContractError as exc:
         errors_to_messages(request, exc)
         return _render_checkout(request, co)
+    checkout_quote_remember(  # for 同意 with this page's key (billing.services.checkout_cache)
+        company_id=co.company.pk,
+        idempotency_key=co.key,
+        quote=quote,
+        contract_data=data,
+        customer=customer,
+        **_payload(co),
+    )
     carried = [
         (name, value)
         for name, values in request.POST.lists()
@@ -516,6 +503,17 @@ def _submit(request: HttpRequest, co: Checkout) -> HttpResponse:
     )
 
 
+def _payload(co: Checkout) -> dict:
+    """What the order is, as the e-order step and 同意 both submit it."""
+    return {
+        "lines": co.line_inputs(),
+        "payment_method": co.form.cleaned_data["payment_method"],
+        "remarks": co.form.cleaned_data.get("remarks") or "",
+        "expected_close_date": co.form.cleaned_data.get("expected_close_date"),
+        **co.form.selections(),
+    }
+
+
 def _agree(request: HttpRequest, co: Checkout) -> HttpResponse:
     """同意: ``checkout_place_order`` creates the order in one transaction, or nothing."""
     form = co.form
@@ -526,22 +524,17 @@ def _agree(request: HttpRequest, co: Checkout) -> HttpResponse:
     if expected is None:
         messages.error(request, _("Review the order and submit again."))
         return _render_checkout(request, co)
-    selections = form.selections()
+    customer = form.cleaned_data["end_customer"]
     try:
         order = checkout_place_order(
             user=request.user,
-            lines=co.line_inputs(),
-            end_customer_id=form.cleaned_data["end_customer"].pk,
-            payment_method=form.cleaned_data["payment_method"],
+            end_customer_id=customer.pk,
+            end_customer=customer,
             idempotency_key=co.key,
-            coupon_id=selections["coupon_id"],
-            rebate_amount=selections["rebate_amount"],
-            use_credit=selections["use_credit"],
             credit_code=form.cleaned_data.get("credit_code") or "",
             expected_payable=expected,
-            expected_close_date=form.cleaned_data.get("expected_close_date"),
-            remarks=form.cleaned_data.get("remarks") or "",
             cart_line_ids=co.state.get("cart_line_ids") or [],
+            **_payload(co),
         )
     except (BillingError, ContractError) as exc:
         if getattr(exc, "code", None) == "idempotency_conflict":
