@@ -136,7 +136,7 @@ def test_cart_checkout_coupon_rebate_new_customer_online_payment(
     expect(page.locator(".pay-brand")).to_have_text("蓝云支付平台")
     expect(page.locator("[data-reference]")).to_have_text(payment.reference)
     expect(page.locator("[data-amount]")).to_have_text("¥255.00")
-    expect(page.locator("[data-countdown]")).to_contain_text("内完成支付,否则订单会被自动取消")
+    expect(page.locator("[data-countdown]")).to_contain_text("内完成支付，否则订单会被自动取消")
     shot(page, screenshot_dir / "orders-pay.png")
     page.locator("input[name=channel][value=unionpay]").check()
     navigate(page, lambda: page.locator("[data-pay-now]").click())

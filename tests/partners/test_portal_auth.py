@@ -351,7 +351,7 @@ def test_login_page_has_the_fields_of_the_manual(client):
         "密码",
         "记住我",
         "登录",
-        "忘记密码?",
+        "忘记密码？",
         "拖动滑块到标记位置",
     ):
         assert label in body
