@@ -6,8 +6,10 @@ query counts."""
 import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -163,6 +165,16 @@ def test_recalculation_prices_on_the_server(signed_in, shop):
     assert "优惠金额 -¥10.00" in page and "可抵扣优惠金额 -¥30.00" in page
     assert "应付总额 ¥167.00" in page
     assert not Order.objects.exists()
+
+
+def test_the_rebate_switch_prefills_the_usable_amount(signed_in, shop):
+    """orders.js copies data-rebate-usable into the amount when the rebate is switched on:
+    the balance (¥100), at most what is payable after the coupon."""
+    small = start_checkout(signed_in, shop, lines=[(shop.sku2, 1)])
+    assert 'data-rebate-usable="50.00"' in small  # payable ¥50 below the ¥100 balance
+    # The balance below the payable amount: tests/e2e/test_checkout_flow.py (¥100 of ¥285).
+    js = (finders.find("portal/js/orders.js") or "").strip()
+    assert "data-rebate-usable" in Path(js).read_text(encoding="utf-8")
 
 
 def test_rebate_beyond_the_payable_amount_is_a_message(signed_in, shop):
