@@ -87,9 +87,17 @@ def _para(text, style: str = "base") -> Paragraph:
     return Paragraph(_markup(text), _styles()[style])
 
 
+def _punctuation() -> tuple[str, str, str]:
+    """Colon and brackets of the active language: Chinese text takes full-width ones."""
+    if (translation.get_language() or "").startswith("zh"):
+        return "：", "（", "）"
+    return ": ", " (", ")"
+
+
 def _labelled(label: str, value) -> Paragraph:
+    colon = _punctuation()[0]
     return Paragraph(
-        f'<font color="#52606d">{_markup(label)}:</font> {_markup(value)}', _styles()["base"]
+        f'<font color="#52606d">{_markup(label)}{colon}</font>{_markup(value)}', _styles()["base"]
     )
 
 
@@ -187,7 +195,8 @@ def _lines_table(lines: list[dict], symbol: str) -> Table:
 
 
 def _total_line(label: str, display: str, capitals: str) -> Paragraph:
-    text = f"{label}: {display}  {_('In words')}({capitals})"
+    colon, left, right = _punctuation()
+    text = f"{label}{colon}{display}  {_('In words')}{left}{capitals}{right}"
     return _para(text, "total")
 
 

@@ -44,26 +44,44 @@ def challenge_issue(request=None) -> dict:
     return {**challenge, "token": token}
 
 
-def challenge_verify(token: str | None, value) -> bool:
-    """True once per challenge, when ``value`` lands on its target in time."""
+# Why a check failed, so the page can say what to do (a fast user is not told to
+# "complete the check" they just completed).
+TOO_FAST = "too_fast"
+EXPIRED = "expired"
+INVALID = "invalid"
+
+
+def challenge_check(token: str | None, value) -> str:
+    """ "" once per challenge when ``value`` lands on its target in time, else the reason:
+    ``TOO_FAST`` (within the minimum age: the challenge is not consumed, so the same
+    drag is accepted a moment later), ``EXPIRED`` or ``INVALID``."""
     if not token:
-        return False
+        return INVALID
     try:
         payload = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
         target = int(payload["t"])
         issued = float(payload["i"])
         nonce = str(payload["n"])
+    except signing.SignatureExpired:
+        return EXPIRED
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return False
+        return INVALID
     age = time.time() - issued
-    if age < _min_age() or age > MAX_AGE_SECONDS:
-        return False
+    if age > MAX_AGE_SECONDS:
+        return EXPIRED
+    if age < _min_age():
+        return TOO_FAST
     try:
         position = int(value)
     except (TypeError, ValueError):
-        return False
+        return INVALID
     # Single use: the first verification of a challenge consumes it, right or wrong,
     # so one challenge cannot be used to probe positions.
     if not cache.add(_NONCE_KEY.format(nonce), True, timeout=MAX_AGE_SECONDS):
-        return False
-    return 0 <= position <= 100 and abs(position - target) <= TOLERANCE
+        return INVALID
+    return "" if 0 <= position <= 100 and abs(position - target) <= TOLERANCE else INVALID
+
+
+def challenge_verify(token: str | None, value) -> bool:
+    """True once per challenge, when ``value`` lands on its target in time."""
+    return challenge_check(token, value) == ""

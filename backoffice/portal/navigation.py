@@ -2,7 +2,7 @@
 
 The menu is one list built here, so later areas (我的资产, 客户订单, 分账管理) add an
 entry in ``account_menu`` with their visibility rule and nothing else changes. Entries
-of a sub-menu (我的资产: 零钱, 优惠券, 账期余额) carry the group's label in ``group``.
+of a sub-menu (我的资产: 可抵扣优惠金额, 优惠券, 账期余额) carry the group's label in ``group``.
 """
 
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ def is_partner(user) -> bool:
 
 
 def can_manage_users(user: User) -> bool:
-    """分销商用户: the company's 管理员 (decision 6)."""
+    """用户管理: the company's 管理员 (decision 6)."""
     return is_partner(user) and user.is_company_admin
 
 
@@ -66,11 +66,17 @@ def account_menu(user: User, *, active: str = "") -> list[MenuItem]:
         ("messages", _("Message center"), "portal:account_messages", True),
         ("benefits", _("Member benefits"), "portal:account_benefits", True),
         ("customers", _("My customers"), "portal:account_customers", True),
-        ("assets_rebate", _("Small change"), "portal:assets_rebate", assets, _("My assets")),
+        (
+            "assets_rebate",
+            _("Deductible rebate balance"),
+            "portal:assets_rebate",
+            assets,
+            _("My assets"),
+        ),
         ("assets_coupons", _("Coupons"), "portal:assets_coupons", assets, _("My assets")),
         ("assets_credit", _("Credit-line balance"), "portal:assets_credit", assets, _("My assets")),
         ("customer_orders", _("Customer orders"), "portal:account_orders", True),
-        ("users", _("Distributor users"), "portal:account_users", can_manage_users(user)),
+        ("users", _("User management"), "portal:account_users", can_manage_users(user)),
         ("revenue_statements", _("Revenue-share statements"), "portal:account_statements", assets),
         (
             "resellers",

@@ -67,7 +67,7 @@ def test_work_queue_counts_match_independent_queries(client, demo):
         "待开票": _count("billing_invoicerequest", "pending"),
         "未关闭工单": sum(1 for t in ConsultationTicket.objects.all() if t.status != "closed"),
         "试用申请": sum(1 for t in TrialRequest.objects.all() if t.status != "closed"),
-        "有异议的分账单": sum(1 for s in Statement.objects.all() if s.status == "disputed"),
+        "有争议的分账单": sum(1 for s in Statement.objects.all() if s.status == "disputed"),
         "待复核财务操作": sum(1 for p in PendingPosting.objects.all() if p.status == "pending"),
         "待退款付款": sum(1 for p in Payment.objects.all() if p.status == "refund_due"),
         "待退款线上还款": sum(1 for r in OnlineRepayment.objects.all() if r.status == "refund_due"),

@@ -142,7 +142,7 @@ def test_grant_posts_once_even_when_the_same_form_is_posted_twice(staff_client, 
     assert messages_of(first)[0][0] == "success"
     assert "+¥56.15" in messages_of(first)[0][1]
     assert messages_of(second) == [
-        ("info", f"该表单已提交过(交易编号 {entry.number}),未重复记账。")
+        ("info", f"该表单已提交过（交易编号 {entry.number}），未重复记账。")
     ]
 
     # A fresh page (new token) posts a second grant.
@@ -182,7 +182,7 @@ def test_clawback_beyond_the_balance_is_refused_by_the_service(staff_client, com
         {"amount": "6", "reason": "多发", "token": token},
     )
     assert response.status_code == 200
-    assert "可抵扣优惠金额余额为 ¥5.00,无法抵扣 ¥6.00" in str(
+    assert "可抵扣优惠金额余额为 ¥5.00，无法抵扣 ¥6.00" in str(
         response.context["form"].non_field_errors()
     )
     assert wallet_of(company).balance == Decimal("5.00")
@@ -242,7 +242,7 @@ def test_set_limit_below_used_is_an_error(staff_client, company, partner, superu
         {"credit_limit": "200", "term_days": "30", "reason": "下调"},
     )
     assert response.status_code == 200
-    assert "额度不能低于已使用的金额(¥300.00)" in response.content.decode()
+    assert "额度不能低于已使用的金额（¥300.00）" in response.content.decode()
     account.refresh_from_db()
     assert account.credit_limit == Decimal("1000.00")
     assert CreditLimitChange.objects.count() == 1
@@ -350,7 +350,7 @@ def test_confirm_clicked_twice_posts_one_repayment_entry(staff_client, company, 
     first = staff_client.post(url("repayment_confirm_detail", repayment.pk), follow=True)
     second = staff_client.post(url("repayment_confirm_detail", repayment.pk), follow=True)
     assert messages_of(first)[0][0] == "success"
-    assert messages_of(second) == [("info", "该还款已确认,未重复记账。")]
+    assert messages_of(second) == [("info", "该还款已确认，未重复记账。")]
     assert CreditEntry.objects.filter(entry_type=CreditEntryType.REPAYMENT).count() == 1
     repayment.refresh_from_db()
     assert repayment.status == RepaymentStatus.CONFIRMED and repayment.reviewed_by == superuser

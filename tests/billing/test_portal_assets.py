@@ -1,4 +1,4 @@
-"""Portal 我的资产: 零钱 ledger, coupons, credit line, offline repayment, filters, tenancy,
+"""Portal 我的资产: 可抵扣优惠金额 ledger, coupons, credit line, offline repayment, filters, tenancy,
 query counts. Everything is set up through the billing services."""
 
 import re
@@ -131,12 +131,12 @@ def test_admin_and_co_admin_see_the_my_assets_menu(client, company, user):
         keys = re.findall(r'data-menu="([a-z_]+)"', html)
         assert keys[4:7] == ["assets_rebate", "assets_coupons", "assets_credit"]
         assert 'data-menu="assets_rebate" class="is-active"' in html
-        for label in ("零钱", "优惠券", "账期余额"):
+        for label in ("可抵扣优惠金额", "优惠券", "账期余额"):
             assert label in html
 
 
 # --------------------------------------------------------------------------
-# 零钱 / 可抵扣优惠金额
+# 可抵扣优惠金额
 # --------------------------------------------------------------------------
 
 
@@ -302,7 +302,7 @@ def test_coupon_tabs(client, company, user, other, staff):
     ):
         assert text in html
     assert "双十一促销" in html and "¥10.00" in html
-    assert "满¥0.00金额使用,0数量起用" in html
+    assert "满¥0.00金额使用，0数量起用" in html
     assert "全部方案" in html and "永久有效" in html and "全部区域" in html
     assert unused.code in html and foreign.code not in html
 
@@ -313,7 +313,7 @@ def test_coupon_tabs(client, company, user, other, staff):
 
     html = html_of(client.get(COUPONS, {"tab": "used"}))
     assert row_ids(html) == [used.pk]
-    assert "满¥100.00金额使用,2数量起用" in html
+    assert "满¥100.00金额使用，2数量起用" in html
     assert "202002050845362237" in html and "订单编号" in html
 
 
@@ -346,7 +346,7 @@ def test_credit_cards_match_the_manual_example(client, company, user, staff):
     }
     for text in ("保函总额", "账期天数", "可用余额", "待还款", "全部明细", "已出账单", "还款记录"):
         assert text in html
-    assert "根据您提供的银行保函信息,享有1:1的账期额度,以及15~30天不等的还款账期。" in html
+    assert "根据您提供的银行保函信息，享有1:1的账期额度，以及15~30天不等的还款账期。" in html
     # 全部明细: charges shown from the customer's side (-) with the available balance after.
     assert "-¥29.00" in html and "-¥200.00" in html
     assert "¥754.50" in html and "支出" in html
@@ -399,7 +399,8 @@ def test_settled_bills_have_no_repay_buttons(client, company, user, staff):
     repayment = submit_offline_repayment(company, [bill], user)
     client.force_login(user)
     under_review = html_of(client.get(CREDIT, {"tab": "bills"}))
-    assert "data-under-review" in under_review and "data-offline-repay" not in under_review
+    assert "data-under-review" in under_review and "还款审核中" not in under_review
+    assert "审核中" in under_review and "data-offline-repay" not in under_review
     bill_services.repayment_confirm(repayment_id=repayment.pk, actor=staff)
     html = html_of(client.get(CREDIT, {"tab": "bills"}))
     assert "已完成" in html
@@ -423,7 +424,7 @@ def test_repayment_records_tab(client, company, user, staff):
     client.force_login(user)
     html = html_of(client.get(CREDIT, {"tab": "repayments"}))
     assert row_ids(html) == [pending.pk, rejected.pk]
-    assert "待审核" in html and "已驳回" in html and "未收到款项" in html
+    assert "审核中" in html and "待审核" not in html and "已驳回" in html and "未收到款项" in html
     assert bill.number in html and "6222 0000 1111" in html
 
 

@@ -126,7 +126,7 @@ def test_cart_page_groups_by_region_and_shows_the_columns(signed_in, shop):
         "结算",
     ):
         assert label in page, label
-    assert "地区: 中国大陆" in page and "地区: 中国香港" in page
+    assert "地区：中国大陆" in page and "地区：中国香港" in page
     assert f"SKU: {shop.sku.code}" in page
     assert "¥214.00" in page  # 107 × 2
     assert "HK$57.75" in page

@@ -6,8 +6,10 @@ query counts."""
 import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -108,8 +110,8 @@ def test_checkout_page_shows_every_block_with_server_amounts(signed_in, shop):
     ):
         assert label in page, label
     assert 'placeholder="请输入姓名/公司/邮箱/电话进行搜索"' in html
-    assert "最多可输入150字,非必填" in html and 'maxlength="150"' in html
-    assert "3件商品,商品总金额 ¥207.00" in page  # 107 + 2 × 50
+    assert "最多可输入150字，非必填" in html and 'maxlength="150"' in html
+    assert "3件商品，商品总金额 ¥207.00" in page  # 107 + 2 × 50
     assert expected_payable(html) == Decimal("207.00")
     uuid.UUID(hidden(html, "idempotency_key"))
     assert shop.customer.email in page
@@ -139,7 +141,7 @@ def test_only_applicable_coupons_are_offered(signed_in, shop):
     assert offered == {shop.coupon.pk}
     assert other_company.coupon.pk not in offered
     page = text(html)
-    assert "¥10.00" in page and "双十一促销" in page and "有效期: 永久有效" in page
+    assert "¥10.00" in page and "双十一促销" in page and "有效期：永久有效" in page
 
 
 def test_recalculation_prices_on_the_server(signed_in, shop):
@@ -163,6 +165,16 @@ def test_recalculation_prices_on_the_server(signed_in, shop):
     assert "优惠金额 -¥10.00" in page and "可抵扣优惠金额 -¥30.00" in page
     assert "应付总额 ¥167.00" in page
     assert not Order.objects.exists()
+
+
+def test_the_rebate_switch_prefills_the_usable_amount(signed_in, shop):
+    """orders.js copies data-rebate-usable into the amount when the rebate is switched on:
+    the balance (¥100), at most what is payable after the coupon."""
+    small = start_checkout(signed_in, shop, lines=[(shop.sku2, 1)])
+    assert 'data-rebate-usable="50.00"' in small  # payable ¥50 below the ¥100 balance
+    # The balance below the payable amount: tests/e2e/test_checkout_flow.py (¥100 of ¥285).
+    js = (finders.find("portal/js/orders.js") or "").strip()
+    assert "data-rebate-usable" in Path(js).read_text(encoding="utf-8")
 
 
 def test_rebate_beyond_the_payable_amount_is_a_message(signed_in, shop):
@@ -197,7 +209,7 @@ def test_submit_shows_the_e_order_and_agree_places_exactly_one_order(signed_in, 
     confirm = html_of(response)
     page = text(confirm)
     assert "生成电子订单" in page and "同意" in page and "取消" in page
-    assert "经销商(甲方)名称" in page and shop.company.name in page  # the contract preview
+    assert "经销商（甲方）名称" in page and shop.company.name in page  # the contract preview
     assert "customer@example.com" in page
     assert not Order.objects.exists()  # only 同意 places it
     agree = {**carried(confirm), "action": "agree"}
@@ -334,7 +346,7 @@ def test_credit_checkout_with_the_mailed_code(
     signed_in, shop, mailoutbox, django_capture_on_commit_callbacks
 ):
     html = start_checkout(signed_in, shop)
-    assert "可用账期额度:¥1,000.00" in text(html)
+    assert "可用账期额度：¥1,000.00" in text(html)
     key = hidden(html, "idempotency_key")
     fields = {"end_customer": shop.customer.pk, "use_credit": "yes"}
     with django_capture_on_commit_callbacks(execute=True):
@@ -413,7 +425,7 @@ def test_buy_now_goes_straight_to_checkout_without_touching_the_cart(signed_in, 
     response = signed_in.post(BUY_NOW, {"sku": shop.sku.code, "quantity": "3"})
     assert response["Location"].startswith(CHECKOUT + "?t=")
     html = html_of(signed_in.get(response["Location"]))
-    assert "3件商品,商品总金额 ¥321.00" in text(html)
+    assert "3件商品，商品总金额 ¥321.00" in text(html)
     response = place_through_pages(
         signed_in, html, end_customer=shop.customer.pk, payment_method="offline"
     )

@@ -1,4 +1,4 @@
-"""Portal fulfilment pages: reviews, invoice requests, milestone 确认, 确认收货, downloads."""
+"""Portal fulfilment pages: reviews, invoice requests, milestone 确认， 确认收货， downloads."""
 
 import pytest
 from django.db import connection

@@ -78,7 +78,7 @@ def test_pay_page_and_pay_now_make_the_order_processing_and_paid(signed_in, shop
     assert "蓝云支付平台" in page and payment.reference in page
     assert "应付金额" in page and "¥207.00" in page
     assert "支付宝" in page and "银联" in page and "立即支付" in page
-    assert re.search(r"请在 1[45]分\d{1,2}秒 内完成支付,否则订单会被自动取消", page), page
+    assert re.search(r"请在 1[45]分\d{1,2}秒 内完成支付，否则订单会被自动取消", page), page
     assert 'data-countdown="' in html
     response = signed_in.post(reverse("portal:pay_complete", args=[payment.reference]))
     assert response["Location"] == reverse("portal:order_created", args=[order.number])
@@ -361,7 +361,7 @@ def test_distributor_admin_sees_sub_reseller_orders_read_only(client):
     block = html.split(f'data-actions="{sub_order.number}"')[1].split("</tbody>")[0]
     # No pay, cancel or e-contract on a sub-reseller's order.
     assert not re.findall(r'data-action="(pay|cancel|contract)"', block)
-    assert "下属经销商订单(只读)" in text(html)
+    assert "下属经销商订单（只读）" in text(html)
     detail = text(html_of(client.get(detail_url(sub_order))))
     assert (
         sub_order.number in detail

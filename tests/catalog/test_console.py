@@ -183,6 +183,14 @@ def test_top_level_category_is_not_a_choice(staff_client):
     assert not Solution.objects.exists()
 
 
+def test_sku_list_shows_currency_sign_and_percent(staff_client):
+    SkuFactory(unit_price=Decimal("2680.00"), currency="CNY", tax_rate=Decimal("6.00"))
+    SkuFactory(unit_price=Decimal("182400"), currency="USD", tax_rate=Decimal("6.50"))
+    html = staff_client.get(reverse("admin:catalog_sku_changelist")).content.decode()
+    assert "¥2,680.00" in html and "$182,400.00" in html
+    assert ">6%<" in html and ">6.5%<" in html and "6.00" not in html
+
+
 def test_sku_admin_saves_through_the_service(staff_client):
     solution = SolutionFactory()
     response = staff_client.post(

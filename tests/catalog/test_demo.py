@@ -49,7 +49,7 @@ def test_categories_of_the_manual(loaded):
 def test_solutions_skus_and_prices(loaded):
     assert Solution.objects.count() == len(SOLUTIONS)
     saasame = Solution.objects.get(slug="saasame-transport")
-    assert saasame.summary.startswith("SaaSaMe Transport 是一款 P2C(物理机到云)")
+    assert saasame.summary.startswith("SaaSaMe Transport 是一款 P2C（物理机到云）")
     plans = dict(saasame.skus.values_list("plan_name", "unit_price"))
     assert plans["SaaSaMe Transport 迁移至蓝云"] == Decimal("1188.00")
     assert "SaaSaMe Transport DR" in plans
@@ -78,7 +78,7 @@ def test_solutions_skus_and_prices(loaded):
         "BitTitan数据迁移工具",
         "CloudAtlas (Unify Cloud) 一站式上云迁移管理套件",
         "SKYAUDIT",
-        "InfoCore Steamer 信核业务快速恢复系统(备份及灾备解决方案)",
+        "InfoCore Steamer 信核业务快速恢复系统（备份及灾备解决方案）",
         "5Nine Cloud Manager & Security for Azure",
         '"精诚1号"云主机',
         "AgilePoint Cloud",

@@ -1,4 +1,4 @@
-"""Storefront pages: home, catalogue and category pages, 产品中心, solution detail, media."""
+"""Storefront pages: home, catalogue and category pages, 产品中心， solution detail, media."""
 
 import re
 from datetime import timedelta

@@ -199,7 +199,7 @@ def test_preview_html_matches_the_document_and_escapes(company):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for needle in (
-        "经销商(甲方)名称",
+        "经销商（甲方）名称",
         "上海蓝云网络科技有限公司",
         "产品订单",
         "服务/部署订单",

@@ -1,4 +1,4 @@
-"""人民币大写: examples of spec 0.5 and the usual 零 rules, plus properties checked with a parser."""
+"""人民币大写： examples of spec 0.5 and the usual 零 rules, plus properties checked with a parser."""
 
 from decimal import ROUND_HALF_UP, Decimal
 

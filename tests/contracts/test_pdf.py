@@ -40,19 +40,19 @@ def test_contract_text_has_parties_lines_totals_and_capitals(company, partner, o
 
     assert contract.number in flat
     for needle in (
-        "经销商(甲方)名称:BlueCloud_D",
-        "经销商联系人姓名:An",
-        "经销商联系人联系方式:13653812334",
-        "乙方名称:上海蓝云网络科技有限公司",
-        f"乙方联系人姓名:{owner.name}",
-        f"乙方联系人联系方式:{owner.email}",
+        "经销商（甲方）名称：BlueCloud_D",
+        "经销商联系人姓名：An",
+        "经销商联系人联系方式：13653812334",
+        "乙方名称：上海蓝云网络科技有限公司",
+        f"乙方联系人姓名：{owner.name}",
+        f"乙方联系人联系方式：{owner.email}",
         "产品订单",
         "服务/部署订单",
-        "名称(物料)",
+        "名称（物料）",
         "税率%",
-        "总计(含税总金额):¥650.00大写(陆佰伍拾元整)",
-        "总计(含税总金额):¥2,976.78大写(贰仟玖佰柒拾陆元柒角捌分)",
-        "本订单表总金额(含产品订单和服务/部署订单):¥3,626.78大写(叁仟陆佰贰拾陆元柒角捌分)",
+        "总计（含税总金额）：¥650.00大写（陆佰伍拾元整）",
+        "总计（含税总金额）：¥2,976.78大写（贰仟玖佰柒拾陆元柒角捌分）",
+        "本订单表总金额（含产品订单和服务/部署订单）：¥3,626.78大写（叁仟陆佰贰拾陆元柒角捌分）",
         "乙方帐户信息",
         "附录A服务开通信息表",
         "chen.xixuan@example.com",
@@ -96,7 +96,7 @@ def test_usd_contract_uses_dollars(company, partner):
     contract = _agree(company, partner, currency="USD")
     flat = compact(pdf_text(contract.pdf.path))
     assert "$3,626.78" in flat
-    assert "大写(美元叁仟陆佰贰拾陆元柒角捌分)" in flat
+    assert "大写（美元叁仟陆佰贰拾陆元柒角捌分）" in flat
     assert "货币为美元" in flat
     assert contract.currency == "USD" and contract.total == Decimal("3626.78")
 
@@ -113,7 +113,7 @@ def test_long_contract_spans_pages_and_keeps_every_line(company, partner):
     assert f"第 1 页，共 {pages} 页" in text and f"第 {pages} 页，共 {pages} 页" in text
     assert text.count("最终版本 · 保密") == pages
     # The header row is repeated on every page a table continues on.
-    assert flat.count("名称(物料)") > 2
+    assert flat.count("名称（物料）") > 2
 
 
 def test_cjk_font_is_embedded_and_no_font_is_not(company, partner, tmp_path):
@@ -173,9 +173,9 @@ def test_user_text_is_escaped_not_interpreted():
     contract = agree(data=data, company=company, agreed_by=partner)
     flat = compact(pdf_text(contract.pdf.path))
     assert "<fontcolor=red>X</font>A&B" in flat
-    assert "经销商联系人姓名:<b>bold</b>" in flat
-    assert "经销商联系人联系方式:A&B" in flat
-    assert "乙方联系人姓名:<b>bold</b>owner" in flat
+    assert "经销商联系人姓名：<b>bold</b>" in flat
+    assert "经销商联系人联系方式：A&B" in flat
+    assert "乙方联系人姓名：<b>bold</b>owner" in flat
     assert "SKU:S-<i>-&" in flat
     assert "A&B<br/>" in flat
     assert "<para>" in flat

@@ -113,6 +113,9 @@ def test_cart_checkout_coupon_rebate_new_customer_online_payment(
     navigate(page, lambda: page.locator("input[name=use_coupon][value=yes]").check())
     navigate(page, lambda: page.locator(f"input[name=coupon][value='{shop.coupon.pk}']").check())
     navigate(page, lambda: page.locator("input[name=use_rebate][value=yes]").check())
+    # Switching the rebate on pre-fills the usable amount: the whole ¥100 balance here.
+    expect(page.locator("input[name=rebate_amount]")).to_have_value("100.00")
+    expect(page.locator("[data-rebate-amount]")).to_have_text("-¥100.00")
     page.fill("input[name=rebate_amount]", "30")
     navigate(page, lambda: page.locator("[data-recalculate]").click())
     expect(page.locator("[data-coupon-discount]")).to_have_text("-¥10.00")
@@ -136,7 +139,7 @@ def test_cart_checkout_coupon_rebate_new_customer_online_payment(
     expect(page.locator(".pay-brand")).to_have_text("蓝云支付平台")
     expect(page.locator("[data-reference]")).to_have_text(payment.reference)
     expect(page.locator("[data-amount]")).to_have_text("¥255.00")
-    expect(page.locator("[data-countdown]")).to_contain_text("内完成支付,否则订单会被自动取消")
+    expect(page.locator("[data-countdown]")).to_contain_text("内完成支付，否则订单会被自动取消")
     shot(page, screenshot_dir / "orders-pay.png")
     page.locator("input[name=channel][value=unionpay]").check()
     navigate(page, lambda: page.locator("[data-pay-now]").click())

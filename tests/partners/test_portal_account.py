@@ -126,7 +126,7 @@ def test_co_admin_sees_no_user_or_reseller_management(client, co_admin, reseller
     assert menu_keys(html) == [*COMMON_MENU, "revenue_statements"]
     for label in ("个人中心", "个人资料", "会员权益", "我的客户"):
         assert label in html
-    assert "分销商用户" not in html and "经销商管理" not in html
+    assert "用户管理" not in html and "经销商管理" not in html
     for url in (USERS, INVITE, RESELLERS, RESELLER_ADD):
         assert client.get(url).status_code == 404
     assert client.post(USERS, {"action": "disable", "ids": [reseller_admin.pk]}).status_code == 404
@@ -143,7 +143,7 @@ def test_reseller_admin_manages_users_but_not_resellers(client, reseller_admin):
         "api_keys",
         "webhooks",
     ]
-    assert "分销商用户" in html and "经销商管理" not in html
+    assert "用户管理" in html and "分销商用户" not in html and "经销商管理" not in html
     assert client.get(USERS).status_code == 200
     assert client.get(RESELLERS).status_code == 404
     assert client.get(RESELLER_ADD).status_code == 404
@@ -267,7 +267,7 @@ def test_benefits_table_has_every_row_and_highlights_the_current_tier(client, co
 
 
 # --------------------------------------------------------------------------
-# 分销商用户: invite, edit, enable/disable/delete, transfer
+# 用户管理: invite, edit, enable/disable/delete, transfer
 # --------------------------------------------------------------------------
 
 

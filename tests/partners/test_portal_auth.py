@@ -351,7 +351,7 @@ def test_login_page_has_the_fields_of_the_manual(client):
         "密码",
         "记住我",
         "登录",
-        "忘记密码?",
+        "忘记密码？",
         "拖动滑块到标记位置",
     ):
         assert label in body
@@ -439,11 +439,34 @@ def test_replayed_slider_token_is_refused(client):
     assert logged_in_user_id(client) is None
 
 
-def test_slider_answered_too_fast_is_refused(client, settings):
+def test_slider_answered_too_fast_is_refused_and_says_why(client, settings):
     settings.SLIDER_MIN_AGE_SECONDS = 1
     user = approved_user()
-    response = login_post(client, user.email, TEST_PASSWORD)
-    assert "slider" in response.context["form"].errors
+    challenge = challenge_issue(None)
+    fields = {"slider": challenge["target"], "token": challenge["token"]}
+    response = login_post(client, user.email, TEST_PASSWORD, **fields)
+    too_fast = zh("You moved the slider too quickly. Wait a moment and try again.")
+    assert too_fast == "滑动过快，请稍候再试。"
+    assert response.context["form"].errors["slider"] == [too_fast]
+    assert too_fast in response.content.decode()
+    assert zh("Complete the slider check.") not in response.content.decode()
+    assert logged_in_user_id(client) is None
+    # The too-fast drag did not use the challenge up: the same answer passes a moment later.
+    with mock.patch("time.time", return_value=time.time() + 2):
+        later = login_post(client, user.email, TEST_PASSWORD, **fields)
+    assert later.status_code == 302 and logged_in_user_id(client) == str(user.pk)
+
+
+def test_expired_slider_says_so(client):
+    user = approved_user()
+    challenge = challenge_issue(None)
+    with mock.patch("time.time", return_value=time.time() + captcha.MAX_AGE_SECONDS + 5):
+        response = login_post(
+            client, user.email, TEST_PASSWORD, slider=challenge["target"], token=challenge["token"]
+        )
+    assert response.context["form"].errors["slider"] == [
+        zh("The slider check has expired. Drag the slider again.")
+    ]
     assert logged_in_user_id(client) is None
 
 

@@ -14,6 +14,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
 
+from backoffice.core.money import format_money
 from catalog.models import (
     Category,
     Sku,
@@ -379,8 +380,8 @@ class SkuAdmin(CatalogAdmin):
         "solution",
         "region",
         "currency",
-        "unit_price",
-        "tax_rate",
+        "price",
+        "tax_rate_display",
         "kind",
         "is_active",
     )
@@ -390,6 +391,16 @@ class SkuAdmin(CatalogAdmin):
     search_help_text = _("Search by SKU, plan or solution name")
     autocomplete_fields = ("solution",)
     ordering = ("solution__name", "position", "pk")
+
+    @display(description=_("unit price"), ordering="unit_price")
+    def price(self, obj: Sku) -> str:
+        """¥2,680.00: the sign and separators, as everywhere else (README, Glossary)."""
+        return format_money(obj.unit_price, obj.currency)
+
+    @display(description=_("tax rate %"), ordering="tax_rate")
+    def tax_rate_display(self, obj: Sku) -> str:
+        """6% (no space, trailing zeros dropped), as on the contract (README, Glossary)."""
+        return f"{obj.tax_rate.normalize():f}%"
 
     def save_model(self, request, obj, form, change):
         sku_save(sku=obj, actor=request.user)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from partners.captcha import challenge_verify
+from partners import captcha
 from partners.models import RegistrationApplication, User, phone_validator
 from partners.selectors import business_owner_choices
 from partners.uploads import ACCEPT_ATTRIBUTE, ALLOWED_EXTENSIONS, MAX_FILES
@@ -279,6 +279,8 @@ class LoginForm(forms.Form):
     error_messages = {
         "invalid_login": _("The e-mail or password is incorrect."),
         "slider": _("Complete the slider check."),
+        captcha.TOO_FAST: _("You moved the slider too quickly. Wait a moment and try again."),
+        captcha.EXPIRED: _("The slider check has expired. Drag the slider again."),
         "not_activated": _(
             "This account is not activated yet. Open the link in your activation e-mail, "
             "or request a new one."
@@ -300,8 +302,10 @@ class LoginForm(forms.Form):
         email, password = cleaned.get("username"), cleaned.get("password")
         if not email or not password:
             return cleaned
-        if not challenge_verify(cleaned.get("slider_token"), cleaned.get("slider")):
-            self.add_error("slider", ValidationError(self.error_messages["slider"], code="slider"))
+        problem = captcha.challenge_check(cleaned.get("slider_token"), cleaned.get("slider"))
+        if problem:
+            key = problem if problem in self.error_messages else "slider"
+            self.add_error("slider", ValidationError(self.error_messages[key], code="slider"))
             return cleaned
         user = authenticate(self.request, username=email, password=password)
         if user is None:

@@ -23,7 +23,6 @@ from billing import selectors
 from billing.constants import SUPPORT_EMAIL, receiving_account
 from billing.models import (
     Bill,
-    BillStatus,
     CouponStatus,
     CreditEntry,
     Currency,
@@ -73,17 +72,6 @@ CREDIT_TABS = [
     ("bills", gettext_lazy("Bills issued")),
     ("repayments", gettext_lazy("Repayment records")),
 ]
-# 账期状态 as the manual words it (待还款 / 已完成), plus overdue.
-BILL_STATUS_LABELS = {
-    BillStatus.PENDING: gettext_lazy("Awaiting repayment"),
-    BillStatus.OVERDUE: gettext_lazy("Overdue"),
-    BillStatus.SETTLED: gettext_lazy("Completed"),
-}
-REPAYMENT_STATUS_LABELS = {
-    RepaymentStatus.SUBMITTED: gettext_lazy("Pending review"),
-    RepaymentStatus.CONFIRMED: gettext_lazy("Confirmed"),
-    RepaymentStatus.REJECTED: gettext_lazy("Rejected"),
-}
 TOPUP_TYPES = (RebateEntryType.REWARD, RebateEntryType.GRANT)
 
 
@@ -280,7 +268,7 @@ def _bill_row(bill: Bill, currency: str, today: date) -> dict:
         "days_remaining": days,
         "overdue": days is not None and days < 0,
         "status": bill.status,
-        "status_label": BILL_STATUS_LABELS[bill.status],
+        "status_label": bill.get_status_display(),  # one name per state (README glossary)
         "under_review": is_open and bill.under_review,
         "can_repay": is_open and not bill.under_review,
     }
@@ -296,7 +284,7 @@ def _repayment_row(repayment: Repayment, currency: str) -> dict:
         "payer_account": repayment.payer_account,
         "paid_on": repayment.paid_on,
         "status": repayment.status,
-        "status_label": REPAYMENT_STATUS_LABELS[repayment.status],
+        "status_label": repayment.get_status_display(),
         "reason": repayment.rejection_reason,
     }
 
@@ -352,6 +340,8 @@ def credit(request: HttpRequest) -> HttpResponse:
             "page": page,
             "page_range": page_range,
             "rows": rows,
+            # A bill with a repayment in flight shows that repayment's state (审核中).
+            "under_review_label": RepaymentStatus.SUBMITTED.label,
             "repay_offline_url": reverse("portal:assets_repay_offline"),
             "repay_online_url": reverse("portal:assets_repay_online"),
         },

@@ -286,6 +286,7 @@ def _render_checkout(
     search = (form.cleaned_data.get("customer_q") or "") if form.is_bound else ""
     can_credit, credit_note = co.credit(quote)
     currency = quote.currency
+    rebate_balance = selectors.rebate_available(company_id=co.company.pk, currency=currency)
     context = {
         "step": 2,
         "form": form,
@@ -311,9 +312,10 @@ def _render_checkout(
         "can_credit": can_credit,
         "credit_note": credit_note,
         "use_rebate": form.yes("use_rebate") if form.is_bound else False,
-        "rebate_available": format_money(
-            selectors.rebate_available(company_id=co.company.pk, currency=currency), currency
-        ),
+        "rebate_available": format_money(rebate_balance, currency),
+        # What switching the rebate on pre-fills (orders.js): the balance, at most the
+        # amount payable after the coupon.
+        "rebate_usable": max(min(rebate_balance, quote.payable_total + quote.rebate_amount), 0),
         "items": _items(co, quote),
         "item_count": sum(p.quantity for p in quote.lines),
         "summary": {

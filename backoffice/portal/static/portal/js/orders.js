@@ -100,8 +100,19 @@
     form.querySelectorAll("[data-toggle]").forEach(function (input) {
       input.addEventListener("change", refresh);
     });
+    // Switching the rebate on pre-fills the usable amount (the server computed it:
+    // the balance, at most what is payable), unless an amount was already entered.
+    var rebate = form.querySelector("[data-rebate-usable]");
+    function prefillRebate(input) {
+      if (!rebate || input.name !== "use_rebate" || input.value !== "yes") { return; }
+      var entered = parseFloat(rebate.value);
+      if (isNaN(entered) || entered <= 0) { rebate.value = rebate.getAttribute("data-rebate-usable"); }
+    }
     form.querySelectorAll("input[type=radio][data-recalc]").forEach(function (input) {
-      input.addEventListener("change", function () { submitForm(form, recalc); });
+      input.addEventListener("change", function () {
+        prefillRebate(input);
+        submitForm(form, recalc);
+      });
     });
     refresh();
   }
