@@ -14,12 +14,13 @@ from backoffice.schedules import schedule_title
 
 from .base import BaseAdmin, ScopedViewsMixin, status_column
 from .navigation import NavGroup
+from .permission_labels import TranslatedPermissionsMixin
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin, BaseAdmin):
+class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin, BaseAdmin):
     nav_group = NavGroup.SYSTEM
     nav_icon = "admin_panel_settings"
     nav_order = 10
