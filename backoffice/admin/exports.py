@@ -227,7 +227,7 @@ class TypedExportMixin:
             request,
             gettext(
                 "The export has %(rows)s rows: it is being prepared in the background. "
-                "You will be told here when the file is ready (我的导出)."
+                "You will be told here when the file is ready (My exports)."
             )
             % {"rows": f"{total:,}"},
             messages.INFO,
