@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from django_q.models import Schedule
 
 
@@ -76,6 +77,24 @@ SCHEDULES: list[ScheduleSpec] = [
         first_run_day=1,
     ),
 ]
+
+# What the console shows for each schedule instead of its dotted name (a test checks every
+# schedule has one).
+SCHEDULE_TITLES = {
+    "housekeeping.clear_expired_sessions": _("Clear expired sessions"),
+    "billing.daily_bills": _("Generate daily bills"),
+    "billing.expire_coupons": _("Expire coupons"),
+    "billing.cancel_unpaid_orders": _("Cancel unpaid orders"),
+    "outbox.sweep": _("Resend queued mails"),
+    "webhooks.sweep": _("Retry webhook deliveries"),
+    "billing.half_yearly_rebates": _("Grant half-yearly rebates"),
+    "billing.monthly_statements": _("Generate monthly statements"),
+}
+
+
+def schedule_title(name: str) -> str:
+    """The human name of a schedule; a schedule not in ``SCHEDULES`` keeps its own name."""
+    return str(SCHEDULE_TITLES.get(name, name))
 
 
 # The longest time between two runs of each schedule type: a next run later than now plus

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
@@ -427,7 +428,7 @@ class LeadStatus(models.TextChoices):
 class Lead(models.Model):
     """Fields shared by consultation tickets and trial requests (staff queues)."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     email = models.EmailField(_("e-mail"), max_length=254)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     company_name = models.CharField(_("company name"), max_length=100)

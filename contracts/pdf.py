@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -268,7 +269,7 @@ def _story(doc: dict) -> list:
     rows = [
         [_para(label, "cell"), _para(customer.get(key, ""), "cell")]
         for label, key in (
-            (_("Name"), "name"),
+            (pgettext("person", "Name"), "name"),
             (_("Company"), "company"),
             (_("E-mail"), "email"),
             (_("Phone"), "phone"),

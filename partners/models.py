@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from backoffice.core.storage import private_storage
@@ -283,7 +284,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     email = models.EmailField(_("e-mail"), max_length=254, unique=True)
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     is_staff = models.BooleanField(
         _("Blue Cloud staff"),
@@ -538,7 +539,7 @@ class EndCustomer(models.Model):
         related_name="end_customers",
         verbose_name=_("partner company"),
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     email = models.EmailField(_("e-mail"), max_length=254)
     company_name = models.CharField(_("company"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])

@@ -2,7 +2,9 @@
 
 Usage: .venv/bin/python scripts/i18n.py
 Each JSON file maps English msgids to Chinese; several people (or helpers) can
-each keep their own file. The run holds a lock, so concurrent runs do not clash.
+each keep their own file. A msgid with a context (pgettext, {% translate ... context %})
+is keyed as gettext stores it: "context\u0004msgid", e.g. "person\u0004Name".
+The run holds a lock, so concurrent runs do not clash.
 Prints msgids still without a translation.
 """
 
@@ -35,15 +37,16 @@ def main() -> int:
         po = polib.pofile(str(PO))
         missing = []
         for entry in po:
-            if entry.msgid in translations:
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+            if key in translations:
                 if entry.msgid_plural:  # Chinese has one plural form
-                    entry.msgstr_plural = {0: translations[entry.msgid]}
+                    entry.msgstr_plural = {0: translations[key]}
                 else:
-                    entry.msgstr = translations[entry.msgid]
+                    entry.msgstr = translations[key]
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
             elif "fuzzy" in entry.flags or not (entry.msgstr or any(entry.msgstr_plural.values())):
-                missing.append(entry.msgid)
+                missing.append(key.replace("\x04", " | "))
         po.metadata.update({"Language": "zh_Hans", "Plural-Forms": "nplurals=1; plural=0;"})
         po.save()
         subprocess.run(

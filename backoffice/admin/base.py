@@ -41,6 +41,7 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from .exports import TypedExportMixin, XlsxExportForm
+from .history import ReadableHistoryMixin
 from .navigation import NavGroup
 from .paginator import EstimatedCountPaginator
 from .scope import company_owner_q, is_owner_scoped
@@ -536,6 +537,7 @@ class ScopedViewsMixin:
 class BaseAdmin(
     ScopedViewsMixin,
     IndexedSearchMixin,
+    ReadableHistoryMixin,
     SimpleHistoryAdmin,
     TypedExportMixin,
     ImportExportModelAdmin,

@@ -20,6 +20,7 @@
 Imports nothing of the console's ModelAdmins (``base`` imports this module).
 """
 
+import copy
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -27,13 +28,14 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 from import_export import resources
 from import_export.formats.base_formats import XLSX
@@ -68,6 +70,34 @@ class ExportResource(resources.ModelResource):
     def moment(value: datetime | None) -> datetime | None:
         """A date and time as the console shows it (local wall time): a date cell."""
         return None if value is None else timezone.localtime(value)
+
+
+_LABELLED: dict[type, type] = {}
+
+
+def labelled_columns(resource_class: type) -> type:
+    """``resource_class`` with every column it names after a model field (the library's
+    default: ``name``, ``company``) named by the field's verbose name (名称, 公司) in the
+    active language, for the export form, its field list and the file's headers. Columns
+    a resource names itself keep their name; imports keep the library's names."""
+    if resource_class not in _LABELLED:
+        model = getattr(resource_class._meta, "model", None)
+        columns = {}
+        for name, column in resource_class.fields.items():
+            try:
+                verbose = model._meta.get_field(name).verbose_name if model else None
+            except FieldDoesNotExist:
+                verbose = None
+            if verbose and column.column_name == name:
+                column = copy.copy(column)
+                column.column_name = capfirst(verbose)
+            columns[name] = column
+        labelled = type(
+            resource_class.__name__, (resource_class,), {"__module__": resource_class.__module__}
+        )
+        labelled.fields = columns  # after the metaclass, which sets the inherited ones
+        _LABELLED[resource_class] = labelled
+    return _LABELLED[resource_class]
 
 
 def typed_rows(
@@ -137,6 +167,9 @@ class TypedExportMixin:
 
     export_form_class = XlsxSelectableFieldsExportForm
 
+    def get_export_resource_classes(self, request):
+        return [labelled_columns(cls) for cls in super().get_export_resource_classes(request)]
+
     def get_export_filename(self, request, queryset, file_format) -> str:
         return export_filename(self.model._meta, file_format.get_extension())
 
@@ -194,7 +227,7 @@ class TypedExportMixin:
             request,
             gettext(
                 "The export has %(rows)s rows: it is being prepared in the background. "
-                "You will be told here when the file is ready (我的导出)."
+                "You will be told here when the file is ready (My exports)."
             )
             % {"rows": f"{total:,}"},
             messages.INFO,

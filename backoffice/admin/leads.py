@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action, display
@@ -193,7 +193,7 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
     def _summary(self, lead) -> list[tuple[str, object]]:
         return [
-            (_("name"), lead.name),
+            (pgettext_lazy("person", "name"), lead.name),
             (_("e-mail"), lead.email),
             (_("phone"), lead.phone),
             (_("company name"), lead.company_name),

@@ -12,8 +12,8 @@ from backoffice.twofactor import otp_pending
 
 
 class BackofficeAdminSite(UnfoldAdminSite):
-    site_header = "云睐 AggreSmart 运营后台"
-    site_title = "云睐 AggreSmart 运营后台"
+    site_header = _("云睐 AggreSmart staff console")
+    site_title = _("云睐 AggreSmart staff console")
     index_title = _("Dashboard")
 
     def has_permission(self, request: HttpRequest) -> bool:

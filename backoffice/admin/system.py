@@ -5,18 +5,22 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
 
+from backoffice.schedules import schedule_title
+
 from .base import BaseAdmin, ScopedViewsMixin, status_column
 from .navigation import NavGroup
+from .permission_labels import TranslatedPermissionsMixin
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin, BaseAdmin):
+class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin, BaseAdmin):
     nav_group = NavGroup.SYSTEM
     nav_icon = "admin_panel_settings"
     nav_order = 10
@@ -43,7 +47,21 @@ def _console_admin(base: type, icon: str, order: int) -> type:
     )
 
 
-admin.site.register(Schedule, _console_admin(q_admin.ScheduleAdmin, "event_repeat", 20))
+class ScheduleAdmin(q_admin.ScheduleAdmin):
+    """django-q2's schedule list with each schedule's human name (backoffice/schedules.py)
+    instead of its dotted one."""
+
+    list_display = tuple(
+        "title" if column == "name" else column for column in q_admin.ScheduleAdmin.list_display
+    )
+    list_display_links = ("id", "title")
+
+    @admin.display(description=_("Schedule"), ordering="name")
+    def title(self, obj) -> str:
+        return schedule_title(obj.name)
+
+
+admin.site.register(Schedule, _console_admin(ScheduleAdmin, "event_repeat", 20))
 admin.site.register(Success, _console_admin(q_admin.TaskAdmin, "task_alt", 30))
 admin.site.register(Failure, _console_admin(q_admin.FailAdmin, "error", 40))
 admin.site.register(OrmQ, _console_admin(q_admin.QueueAdmin, "queue", 50))
@@ -65,7 +83,6 @@ from django.contrib import messages  # noqa: E402
 from django.http import HttpRequest, HttpResponseRedirect  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils.translation import gettext  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
 from unfold.decorators import action  # noqa: E402
 
 from backoffice.core.mail import mail_retry  # noqa: E402

@@ -520,7 +520,7 @@ LOGGING = {
 # --- Staff console (django-unfold) -----------------------------------------
 # Callables are dotted paths so settings import nothing from the apps.
 UNFOLD = {
-    "SITE_TITLE": "云睐 AggreSmart 运营后台",
+    "SITE_TITLE": _("云睐 AggreSmart staff console"),
     "SITE_HEADER": "云睐 AggreSmart",
     "SITE_SUBHEADER": _("Staff console"),
     "SITE_URL": "/",

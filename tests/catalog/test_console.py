@@ -140,6 +140,10 @@ def _solution_form(**overrides) -> dict:
         "resources-INITIAL_FORMS": "0",
         "resources-MIN_NUM_FORMS": "0",
         "resources-MAX_NUM_FORMS": "1000",
+        "manuals-TOTAL_FORMS": "0",
+        "manuals-INITIAL_FORMS": "0",
+        "manuals-MIN_NUM_FORMS": "0",
+        "manuals-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data

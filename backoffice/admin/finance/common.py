@@ -129,7 +129,9 @@ class LiftBlockForm(forms.Form):
 
 
 class RejectRepaymentForm(forms.Form):
-    reason = text_field(_("Rejection reason"), _("Required. The partner sees it in 还款记录."))
+    reason = text_field(
+        _("Rejection reason"), _("Required. The partner sees it in their repayment records.")
+    )
 
 
 def _company_choices():

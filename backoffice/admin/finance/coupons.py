@@ -43,8 +43,8 @@ class CouponCampaignForm(forms.ModelForm):
             "valid_until",
         )
         help_texts = {
-            "valid_from": _("Asia/Shanghai local time. Leave both dates empty for 永久有效."),
-            "valid_until": _("Asia/Shanghai local time. Leave both dates empty for 永久有效."),
+            "valid_from": _("Asia/Shanghai local time. Leave both dates empty for no expiry."),
+            "valid_until": _("Asia/Shanghai local time. Leave both dates empty for no expiry."),
         }
 
     def clean(self):

@@ -143,7 +143,7 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
             perform=perform,
             title=gettext("Grant rebate") if granting else gettext("Claw back rebate"),
             description=(
-                gettext("Adds the amount to the wallet as a staff grant (人工发放).")
+                gettext("Adds the amount to the wallet as a manual grant.")
                 if granting
                 else gettext("Takes the amount back from the wallet; it never goes below zero.")
             ),

@@ -230,6 +230,14 @@ class OrderAttachmentInline(TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
+    def get_fields(self, request, obj=None):
+        # A role that may not upload sees the record only: the form-only upload column
+        # would have no widget and Django's label for it, "Upload", in English.
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [name for name in fields if name != "upload"]
+
     def has_add_permission(self, request, obj=None) -> bool:
         return obj is not None and request.user.has_perm("billing.change_order")
 

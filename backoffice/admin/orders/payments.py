@@ -29,6 +29,13 @@ class PaymentKindFilter(DefaultingRadioFilter):
     options = PaymentKind.choices
 
 
+PROVIDER_LABELS = {
+    "bank": _("Offline transfer"),
+    "alipay": _("Alipay"),
+    "sandbox": _("Sandbox payment"),
+}
+
+
 @admin.register(Payment)
 class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     nav_group = NavGroup.ORDERS
@@ -71,7 +78,7 @@ class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, Re
         "reference",
         "order",
         "kind",
-        "provider",
+        "provider_label",
         "amount",
         "currency",
         "status",
@@ -88,6 +95,11 @@ class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, Re
     actions_detail = ("confirm_detail", "reject_detail")
 
     status_label = status_column(PAYMENT_RECORD_LABELS)
+
+    @admin.display(description=_("provider"))
+    def provider_label(self, payment: Payment) -> str:
+        """The channel in words (线下转账, 支付宝), not its code (``bank``, ``alipay``)."""
+        return str(PROVIDER_LABELS.get(payment.provider, payment.provider or "—"))
 
     def has_confirm_permission(self, request, object_id=None) -> bool:
         return self.may_review_row(request, object_id)

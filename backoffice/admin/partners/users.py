@@ -13,6 +13,7 @@ from partners.services import activation_mail_enqueue
 from ..base import BaseAdmin
 from ..exports import ExportResource
 from ..navigation import NavGroup
+from ..permission_labels import TranslatedPermissionsMixin
 
 
 class PartnerMembershipFormMixin:
@@ -113,7 +114,7 @@ class ActivatedFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, BaseAdmin):
+class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin, BaseAdmin):
     nav_group = NavGroup.PARTNERS
     nav_icon = "person"
     nav_order = 90

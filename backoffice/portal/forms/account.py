@@ -3,6 +3,7 @@
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partners.models import phone_validator
 
@@ -44,7 +45,7 @@ class InviteForm(forms.Form):
 
 
 class CompanyUserForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     phone = forms.CharField(
         label=_("Mobile"), max_length=20, required=False, validators=[phone_validator]
     )
@@ -64,7 +65,7 @@ class ResellerForm(forms.Form):
 
 
 class EndCustomerForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     company_name = forms.CharField(label=_("Company"), max_length=100)
     phone = forms.CharField(

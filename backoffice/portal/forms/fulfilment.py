@@ -8,6 +8,7 @@ and ``catalog.services``, whose errors land on the same fields.
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models import InvoiceType
 from catalog.services import REVIEW_TEXT_MAX_LENGTH
@@ -68,7 +69,7 @@ class ReviewForm(forms.Form):
         },
     )
     text = forms.CharField(
-        label=_("Comment"),
+        label=pgettext_lazy("review", "Comment"),
         max_length=REVIEW_TEXT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": REVIEW_TEXT_MAX_LENGTH}),

@@ -3,6 +3,7 @@ holds the rules and creates the records."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog import leads
 from catalog.models import ServiceType, SupportCategory
@@ -14,7 +15,7 @@ TEXTAREA_ROWS = 4
 
 def _name_field() -> forms.CharField:
     return forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("person", "Name"),
         max_length=50,
         widget=forms.TextInput(attrs={"placeholder": _("Please enter how we should address you")}),
     )
