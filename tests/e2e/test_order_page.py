@@ -58,6 +58,10 @@ def test_order_page_tabs_and_list_at_1440(page, live_server, demo, screenshot_di
     panel = page.locator("#order-panel-customer")
     assert panel.is_visible() and not page.locator("#order-panel-basic").is_visible()
     assert order.customer_company in panel.inner_text()
+    # Exactly one tab looks selected: the one clicked (not also the first one).
+    active = page.locator(".order-tabs > .active")
+    assert active.count() == 1 and active.inner_text().strip() == "客户信息"
+    assert page.get_by_role("tab", selected=True).inner_text().strip() == "客户信息"
     assert "中国大陆" in panel.inner_text() or "中国香港" in panel.inner_text()
 
     page.get_by_role("tab", name="商品").click()
