@@ -308,7 +308,7 @@ def test_coupon_tabs(client, company, user, other, staff):
 
     html = html_of(client.get(COUPONS, {"tab": "expired"}))
     assert row_ids(html) == [expired.pk]
-    assert "2019-10-01 08:00:00 至 2019-10-07 08:00:00" in html
+    assert "2019-10-01 08:00 至 2019-10-07 08:00" in html
     assert "中国大陆" in html and expired.code in html
 
     html = html_of(client.get(COUPONS, {"tab": "used"}))
