@@ -5,3 +5,9 @@ class BackofficeAdminConfig(AdminConfig):
     """Makes ``django.contrib.admin.site`` the branded unfold console site."""
 
     default_site = "backoffice.admin.sites.BackofficeAdminSite"
+
+    def ready(self):
+        super().ready()
+        from .readonly import install
+
+        install()

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,30 @@ def queue_badges(request: HttpRequest) -> dict[str, int]:
 _ITEM_DEFAULTS = {"link_callback": None, "link_attrs": None, "icon_template": None}
 
 
+# Words the sentence case keeps as they are written (names, not common nouns).
+PROPER_NOUNS = frozenset({"Django", "Excel", "Q"})
+
+
+def _keeps_case(word: str) -> bool:
+    """An acronym ("API", "SKUs", "HK$") or a name keeps its capitals."""
+    return sum(char.isupper() for char in word) >= 2 or word in PROPER_NOUNS
+
+
+def sentence_case(title) -> str:
+    """One casing for the sidebar: "Access attempts", "Scheduled tasks", "API keys".
+
+    Model names come from several apps (ours lower case, django-q2's and axes' capitalised):
+    the first letter is capitalised, every other word lower case except acronyms and names.
+    Chinese titles are unchanged.
+    """
+    words = str(title).split(" ")
+    words = [
+        word if index == 0 or _keeps_case(word) else word.lower()
+        for index, word in enumerate(words)
+    ]
+    return capfirst(" ".join(words))
+
+
 def _by_order(entry: tuple) -> tuple:
     return entry[0], entry[1]
 
@@ -69,7 +94,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
                 getattr(model_admin, "nav_order", 100),
                 str(opts.verbose_name_plural),
                 {
-                    "title": opts.verbose_name_plural,
+                    "title": sentence_case(opts.verbose_name_plural),
                     "icon": getattr(model_admin, "nav_icon", "table_rows"),
                     "link": link,
                     **_ITEM_DEFAULTS,
@@ -99,6 +124,11 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
         items = [item for _, _, item in sorted(grouped.get(group, []), key=_by_order)]
         if items:
             navigation.append(
-                {"title": group.label, "separator": True, "collapsible": False, "items": items}
+                {
+                    "title": sentence_case(group.label),
+                    "separator": True,
+                    "collapsible": False,
+                    "items": items,
+                }
             )
     return navigation

@@ -252,6 +252,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "django_language"
+# One date format in both languages, console and portal: 2026-12-03 14:52.
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 
 # --- Static and media ------------------------------------------------------
 STATIC_URL = "/static/"

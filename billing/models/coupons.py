@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import Currency, money_field
+from catalog.models import Region
 
 
 class CouponCampaign(models.Model):
@@ -26,7 +27,11 @@ class CouponCampaign(models.Model):
         help_text=_("Empty: every solution."),
     )
     region = models.CharField(
-        _("region"), max_length=10, blank=True, help_text=_("Empty: every region.")
+        _("region"),
+        max_length=10,
+        blank=True,
+        choices=Region.choices,
+        help_text=_("Empty: every region."),
     )
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(

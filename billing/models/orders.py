@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import Currency, cents, money_field
+from catalog.models import Region, SkuKind
 
 from .coupons import Coupon
 
@@ -57,7 +58,8 @@ class Order(models.Model):
     customer_email = models.EmailField(_("customer e-mail"))
     customer_phone = models.CharField(_("customer phone"), max_length=20, blank=True)
     customer_address = models.CharField(_("customer address"), max_length=200, blank=True)
-    region = models.CharField(_("region"), max_length=10)
+    # Choices: pages show the region's name (中国大陆), not its code.
+    region = models.CharField(_("region"), max_length=10, choices=Region.choices)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     status = models.CharField(_("order status"), max_length=20, choices=OrderStatus.choices)
     payment_status = models.CharField(
@@ -168,7 +170,7 @@ class OrderLine(models.Model):
     solution_name = models.CharField(_("solution"), max_length=100)
     sku_code = models.CharField(_("SKU"), max_length=40)
     plan_name = models.CharField(_("plan"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=10, choices=SkuKind.choices)
     unit_price = money_field(_("unit price"))
     tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
     quantity = models.PositiveIntegerField(_("quantity"))

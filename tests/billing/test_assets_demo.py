@@ -84,7 +84,7 @@ def test_demo_pages_show_the_figures(client, demo):
     html = client.get(reverse("portal:assets_rebate"), {"period": "6m"}).content.decode()
     assert "¥41.25" in html and "202002050845362237" in html
     coupons = client.get(reverse("portal:assets_coupons"), {"tab": "expired"}).content.decode()
-    assert "10.1促销" in coupons and "2019-10-01 08:00:00 至 2019-10-07 08:00:00" in coupons
+    assert "10.1促销" in coupons and "2019-10-01 08:00 至 2019-10-07 08:00" in coupons
 
     client.force_login(User.objects.get(email="distributor@example.com"))
     credit = client.get(reverse("portal:assets_credit")).content.decode()

@@ -32,7 +32,7 @@ from ..base import ActionPageMixin, ReadOnlyAdmin, text_field
 from ..exports import ExportResource
 from ..navigation import NavGroup
 
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"  # as backoffice/formats (no seconds)
 
 
 # --------------------------------------------------------------------------

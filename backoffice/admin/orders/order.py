@@ -27,10 +27,12 @@ from .inlines import (
 )
 from .permissions import OrderPermissionsMixin
 from .saving import OrderSavingMixin
+from .tabs import OrderTabsMixin
 
 
 @admin.register(Order)
 class OrderAdmin(
+    OrderTabsMixin,
     OrderPermissionsMixin,
     OrderDisplayMixin,
     OrderSavingMixin,
@@ -50,7 +52,7 @@ class OrderAdmin(
         "number",
         "company",
         "customer_company",
-        "placed_by",
+        "sales_display",
         "goods_total_display",
         "payable_display",
         "status_label",
