@@ -43,7 +43,16 @@ class Queue:
 
 
 def work_queues(request: HttpRequest) -> list[tuple[str, int, str]]:
-    """(title, open count, link) of every queue the staff member may see: one query."""
+    """(title, open count, link) of every queue the staff member may see: one query.
+
+    Kept on the request: the dashboard and the sidebar's badges ask on the same page."""
+    cached = getattr(request, "_work_queues", None)
+    if cached is None:
+        cached = request._work_queues = _count_work_queues(request)
+    return cached
+
+
+def _count_work_queues(request: HttpRequest) -> list[tuple[str, int, str]]:
     from backoffice.core.selectors import counts_with_sole_ids
 
     queues = [queue for provider in WORK_QUEUE_PROVIDERS for queue in provider(request)]

@@ -90,7 +90,14 @@ def test_every_queue_is_counted_in_one_query_and_opens_its_filtered_list(rf, sup
         "/admin/partners/registrationapplication/?status=pending",
     )
 
+    # The sidebar's badges ask again on the same page: no second query.
+    with CaptureQueriesContext(connection) as captured:
+        assert work_queues(request) == rows
+    assert not captured.captured_queries
+
     _application(2)
+    request = rf.get("/admin/")  # the next page counts afresh
+    request.user = superuser
     count, link = {str(t): (c, li) for t, c, li in work_queues(request)}["待审核注册申请"]
     assert (count, link) == (2, "/admin/partners/registrationapplication/?status=pending")
 
