@@ -13,7 +13,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 CONTRAST = """
 (element) => {
-    const rgb = (value) => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    // Computed colours may be oklch(): let a canvas turn them into sRGB bytes.
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const context = canvas.getContext('2d', {willReadFrequently: true});
+    const rgb = (value) => {
+        context.clearRect(0, 0, 1, 1);
+        context.fillStyle = value;
+        context.fillRect(0, 0, 1, 1);
+        return Array.from(context.getImageData(0, 0, 1, 1).data.slice(0, 3));
+    };
     const lum = ([r, g, b]) => {
         const c = [r, g, b].map((v) => {
             v /= 255;
