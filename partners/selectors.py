@@ -158,16 +158,20 @@ def company_mail_recipients(*, company_id: int, include_co_admins: bool = False)
     ]
 
 
-def new_partners(days: int = 30, limit: int = 5, now=None) -> dict:
-    """Companies created in the last ``days`` days: the count and the latest ``limit``."""
+def new_partners(days: int = 30, limit: int = 5, now=None, company_ids=None) -> dict:
+    """Companies created in the last ``days`` days: the count and the latest ``limit``.
+
+    ``company_ids`` (a queryset of pks, or None for all) restricts them (a 销售's own)."""
     from django.db.models import Count, F, Window
 
     from partners.models import Company
 
     since = (now or timezone.now()) - timedelta(days=days)
+    companies = Company.objects.filter(created_at__gte=since)
+    if company_ids is not None:
+        companies = companies.filter(pk__in=company_ids)
     rows = list(
-        Company.objects.filter(created_at__gte=since)
-        .annotate(total=Window(Count("pk")))
+        companies.annotate(total=Window(Count("pk")))
         .order_by("-created_at", "-pk")
         .values("pk", "name", "created_at", total=F("total"))[:limit]
     )

@@ -43,7 +43,16 @@ class Queue:
 
 
 def work_queues(request: HttpRequest) -> list[tuple[str, int, str]]:
-    """(title, open count, link) of every queue the staff member may see: one query."""
+    """(title, open count, link) of every queue the staff member may see: one query.
+
+    Kept on the request: the dashboard and the sidebar's badges ask on the same page."""
+    cached = getattr(request, "_work_queues", None)
+    if cached is None:
+        cached = request._work_queues = _count_work_queues(request)
+    return cached
+
+
+def _count_work_queues(request: HttpRequest) -> list[tuple[str, int, str]]:
     from backoffice.core.selectors import counts_with_sole_ids
 
     queues = [queue for provider in WORK_QUEUE_PROVIDERS for queue in provider(request)]
@@ -156,6 +165,8 @@ WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[Queue]]] = [
 
 
 def dashboard_callback(request: HttpRequest, context: dict) -> dict:
+    from .dashboard_figures import dashboard_figures
+
     cards = [card for provider in CARD_PROVIDERS for card in provider(request)]
     context.update(
         {"kpi_cards": cards, "work_queues": work_queues(request), **dashboard_figures(request)}
@@ -315,48 +326,3 @@ WORK_QUEUE_PROVIDERS += [
     _disputed_statement_queue,
     _pending_posting_queue,
 ]
-
-
-def dashboard_figures(request: HttpRequest) -> dict:
-    """Sales this month, top solutions, new partners and credit near limits.
-
-    Each figure is one selector query, shown to staff with the view permission of
-    its model. Company-wide figures are not shown to owner-scoped (销售) staff.
-    """
-    import json
-
-    from backoffice.core.money import format_money
-    from billing import selectors as billing_selectors
-    from partners import selectors as partner_selectors
-
-    user = request.user
-    scoped = is_owner_scoped(request)
-    figures: dict = {}
-    if user.has_perm("billing.view_order") and not scoped:
-        sales = billing_selectors.monthly_sales_by_currency()
-        for row in sales:
-            row["display"] = format_money(row["total"], row["currency"])
-        figures["monthly_sales"] = sales
-        figures["monthly_sales_chart"] = json.dumps(
-            {
-                "labels": [row["currency"] for row in sales],
-                "datasets": [
-                    {
-                        "label": str(_("Sales this month")),
-                        # Decimal as a string: Chart.js parses it; money never becomes a float here.
-                        "data": [str(row["total"]) for row in sales],
-                    }
-                ],
-            }
-        )
-        figures["top_solutions"] = billing_selectors.top_solutions_this_month()
-    if user.has_perm("partners.view_company") and not scoped:
-        figures["new_partners"] = partner_selectors.new_partners()
-    if user.has_perm("billing.view_creditaccount") and not scoped:
-        rows = billing_selectors.credit_near_limit()
-        for row in rows:
-            row["percent"] = int(row["usage"] * 100)
-            row["used_display"] = format_money(row["used"], row["currency"])
-            row["limit_display"] = format_money(row["credit_limit"], row["currency"])
-        figures["credit_near_limit"] = rows
-    return {"figures": figures}

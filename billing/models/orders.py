@@ -142,6 +142,10 @@ class Order(models.Model):
                 fields=["payment_status", "payment_method", "created_at"],
                 name="billing_order_pay_idx",
             ),
+            # The dashboard's sales (paid orders by creation month): billing.selectors.dashboard.
+            models.Index(
+                fields=["payment_status", "created_at"], name="billing_order_paid_created_idx"
+            ),
             models.Index(fields=["-created_at", "-id"], name="billing_order_created_idx"),
         ]
 

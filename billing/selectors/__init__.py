@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, Exists, F, OuterRef, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from backoffice.core.money import to_money
 from catalog.models import Solution
@@ -200,75 +199,7 @@ def overdue_bills() -> QuerySet[Bill]:
     return Bill.objects.filter(status=BillStatus.OVERDUE)
 
 
-# --------------------------------------------------------------------------
-# Dashboard figures (the console's 首页). One query each, whatever the data size.
-# --------------------------------------------------------------------------
-
-NEAR_LIMIT_RATIO = "0.70"  # credit accounts at or above 70 % used
-
-
-def month_start(now=None):
-    """The first instant of the current Asia/Shanghai (TIME_ZONE) month."""
-    local = timezone.localtime(now or timezone.now())
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _paid_orders_since(start):
-    from billing.models import Order, OrderStatus, PaymentStatus
-
-    return Order.objects.filter(created_at__gte=start, payment_status=PaymentStatus.PAID).exclude(
-        status=OrderStatus.CANCELLED
-    )
-
-
-def monthly_sales_by_currency(now=None) -> list[dict]:
-    """[{currency, total, orders}] of paid, non-cancelled orders created this month."""
-    from django.db.models import Count, Sum
-
-    return list(
-        _paid_orders_since(month_start(now))
-        .values("currency")
-        .annotate(total=Sum("payable_total"), orders=Count("pk"))
-        .order_by("currency")
-    )
-
-
-def top_solutions_this_month(limit: int = 5, now=None) -> list[dict]:
-    """[{solution_id, name, lines, quantity}] by paid order lines this month, most first."""
-    from django.db.models import Count, Sum
-
-    from billing.models import OrderLine
-
-    return list(
-        OrderLine.objects.filter(order__in=_paid_orders_since(month_start(now)))
-        .values("solution_id", "solution__name")
-        .annotate(lines=Count("pk"), quantity=Sum("quantity"))
-        .order_by("-lines", "-quantity", "solution_id")[:limit]
-    )
-
-
-def credit_near_limit(limit: int = 5, ratio: str = NEAR_LIMIT_RATIO) -> list[dict]:
-    """Credit accounts whose used/limit ≥ ``ratio``, highest usage first."""
-    from decimal import Decimal
-
-    from django.db.models import DecimalField, ExpressionWrapper, F
-
-    from billing.models import CreditAccount
-
-    usage = ExpressionWrapper(
-        F("used") * Decimal("1.0000") / F("credit_limit"),
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    return list(
-        CreditAccount.objects.filter(
-            credit_limit__gt=0, used__gte=F("credit_limit") * Decimal(ratio)
-        )
-        .annotate(usage=usage)
-        .order_by("-usage", "pk")
-        .values("pk", "company_id", "company__name", "currency", "used", "credit_limit", "usage")[
-            :limit
-        ]
-    )
+# Dashboard figures (the console's 首页): billing/selectors/dashboard.py.
 
 
 def pending_postings():

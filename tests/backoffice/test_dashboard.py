@@ -38,7 +38,14 @@ def test_dashboard_lists_every_work_queue_even_when_empty(staff_client):
     assert len(queues) == 12
     assert {"待退款付款", "待退款线上还款", "未匹配银行流水"} <= set(queues)
     assert set(queues.values()) == {0}
-    assert html.count("opacity-50") >= 12  # zero-count queues are greyed, not hidden
+    # Zero-count queues are listed, not hidden, in full-contrast muted text (≥ 4.5:1): no
+    # opacity (50 % of a grey gave about 2:1), no grey lighter than base-600.
+    assert html.count("data-queue-empty") >= 12
+    assert "opacity-50" not in html
+    queue_html = html[
+        html.index("data-work-queues") : html.index("</ul>", html.index("data-work-queues"))
+    ]
+    assert "text-base-400" not in queue_html and "text-base-500" not in queue_html
     assert "data-empty-state" not in html
 
 
@@ -83,7 +90,14 @@ def test_every_queue_is_counted_in_one_query_and_opens_its_filtered_list(rf, sup
         "/admin/partners/registrationapplication/?status=pending",
     )
 
+    # The sidebar's badges ask again on the same page: no second query.
+    with CaptureQueriesContext(connection) as captured:
+        assert work_queues(request) == rows
+    assert not captured.captured_queries
+
     _application(2)
+    request = rf.get("/admin/")  # the next page counts afresh
+    request.user = superuser
     count, link = {str(t): (c, li) for t, c, li in work_queues(request)}["待审核注册申请"]
     assert (count, link) == (2, "/admin/partners/registrationapplication/?status=pending")
 

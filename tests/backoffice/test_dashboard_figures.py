@@ -1,7 +1,7 @@
 """Dashboard figures equal independent queries on the demo data; the query count is fixed."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -123,32 +123,92 @@ def orders(demo):
     return {"paid": placed, "unpaid": unpaid, "cancelled": cancelled, "last_month": last_month}
 
 
-def test_monthly_sales_match_raw_sql(client, orders):
+def _local_months(count=12):
+    """The first day of the last ``count`` Asia/Shanghai months, oldest first (computed here)."""
+    now = timezone.now().astimezone(SHANGHAI)
+    index = now.year * 12 + now.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
+
+
+def _sales_by_month_python(company_ids=None):
+    """Independent: every order row, filtered and grouped in Python by its local month."""
+    months = _local_months()
+    tally: dict[tuple[str, date], Decimal] = {}
+    for order in Order.objects.all():
+        local = order.created_at.astimezone(SHANGHAI)
+        month = date(local.year, local.month, 1)
+        if (
+            month >= months[0]
+            and order.payment_status == "paid"
+            and order.status != "cancelled"
+            and (company_ids is None or order.company_id in company_ids)
+        ):
+            key = (order.currency, month)
+            tally[key] = tally.get(key, Decimal("0")) + order.payable_total
+    currencies = sorted({currency for currency, _month in tally})
+    return {c: [tally.get((c, m), Decimal("0")) for m in months] for c in currencies}
+
+
+def _shown_series(figures):
+    return {row["currency"]: row["totals"] for row in figures["sales"]["series"]}
+
+
+def test_monthly_sales_match_python_over_12_months(client, orders):
     response = _dashboard(client)
     figures = response.context["figures"]
-    shown = [(r["currency"], r["total"], r["orders"]) for r in figures["monthly_sales"]]
-    assert shown == _paid_this_month_sql()
-    assert shown[0][2] == len(orders["paid"])  # unpaid, cancelled, last month left out
-    assert '<canvas class="chart"' in response.content.decode()
+    labels = [f"{m:%Y-%m}" for m in _local_months()]
+    assert figures["sales"]["labels"] == labels
+    assert _shown_series(figures) == _sales_by_month_python()
+    html = response.content.decode()
+    assert '<canvas class="chart"' in html and 'data-type="line"' in html
+    assert 'data-months="12"' in html
+
+
+def _quarter_start_local():
+    now = timezone.now().astimezone(SHANGHAI)
+    first_month = (now.month - 1) // 3 * 3 + 1
+    return now.replace(month=first_month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _counts_as_sale(order, since):
+    return (
+        order.created_at >= since and order.payment_status == "paid" and order.status != "cancelled"
+    )
 
 
 def test_top_solutions_match_python_count(client, orders):
     figures = _dashboard(client).context["figures"]
-    start = _month_start_utc()
+    start = _quarter_start_local()
     tally: dict[int, int] = {}
     for line in OrderLine.objects.select_related("order"):
-        order = line.order
-        if (
-            order.created_at >= start
-            and order.payment_status == "paid"
-            and order.status != "cancelled"
-        ):
+        if _counts_as_sale(line.order, start):
             tally[line.solution_id] = tally.get(line.solution_id, 0) + 1
     shown = [(r["solution_id"], r["lines"]) for r in figures["top_solutions"]]
-    assert len(tally) == 2 and len(shown) == 2
+    assert shown and len(shown) == min(5, len(tally))
     for solution_id, lines in shown:
         assert tally[solution_id] == lines
-    assert [lines for _s, lines in shown] == sorted(tally.values(), reverse=True)
+    assert [lines for _s, lines in shown] == sorted(tally.values(), reverse=True)[: len(shown)]
+
+
+def test_top_partners_and_orders_by_status_match_python(client, orders):
+    figures = _dashboard(client).context["figures"]
+    start = _quarter_start_local()
+    totals: dict[tuple[str, int], Decimal] = {}
+    for order in Order.objects.all():
+        if _counts_as_sale(order, start):
+            key = (order.currency, order.company_id)
+            totals[key] = totals.get(key, Decimal("0")) + order.payable_total
+    for group in figures["top_partners"]:
+        expected = sorted(
+            ((cid, total) for (cur, cid), total in totals.items() if cur == group["currency"]),
+            key=lambda item: (-item[1], item[0]),
+        )[:5]
+        assert [(r["company_id"], r["total"]) for r in group["rows"]] == expected
+    assert {g["currency"] for g in figures["top_partners"]} == {c for c, _id in totals}
+    statuses: dict[str, int] = {}
+    for order in Order.objects.all():
+        statuses[order.status] = statuses.get(order.status, 0) + 1
+    assert {r["status"]: r["count"] for r in figures["orders_by_status"]} == statuses
 
 
 def test_new_partners_match(client, demo):
@@ -210,7 +270,7 @@ def test_dashboard_query_count_is_constant(client, orders, django_assert_max_num
     with CaptureQueriesContext(connection) as after:
         client.get("/admin/")
     assert len(after) == len(before)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(15):
         client.get("/admin/")
 
 
