@@ -56,7 +56,8 @@ def test_order_page_tabs_and_list_at_1440(page, live_server, demo, screenshot_di
 
     page.get_by_role("tab", name="客户信息").click()
     panel = page.locator("#order-panel-customer")
-    assert panel.is_visible() and not page.locator("#order-panel-basic").is_visible()
+    panel.wait_for(state="visible", timeout=5000)  # Alpine switches on its next tick
+    assert not page.locator("#order-panel-basic").is_visible()
     assert order.customer_company in panel.inner_text()
     # Exactly one tab looks selected: the one clicked (not also the first one).
     active = page.locator(".order-tabs > .active")
@@ -65,7 +66,7 @@ def test_order_page_tabs_and_list_at_1440(page, live_server, demo, screenshot_di
     assert "中国大陆" in panel.inner_text() or "中国香港" in panel.inner_text()
 
     page.get_by_role("tab", name="商品").click()
-    assert page.locator("#lines-group").is_visible()
+    page.locator("#lines-group").wait_for(state="visible", timeout=5000)
 
     page.get_by_role("tab", name="付款").click()
     payments = page.locator("#order-panel-payments").inner_text()
@@ -73,4 +74,4 @@ def test_order_page_tabs_and_list_at_1440(page, live_server, demo, screenshot_di
     page.screenshot(path=str(screenshot_dir / "order_change_1440_payments.png"), full_page=True)
 
     page.get_by_role("tab", name="记录").click()
-    assert page.locator("#events-group").is_visible()
+    page.locator("#events-group").wait_for(state="visible", timeout=5000)
