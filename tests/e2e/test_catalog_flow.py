@@ -174,6 +174,43 @@ def test_storefront_flow(live_server, page, block_external, screenshot_dir, shop
     expect(dialog).to_be_hidden()
 
 
+BANNER_PARTS = """() => {
+  const box = e => e.getBoundingClientRect();
+  const img = document.querySelector('.carousel-slide.is-active img');
+  const b = box(img);
+  const scale = Math.min(b.width / img.naturalWidth, b.height / img.naturalHeight);
+  return {
+    image: {left: b.left, top: b.top, right: b.right, bottom: b.bottom},
+    painted: [img.naturalWidth * scale, img.naturalHeight * scale, b.width, b.height],
+    fit: getComputedStyle(img).objectFit,
+    controls: [...document.querySelectorAll('.carousel-btn, .carousel-dots')].map(e => {
+      const r = box(e); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+    }),
+  };
+}"""
+
+
+def test_phone_banner_is_whole_and_its_controls_cover_none_of_it(
+    live_server, page, block_external, screenshot_dir, shop
+):
+    """At 390 px the headline (drawn in the banner picture) is neither cropped nor under
+    the arrows: the picture is shown whole and the arrows and dots sit in a bar below."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(".carousel.is-ready")).to_be_visible()
+    page.wait_for_function(
+        "() => document.querySelector('.carousel-slide.is-active img').naturalWidth > 0"
+    )
+    parts = page.evaluate(BANNER_PARTS)
+    painted_w, painted_h, box_w, box_h = parts["painted"]
+    assert parts["fit"] == "contain" and painted_w <= box_w + 0.5 and painted_h <= box_h + 0.5
+    image = parts["image"]
+    assert len(parts["controls"]) == 3  # ‹ › and the dots
+    for control in parts["controls"]:
+        assert control["top"] >= image["bottom"] - 0.5, (control, image)
+    page.screenshot(path=screenshot_dir / "home-banner-390.png")
+
+
 def test_detail_without_javascript_uses_sku_links(live_server, browser, shop):
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     page = context.new_page()
