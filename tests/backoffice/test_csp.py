@@ -325,6 +325,7 @@ SKELETON_CHANGES = (
         """        <link href="{% static 'unfold/css/styles.css' %}" rel="stylesheet">\n""",
         """        <link href="{% static 'unfold/css/styles.css' %}" rel="stylesheet">\n"""
         """        <link href="{% static 'console/console.css' %}" rel="stylesheet">\n"""
+        """        <script src="{% static 'console/a11y.js' %}" defer></script>\n"""
         """        <meta name="htmx-config" content='{"includeIndicatorStyles": false}'>\n"""
         """        <meta name="trix-csp-nonce" content="{{ csp_nonce }}">\n""",
     ),

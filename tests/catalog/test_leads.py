@@ -76,7 +76,7 @@ def test_ticket_page_renders_the_spec_fields(client, solution):
         "电话号码",
         "邮箱",
         "公司名称",
-        "请描述您的信息(300字以内)",
+        "请描述您的信息（300字以内）",
         "请输入您的称呼",
         "提交",
         "取消",

@@ -12,6 +12,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from catalog.models import Solution
@@ -189,8 +190,17 @@ def test_console_pages_run_without_csp_violations(live_server, context, page):
     solution = Solution.objects.first()
     walk.go(f"/admin/catalog/solution/{solution.pk}/change/")
     for tab in ("SKU", "方案图片", "资源"):
-        page.locator("a[x-on\\:click^=activeTab]").filter(has_text=tab).first.click()
-        page.locator("a.add-row:visible").first.click()
+        # A click before Alpine has started switches nothing (seen on a loaded machine):
+        # click again until the tab's "add another" link shows.
+        for _attempt in range(5):
+            page.locator("a[x-on\\:click^=activeTab]").filter(has_text=tab).first.click()
+            add_row = page.locator("a.add-row:visible").first
+            try:
+                add_row.wait_for(state="visible", timeout=3000)
+                break
+            except PlaywrightTimeoutError:
+                continue
+        add_row.click()
     walk.go(f"/admin/catalog/solution/{solution.pk}/history/")
 
     # Add form: prepopulated slug, the rich-text editor, then a related object added in
