@@ -103,6 +103,9 @@ def test_restore_into_a_named_database(tmp_path, media, ledger):
     folder = backup(tmp_path, media)
     name = f"{connection.settings_dict['NAME']}_restored"[:63]
     target = tmp_path / "restored-media"
+    # A run killed mid-test (CI stopped by hand) leaves the database behind; start clean.
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     try:
         result = run(
             "restore", str(folder), "--into-database", name, "--media-to", str(target), media=media
