@@ -14,27 +14,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, format_money, money_field
+from backoffice.core.money import format_money, money_field
 
+from .fields import company_fk, currency_field
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
 class DelegatedCreditLine(models.Model):
     """分配额度: the credit line a distributor delegates to one sub-reseller in one currency."""
 
-    distributor = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="delegated_lines_given",
-        verbose_name=_("distributor"),
-    )
-    reseller = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="delegated_lines",
-        verbose_name=_("sub-reseller"),
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    distributor = company_fk("delegated_lines_given", _("distributor"))
+    reseller = company_fk("delegated_lines", _("sub-reseller"))
+    currency = currency_field()
     credit_limit = money_field(_("allocated"))
     used = money_field(_("used"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
