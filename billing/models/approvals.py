@@ -12,7 +12,14 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency, format_money
 
-from .fields import acting_user, company_fk, optional_time, optional_user, status_field
+from .fields import (
+    acting_user,
+    company_fk,
+    optional_link,
+    optional_time,
+    optional_user,
+    status_field,
+)
 
 
 class PendingPostingKind(models.TextChoices):
@@ -40,14 +47,7 @@ class PendingPosting(models.Model):
     # tier / revenue-share change.
     amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     # A tier / revenue-share change: the company's new terms (an empty rate: the tier's).
-    tier = models.ForeignKey(
-        "partners.Tier",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("new tier"),
-    )
+    tier = optional_link("partners.Tier", _("new tier"))
     revenue_share_rate = models.DecimalField(
         _("new revenue-share rate"), max_digits=5, decimal_places=4, null=True, blank=True
     )

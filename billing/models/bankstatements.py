@@ -18,7 +18,14 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import money_field
 from backoffice.core.storage import private_storage
 
-from .fields import currency_field, optional_time, optional_user, positive_amount, status_field
+from .fields import (
+    currency_field,
+    optional_link,
+    optional_time,
+    optional_user,
+    positive_amount,
+    status_field,
+)
 
 
 def bank_statement_upload_to(instance: "BankStatementImport", filename: str) -> str:
@@ -111,14 +118,7 @@ class BankStatementImport(models.Model):
         related_name="statement_imports",
         verbose_name=_("bank account"),
     )
-    profile = models.ForeignKey(
-        BankStatementProfile,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="imports",
-        verbose_name=_("profile"),
-    )
+    profile = optional_link(BankStatementProfile, _("profile"), related_name="imports")
     file_format = models.CharField(_("format"), max_length=10, choices=BankFileFormat.choices)
     file = models.FileField(
         _("file"), upload_to=bank_statement_upload_to, storage=private_storage, max_length=200
@@ -211,28 +211,14 @@ class BankStatementLine(models.Model):
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=MatchConfidence.choices, blank=True
     )
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("company"),
-    )
+    company = optional_link("partners.Company", _("company"))
     target_kind = models.CharField(
         _("proposed target"), max_length=10, choices=BankTargetKind.choices, blank=True
     )
     target_ids = models.JSONField(_("target ids"), default=list, blank=True)
     target_label = models.CharField(_("target"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    receipt = models.ForeignKey(
-        "billing.Receipt",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("receipt"),
-    )
+    receipt = optional_link("billing.Receipt", _("receipt"))
     decided_by = optional_user(_("handled by"))
     decided_at = optional_time(_("handled at"))
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import Currency, money_field
 from catalog.models import Region
 
-from .fields import acting_user, company_fk, optional_time, status_field
+from .fields import acting_user, company_fk, optional_link, optional_time, status_field
 
 
 class CouponCampaign(models.Model):
@@ -130,14 +130,7 @@ class Coupon(models.Model):
         CouponCampaign, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("campaign")
     )
     company = company_fk("coupons")
-    quota = models.ForeignKey(
-        CouponQuota,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="coupons",
-        verbose_name=_("coupon quota"),
-    )
+    quota = optional_link(CouponQuota, _("coupon quota"), related_name="coupons")
     code = models.CharField(_("coupon code"), max_length=8, unique=True)
     status = status_field(CouponStatus.UNUSED, max_length=10)
     order_number = models.CharField(_("order no."), max_length=30, blank=True)
@@ -187,14 +180,7 @@ class CouponMove(models.Model):
         Coupon, on_delete=models.PROTECT, related_name="moves", verbose_name=_("coupon")
     )
     kind = models.CharField(_("type"), max_length=10, choices=CouponMoveKind.choices)
-    from_company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("from company"),
-    )
+    from_company = optional_link("partners.Company", _("from company"))
     to_company = company_fk("+", _("to company"))
     handed_out_after = models.PositiveIntegerField(
         _("handed out after"), help_text=_("The quota's coupons held by sub-resellers after.")

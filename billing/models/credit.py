@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import format_money, money_field
 
-from .fields import acting_user, company_fk, credit_account_fk, currency_field
+from .fields import acting_user, company_fk, credit_account_fk, currency_field, optional_link
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
@@ -116,14 +116,7 @@ class CreditEntry(LedgerEntry):
     amount = money_field(_("amount"))
     used_after = money_field(_("used after"))
     available_after = money_field(_("remaining available"))
-    repayment = models.ForeignKey(
-        "Repayment",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="entries",
-        verbose_name=_("repayment"),
-    )
+    repayment = optional_link("Repayment", _("repayment"), related_name="entries")
 
     class Meta(LedgerEntry.Meta):
         verbose_name = _("credit ledger entry")

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import format_money, money_field
 
-from .fields import company_fk, currency_field
+from .fields import company_fk, currency_field, optional_link
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
@@ -97,13 +97,11 @@ class DelegatedCreditEntry(LedgerEntry):
     limit_after = money_field(_("allocated after"))
     used_before = money_field(_("used before"))
     used_after = money_field(_("used after"))
-    credit_entry = models.OneToOneField(
+    credit_entry = optional_link(
         "CreditEntry",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("distributor's credit entry"),
         related_name="delegated_entry",
-        verbose_name=_("distributor's credit entry"),
+        one_to_one=True,
     )
 
     class Meta(LedgerEntry.Meta):

@@ -9,17 +9,24 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.core.money import Currency
 
 
-def optional_user(verbose_name) -> models.ForeignKey:
-    """Who did something (approved, delivered, processed…): empty until someone did;
-    a user stays while rows name them (PROTECT) and gets no reverse accessor."""
-    return models.ForeignKey(
-        "partners.User",
+def optional_link(to, verbose_name, *, related_name="+", one_to_one=False):
+    """A link that stays empty until there is something to link (a coupon used, the
+    receipt that settled a line…); the target stays while rows name it (PROTECT)."""
+    field = models.OneToOneField if one_to_one else models.ForeignKey
+    return field(
+        to,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="+",
+        related_name=related_name,
         verbose_name=verbose_name,
     )
+
+
+def optional_user(verbose_name) -> models.ForeignKey:
+    """Who did something (approved, delivered, processed…): empty until someone did;
+    no reverse accessor."""
+    return optional_link("partners.User", verbose_name)
 
 
 def acting_user(verbose_name) -> models.ForeignKey:

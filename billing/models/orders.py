@@ -9,7 +9,7 @@ from backoffice.core.money import cents, money_field
 from catalog.models import Region, SkuKind
 
 from .coupons import Coupon
-from .fields import company_fk, currency_field, optional_time
+from .fields import company_fk, currency_field, optional_link, optional_time
 
 
 class OrderStatus(models.TextChoices):
@@ -69,21 +69,9 @@ class Order(models.Model):
     rebate_amount = money_field(_("rebate used"))
     credit_amount = money_field(_("paid by credit line"))
     payable_total = money_field(_("total payable"))
-    coupon = models.ForeignKey(
-        Coupon,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-        verbose_name=_("coupon"),
-    )
-    contract = models.OneToOneField(
-        "contracts.Contract",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="order",
-        verbose_name=_("e-contract"),
+    coupon = optional_link(Coupon, _("coupon"), related_name="orders")
+    contract = optional_link(
+        "contracts.Contract", _("e-contract"), related_name="order", one_to_one=True
     )
     expected_close_date = models.DateField(_("expected closing date"), null=True, blank=True)
     remarks = models.CharField(_("remarks"), max_length=150, blank=True)

@@ -11,6 +11,7 @@ from .bills import Bill, Repayment
 from .fields import (
     credit_account_fk,
     currency_field,
+    optional_link,
     optional_time,
     optional_user,
     positive_amount,
@@ -178,13 +179,8 @@ class OnlineRepayment(ReceivedMoney):
     amount = money_field(_("amount"))
     provider = models.CharField(_("provider"), max_length=20)
     status = status_field(PaymentRecordStatus.PENDING, max_length=10)
-    repayment = models.OneToOneField(
-        Repayment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="online_payment",
-        verbose_name=_("repayment"),
+    repayment = optional_link(
+        Repayment, _("repayment"), related_name="online_payment", one_to_one=True
     )
     provider_payload = models.JSONField(_("provider payload"), default=dict, blank=True)
     started_by = optional_user(_("started by"))

@@ -17,7 +17,14 @@ from backoffice.core.storage import private_storage
 
 from .approvals import PendingPosting
 from .bills import Repayment
-from .fields import company_fk, currency_field, optional_user, positive_amount, status_field
+from .fields import (
+    company_fk,
+    currency_field,
+    optional_link,
+    optional_user,
+    positive_amount,
+    status_field,
+)
 from .payments import Payment
 
 
@@ -96,13 +103,8 @@ class Receipt(models.Model):
     allocated = money_field(_("allocated"))
     status = status_field(ReceiptStatus.UNALLOCATED, max_length=20)
     # Above FOUR_EYES_THRESHOLD: the posting a second finance user approves or rejects.
-    pending = models.OneToOneField(
-        PendingPosting,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="receipt",
-        verbose_name=_("posting awaiting approval"),
+    pending = optional_link(
+        PendingPosting, _("posting awaiting approval"), related_name="receipt", one_to_one=True
     )
     created_by = optional_user(_("entered by"))
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
@@ -175,21 +177,11 @@ class ReceiptAllocation(models.Model):
         Receipt, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("receipt")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ReceiptAllocationKind.choices)
-    repayment = models.OneToOneField(
-        Repayment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="receipt_allocation",
-        verbose_name=_("repayment"),
+    repayment = optional_link(
+        Repayment, _("repayment"), related_name="receipt_allocation", one_to_one=True
     )
-    payment = models.OneToOneField(
-        Payment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="receipt_allocation",
-        verbose_name=_("payment"),
+    payment = optional_link(
+        Payment, _("payment"), related_name="receipt_allocation", one_to_one=True
     )
     amount = money_field(_("amount"))
     created_by = optional_user(_("allocated by"))
