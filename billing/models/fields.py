@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.core.money import Currency
 
 
-def optional_link(to, verbose_name, *, related_name="+", one_to_one=False):
+def optional_link(to, verbose_name, *, related_name="+", one_to_one=False) -> models.ForeignKey:
     """A link that stays empty until there is something to link (a coupon used, the
     receipt that settled a line…); the target stays while rows name it (PROTECT)."""
     field = models.OneToOneField if one_to_one else models.ForeignKey
