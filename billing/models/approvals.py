@@ -12,7 +12,14 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency, format_money
 
-from .fields import optional_user
+from .fields import (
+    acting_user,
+    company_fk,
+    optional_link,
+    optional_time,
+    optional_user,
+    status_field,
+)
 
 
 class PendingPostingKind(models.TextChoices):
@@ -33,26 +40,14 @@ class PendingPosting(models.Model):
     """A finance posting entered by a maker, waiting for a second user (the checker)."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=PendingPostingKind.choices)
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="pending_postings",
-        verbose_name=_("company"),
-    )
+    company = company_fk("pending_postings")
     # Empty for a tier / revenue-share change, which moves no money.
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
     # The grant or consumption amount; for a credit-limit change the new limit; 0 for a
     # tier / revenue-share change.
     amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     # A tier / revenue-share change: the company's new terms (an empty rate: the tier's).
-    tier = models.ForeignKey(
-        "partners.Tier",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("new tier"),
-    )
+    tier = optional_link("partners.Tier", _("new tier"))
     revenue_share_rate = models.DecimalField(
         _("new revenue-share rate"), max_digits=5, decimal_places=4, null=True, blank=True
     )
@@ -63,20 +58,10 @@ class PendingPosting(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     reason = models.CharField(_("reason"), max_length=200)
-    maker = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("entered by"),
-    )
+    maker = acting_user(_("entered by"))
     checker = optional_user(_("decided by"))
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=PendingPostingStatus.choices,
-        default=PendingPostingStatus.PENDING,
-    )
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    status = status_field(PendingPostingStatus.PENDING, max_length=10)
+    decided_at = optional_time(_("decided"))
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
     result_reference = models.CharField(
         _("result"),

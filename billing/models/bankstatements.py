@@ -15,10 +15,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import money_field
 from backoffice.core.storage import private_storage
 
-from .fields import optional_user
+from .fields import (
+    currency_field,
+    optional_link,
+    optional_time,
+    optional_user,
+    positive_amount,
+    status_field,
+)
 
 
 def bank_statement_upload_to(instance: "BankStatementImport", filename: str) -> str:
@@ -111,25 +118,13 @@ class BankStatementImport(models.Model):
         related_name="statement_imports",
         verbose_name=_("bank account"),
     )
-    profile = models.ForeignKey(
-        BankStatementProfile,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="imports",
-        verbose_name=_("profile"),
-    )
+    profile = optional_link(BankStatementProfile, _("profile"), related_name="imports")
     file_format = models.CharField(_("format"), max_length=10, choices=BankFileFormat.choices)
     file = models.FileField(
         _("file"), upload_to=bank_statement_upload_to, storage=private_storage, max_length=200
     )
     file_name = models.CharField(_("file name"), max_length=200)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=BankImportStatus.choices,
-        default=BankImportStatus.PENDING,
-    )
+    status = status_field(BankImportStatus.PENDING, max_length=10)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
     credit_lines = models.PositiveIntegerField(_("credit lines"), default=0)
@@ -137,7 +132,7 @@ class BankStatementImport(models.Model):
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_by = optional_user(_("imported by"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    finished_at = optional_time(_("finished"))
 
     class Meta:
         verbose_name = _("bank statement import")
@@ -207,41 +202,25 @@ class BankStatementLine(models.Model):
     row = models.PositiveIntegerField(_("row"))
     value_date = models.DateField(_("value date"))
     amount = money_field(_("amount"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     reference = models.CharField(_("memo"), max_length=200, blank=True)
     payer_name = models.CharField(_("payer name"), max_length=100, blank=True)
     payer_account = models.CharField(_("payer account"), max_length=50, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=BankLineStatus.choices, default=BankLineStatus.UNMATCHED
-    )
+    status = status_field(BankLineStatus.UNMATCHED, max_length=20)
     rule = models.CharField(_("matched by"), max_length=20, choices=MatchRule.choices, blank=True)
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=MatchConfidence.choices, blank=True
     )
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("company"),
-    )
+    company = optional_link("partners.Company", _("company"))
     target_kind = models.CharField(
         _("proposed target"), max_length=10, choices=BankTargetKind.choices, blank=True
     )
     target_ids = models.JSONField(_("target ids"), default=list, blank=True)
     target_label = models.CharField(_("target"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    receipt = models.ForeignKey(
-        "billing.Receipt",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("receipt"),
-    )
+    receipt = optional_link("billing.Receipt", _("receipt"))
     decided_by = optional_user(_("handled by"))
-    decided_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    decided_at = optional_time(_("handled at"))
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -255,9 +234,7 @@ class BankStatementLine(models.Model):
             models.UniqueConstraint(
                 fields=["bank_account", "dedupe_key"], name="billing_bankline_once_per_account"
             ),
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="billing_bankline_amount_positive"
-            ),
+            positive_amount("billing_bankline"),
             models.CheckConstraint(
                 condition=~models.Q(status="proposed")
                 | (~models.Q(target_kind="") & models.Q(company__isnull=False)),

@@ -7,8 +7,8 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.core.money import format_money, money_field
 
-from .credit import CreditAccount, CreditEntry
-from .fields import optional_user
+from .credit import CreditEntry
+from .fields import credit_account_fk, optional_time, optional_user, positive_amount, status_field
 
 
 class BillStatus(models.TextChoices):
@@ -20,23 +20,16 @@ class BillStatus(models.TextChoices):
 class Bill(models.Model):
     """已出账单: the unbilled credit charges of a company for one cycle (a day)."""
 
-    account = models.ForeignKey(
-        CreditAccount,
-        on_delete=models.PROTECT,
-        related_name="bills",
-        verbose_name=_("credit account"),
-    )
+    account = credit_account_fk("bills")
     number = models.CharField(_("bill no."), max_length=24, unique=True)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     amount = money_field(_("amount"))
     due_date = models.DateField(_("due date"))
-    status = models.CharField(
-        _("status"), max_length=20, choices=BillStatus.choices, default=BillStatus.PENDING
-    )
-    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
-    overdue_notice_sent_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True)
+    status = status_field(BillStatus.PENDING, max_length=20)
+    settled_at = optional_time(_("settled"))
+    reminder_sent_at = optional_time(_("reminder sent"))
+    overdue_notice_sent_at = optional_time(_("overdue notice sent"))
     created_at = models.DateTimeField(_("bill date"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -103,12 +96,7 @@ SETTLING_REPAYMENT_STATUSES = (RepaymentStatus.SUBMITTED, RepaymentStatus.CONFIR
 class Repayment(models.Model):
     """还款: one payment for one or several bills (批量还款)."""
 
-    account = models.ForeignKey(
-        CreditAccount,
-        on_delete=models.PROTECT,
-        related_name="repayments",
-        verbose_name=_("credit account"),
-    )
+    account = credit_account_fk("repayments")
     bills = models.ManyToManyField(
         Bill, through="RepaymentBill", related_name="repayments", verbose_name=_("bills")
     )
@@ -119,15 +107,10 @@ class Repayment(models.Model):
     provider_reference = models.CharField(
         _("payment reference"), max_length=64, null=True, blank=True, unique=True
     )
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=RepaymentStatus.choices,
-        default=RepaymentStatus.SUBMITTED,
-    )
+    status = status_field(RepaymentStatus.SUBMITTED, max_length=20)
     submitted_by = optional_user(_("submitted by"))
     reviewed_by = optional_user(_("reviewed by"))
-    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_at = optional_time(_("reviewed"))
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("submitted"), auto_now_add=True)
 
@@ -138,9 +121,7 @@ class Repayment(models.Model):
         verbose_name_plural = _("repayments")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="billing_repayment_amount_positive"
-            ),
+            positive_amount("billing_repayment"),
             models.CheckConstraint(
                 condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
                 name="billing_repayment_rejection_has_reason",

@@ -8,6 +8,8 @@ from simple_history.models import HistoricalRecords
 from backoffice.core.money import Currency, money_field
 from catalog.models import Region
 
+from .fields import acting_user, company_fk, optional_link, optional_time, status_field
+
 
 class CouponCampaign(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -33,16 +35,14 @@ class CouponCampaign(models.Model):
         choices=Region.choices,
         help_text=_("Empty: every region."),
     )
-    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_from = optional_time(_("valid from"))
     valid_until = models.DateTimeField(
         _("valid until"), null=True, blank=True, help_text=_("Both empty: never expires.")
     )
     quantity = models.PositiveIntegerField(
         _("quantity"), help_text=_("How many coupons this campaign may issue.")
     )
-    created_by = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
+    created_by = acting_user(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -92,9 +92,7 @@ class CouponQuota(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     handed_out = models.PositiveIntegerField(_("handed out"), default=0)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    issued_by = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
-    )
+    issued_by = acting_user(_("issued by"))
     issued_at = models.DateTimeField(_("issued"), default=timezone.now, editable=False)
 
     history = HistoricalRecords()
@@ -131,26 +129,12 @@ class Coupon(models.Model):
     campaign = models.ForeignKey(
         CouponCampaign, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("campaign")
     )
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="coupons",
-        verbose_name=_("company"),
-    )
-    quota = models.ForeignKey(
-        CouponQuota,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="coupons",
-        verbose_name=_("coupon quota"),
-    )
+    company = company_fk("coupons")
+    quota = optional_link(CouponQuota, _("coupon quota"), related_name="coupons")
     code = models.CharField(_("coupon code"), max_length=8, unique=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=CouponStatus.choices, default=CouponStatus.UNUSED
-    )
+    status = status_field(CouponStatus.UNUSED, max_length=10)
     order_number = models.CharField(_("order no."), max_length=30, blank=True)
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_at = optional_time(_("used"))
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -196,24 +180,13 @@ class CouponMove(models.Model):
         Coupon, on_delete=models.PROTECT, related_name="moves", verbose_name=_("coupon")
     )
     kind = models.CharField(_("type"), max_length=10, choices=CouponMoveKind.choices)
-    from_company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("from company"),
-    )
-    to_company = models.ForeignKey(
-        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("to company")
-    )
+    from_company = optional_link("partners.Company", _("from company"))
+    to_company = company_fk("+", _("to company"))
     handed_out_after = models.PositiveIntegerField(
         _("handed out after"), help_text=_("The quota's coupons held by sub-resellers after.")
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
+    actor = acting_user(_("by"))
     created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
 
     class Meta:

@@ -8,21 +8,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, format_money, money_field
+from backoffice.core.money import format_money, money_field
 
+from .fields import acting_user, company_fk, credit_account_fk, currency_field, optional_link
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
 class CreditAccount(models.Model):
     """账期: a company's credit line in one currency. Used never exceeds the limit."""
 
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="credit_accounts",
-        verbose_name=_("company"),
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    company = company_fk("credit_accounts")
+    currency = currency_field()
     credit_limit = money_field(_("credit limit"))
     used = money_field(_("used"))
     # Two-tier distribution: the totals of the lines this company (a distributor) delegates
@@ -114,25 +110,13 @@ class CreditEntry(LedgerEntry):
     """全部明细 row of a credit line. ``amount`` is the change of *used*: charges are
     positive (available falls), repayments and reversals negative."""
 
-    account = models.ForeignKey(
-        CreditAccount,
-        on_delete=models.PROTECT,
-        related_name="entries",
-        verbose_name=_("credit account"),
-    )
+    account = credit_account_fk("entries")
     number = models.CharField(_("transaction no."), max_length=24, unique=True)
     entry_type = models.CharField(_("type"), max_length=20, choices=CreditEntryType.choices)
     amount = money_field(_("amount"))
     used_after = money_field(_("used after"))
     available_after = money_field(_("remaining available"))
-    repayment = models.ForeignKey(
-        "Repayment",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="entries",
-        verbose_name=_("repayment"),
-    )
+    repayment = optional_link("Repayment", _("repayment"), related_name="entries")
 
     class Meta(LedgerEntry.Meta):
         verbose_name = _("credit ledger entry")
@@ -149,20 +133,13 @@ class CreditEntry(LedgerEntry):
 class CreditLimitChange(models.Model):
     """Staff changes of the guarantee (limit 1:1) or term days, with the reason."""
 
-    account = models.ForeignKey(
-        CreditAccount,
-        on_delete=models.PROTECT,
-        related_name="limit_changes",
-        verbose_name=_("credit account"),
-    )
+    account = credit_account_fk("limit_changes")
     old_limit = money_field(_("old limit"))
     new_limit = money_field(_("new limit"))
     old_term_days = models.PositiveSmallIntegerField(_("old term (days)"))
     new_term_days = models.PositiveSmallIntegerField(_("new term (days)"))
     reason = models.CharField(_("reason"), max_length=200)
-    actor = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
+    actor = acting_user(_("by"))
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:

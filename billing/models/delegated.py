@@ -14,27 +14,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, format_money, money_field
+from backoffice.core.money import format_money, money_field
 
+from .fields import company_fk, currency_field, optional_link
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
 class DelegatedCreditLine(models.Model):
     """分配额度: the credit line a distributor delegates to one sub-reseller in one currency."""
 
-    distributor = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="delegated_lines_given",
-        verbose_name=_("distributor"),
-    )
-    reseller = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="delegated_lines",
-        verbose_name=_("sub-reseller"),
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    distributor = company_fk("delegated_lines_given", _("distributor"))
+    reseller = company_fk("delegated_lines", _("sub-reseller"))
+    currency = currency_field()
     credit_limit = money_field(_("allocated"))
     used = money_field(_("used"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -106,13 +97,11 @@ class DelegatedCreditEntry(LedgerEntry):
     limit_after = money_field(_("allocated after"))
     used_before = money_field(_("used before"))
     used_after = money_field(_("used after"))
-    credit_entry = models.OneToOneField(
+    credit_entry = optional_link(
         "CreditEntry",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("distributor's credit entry"),
         related_name="delegated_entry",
-        verbose_name=_("distributor's credit entry"),
+        one_to_one=True,
     )
 
     class Meta(LedgerEntry.Meta):

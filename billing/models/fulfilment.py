@@ -4,10 +4,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import money_field
 from backoffice.core.storage import private_storage
 
-from .fields import optional_user
+from .fields import (
+    acting_user,
+    currency_field,
+    optional_time,
+    optional_user,
+    positive_amount,
+    status_field,
+)
 from .orders import Order
 
 
@@ -39,17 +46,12 @@ class DeliveryMilestone(models.Model):
     stage = models.CharField(_("stage"), max_length=100)
     planned_date = models.DateField(_("delivery time (planned date)"), null=True, blank=True)
     acceptance_criteria = models.CharField(_("acceptance criteria"), max_length=500, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=DeliveryMilestoneStatus.choices,
-        default=DeliveryMilestoneStatus.PENDING,
-    )
+    status = status_field(DeliveryMilestoneStatus.PENDING, max_length=10)
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
     delivered_by = optional_user(_("delivered by"))
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    delivered_at = optional_time(_("delivered"))
     confirmed_by = optional_user(_("confirmed by"))
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_at = optional_time(_("confirmed"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -97,17 +99,12 @@ class PaymentMilestone(models.Model):
     position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
     stage = models.CharField(_("stage"), max_length=100)
     amount = money_field(_("amount"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=PaymentMilestoneStatus.choices,
-        default=PaymentMilestoneStatus.UNPAID,
-    )
+    status = status_field(PaymentMilestoneStatus.UNPAID, max_length=10)
     remarks = models.CharField(_("remarks"), max_length=200, blank=True)
     paid_marked_by = optional_user(_("marked paid by"))
-    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_at = optional_time(_("paid"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -117,9 +114,7 @@ class PaymentMilestone(models.Model):
         verbose_name_plural = _("payment milestones")
         ordering = ["order_id", "position", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="billing_payment_ms_amount_positive"
-            ),
+            positive_amount("billing_payment_ms"),
             models.CheckConstraint(
                 condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False),
                 name="billing_payment_ms_paid_has_when",
@@ -149,12 +144,7 @@ class OrderAttachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=50)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
+    uploaded_by = acting_user(_("uploaded by"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:

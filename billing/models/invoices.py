@@ -6,10 +6,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, format_money, money_field
+from backoffice.core.money import format_money, money_field
 from backoffice.core.storage import private_storage
 
-from .fields import optional_user
+from .fields import acting_user, currency_field, optional_time, optional_user, status_field
 from .orders import Order
 
 
@@ -52,13 +52,8 @@ class InvoiceRequest(models.Model):
     bank_account = models.CharField(_("bank and account"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), max_length=254)
     amount = money_field(_("amount"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=InvoiceRequestStatus.choices,
-        default=InvoiceRequestStatus.PENDING,
-    )
+    currency = currency_field()
+    status = status_field(InvoiceRequestStatus.PENDING, max_length=10)
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
     invoice_pdf = models.FileField(
         _("invoice PDF"),
@@ -68,12 +63,10 @@ class InvoiceRequest(models.Model):
         blank=True,
     )
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
-    requested_by = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
-    )
+    requested_by = acting_user(_("requested by"))
     processed_by = optional_user(_("processed by"))
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    processed_at = optional_time(_("processed"))
 
     history = HistoricalRecords()
 

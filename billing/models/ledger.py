@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .fields import optional_user
+from .fields import optional_link, optional_user
 
 
 class LedgerEntry(models.Model):
@@ -14,14 +14,7 @@ class LedgerEntry(models.Model):
     order_number = models.CharField(_("order no."), max_length=30, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     actor = optional_user(_("by"))
-    reverses = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="reversed_by",
-        verbose_name=_("reverses"),
-    )
+    reverses = optional_link("self", _("reverses"), related_name="reversed_by", one_to_one=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 

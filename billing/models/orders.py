@@ -5,10 +5,11 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, cents, money_field
+from backoffice.core.money import cents, money_field
 from catalog.models import Region, SkuKind
 
 from .coupons import Coupon
+from .fields import company_fk, currency_field, optional_link, optional_time
 
 
 class OrderStatus(models.TextChoices):
@@ -38,12 +39,7 @@ class Order(models.Model):
     """An order with snapshots of everything it was priced and agreed on."""
 
     number = models.CharField(_("order no."), max_length=30, unique=True)
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="orders",
-        verbose_name=_("channel"),
-    )
+    company = company_fk("orders", _("channel"))
     placed_by = models.ForeignKey(
         "partners.User", on_delete=models.PROTECT, related_name="orders", verbose_name=_("sales")
     )
@@ -60,7 +56,7 @@ class Order(models.Model):
     customer_address = models.CharField(_("customer address"), max_length=200, blank=True)
     # Choices: pages show the region's name (中国大陆), not its code.
     region = models.CharField(_("region"), max_length=10, choices=Region.choices)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     status = models.CharField(_("order status"), max_length=20, choices=OrderStatus.choices)
     payment_status = models.CharField(
         _("payment status"), max_length=24, choices=PaymentStatus.choices
@@ -73,21 +69,9 @@ class Order(models.Model):
     rebate_amount = money_field(_("rebate used"))
     credit_amount = money_field(_("paid by credit line"))
     payable_total = money_field(_("total payable"))
-    coupon = models.ForeignKey(
-        Coupon,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="orders",
-        verbose_name=_("coupon"),
-    )
-    contract = models.OneToOneField(
-        "contracts.Contract",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="order",
-        verbose_name=_("e-contract"),
+    coupon = optional_link(Coupon, _("coupon"), related_name="orders")
+    contract = optional_link(
+        "contracts.Contract", _("e-contract"), related_name="order", one_to_one=True
     )
     expected_close_date = models.DateField(_("expected closing date"), null=True, blank=True)
     remarks = models.CharField(_("remarks"), max_length=150, blank=True)
@@ -96,8 +80,8 @@ class Order(models.Model):
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=80)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    paid_at = optional_time(_("paid"))
+    cancelled_at = optional_time(_("cancelled"))
 
     history = HistoricalRecords()
 

@@ -5,11 +5,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, format_money, money_field
+from backoffice.core.money import format_money, money_field
 
 from .bills import Bill, Repayment
-from .credit import CreditAccount
-from .fields import optional_user
+from .fields import (
+    credit_account_fk,
+    currency_field,
+    optional_link,
+    optional_time,
+    optional_user,
+    positive_amount,
+    status_field,
+)
 from .orders import Order
 
 
@@ -51,7 +58,7 @@ class ReceivedMoney(models.Model):
     """
 
     provider_txn_id = models.CharField(_("provider transaction no."), max_length=64, blank=True)
-    confirmed_at = models.DateTimeField(_("money received"), null=True, blank=True)
+    confirmed_at = optional_time(_("money received"))
     refund_reason = models.CharField(_("why a refund is due"), max_length=200, blank=True)
     refund_method = models.CharField(
         _("refund method"), max_length=10, choices=RefundMethod.choices, blank=True
@@ -59,7 +66,7 @@ class ReceivedMoney(models.Model):
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
     refund_note = models.CharField(_("refund note"), max_length=200, blank=True)
     refunded_by = optional_user(_("refunded by"))
-    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    refunded_at = optional_time(_("refunded"))
 
     class Meta:
         abstract = True
@@ -95,13 +102,8 @@ class Payment(ReceivedMoney):
     provider = models.CharField(_("provider"), max_length=20, blank=True)
     reference = models.CharField(_("payment order no."), max_length=40, unique=True)
     amount = money_field(_("amount"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=PaymentRecordStatus.choices,
-        default=PaymentRecordStatus.PENDING,
-    )
+    currency = currency_field()
+    status = status_field(PaymentRecordStatus.PENDING, max_length=10)
     payer_account = models.CharField(_("paying bank account"), max_length=50, blank=True)
     paid_on = models.DateField(_("payment date"), null=True, blank=True)
     transfer_reference = models.CharField(_("transfer reference"), max_length=60, blank=True)
@@ -111,7 +113,7 @@ class Payment(ReceivedMoney):
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
     provider_payload = models.JSONField(_("provider payload"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_at = optional_time(_("completed"))
 
     history = HistoricalRecords()
 
@@ -171,34 +173,19 @@ class OnlineRepayment(ReceivedMoney):
     therefore unique across companies too.
     """
 
-    account = models.ForeignKey(
-        CreditAccount,
-        on_delete=models.PROTECT,
-        related_name="online_repayments",
-        verbose_name=_("credit account"),
-    )
+    account = credit_account_fk("online_repayments")
     reference = models.CharField(_("payment order no."), max_length=40)
     bills = models.ManyToManyField(Bill, related_name="online_repayments", verbose_name=_("bills"))
     amount = money_field(_("amount"))
     provider = models.CharField(_("provider"), max_length=20)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=PaymentRecordStatus.choices,
-        default=PaymentRecordStatus.PENDING,
-    )
-    repayment = models.OneToOneField(
-        Repayment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="online_payment",
-        verbose_name=_("repayment"),
+    status = status_field(PaymentRecordStatus.PENDING, max_length=10)
+    repayment = optional_link(
+        Repayment, _("repayment"), related_name="online_payment", one_to_one=True
     )
     provider_payload = models.JSONField(_("provider payload"), default=dict, blank=True)
     started_by = optional_user(_("started by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_at = optional_time(_("completed"))
 
     history = HistoricalRecords()
 
@@ -207,9 +194,7 @@ class OnlineRepayment(ReceivedMoney):
         verbose_name_plural = _("online repayments")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="billing_onlinerepay_amount_positive"
-            ),
+            positive_amount("billing_onlinerepay"),
             models.UniqueConstraint(
                 fields=["account", "reference"], name="billing_onlinerepay_ref_per_account"
             ),

@@ -12,12 +12,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import money_field
 from backoffice.core.storage import private_storage
 
 from .approvals import PendingPosting
 from .bills import Repayment
-from .fields import optional_user
+from .fields import (
+    company_fk,
+    currency_field,
+    optional_link,
+    optional_user,
+    positive_amount,
+    status_field,
+)
 from .payments import Payment
 
 
@@ -37,7 +44,7 @@ class BankAccount(models.Model):
     name = models.CharField(_("name"), max_length=60)
     bank_name = models.CharField(_("bank"), max_length=100)
     account_number = models.CharField(_("account no."), max_length=40, unique=True)
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -71,12 +78,7 @@ POSTED_RECEIPT_STATUSES = (
 class Receipt(models.Model):
     """到账: one incoming bank transfer for a company."""
 
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="receipts",
-        verbose_name=_("company"),
-    )
+    company = company_fk("receipts")
     bank_account = models.ForeignKey(
         BankAccount,
         on_delete=models.PROTECT,
@@ -84,7 +86,7 @@ class Receipt(models.Model):
         verbose_name=_("receiving bank account"),
     )
     amount = money_field(_("amount"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     value_date = models.DateField(_("value date"))
     bank_reference = models.CharField(_("bank reference"), max_length=64)
     payer_name = models.CharField(_("payer name"), max_length=100, blank=True)
@@ -99,20 +101,10 @@ class Receipt(models.Model):
     )
     attachment_name = models.CharField(_("attachment file name"), max_length=120, blank=True)
     allocated = money_field(_("allocated"))
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=ReceiptStatus.choices,
-        default=ReceiptStatus.UNALLOCATED,
-    )
+    status = status_field(ReceiptStatus.UNALLOCATED, max_length=20)
     # Above FOUR_EYES_THRESHOLD: the posting a second finance user approves or rejects.
-    pending = models.OneToOneField(
-        PendingPosting,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="receipt",
-        verbose_name=_("posting awaiting approval"),
+    pending = optional_link(
+        PendingPosting, _("posting awaiting approval"), related_name="receipt", one_to_one=True
     )
     created_by = optional_user(_("entered by"))
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
@@ -130,9 +122,7 @@ class Receipt(models.Model):
                 condition=~models.Q(status="rejected"),
                 name="billing_receipt_one_per_transfer",
             ),
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="billing_receipt_amount_positive"
-            ),
+            positive_amount("billing_receipt"),
             models.CheckConstraint(
                 condition=models.Q(allocated__gte=0) & models.Q(allocated__lte=models.F("amount")),
                 name="billing_receipt_allocated_range",
@@ -187,21 +177,11 @@ class ReceiptAllocation(models.Model):
         Receipt, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("receipt")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=ReceiptAllocationKind.choices)
-    repayment = models.OneToOneField(
-        Repayment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="receipt_allocation",
-        verbose_name=_("repayment"),
+    repayment = optional_link(
+        Repayment, _("repayment"), related_name="receipt_allocation", one_to_one=True
     )
-    payment = models.OneToOneField(
-        Payment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="receipt_allocation",
-        verbose_name=_("payment"),
+    payment = optional_link(
+        Payment, _("payment"), related_name="receipt_allocation", one_to_one=True
     )
     amount = money_field(_("amount"))
     created_by = optional_user(_("allocated by"))
@@ -212,9 +192,7 @@ class ReceiptAllocation(models.Model):
         verbose_name_plural = _("receipt allocations")
         ordering = ["receipt", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="billing_receiptalloc_amount_positive"
-            ),
+            positive_amount("billing_receiptalloc"),
             models.CheckConstraint(
                 condition=models.Q(kind="repayment", repayment__isnull=False, payment__isnull=True)
                 | models.Q(kind="payment", payment__isnull=False, repayment__isnull=True),

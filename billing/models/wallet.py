@@ -4,21 +4,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.money import money_field
 
+from .fields import company_fk, currency_field
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
 class RebateWallet(models.Model):
     """可抵扣优惠金额: a company's rebate balance in one currency. Never below zero."""
 
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="rebate_wallets",
-        verbose_name=_("company"),
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    company = company_fk("rebate_wallets")
+    currency = currency_field()
     balance = money_field(_("balance"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -75,10 +71,8 @@ class RebateEntry(LedgerEntry):
 class RebateRun(models.Model):
     """One half-yearly rebate per company, currency and period: the idempotency record."""
 
-    company = models.ForeignKey(
-        "partners.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    company = company_fk("+")
+    currency = currency_field()
     period = models.CharField(_("period"), max_length=7, help_text=_("e.g. 2026H1"))
     base_amount = money_field(_("paid order amount"))
     rate = models.DecimalField(_("rate"), max_digits=5, decimal_places=4)

@@ -44,8 +44,8 @@ def sign(payload: dict) -> str:
 
 def notification(
     *, reference: str, amount, currency: str, status: str = "succeeded", ts: int | None = None
-) -> dict:
-    """What the sandbox posts to the notification endpoint (``{"payload", "signature"}``)."""
+) -> tuple[dict, str]:
+    """What the sandbox posts to the notification endpoint: (payload, signature)."""
     payload = {
         "reference": reference,
         "amount": str(to_money(amount)),
@@ -53,7 +53,7 @@ def notification(
         "status": status,
         "ts": int(ts if ts is not None else time.time()),
     }
-    return {"payload": payload, "signature": sign(payload)}
+    return payload, sign(payload)
 
 
 class SandboxProvider(PaymentProvider):

@@ -11,22 +11,15 @@ from partners.models import Company
 
 from ..models import (
     Bill,
-    BillStatus,
-    Order,
-    OrderPaymentMethod,
-    OrderStatus,
     Payment,
-    PaymentKind,
     PaymentRecordStatus,
-    PaymentStatus,
     Repayment,
     RepaymentBill,
-    RepaymentMethod,
     RepaymentStatus,
 )
 from ..models.bankstatements import BankLineStatus, BankStatementLine
-
-OPEN_BILL_STATUSES = (BillStatus.PENDING, BillStatus.OVERDUE)
+from ..rules import OPEN_BILL_STATUSES
+from .receipts import awaited_orders, awaited_payments, awaited_repayments, scope_filters
 
 
 def unmatched_bank_lines() -> QuerySet[BankStatementLine]:
@@ -35,13 +28,9 @@ def unmatched_bank_lines() -> QuerySet[BankStatementLine]:
 
 
 def _payment_targets(currency: str | None, company_id: int | None) -> list[Target]:
-    payments = Payment.objects.filter(
-        kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING
-    ).select_related("order__company")
-    if currency:
-        payments = payments.filter(currency=currency)
-    if company_id is not None:
-        payments = payments.filter(order__company_id=company_id)
+    payments = awaited_payments(company_id=company_id, currency=currency).select_related(
+        "order__company"
+    )
     return [
         Target(
             kind=Kind.PAYMENT,
@@ -58,15 +47,7 @@ def _payment_targets(currency: str | None, company_id: int | None) -> list[Targe
 
 def _order_targets(currency: str | None, company_id: int | None) -> list[Target]:
     """Unpaid offline orders the partner has not reported a transfer for."""
-    orders = Order.objects.filter(
-        status=OrderStatus.PENDING_PAYMENT,
-        payment_method=OrderPaymentMethod.OFFLINE,
-        payment_status=PaymentStatus.UNPAID,
-    ).select_related("company")
-    if currency:
-        orders = orders.filter(currency=currency)
-    if company_id is not None:
-        orders = orders.filter(company_id=company_id)
+    orders = awaited_orders(company_id=company_id, currency=currency).select_related("company")
     return [
         Target(
             kind=Kind.ORDER,
@@ -83,14 +64,10 @@ def _order_targets(currency: str | None, company_id: int | None) -> list[Target]
 
 def _repayment_targets(currency: str | None, company_id: int | None) -> list[Target]:
     repayments = (
-        Repayment.objects.filter(status=RepaymentStatus.SUBMITTED, method=RepaymentMethod.OFFLINE)
+        awaited_repayments(company_id=company_id, currency=currency)
         .select_related("account__company")
         .prefetch_related("bills")
     )
-    if currency:
-        repayments = repayments.filter(account__currency=currency)
-    if company_id is not None:
-        repayments = repayments.filter(account__company_id=company_id)
     targets = []
     for r in repayments:
         numbers = tuple(b.number for b in r.bills.all())
@@ -112,15 +89,16 @@ def _bill_targets(currency: str | None, company_id: int | None) -> list[Target]:
     """Open bills no repayment claims: each alone, and all of a company's together."""
     claimed = RepaymentBill.objects.filter(bill=OuterRef("pk"), active=True)
     bills = (
-        Bill.objects.filter(status__in=OPEN_BILL_STATUSES)
+        Bill.objects.filter(
+            status__in=OPEN_BILL_STATUSES,
+            **scope_filters(
+                company_id, currency, company="account__company_id", money="account__currency"
+            ),
+        )
         .exclude(Exists(claimed))
         .select_related("account__company")
         .order_by("account_id", "due_date", "pk")
     )
-    if currency:
-        bills = bills.filter(account__currency=currency)
-    if company_id is not None:
-        bills = bills.filter(account__company_id=company_id)
     by_account: dict[int, list[Bill]] = defaultdict(list)
     targets = []
     for bill in bills:

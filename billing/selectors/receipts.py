@@ -41,6 +41,18 @@ def _in(currency: str | None, field: str) -> dict:
     return {field: currency} if currency else {}
 
 
+def scope_filters(
+    company_id: int | None, currency: str | None, *, company: str, money: str
+) -> dict:
+    """Filters on the company (the field ``company``) and the currency (``money``), each
+    when given: the receipt form asks for one company's items, the bank reconciliation
+    for every company's."""
+    filters = _in(currency, money)
+    if company_id is not None:
+        filters[company] = company_id
+    return filters
+
+
 def receipt_open_bills(*, company_id: int, currency: str | None = None) -> QuerySet[Bill]:
     """Bills a receipt may repay: open, in its currency, claimed by no repayment."""
     return (
@@ -54,26 +66,55 @@ def receipt_open_bills(*, company_id: int, currency: str | None = None) -> Query
     )
 
 
-def receipt_unpaid_orders(*, company_id: int, currency: str | None = None) -> QuerySet[Order]:
+# What partners owe money for and may pay by bank transfer: the items a receipt (到账登记)
+# may settle and a bank statement line (billing.selectors.bankstatements) may match.
+
+
+def awaited_orders(
+    *, company_id: int | None = None, currency: str | None = None
+) -> QuerySet[Order]:
     """Offline orders waiting for a transfer nobody reported yet."""
     return Order.objects.filter(
-        company_id=company_id,
         status=OrderStatus.PENDING_PAYMENT,
         payment_method=OrderPaymentMethod.OFFLINE,
         payment_status=PaymentStatus.UNPAID,
-        **_in(currency, "currency"),
-    ).order_by("created_at", "pk")
+        **scope_filters(company_id, currency, company="company_id", money="currency"),
+    )
+
+
+def awaited_payments(
+    *, company_id: int | None = None, currency: str | None = None
+) -> QuerySet[Payment]:
+    """Offline transfers partners reported, waiting for finance."""
+    return Payment.objects.filter(
+        kind=PaymentKind.OFFLINE,
+        status=PaymentRecordStatus.PENDING,
+        **scope_filters(company_id, currency, company="order__company_id", money="currency"),
+    )
+
+
+def awaited_repayments(
+    *, company_id: int | None = None, currency: str | None = None
+) -> QuerySet[Repayment]:
+    """Offline repayments partners submitted, under review."""
+    return Repayment.objects.filter(
+        status=RepaymentStatus.SUBMITTED,
+        method=RepaymentMethod.OFFLINE,
+        **scope_filters(
+            company_id, currency, company="account__company_id", money="account__currency"
+        ),
+    )
+
+
+def receipt_unpaid_orders(*, company_id: int, currency: str | None = None) -> QuerySet[Order]:
+    """Offline orders of the company waiting for a transfer nobody reported yet."""
+    return awaited_orders(company_id=company_id, currency=currency).order_by("created_at", "pk")
 
 
 def receipt_pending_payments(*, company_id: int, currency: str | None = None) -> QuerySet[Payment]:
     """Offline transfers the partner reported, waiting for finance."""
     return (
-        Payment.objects.filter(
-            order__company_id=company_id,
-            kind=PaymentKind.OFFLINE,
-            status=PaymentRecordStatus.PENDING,
-            **_in(currency, "currency"),
-        )
+        awaited_payments(company_id=company_id, currency=currency)
         .select_related("order")
         .order_by("created_at", "pk")
     )
@@ -84,12 +125,7 @@ def receipt_pending_repayments(
 ) -> QuerySet[Repayment]:
     """Offline repayments the partner submitted, under review."""
     return (
-        Repayment.objects.filter(
-            account__company_id=company_id,
-            method=RepaymentMethod.OFFLINE,
-            status=RepaymentStatus.SUBMITTED,
-            **_in(currency, "account__currency"),
-        )
+        awaited_repayments(company_id=company_id, currency=currency)
         .select_related("account")
         .order_by("created_at", "pk")
     )

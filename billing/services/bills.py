@@ -542,11 +542,10 @@ def repayment_online_payload(
     """What the sandbox provider posts back for ``online``: (payload, signature)."""
     from billing.payments import sandbox
 
-    data = sandbox.notification(
+    return sandbox.notification(
         reference=online.provider_reference,
         amount=online.amount if amount is None else amount,
         currency=online.account.currency,
         status=status,
         ts=ts,
     )
-    return data["payload"], data["signature"]

@@ -84,6 +84,18 @@ def is_blocked_by_overdue(account: CreditAccount, now: datetime | None = None) -
     return account.bills.filter(status=BillStatus.OVERDUE).exists()
 
 
+def insufficient_credit(available: Decimal, amount: Decimal, currency: str) -> BillingError:
+    """The refusal of a charge beyond the available credit (of an account or a delegated line)."""
+    return BillingError(
+        _("Available credit is %(available)s; %(amount)s cannot be charged.")
+        % {
+            "available": format_money(available, currency),
+            "amount": format_money(amount, currency),
+        },
+        code="insufficient",
+    )
+
+
 def _post(
     *,
     account: CreditAccount,
@@ -107,14 +119,7 @@ def _post(
         balance["delegated_used"] = account.delegated_used + amount
         reserved_after -= amount
     if used_after + reserved_after > account.credit_limit:
-        raise BillingError(
-            _("Available credit is %(available)s; %(amount)s cannot be charged.")
-            % {
-                "available": format_money(account.available, account.currency),
-                "amount": format_money(amount, account.currency),
-            },
-            code="insufficient",
-        )
+        raise insufficient_credit(account.available, amount, account.currency)
     if used_after < 0:
         raise BillingError(_("This would repay more than is owed."), code="overpaid")
     return entry_write(

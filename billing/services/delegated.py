@@ -238,14 +238,7 @@ def delegated_charge(
             code="overdue",
         )
     if amount > line.available:
-        raise BillingError(
-            _("Available credit is %(available)s; %(amount)s cannot be charged.")
-            % {
-                "available": format_money(line.available, line.currency),
-                "amount": format_money(amount, line.currency),
-            },
-            code="insufficient",
-        )
+        raise credit_services.insufficient_credit(line.available, amount, line.currency)
     reseller_name = actor.company.name
     credit_entry, created = credit_services._post(
         account=account,

@@ -90,6 +90,19 @@ def _text(value, *, field: str, label: str, max_length: int, required: bool = Fa
     return text
 
 
+def _checked_upload(upload, *, field: str, missing: str):
+    """``upload`` checked by content (``partners.uploads.check_upload``); a refusal is an
+    error on the form's ``field`` (``missing`` when no file was chosen)."""
+    from partners.uploads import check_upload
+
+    if upload is None:
+        raise FulfilmentError({field: [missing]}, code=f"{field}_required")
+    try:
+        return check_upload(upload)
+    except ValidationError as exc:
+        raise FulfilmentError({field: exc.messages}, code=field) from exc
+
+
 def _full_clean(instance, *, exclude: tuple[str, ...] = ()) -> None:
     try:
         instance.full_clean(exclude=list(exclude), validate_constraints=False)
@@ -100,6 +113,17 @@ def _full_clean(instance, *, exclude: tuple[str, ...] = ()) -> None:
 def _history_user(instance, actor) -> None:
     if actor is not None:
         instance._history_user = actor
+
+
+def _record_step(instance, actor, *, who: str, when: str, **changes) -> None:
+    """Save ``changes`` (a new status and what comes with it) with who made them (the
+    field ``who``) and when (``when``: now), in the history as ``actor``'s."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    setattr(instance, who, actor)
+    setattr(instance, when, timezone.now())
+    _history_user(instance, actor)
+    instance.save(update_fields=[*changes, who, when])
 
 
 def _mail_company(order: Order, *, template: str, context: dict, submitter=None) -> None:
@@ -248,11 +272,13 @@ def milestone_mark_delivered(*, milestone_id: int, actor) -> DeliveryMilestone:
         raise FulfilmentError(
             _("Milestones are delivered only for paid orders in progress."), code="order_state"
         )
-    milestone.status = DeliveryMilestoneStatus.DELIVERED
-    milestone.delivered_by = actor
-    milestone.delivered_at = timezone.now()
-    _history_user(milestone, actor)
-    milestone.save(update_fields=["status", "delivered_by", "delivered_at"])
+    _record_step(
+        milestone,
+        actor,
+        who="delivered_by",
+        when="delivered_at",
+        status=DeliveryMilestoneStatus.DELIVERED,
+    )
     _mail_company(
         order,
         template="billing/mail/milestone_delivered",
@@ -275,11 +301,13 @@ def milestone_confirm(*, milestone_id: int, user) -> DeliveryMilestone:
             _("A milestone can be confirmed only after Blue Cloud has delivered it."),
             code="not_delivered",
         )
-    milestone.status = DeliveryMilestoneStatus.CONFIRMED
-    milestone.confirmed_by = user
-    milestone.confirmed_at = timezone.now()
-    _history_user(milestone, user)
-    milestone.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    _record_step(
+        milestone,
+        user,
+        who="confirmed_by",
+        when="confirmed_at",
+        status=DeliveryMilestoneStatus.CONFIRMED,
+    )
     return milestone
 
 
@@ -396,11 +424,9 @@ def payment_milestone_set_paid(*, milestone_id: int, actor) -> PaymentMilestone:
         return milestone
     if order.status == OrderStatus.CANCELLED:
         raise FulfilmentError(_("This order was cancelled."), code="cancelled")
-    milestone.status = PaymentMilestoneStatus.PAID
-    milestone.paid_marked_by = actor
-    milestone.paid_at = timezone.now()
-    _history_user(milestone, actor)
-    milestone.save(update_fields=["status", "paid_marked_by", "paid_at"])
+    _record_step(
+        milestone, actor, who="paid_marked_by", when="paid_at", status=PaymentMilestoneStatus.PAID
+    )
     return milestone
 
 
@@ -412,17 +438,10 @@ def payment_milestone_set_paid(*, milestone_id: int, actor) -> PaymentMilestone:
 @transaction.atomic
 def attachment_add(*, order_id: int, actor, title: str, upload) -> OrderAttachment:
     """Share a file with the buyer: checked by content (jpg/png/gif/bmp/pdf, ≤ 10 MB)."""
-    from partners.uploads import check_upload
-
     _require_staff(actor)
     order = Order.objects.get(pk=order_id)
     title = _text(title, field="title", label=_("Title"), max_length=100, required=True)
-    if upload is None:
-        raise FulfilmentError({"file": [_("Choose a file to upload.")]}, code="file_required")
-    try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        raise FulfilmentError({"file": exc.messages}, code="file") from exc
+    checked = _checked_upload(upload, field="file", missing=_("Choose a file to upload."))
     attachment = OrderAttachment(
         order=order,
         title=title,

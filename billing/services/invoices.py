@@ -6,7 +6,6 @@ fulfilment (``billing.services.fulfilment``), every change runs in one transacti
 the changed row locked, and a refusal is a ``FulfilmentError``.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +22,12 @@ from billing.models import (
 
 from .fulfilment import (
     FulfilmentError,
+    _checked_upload,
     _full_clean,
     _history_user,
     _lock_order,
     _mail_company,
+    _record_step,
     _require_company_user,
     _require_staff,
     _text,
@@ -127,8 +128,6 @@ def _lock_pending_request(request_id: int) -> InvoiceRequest:
 @transaction.atomic
 def invoice_issue(*, request_id: int, actor, invoice_number: str, pdf) -> InvoiceRequest:
     """已开票: finance records the invoice number and uploads the invoice PDF."""
-    from partners.uploads import check_upload
-
     _require_staff(actor)
     invoice = _lock_pending_request(request_id)
     invoice_number = _text(
@@ -138,12 +137,7 @@ def invoice_issue(*, request_id: int, actor, invoice_number: str, pdf) -> Invoic
         max_length=INVOICE_NUMBER_MAX_LENGTH,
         required=True,
     )
-    if pdf is None:
-        raise FulfilmentError({"pdf": [_("Upload the invoice PDF.")]}, code="pdf_required")
-    try:
-        checked = check_upload(pdf)
-    except ValidationError as exc:
-        raise FulfilmentError({"pdf": exc.messages}, code="pdf") from exc
+    checked = _checked_upload(pdf, field="pdf", missing=_("Upload the invoice PDF."))
     if checked.content_type != "application/pdf":
         raise FulfilmentError({"pdf": [_("The invoice must be a PDF file.")]}, code="pdf_type")
     checked.upload.seek(0)
@@ -178,12 +172,14 @@ def invoice_reject(*, request_id: int, actor, reason: str) -> InvoiceRequest:
         reason, field="reason", label=_("Reason"), max_length=REASON_MAX_LENGTH, required=True
     )
     invoice = _lock_pending_request(request_id)
-    invoice.status = InvoiceRequestStatus.REJECTED
-    invoice.rejection_reason = reason
-    invoice.processed_by = actor
-    invoice.processed_at = timezone.now()
-    _history_user(invoice, actor)
-    invoice.save(update_fields=["status", "rejection_reason", "processed_by", "processed_at"])
+    _record_step(
+        invoice,
+        actor,
+        who="processed_by",
+        when="processed_at",
+        status=InvoiceRequestStatus.REJECTED,
+        rejection_reason=reason,
+    )
     _mail_company(
         invoice.order,
         template="billing/mail/invoice_rejected",

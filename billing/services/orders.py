@@ -308,14 +308,13 @@ def sandbox_callback_payload(
     payment: Payment, *, status: str = "succeeded", amount=None, ts: int | None = None
 ) -> tuple[dict, str]:
     """What the sandbox provider posts back for ``payment``: (payload, signature)."""
-    data = sandbox.notification(
+    return sandbox.notification(
         reference=payment.reference,
         amount=payment.amount if amount is None else amount,
         currency=payment.currency,
         status=status,
         ts=ts,
     )
-    return data["payload"], data["signature"]
 
 
 def payment_record_notification(
