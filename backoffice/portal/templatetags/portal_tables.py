@@ -15,9 +15,11 @@ its own::
       {% translate "No users yet." %}
     {% enddatatable %}
 
-The first argument is the table's ``data-table`` name; ``rows`` the items (each bound to
-``row`` while its row renders); ``colspan`` the width of the empty row; ``class`` adds
-classes to the table. Without ``{% empty %}`` the empty row says “No data.”.
+The first argument is the table's ``data-table`` name (a table without one omits it);
+``rows`` the items (each bound to ``row`` while its row renders); ``colspan`` the width of
+the empty row (a table that is never empty, shown only when it has rows, omits it and has
+none); ``class`` adds classes to the table. Without ``{% empty %}`` the empty row says
+“No data.”.
 """
 
 from django import template
@@ -43,9 +45,9 @@ class DataTableNode(template.Node):
                 context["row"] = item
                 rendered_rows.append(mark_safe(self.row.render(context)))
         table = {
-            "name": self.name.resolve(context),
+            "name": self.name.resolve(context) if self.name is not None else "",
             "class": self.options["class"].resolve(context) if "class" in self.options else "",
-            "colspan": self.options["colspan"].resolve(context),
+            "colspan": self.options["colspan"].resolve(context) if "colspan" in self.options else None,
             "columns": mark_safe(self.columns.render(context)),
             "rows": rendered_rows,
             "empty": mark_safe(self.empty.render(context).strip()) if self.empty is not None else None,
@@ -57,19 +59,20 @@ class DataTableNode(template.Node):
 
 @register.tag
 def datatable(parser, token):
-    """``{% datatable name rows=… colspan=… [class=…] %}`` header cells ``{% rows %}`` one
-    row ``[{% empty %} message]`` ``{% enddatatable %}``."""
-    bits = token.split_contents()
-    if len(bits) < 2:
-        raise template.TemplateSyntaxError("'datatable' takes the table's name first.")
+    """``{% datatable [name] rows=… [colspan=…] [class=…] %}`` header cells ``{% rows %}``
+    one row ``[{% empty %} message]`` ``{% enddatatable %}``."""
+    bits = token.split_contents()[1:]
+    name = None
+    if bits and "=" not in bits[0]:
+        name = parser.compile_filter(bits.pop(0))
     options = {}
-    for bit in bits[2:]:
+    for bit in bits:
         key, sep, value = bit.partition("=")
         if not sep or key not in ("rows", "colspan", "class"):
             raise template.TemplateSyntaxError(f"'datatable' does not take {bit!r}.")
         options[key] = parser.compile_filter(value)
-    if "rows" not in options or "colspan" not in options:
-        raise template.TemplateSyntaxError("'datatable' needs rows= and colspan=.")
+    if "rows" not in options:
+        raise template.TemplateSyntaxError("'datatable' needs rows=.")
     columns = parser.parse(("rows",))
     parser.delete_first_token()
     row = parser.parse(("empty", "enddatatable"))
@@ -77,4 +80,4 @@ def datatable(parser, token):
     if parser.next_token().contents == "empty":
         empty = parser.parse(("enddatatable",))
         parser.delete_first_token()
-    return DataTableNode(parser.compile_filter(bits[1]), options, columns, row, empty)
+    return DataTableNode(name, options, columns, row, empty)
