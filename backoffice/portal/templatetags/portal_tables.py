@@ -38,19 +38,24 @@ class DataTableNode(template.Node):
         self.row = row
         self.empty = empty
 
+    def option(self, key, context, default=None):
+        value = self.options.get(key)
+        return value.resolve(context) if value is not None else default
+
     def render(self, context):
         rendered_rows = []
         with context.push():
-            for item in self.options["rows"].resolve(context):
+            for item in self.option("rows", context) or ():
                 context["row"] = item
                 rendered_rows.append(mark_safe(self.row.render(context)))
+        empty = self.empty.render(context).strip() if self.empty is not None else None
         table = {
             "name": self.name.resolve(context) if self.name is not None else "",
-            "class": self.options["class"].resolve(context) if "class" in self.options else "",
-            "colspan": self.options["colspan"].resolve(context) if "colspan" in self.options else None,
+            "class": self.option("class", context, ""),
+            "colspan": self.option("colspan", context),
             "columns": mark_safe(self.columns.render(context)),
             "rows": rendered_rows,
-            "empty": mark_safe(self.empty.render(context).strip()) if self.empty is not None else None,
+            "empty": mark_safe(empty) if empty is not None else None,
         }
         frame = context.template.engine.get_template(FRAME)
         with context.push(table=table):
