@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import format_money
@@ -31,7 +31,7 @@ from billing.services.bills import (
     overdue_block_lift,
 )
 
-from ..base import NoEditingMixin, ReadOnlyAdmin, posted
+from ..base import NoEditingMixin, ReadOnlyAdmin, guarded_action, posted
 from ..navigation import NavGroup
 from .common import (
     AmountReasonForm,
@@ -155,13 +155,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             (_("term (days)"), account.term_days),
         ]
 
-    @action(
-        description=_("Set limit"),
-        url_path="set-limit",
-        permissions=["set_limit"],
-        icon="tune",
-        variant=ActionVariant.PRIMARY,
-    )
+    @guarded_action("set_limit", _("Set limit"), icon="tune", variant=ActionVariant.PRIMARY)
     def set_limit_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(account, data) -> str | HttpResponse:
             result = posting_request(
@@ -201,12 +195,8 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             summary=self._summary,
         )
 
-    @action(
-        description=_("Offline use"),
-        url_path="offline-charge",
-        permissions=["offline_charge"],
-        icon="point_of_sale",
-        variant=ActionVariant.WARNING,
+    @guarded_action(
+        "offline_charge", _("Offline use"), icon="point_of_sale", variant=ActionVariant.WARNING
     )
     def offline_charge_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(account, data) -> str | HttpResponse:
@@ -249,13 +239,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             summary=self._summary,
         )
 
-    @action(
-        description=_("Lift overdue block"),
-        url_path="lift-block",
-        permissions=["lift_block"],
-        icon="lock_open",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("lift_block", _("Lift overdue block"), icon="lock_open")
     def lift_block_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(account, data) -> str:
             until = datetime.combine(

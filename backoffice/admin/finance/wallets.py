@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import Currency, format_money
@@ -17,7 +17,7 @@ from billing.models import PendingPosting, PendingPostingKind, RebateEntry, Reba
 from billing.services.approvals import posting_request
 from billing.services.wallet import wallet_clawback
 
-from ..base import ReadOnlyAdmin, ReadOnlyInline, posted
+from ..base import ReadOnlyAdmin, ReadOnlyInline, guarded_action, posted
 from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
 from .common import (
@@ -156,23 +156,11 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
             ],
         )
 
-    @action(
-        description=_("Grant"),
-        url_path="grant",
-        permissions=["grant"],
-        icon="add_circle",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("grant", _("Grant"), icon="add_circle", variant=ActionVariant.SUCCESS)
     def grant_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._posting(request, object_id, kind="grant")
 
-    @action(
-        description=_("Claw back"),
-        url_path="clawback",
-        permissions=["clawback"],
-        icon="remove_circle",
-        variant=ActionVariant.DANGER,
-    )
+    @guarded_action("clawback", _("Claw back"), icon="remove_circle", variant=ActionVariant.DANGER)
     def clawback_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._posting(request, object_id, kind="clawback")
 
