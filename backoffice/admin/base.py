@@ -41,6 +41,8 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
 
+from backoffice.core.money import format_money
+
 from .exports import TypedExportMixin, XlsxExportForm
 from .history import ReadableHistoryMixin
 from .navigation import NavGroup
@@ -366,6 +368,24 @@ def status_column(labels: dict, description=None):
         labels=labels,
         ordering="status",
     )(status_label)
+
+
+def money_column(
+    field: str,
+    description,
+    *,
+    ordering: str | None = None,
+    currency_of: str | None = None,
+    signed: bool = False,
+):
+    """A display column: the row's ``field`` as money in the row's currency, or in the
+    currency of its related ``currency_of`` (a bill's ``account``)."""
+
+    def money(self, obj) -> str:
+        holder = obj if currency_of is None else getattr(obj, currency_of)
+        return format_money(getattr(obj, field), holder.currency, signed=signed)
+
+    return display(description=description, ordering=ordering)(money)
 
 
 # --------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from .base import (
     OwnerScopedMixin,
     ReadOnlyAdmin,
     guarded_action,
+    money_column,
     posted,
     status_column,
     text_field,
@@ -347,9 +348,7 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     def company(self, obj: OnlineRepayment) -> str:
         return obj.account.company.name
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: OnlineRepayment) -> str:
-        return format_money(obj.amount, obj.account.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
 
     @display(description=_("bills"))
     def bill_numbers(self, obj: OnlineRepayment) -> str:

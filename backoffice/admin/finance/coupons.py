@@ -19,7 +19,7 @@ from billing.models import Coupon, CouponCampaign, CouponStatus
 from billing.services.coupons import campaign_issue, campaign_issue_to_tier
 from catalog.models import Region
 
-from ..base import BaseAdmin, ReadOnlyAdmin, guarded_action, status_column
+from ..base import BaseAdmin, ReadOnlyAdmin, guarded_action, money_column, status_column
 from ..exports import ExportResource
 from ..navigation import NavGroup
 from ..partners.common import _count_of
@@ -147,13 +147,11 @@ class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
 
     # --- columns ---
 
-    @display(description=_("face value"), ordering="face_value")
-    def face_value_display(self, obj: CouponCampaign) -> str:
-        return format_money(obj.face_value, obj.currency)
+    face_value_display = money_column("face_value", _("face value"), ordering="face_value")
 
-    @display(description=_("minimum order amount"), ordering="threshold_amount")
-    def threshold_display(self, obj: CouponCampaign) -> str:
-        return format_money(obj.threshold_amount, obj.currency)
+    threshold_display = money_column(
+        "threshold_amount", _("minimum order amount"), ordering="threshold_amount"
+    )
 
     @display(description=_("region"))
     def region_display(self, obj: CouponCampaign) -> str:

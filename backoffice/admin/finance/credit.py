@@ -31,7 +31,7 @@ from billing.services.bills import (
     overdue_block_lift,
 )
 
-from ..base import NoEditingMixin, ReadOnlyAdmin, guarded_action, posted
+from ..base import NoEditingMixin, ReadOnlyAdmin, guarded_action, money_column, posted
 from ..navigation import NavGroup
 from .common import (
     AmountReasonForm,
@@ -69,13 +69,9 @@ class CreditLimitChangeInline(NoEditingMixin, TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "account")
 
-    @display(description=_("old limit"))
-    def old_limit_display(self, obj: CreditLimitChange) -> str:
-        return format_money(obj.old_limit, obj.account.currency)
+    old_limit_display = money_column("old_limit", _("old limit"), currency_of="account")
 
-    @display(description=_("new limit"))
-    def new_limit_display(self, obj: CreditLimitChange) -> str:
-        return format_money(obj.new_limit, obj.account.currency)
+    new_limit_display = money_column("new_limit", _("new limit"), currency_of="account")
 
 
 @admin.register(CreditAccount)
@@ -117,17 +113,11 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         overdue = Bill.objects.filter(account=OuterRef("pk"), status=BillStatus.OVERDUE)
         return super().get_queryset(request).annotate(overdue=Exists(overdue))
 
-    @display(description=_("credit limit"), ordering="credit_limit")
-    def limit_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.credit_limit, obj.currency)
+    limit_display = money_column("credit_limit", _("credit limit"), ordering="credit_limit")
 
-    @display(description=_("used"), ordering="used")
-    def used_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.used, obj.currency)
+    used_display = money_column("used", _("used"), ordering="used")
 
-    @display(description=_("available"))
-    def available_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.available, obj.currency)
+    available_display = money_column("available", _("available"))
 
     @display(description=_("overdue"), boolean=True, ordering="overdue")
     def has_overdue(self, obj: CreditAccount) -> bool:

@@ -41,6 +41,7 @@ from ..base import (
     ReadOnlyAdmin,
     guarded_action,
     label_display,
+    money_column,
     posted,
     status_column,
 )
@@ -338,9 +339,7 @@ class BankStatementLineAdmin(ActionPageMixin, ReadOnlyAdmin):
     actions = ("confirm_selected", "ignore_selected", "rematch_selected")
     actions_detail = ("retarget_detail", "ignore_detail")
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: BankStatementLine) -> str:
-        return format_money(obj.amount, obj.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount")
 
     status_label = status_column(LINE_STATUS_LABELS)
 
