@@ -37,8 +37,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.contrib.import_export.forms import ImportForm
-from unfold.decorators import display
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
+
+from backoffice.core.money import format_money
 
 from .exports import TypedExportMixin, XlsxExportForm
 from .history import ReadableHistoryMixin
@@ -104,6 +107,30 @@ class OwnerScopedMixin:
 def posted(request: HttpRequest):
     """Form data for a bound form on POST (even an empty one), unbound on GET."""
     return request.POST if request.method == "POST" else None
+
+
+def guarded_action(
+    permission: str,
+    description,
+    *,
+    icon: str,
+    variant: ActionVariant = ActionVariant.DEFAULT,
+    url_path: str | None = None,
+    **options,
+):
+    """An unfold action button (on a change page or a list header) guarded by the admin's
+    ``has_<permission>_permission``.
+
+    Its URL is the permission with dashes (``set_limit`` -> ``set-limit``) unless
+    ``url_path`` says otherwise; ``options`` go to unfold's ``action`` (a ``dialog``)."""
+    return action(
+        description=description,
+        url_path=url_path or permission.replace("_", "-"),
+        permissions=[permission],
+        icon=icon,
+        variant=variant,
+        **options,
+    )
 
 
 def errors_to_form(form: forms.Form, exc: ValidationError) -> None:
@@ -341,6 +368,24 @@ def status_column(labels: dict, description=None):
         labels=labels,
         ordering="status",
     )(status_label)
+
+
+def money_column(
+    field: str,
+    description,
+    *,
+    ordering: str | None = None,
+    currency_of: str | None = None,
+    signed: bool = False,
+):
+    """A display column: the row's ``field`` as money in the row's currency, or in the
+    currency of its related ``currency_of`` (a bill's ``account``)."""
+
+    def money(self, obj) -> str:
+        holder = obj if currency_of is None else getattr(obj, currency_of)
+        return format_money(getattr(obj, field), holder.currency, signed=signed)
+
+    return display(description=description, ordering=ordering)(money)
 
 
 # --------------------------------------------------------------------------

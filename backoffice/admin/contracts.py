@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from backoffice.core.files import private_file_response
@@ -42,7 +42,7 @@ from contracts.services import (
     template_update,
 )
 
-from .base import BaseAdmin, ReadOnlyAdmin
+from .base import BaseAdmin, ReadOnlyAdmin, guarded_action
 from .navigation import NavGroup
 
 _HEADING = re.compile(r"^##[ \t]*(.*)$")
@@ -272,11 +272,8 @@ class ContractTemplateAdmin(BaseAdmin):
         }
         return TemplateResponse(request, "contracts/admin/confirm.html", context)
 
-    @action(
-        description=_("Publish new version"),
-        permissions=["publish"],
-        url_path="publish-new-version",
-        icon="content_copy",
+    @guarded_action(
+        "publish", _("Publish new version"), icon="content_copy", url_path="publish-new-version"
     )
     def publish_new_version(self, request: HttpRequest, object_id) -> HttpResponse:
         template = self._object(request, object_id)
@@ -302,12 +299,7 @@ class ContractTemplateAdmin(BaseAdmin):
         )
         return redirect("admin:contracts_contracttemplate_change", new.pk)
 
-    @action(
-        description=_("Make this the active version"),
-        permissions=["activate"],
-        url_path="activate",
-        icon="check_circle",
-    )
+    @guarded_action("activate", _("Make this the active version"), icon="check_circle")
     def activate_version(self, request: HttpRequest, object_id) -> HttpResponse:
         template = self._object(request, object_id)
         if request.method != "POST":
@@ -326,12 +318,7 @@ class ContractTemplateAdmin(BaseAdmin):
             self.message_user(request, _("“%(template)s” is now active.") % {"template": template})
         return redirect("admin:contracts_contracttemplate_change", template.pk)
 
-    @action(
-        description=_("Sample PDF"),
-        permissions=["view"],
-        url_path="sample-pdf",
-        icon="picture_as_pdf",
-    )
+    @guarded_action("view", _("Sample PDF"), icon="picture_as_pdf", url_path="sample-pdf")
     def preview_pdf(self, request: HttpRequest, object_id) -> HttpResponse:
         """This version's clauses on demo data, to check the layout (nothing is stored)."""
         template = self._object(request, object_id)
@@ -395,12 +382,7 @@ class ContractAdmin(ReadOnlyAdmin):
     def has_download_permission(self, request, object_id=None) -> bool:
         return self.has_view_permission(request)
 
-    @action(
-        description=_("Download PDF"),
-        permissions=["download"],
-        url_path="pdf",
-        icon="download",
-    )
+    @guarded_action("download", _("Download PDF"), icon="download", url_path="pdf")
     def download_pdf(self, request: HttpRequest, object_id) -> HttpResponse:
         contract = self.get_object(request, object_id)
         if contract is None:

@@ -121,6 +121,25 @@ CARD_PROVIDERS: list[Callable[[HttpRequest], list[Card]]] = [
 ]
 
 
+def _model_queue(
+    request: HttpRequest,
+    title,
+    model: str,
+    items: Callable[[], QuerySet],
+    query: str = "",
+    *,
+    scoped: bool = False,
+) -> list[Queue]:
+    """The queue of ``model``'s changelist (``app_label.model_name``, filtered by ``query``),
+    shown to staff who may view that model; ``scoped``: 销售 count only their own."""
+    app_label, model_name = model.split(".")
+    if not request.user.has_perm(f"{app_label}.view_{model_name}"):
+        return []
+    pending = _owner_scoped(request, items()) if scoped else items()
+    link = reverse(f"admin:{app_label}_{model_name}_changelist")
+    return [Queue(title, pending, f"{link}?{query}" if query else link)]
+
+
 def _registration_queue(request: HttpRequest) -> list[Queue]:
     """待审核注册申请: shown to staff who may see applications."""
     if not request.user.has_perm("partners.view_registrationapplication"):
@@ -135,24 +154,20 @@ def _registration_queue(request: HttpRequest) -> list[Queue]:
 
 def _offline_repayment_queue(request: HttpRequest) -> list[Queue]:
     """待确认线下还款: offline repayments waiting for finance to confirm or reject."""
-    if not request.user.has_perm("billing.view_repayment"):
-        return []
-    link = reverse("admin:billing_repayment_changelist")
-    return [
-        Queue(
-            _("Offline repayments to confirm"),
-            repayments_awaiting_review(),
-            f"{link}?status=submitted",
-        )
-    ]
+    return _model_queue(
+        request,
+        _("Offline repayments to confirm"),
+        "billing.repayment",
+        repayments_awaiting_review,
+        "status=submitted",
+    )
 
 
 def _overdue_bill_queue(request: HttpRequest) -> list[Queue]:
     """逾期账单: credit bills past their due date and not repaid."""
-    if not request.user.has_perm("billing.view_bill"):
-        return []
-    link = reverse("admin:billing_bill_changelist")
-    return [Queue(_("Overdue bills"), overdue_bills(), f"{link}?status__exact=overdue")]
+    return _model_queue(
+        request, _("Overdue bills"), "billing.bill", overdue_bills, "status__exact=overdue"
+    )
 
 
 # Work queues (registrations to review, payments to confirm, ...) are appended by
@@ -184,38 +199,39 @@ def _offline_payment_queue(request: HttpRequest) -> list[Queue]:
     """待确认线下付款: offline order payments waiting for finance to confirm or reject."""
     from billing.selectors.fulfilment import pending_offline_payments
 
-    if not request.user.has_perm("billing.view_payment"):
-        return []
-    link = reverse("admin:billing_payment_changelist")
-    return [
-        Queue(
-            _("Offline payments to confirm"),
-            pending_offline_payments(),
-            f"{link}?kind=offline&status=pending",
-        )
-    ]
+    return _model_queue(
+        request,
+        _("Offline payments to confirm"),
+        "billing.payment",
+        pending_offline_payments,
+        "kind=offline&status=pending",
+    )
 
 
 def _invoice_request_queue(request: HttpRequest) -> list[Queue]:
     """待开票申请: invoice requests waiting to be issued or rejected."""
     from billing.selectors.fulfilment import pending_invoice_requests
 
-    if not request.user.has_perm("billing.view_invoicerequest"):
-        return []
-    link = reverse("admin:billing_invoicerequest_changelist")
-    return [
-        Queue(_("Invoice requests to issue"), pending_invoice_requests(), f"{link}?status=pending")
-    ]
+    return _model_queue(
+        request,
+        _("Invoice requests to issue"),
+        "billing.invoicerequest",
+        pending_invoice_requests,
+        "status=pending",
+    )
 
 
 def _unmatched_bank_line_queue(request: HttpRequest) -> list[Queue]:
     """未匹配银行流水: imported bank credits no rule matched, until finance decides."""
     from billing.selectors.bankstatements import unmatched_bank_lines
 
-    if not request.user.has_perm("billing.view_bankstatementline"):
-        return []
-    link = reverse("admin:billing_bankstatementline_changelist")
-    return [Queue(_("Unmatched bank lines"), unmatched_bank_lines(), f"{link}?status=unmatched")]
+    return _model_queue(
+        request,
+        _("Unmatched bank lines"),
+        "billing.bankstatementline",
+        unmatched_bank_lines,
+        "status=unmatched",
+    )
 
 
 WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue, _unmatched_bank_line_queue]
@@ -240,83 +256,74 @@ def _open_ticket_queue(request: HttpRequest) -> list[Queue]:
     """未关闭工单: consultation tickets that are new or in progress."""
     from catalog.selectors import open_tickets
 
-    if not request.user.has_perm("catalog.view_consultationticket"):
-        return []
-    link = reverse("admin:catalog_consultationticket_changelist")
-    return [
-        Queue(
-            _("Open consultation tickets"),
-            _owner_scoped(request, open_tickets()),
-            f"{link}?status=open",
-        )
-    ]
+    return _model_queue(
+        request,
+        _("Open consultation tickets"),
+        "catalog.consultationticket",
+        open_tickets,
+        "status=open",
+        scoped=True,
+    )
 
 
 def _trial_request_queue(request: HttpRequest) -> list[Queue]:
     """试用申请: trial requests that are new or in progress."""
     from catalog.selectors import open_trial_requests
 
-    if not request.user.has_perm("catalog.view_trialrequest"):
-        return []
-    link = reverse("admin:catalog_trialrequest_changelist")
-    return [
-        Queue(
-            _("Open trial requests"),
-            _owner_scoped(request, open_trial_requests()),
-            f"{link}?status=open",
-        )
-    ]
+    return _model_queue(
+        request,
+        _("Open trial requests"),
+        "catalog.trialrequest",
+        open_trial_requests,
+        "status=open",
+        scoped=True,
+    )
 
 
 def _disputed_statement_queue(request: HttpRequest) -> list[Queue]:
     """有异议的分账单: statements a partner disputed (销售: their companies' only)."""
     from billing.statements.selectors import disputed_statements
 
-    if not request.user.has_perm("billing.view_statement"):
-        return []
-    link = reverse("admin:billing_statement_changelist")
-    return [
-        Queue(
-            _("Disputed statements"),
-            _owner_scoped(request, disputed_statements()),
-            f"{link}?status__exact=disputed",
-        )
-    ]
+    return _model_queue(
+        request,
+        _("Disputed statements"),
+        "billing.statement",
+        disputed_statements,
+        "status__exact=disputed",
+        scoped=True,
+    )
 
 
 def _pending_posting_queue(request: HttpRequest) -> list[Queue]:
     """待复核财务操作: finance postings above the threshold waiting for a second user."""
     from billing.selectors import pending_postings
 
-    if not request.user.has_perm("billing.view_pendingposting"):
-        return []
-    link = reverse("admin:billing_pendingposting_changelist")
-    return [Queue(_("Finance postings to approve"), pending_postings(), f"{link}?status=pending")]
+    return _model_queue(
+        request,
+        _("Finance postings to approve"),
+        "billing.pendingposting",
+        pending_postings,
+        "status=pending",
+    )
 
 
 def _refund_queues(request: HttpRequest) -> list[Queue]:
     """待退款: money a provider confirmed that goes back (late or surplus payments)."""
     from billing.models import OnlineRepayment, PaymentRecordStatus, RefundDue
 
-    queues = []
-    if request.user.has_perm("billing.view_refunddue"):
-        queues.append(
-            Queue(
-                _("Payments to refund"),
-                RefundDue.objects.filter(status=PaymentRecordStatus.REFUND_DUE),
-                reverse("admin:billing_refunddue_changelist"),
-            )
-        )
-    if request.user.has_perm("billing.view_onlinerepayment"):
-        queues.append(
-            Queue(
-                _("Online repayments to refund"),
-                OnlineRepayment.objects.filter(status=PaymentRecordStatus.REFUND_DUE),
-                reverse("admin:billing_onlinerepayment_changelist")
-                + f"?status={PaymentRecordStatus.REFUND_DUE}",
-            )
-        )
-    return queues
+    due = PaymentRecordStatus.REFUND_DUE
+    return _model_queue(
+        request,
+        _("Payments to refund"),
+        "billing.refunddue",
+        lambda: RefundDue.objects.filter(status=due),
+    ) + _model_queue(
+        request,
+        _("Online repayments to refund"),
+        "billing.onlinerepayment",
+        lambda: OnlineRepayment.objects.filter(status=due),
+        f"status={due}",
+    )
 
 
 WORK_QUEUE_PROVIDERS += [

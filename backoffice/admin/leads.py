@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RadioFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
 
@@ -30,7 +30,7 @@ from catalog.leads import (
 from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
-from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, status_column
+from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, guarded_action, status_column
 from .navigation import NavGroup
 
 STATUS_LABELS = {
@@ -201,12 +201,8 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
             (_("status"), lead.get_status_display()),
         ]
 
-    @action(
-        description=_("Reply"),
-        url_path="reply",
-        permissions=["change"],
-        icon="reply",
-        variant=ActionVariant.PRIMARY,
+    @guarded_action(
+        "change", _("Reply"), icon="reply", variant=ActionVariant.PRIMARY, url_path="reply"
     )
     def reply_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(lead, data) -> str:

@@ -7,12 +7,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action, display
+from unfold.decorators import display
 
 from backoffice.core.files import XLSX_CONTENT_TYPE, private_file_response
 from backoffice.core.models import ExportJob, ExportJobStatus
 
-from .base import ReadOnlyAdmin, status_column
+from .base import ReadOnlyAdmin, guarded_action, status_column
 from .navigation import NavGroup
 
 EXPORT_JOB_LABELS = {
@@ -45,9 +45,7 @@ class FileJobAdminMixin:
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_download_detail", args=[job.pk])
         return format_html('<a class="text-primary-600" href="{}">{}</a>', url, _("Download"))
 
-    @action(
-        description=_("Download"), url_path="download", permissions=["download"], icon="download"
-    )
+    @guarded_action("download", _("Download"), icon="download")
     def download_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         job = self.scoped_object(request, object_id)
         if job.status != ExportJobStatus.DONE or not job.file:

@@ -40,7 +40,7 @@ from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import action
 from unfold.enums import ActionVariant
 
-from .base import ActionPageMixin, posted
+from .base import ActionPageMixin, guarded_action, posted
 
 ALREADY = "already"  # a row some earlier decision already settled: said, not counted
 
@@ -320,23 +320,11 @@ class ReviewQueueAdmin(QueueRowActionsMixin, ActionPageMixin):
             **decision_page(page, reject=reject),
         )
 
-    @action(
-        description=_("Confirm"),
-        url_path="confirm",
-        permissions=["confirm"],
-        icon="check_circle",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("confirm", _("Confirm"), icon="check_circle", variant=ActionVariant.SUCCESS)
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self.decision_action(request, object_id, reject=False)
 
-    @action(
-        description=_("Reject"),
-        url_path="reject",
-        permissions=["reject"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-    )
+    @guarded_action("reject", _("Reject"), icon="block", variant=ActionVariant.DANGER)
     def reject_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self.decision_action(request, object_id, reject=True)
 

@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextInputWidget
 
@@ -40,6 +40,8 @@ from .base import (
     ActionPageMixin,
     OwnerScopedMixin,
     ReadOnlyAdmin,
+    guarded_action,
+    money_column,
     posted,
     status_column,
     text_field,
@@ -175,12 +177,8 @@ class RefundActionsMixin(ActionPageMixin):
             **page,
         )
 
-    @action(
-        description=_("Record refund"),
-        url_path="record-refund",
-        permissions=["record_refund"],
-        icon="currency_exchange",
-        variant=ActionVariant.PRIMARY,
+    @guarded_action(
+        "record_refund", _("Record refund"), icon="currency_exchange", variant=ActionVariant.PRIMARY
     )
     def record_refund_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(obj, data) -> str:
@@ -202,10 +200,9 @@ class RefundActionsMixin(ActionPageMixin):
             submit_label=gettext("Record refund"),
         )
 
-    @action(
-        description=_("Refund through the provider"),
-        url_path="refund-via-provider",
-        permissions=["refund_via_provider"],
+    @guarded_action(
+        "refund_via_provider",
+        _("Refund through the provider"),
         icon="undo",
         variant=ActionVariant.WARNING,
     )
@@ -351,9 +348,7 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     def company(self, obj: OnlineRepayment) -> str:
         return obj.account.company.name
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: OnlineRepayment) -> str:
-        return format_money(obj.amount, obj.account.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
 
     @display(description=_("bills"))
     def bill_numbers(self, obj: OnlineRepayment) -> str:

@@ -5,14 +5,14 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import format_money
 from billing.models import PendingPosting, PendingPostingKind, PendingPostingStatus
 from billing.services.approvals import posting_approve, posting_reject
 
-from ..base import ReadOnlyAdmin, posted, status_column, text_field
+from ..base import ReadOnlyAdmin, guarded_action, posted, status_column, text_field
 from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import FinanceActionMixin
@@ -158,12 +158,12 @@ class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     def row_confirmed_message(self, pending: PendingPosting, approved: PendingPosting) -> str:
         return self._approved_message(pending, approved, None)
 
-    @action(
-        description=_("Approve"),
-        url_path="approve",
-        permissions=["approve_posting"],
+    @guarded_action(
+        "approve_posting",
+        _("Approve"),
         icon="check_circle",
         variant=ActionVariant.SUCCESS,
+        url_path="approve",
     )
     def approve_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self.review_action(
@@ -180,12 +180,8 @@ class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
             submit_label=gettext("Approve"),
         )
 
-    @action(
-        description=_("Reject"),
-        url_path="reject",
-        permissions=["reject_posting"],
-        icon="block",
-        variant=ActionVariant.DANGER,
+    @guarded_action(
+        "reject_posting", _("Reject"), icon="block", variant=ActionVariant.DANGER, url_path="reject"
     )
     def reject_posting_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self.decision_action(request, object_id, reject=True)

@@ -19,7 +19,7 @@ from billing.services.credit import (
     local_today,
 )
 
-from ..base import ReadOnlyAdmin, status_column
+from ..base import ReadOnlyAdmin, money_column, status_column
 from ..navigation import NavGroup
 from ..queues import ALREADY, ReviewQueueAdmin, ReviewStatusFilter
 from .common import FinanceActionMixin, RejectRepaymentForm, _period
@@ -75,9 +75,7 @@ class BillAdmin(ReadOnlyAdmin):
     def company(self, obj: Bill) -> str:
         return obj.account.company.name
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: Bill) -> str:
-        return format_money(obj.amount, obj.account.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
 
     @display(description=_("billing period"), ordering="period_start")
     def period(self, obj: Bill) -> str:
@@ -154,9 +152,7 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     def company(self, obj: Repayment) -> str:
         return obj.account.company.name
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: Repayment) -> str:
-        return format_money(obj.amount, obj.account.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
 
     @display(description=_("bills"))
     def bill_numbers(self, obj: Repayment) -> str:

@@ -28,7 +28,7 @@ from billing.services.credit import local_today
 from billing.services.errors import BillingError
 from partners.models import Company, CompanyStatus, Tier
 
-from ..base import ActionPageMixin, ReadOnlyAdmin, text_field
+from ..base import ActionPageMixin, ReadOnlyAdmin, money_column, text_field
 from ..exports import ExportResource
 from ..navigation import NavGroup
 
@@ -302,12 +302,8 @@ def ledger_displays(holder: str, *, amount: str, balance_field: str, balance: st
     def company(self, obj) -> str:
         return getattr(obj, holder).company.name
 
-    @display(description=amount, ordering="amount")
-    def amount_display(self, obj) -> str:
-        return format_money(obj.amount, getattr(obj, holder).currency, signed=True)
-
-    @display(description=balance, ordering=balance_field)
-    def balance_display(self, obj) -> str:
-        return format_money(getattr(obj, balance_field), getattr(obj, holder).currency)
-
-    return company, amount_display, balance_display
+    return (
+        company,
+        money_column("amount", amount, ordering="amount", currency_of=holder, signed=True),
+        money_column(balance_field, balance, ordering=balance_field, currency_of=holder),
+    )

@@ -7,8 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
-from unfold.enums import ActionVariant
+from unfold.decorators import display
 from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
@@ -20,7 +19,7 @@ from billing.models import CouponCampaign, CouponMove, CouponQuota
 from billing.services.coupon_quotas import coupon_quota_issue
 from partners.models import Company, CompanyStatus, CompanyType
 
-from ..base import ReadOnlyAdmin
+from ..base import ReadOnlyAdmin, guarded_action
 from ..navigation import NavGroup
 from .common import FinanceActionMixin
 
@@ -52,13 +51,7 @@ class QuotaIssueMixin(FinanceActionMixin):
     def has_issue_quota_permission(self, request, object_id=None) -> bool:
         return request.user.has_perm("billing.add_couponquota")
 
-    @action(
-        description=_("Issue a quota to a distributor"),
-        url_path="issue-quota",
-        permissions=["issue_quota"],
-        icon="account_tree",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("issue_quota", _("Issue a quota to a distributor"), icon="account_tree")
     def issue_quota_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(campaign: CouponCampaign, data: dict) -> str:
             quota = coupon_quota_issue(

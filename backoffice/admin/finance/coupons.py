@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminSelectWidget
 
@@ -19,7 +19,7 @@ from billing.models import Coupon, CouponCampaign, CouponStatus
 from billing.services.coupons import campaign_issue, campaign_issue_to_tier
 from catalog.models import Region
 
-from ..base import BaseAdmin, ReadOnlyAdmin, status_column
+from ..base import BaseAdmin, ReadOnlyAdmin, guarded_action, money_column, status_column
 from ..exports import ExportResource
 from ..navigation import NavGroup
 from ..partners.common import _count_of
@@ -147,13 +147,11 @@ class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
 
     # --- columns ---
 
-    @display(description=_("face value"), ordering="face_value")
-    def face_value_display(self, obj: CouponCampaign) -> str:
-        return format_money(obj.face_value, obj.currency)
+    face_value_display = money_column("face_value", _("face value"), ordering="face_value")
 
-    @display(description=_("minimum order amount"), ordering="threshold_amount")
-    def threshold_display(self, obj: CouponCampaign) -> str:
-        return format_money(obj.threshold_amount, obj.currency)
+    threshold_display = money_column(
+        "threshold_amount", _("minimum order amount"), ordering="threshold_amount"
+    )
 
     @display(description=_("region"))
     def region_display(self, obj: CouponCampaign) -> str:
@@ -213,12 +211,12 @@ class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
             summary=self._summary,
         )
 
-    @action(
-        description=_("Issue to companies"),
-        url_path="issue-companies",
-        permissions=["issue"],
+    @guarded_action(
+        "issue",
+        _("Issue to companies"),
         icon="send",
         variant=ActionVariant.PRIMARY,
+        url_path="issue-companies",
     )
     def issue_companies_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._issue_action(
@@ -233,13 +231,7 @@ class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
             title=gettext("Issue coupons to companies"),
         )
 
-    @action(
-        description=_("Issue to a tier"),
-        url_path="issue-tier",
-        permissions=["issue"],
-        icon="workspace_premium",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("issue", _("Issue to a tier"), icon="workspace_premium", url_path="issue-tier")
     def issue_tier_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._issue_action(
             request,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import format_money
@@ -31,7 +31,7 @@ from billing.services.bills import (
     overdue_block_lift,
 )
 
-from ..base import NoEditingMixin, ReadOnlyAdmin, posted
+from ..base import NoEditingMixin, ReadOnlyAdmin, guarded_action, money_column, posted
 from ..navigation import NavGroup
 from .common import (
     AmountReasonForm,
@@ -69,13 +69,9 @@ class CreditLimitChangeInline(NoEditingMixin, TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor", "account")
 
-    @display(description=_("old limit"))
-    def old_limit_display(self, obj: CreditLimitChange) -> str:
-        return format_money(obj.old_limit, obj.account.currency)
+    old_limit_display = money_column("old_limit", _("old limit"), currency_of="account")
 
-    @display(description=_("new limit"))
-    def new_limit_display(self, obj: CreditLimitChange) -> str:
-        return format_money(obj.new_limit, obj.account.currency)
+    new_limit_display = money_column("new_limit", _("new limit"), currency_of="account")
 
 
 @admin.register(CreditAccount)
@@ -117,17 +113,11 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
         overdue = Bill.objects.filter(account=OuterRef("pk"), status=BillStatus.OVERDUE)
         return super().get_queryset(request).annotate(overdue=Exists(overdue))
 
-    @display(description=_("credit limit"), ordering="credit_limit")
-    def limit_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.credit_limit, obj.currency)
+    limit_display = money_column("credit_limit", _("credit limit"), ordering="credit_limit")
 
-    @display(description=_("used"), ordering="used")
-    def used_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.used, obj.currency)
+    used_display = money_column("used", _("used"), ordering="used")
 
-    @display(description=_("available"))
-    def available_display(self, obj: CreditAccount) -> str:
-        return format_money(obj.available, obj.currency)
+    available_display = money_column("available", _("available"))
 
     @display(description=_("overdue"), boolean=True, ordering="overdue")
     def has_overdue(self, obj: CreditAccount) -> bool:
@@ -155,13 +145,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             (_("term (days)"), account.term_days),
         ]
 
-    @action(
-        description=_("Set limit"),
-        url_path="set-limit",
-        permissions=["set_limit"],
-        icon="tune",
-        variant=ActionVariant.PRIMARY,
-    )
+    @guarded_action("set_limit", _("Set limit"), icon="tune", variant=ActionVariant.PRIMARY)
     def set_limit_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(account, data) -> str | HttpResponse:
             result = posting_request(
@@ -201,12 +185,8 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             summary=self._summary,
         )
 
-    @action(
-        description=_("Offline use"),
-        url_path="offline-charge",
-        permissions=["offline_charge"],
-        icon="point_of_sale",
-        variant=ActionVariant.WARNING,
+    @guarded_action(
+        "offline_charge", _("Offline use"), icon="point_of_sale", variant=ActionVariant.WARNING
     )
     def offline_charge_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(account, data) -> str | HttpResponse:
@@ -249,13 +229,7 @@ class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
             summary=self._summary,
         )
 
-    @action(
-        description=_("Lift overdue block"),
-        url_path="lift-block",
-        permissions=["lift_block"],
-        icon="lock_open",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("lift_block", _("Lift overdue block"), icon="lock_open")
     def lift_block_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(account, data) -> str:
             until = datetime.combine(

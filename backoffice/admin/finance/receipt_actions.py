@@ -8,14 +8,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action
 
 from backoffice.core.money import format_money
 from billing.models import PendingPosting, Receipt
 from billing.services.receipts import receipt_allocate, receipt_post
 from partners.models import Company
 
-from ..base import posted
+from ..base import guarded_action, posted
 from ..queues import object_pk
 from ..scope import company_owner_q, is_owner_scoped
 from .common import FinanceActionMixin, _pending_message
@@ -136,12 +135,7 @@ class ReceiptActionsMixin(FinanceActionMixin):
         )
         return HttpResponseRedirect(self._change_url(receipt))
 
-    @action(
-        description=_("Allocate remainder"),
-        url_path="allocate",
-        permissions=["allocate"],
-        icon="call_split",
-    )
+    @guarded_action("allocate", _("Allocate remainder"), icon="call_split")
     def allocate_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         receipt = self._object_or_404(request, object_id)
         form = AllocateRemainderForm(

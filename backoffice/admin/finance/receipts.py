@@ -28,7 +28,7 @@ from billing.models import (
 from billing.selectors.receipts import ALLOCATABLE_RECEIPT_STATUSES
 from billing.services.receipts import RECEIPT_PERMISSION
 
-from ..base import BaseAdmin, OwnerScopedMixin, ReadOnlyInline, status_column
+from ..base import BaseAdmin, OwnerScopedMixin, ReadOnlyInline, money_column, status_column
 from ..navigation import NavGroup
 from ..queues import object_pk
 from .receipt_actions import ReceiptActionsMixin
@@ -99,9 +99,7 @@ class ReceiptAllocationInline(ReadOnlyInline):
             }
         return format_html('<a class="text-primary-600" href="{}">{}</a>', url, text)
 
-    @display(description=_("amount"))
-    def amount_display(self, obj: ReceiptAllocation) -> str:
-        return format_money(obj.amount, obj.receipt.currency)
+    amount_display = money_column("amount", _("amount"), currency_of="receipt")
 
 
 @admin.register(Receipt)
@@ -186,17 +184,11 @@ class ReceiptAdmin(ReceiptActionsMixin, OwnerScopedMixin, BaseAdmin):
     def number_display(self, obj: Receipt) -> str:
         return obj.number
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: Receipt) -> str:
-        return format_money(obj.amount, obj.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount")
 
-    @display(description=_("allocated"), ordering="allocated")
-    def allocated_display(self, obj: Receipt) -> str:
-        return format_money(obj.allocated, obj.currency)
+    allocated_display = money_column("allocated", _("allocated"), ordering="allocated")
 
-    @display(description=_("unallocated"))
-    def remainder_display(self, obj: Receipt) -> str:
-        return format_money(obj.remainder, obj.currency)
+    remainder_display = money_column("remainder", _("unallocated"))
 
     @display(description=_("attachment"))
     def attachment_link(self, obj: Receipt) -> str:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
@@ -35,7 +35,16 @@ from billing.services.bankstatements import (
 )
 from partners.models import Company
 
-from ..base import ActionPageMixin, BaseAdmin, ReadOnlyAdmin, label_display, posted, status_column
+from ..base import (
+    ActionPageMixin,
+    BaseAdmin,
+    ReadOnlyAdmin,
+    guarded_action,
+    label_display,
+    money_column,
+    posted,
+    status_column,
+)
 from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
 from ..scope import company_owner_q, is_owner_scoped
@@ -330,9 +339,7 @@ class BankStatementLineAdmin(ActionPageMixin, ReadOnlyAdmin):
     actions = ("confirm_selected", "ignore_selected", "rematch_selected")
     actions_detail = ("retarget_detail", "ignore_detail")
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj: BankStatementLine) -> str:
-        return format_money(obj.amount, obj.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount")
 
     status_label = status_column(LINE_STATUS_LABELS)
 
@@ -425,12 +432,7 @@ class BankStatementLineAdmin(ActionPageMixin, ReadOnlyAdmin):
 
     # --- detail actions ---
 
-    @action(
-        description=_("Choose the target"),
-        url_path="retarget",
-        permissions=["retarget"],
-        icon="ads_click",
-    )
+    @guarded_action("retarget", _("Choose the target"), icon="ads_click")
     def retarget_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(line, data) -> str:
             kind, _sep, ids = data["target"].partition(":")
@@ -458,13 +460,7 @@ class BankStatementLineAdmin(ActionPageMixin, ReadOnlyAdmin):
             summary=self._summary,
         )
 
-    @action(
-        description=_("Ignore"),
-        url_path="ignore",
-        permissions=["ignore"],
-        icon="visibility_off",
-        variant=ActionVariant.DANGER,
-    )
+    @guarded_action("ignore", _("Ignore"), icon="visibility_off", variant=ActionVariant.DANGER)
     def ignore_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(line, data) -> str:
             bank_line_ignore(line_id=line.pk, actor=request.user, note=data["note"])

@@ -9,7 +9,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import Currency, format_money
@@ -17,7 +16,7 @@ from billing.models import PendingPosting, PendingPostingKind, RebateEntry, Reba
 from billing.services.approvals import posting_request
 from billing.services.wallet import wallet_clawback
 
-from ..base import ReadOnlyAdmin, ReadOnlyInline, posted
+from ..base import ReadOnlyAdmin, ReadOnlyInline, guarded_action, money_column, posted
 from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
 from .common import (
@@ -62,13 +61,9 @@ class RebateEntryInline(ReadOnlyInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("wallet", "actor")
 
-    @display(description=_("amount"))
-    def amount_display(self, entry: RebateEntry) -> str:
-        return format_money(entry.amount, entry.wallet.currency, signed=True)
+    amount_display = money_column("amount", _("amount"), currency_of="wallet", signed=True)
 
-    @display(description=_("balance after"))
-    def balance_display(self, entry: RebateEntry) -> str:
-        return format_money(entry.balance_after, entry.wallet.currency)
+    balance_display = money_column("balance_after", _("balance after"), currency_of="wallet")
 
 
 @admin.register(RebateWallet)
@@ -88,9 +83,7 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
     inlines = (RebateEntryInline,)
     actions_detail = ("grant_detail", "clawback_detail")
 
-    @display(description=_("balance"), ordering="balance")
-    def balance_display(self, obj: RebateWallet) -> str:
-        return format_money(obj.balance, obj.currency)
+    balance_display = money_column("balance", _("balance"), ordering="balance")
 
     def has_grant_permission(self, request, object_id=None) -> bool:
         return request.user.has_perm("billing.change_rebatewallet")
@@ -156,23 +149,11 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
             ],
         )
 
-    @action(
-        description=_("Grant"),
-        url_path="grant",
-        permissions=["grant"],
-        icon="add_circle",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("grant", _("Grant"), icon="add_circle", variant=ActionVariant.SUCCESS)
     def grant_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._posting(request, object_id, kind="grant")
 
-    @action(
-        description=_("Claw back"),
-        url_path="clawback",
-        permissions=["clawback"],
-        icon="remove_circle",
-        variant=ActionVariant.DANGER,
-    )
+    @guarded_action("clawback", _("Claw back"), icon="remove_circle", variant=ActionVariant.DANGER)
     def clawback_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._posting(request, object_id, kind="clawback")
 

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import format_money
@@ -27,7 +26,7 @@ from billing.services.fulfilment import (
 )
 from billing.services.orders import order_cancel, payment_confirm_offline, payment_reject_offline
 
-from ..base import posted
+from ..base import guarded_action, posted
 from ..queues import decision_page
 from .common import (
     OFFLINE_PAYMENT_CONFIRM,
@@ -55,13 +54,7 @@ class OrderFulfilmentActionsMixin:
             (_("payment status"), order.get_payment_status_display()),
         ]
 
-    @action(
-        description=_("Deliver"),
-        url_path="deliver",
-        permissions=["deliver"],
-        icon="local_shipping",
-        variant=ActionVariant.PRIMARY,
-    )
+    @guarded_action("deliver", _("Deliver"), icon="local_shipping", variant=ActionVariant.PRIMARY)
     def deliver_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
             request,
@@ -80,13 +73,7 @@ class OrderFulfilmentActionsMixin:
             submit_label=gettext("Deliver"),
         )
 
-    @action(
-        description=_("Complete"),
-        url_path="complete",
-        permissions=["complete"],
-        icon="task_alt",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("complete", _("Complete"), icon="task_alt", variant=ActionVariant.SUCCESS)
     def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
             request,
@@ -137,13 +124,7 @@ class OrderFulfilmentActionsMixin:
             notes.append(gettext("Nothing was posted for this order; only its status changes."))
         return notes
 
-    @action(
-        description=_("Cancel order"),
-        url_path="cancel",
-        permissions=["cancel"],
-        icon="cancel",
-        variant=ActionVariant.DANGER,
-    )
+    @guarded_action("cancel", _("Cancel order"), icon="cancel", variant=ActionVariant.DANGER)
     def cancel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
             request,
@@ -164,13 +145,7 @@ class OrderFulfilmentActionsMixin:
 class OrderMilestoneActionsMixin:
     """Mark a delivery milestone delivered or an instalment paid."""
 
-    @action(
-        description=_("Mark milestone delivered"),
-        url_path="milestone-delivered",
-        permissions=["milestone_delivered"],
-        icon="flag",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("milestone_delivered", _("Mark milestone delivered"), icon="flag")
     def milestone_delivered_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(_order, data) -> str:
             milestone = data["milestone"]
@@ -195,13 +170,7 @@ class OrderMilestoneActionsMixin:
             summary=self._summary,
         )
 
-    @action(
-        description=_("Mark instalment paid"),
-        url_path="instalment-paid",
-        permissions=["instalment_paid"],
-        icon="paid",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("instalment_paid", _("Mark instalment paid"), icon="paid")
     def instalment_paid_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(_order, data) -> str:
             milestone = data["milestone"]
@@ -288,22 +257,22 @@ class OrderPaymentActionsMixin:
             **decision_page(page, reject=reject),
         )
 
-    @action(
-        description=_("Confirm offline payment"),
-        url_path="confirm-payment",
-        permissions=["review_payment"],
+    @guarded_action(
+        "review_payment",
+        _("Confirm offline payment"),
         icon="price_check",
         variant=ActionVariant.SUCCESS,
+        url_path="confirm-payment",
     )
     def confirm_payment_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._payment_review(request, object_id, reject=False)
 
-    @action(
-        description=_("Reject payment"),
-        url_path="reject-payment",
-        permissions=["review_payment"],
+    @guarded_action(
+        "review_payment",
+        _("Reject payment"),
         icon="block",
         variant=ActionVariant.DANGER,
+        url_path="reject-payment",
     )
     def reject_payment_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._payment_review(request, object_id, reject=True)

@@ -12,7 +12,6 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from backoffice.core.money import format_money
 from billing.models import (
     DeliveryMilestone,
     InvoiceRequestStatus,
@@ -29,7 +28,7 @@ from billing.services.invoices import (
 )
 from billing.services.orders import TRANSITIONS
 
-from ..base import ActionPageMixin, text_field
+from ..base import ActionPageMixin, money_column, text_field
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: "warning",
@@ -164,6 +163,4 @@ class OrderRowColumnsMixin:
     def company(self, obj) -> str:
         return obj.order.company.name
 
-    @display(description=_("amount"), ordering="amount")
-    def amount_display(self, obj) -> str:
-        return format_money(obj.amount, obj.currency)
+    amount_display = money_column("amount", _("amount"), ordering="amount")

@@ -9,11 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields as export_fields
 from unfold.decorators import display
 
-from backoffice.core.money import format_money
 from billing.models import Order
 from catalog.models import Region
 
-from ..base import label_display
+from ..base import label_display, money_column
 from ..exports import ExportResource
 from .common import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
 from .tabs import BASIC, CUSTOMER, DELIVERY, PAYMENTS
@@ -188,13 +187,9 @@ class OrderDisplayMixin:
         user = obj.placed_by
         return format_html('<span title="{}">{}</span>', user.email, user.name or user.email)
 
-    @display(description=_("goods total"), ordering="goods_total")
-    def goods_total_display(self, obj: Order) -> str:
-        return format_money(obj.goods_total, obj.currency)
+    goods_total_display = money_column("goods_total", _("goods total"), ordering="goods_total")
 
-    @display(description=_("total payable"), ordering="payable_total")
-    def payable_display(self, obj: Order) -> str:
-        return format_money(obj.payable_total, obj.currency)
+    payable_display = money_column("payable_total", _("total payable"), ordering="payable_total")
 
     @label_display(description=_("order status"), labels=ORDER_STATUS_LABELS, ordering="status")
     def status_label(self, obj: Order):

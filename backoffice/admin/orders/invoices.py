@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 
 from backoffice.core.files import private_file_response
@@ -17,7 +17,7 @@ from billing.services.invoices import (
     invoice_reject,
 )
 
-from ..base import ReadOnlyAdmin, posted, status_column
+from ..base import ReadOnlyAdmin, guarded_action, posted, status_column
 from ..navigation import NavGroup
 from ..partners.common import DateOfDateTimeFilter
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
@@ -127,13 +127,7 @@ class InvoiceRequestAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAd
             (_("amount"), format_money(invoice.amount, invoice.currency)),
         ]
 
-    @action(
-        description=_("Issue invoice"),
-        url_path="issue",
-        permissions=["issue"],
-        icon="receipt",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("issue", _("Issue invoice"), icon="receipt", variant=ActionVariant.SUCCESS)
     def issue_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self.review_action(
             request,

@@ -12,7 +12,7 @@ from import_export import fields as export_fields
 from import_export.widgets import DateTimeWidget
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 
 from billing.models import PendingPosting
@@ -32,6 +32,7 @@ from ..base import (
     BaseAdmin,
     NoEditingMixin,
     OwnerScopedMixin,
+    guarded_action,
     posted,
     status_column,
 )
@@ -402,22 +403,10 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
             ],
         )
 
-    @action(
-        description=_("Enable"),
-        url_path="enable",
-        permissions=["enable"],
-        icon="check_circle",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("enable", _("Enable"), icon="check_circle", variant=ActionVariant.SUCCESS)
     def enable_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._status_detail(request, object_id, CompanyStatus.ENABLED)
 
-    @action(
-        description=_("Disable"),
-        url_path="disable",
-        permissions=["disable"],
-        icon="block",
-        variant=ActionVariant.DANGER,
-    )
+    @guarded_action("disable", _("Disable"), icon="block", variant=ActionVariant.DANGER)
     def disable_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._status_detail(request, object_id, CompanyStatus.DISABLED)

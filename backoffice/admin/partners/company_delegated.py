@@ -5,10 +5,9 @@ lines (财务, 超级管理员) see the section."""
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
-from backoffice.core.money import format_money
 from billing.models import DelegatedCreditLine
 
-from ..base import ReadOnlyInline
+from ..base import ReadOnlyInline, money_column
 
 
 class DelegatedCreditLineInline(ReadOnlyInline):
@@ -26,14 +25,8 @@ class DelegatedCreditLineInline(ReadOnlyInline):
     def reseller_name(self, obj: DelegatedCreditLine) -> str:
         return obj.reseller.name
 
-    @display(description=_("allocated"))
-    def allocated(self, obj: DelegatedCreditLine) -> str:
-        return format_money(obj.credit_limit, obj.currency)
+    allocated = money_column("credit_limit", _("allocated"))
 
-    @display(description=_("used"))
-    def used_display(self, obj: DelegatedCreditLine) -> str:
-        return format_money(obj.used, obj.currency)
+    used_display = money_column("used", _("used"))
 
-    @display(description=_("available"))
-    def available_display(self, obj: DelegatedCreditLine) -> str:
-        return format_money(obj.available, obj.currency)
+    available_display = money_column("available", _("available"))

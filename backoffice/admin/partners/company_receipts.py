@@ -6,11 +6,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
-from backoffice.core.money import format_money
 from billing.models import Receipt
 from billing.selectors.receipts import ALLOCATABLE_RECEIPT_STATUSES
 
-from ..base import ReadOnlyInline
+from ..base import ReadOnlyInline, money_column
 
 
 class CompanyReceiptInline(ReadOnlyInline):
@@ -40,10 +39,6 @@ class CompanyReceiptInline(ReadOnlyInline):
         url = reverse("admin:billing_receipt_change", args=[obj.pk])
         return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.number)
 
-    @display(description=_("amount"))
-    def amount_display(self, obj: Receipt) -> str:
-        return format_money(obj.amount, obj.currency)
+    amount_display = money_column("amount", _("amount"))
 
-    @display(description=_("unallocated"))
-    def remainder_display(self, obj: Receipt) -> str:
-        return format_money(obj.remainder, obj.currency)
+    remainder_display = money_column("remainder", _("unallocated"))

@@ -8,14 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RelatedDropdownFilter
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from partners.models import ApplicationStatus, RegistrationApplication, Tier
 from partners.services import PartnerError, default_tier, registration_approve, registration_reject
 
-from ..base import BaseAdmin, OwnerScopedMixin, posted, status_column, text_field
+from ..base import BaseAdmin, OwnerScopedMixin, guarded_action, posted, status_column, text_field
 from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import ApplicationFileInline, DateOfDateTimeFilter, QualificationFileViewsMixin
@@ -167,13 +167,7 @@ class RegistrationApplicationAdmin(
             (_("submitted"), application.submitted_at),
         ]
 
-    @action(
-        description=_("Approve"),
-        url_path="approve",
-        permissions=["approve"],
-        icon="check_circle",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("approve", _("Approve"), icon="check_circle", variant=ActionVariant.SUCCESS)
     def approve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self.review_action(
             request,

@@ -5,7 +5,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from backoffice.core.money import format_money
@@ -22,7 +21,7 @@ from billing.statements.workflow import (
     statement_upload_voucher,
 )
 
-from ..base import posted
+from ..base import guarded_action, posted
 from .common import AdjustForm, ConfirmForm, GenerateForm, ResolveForm, VoucherForm
 
 
@@ -48,12 +47,8 @@ class StatementActionsMixin:
             (_("Statement amount"), format_money(statement.total_payable, statement.currency)),
         ]
 
-    @action(
-        description=_("Generate statements"),
-        url_path="generate",
-        permissions=["generate"],
-        icon="play_circle",
-        variant=ActionVariant.PRIMARY,
+    @guarded_action(
+        "generate", _("Generate statements"), icon="play_circle", variant=ActionVariant.PRIMARY
     )
     def generate(self, request: HttpRequest) -> HttpResponse:
         # Not _form_action: a list action with no object, and a report of many outcomes.
@@ -93,12 +88,8 @@ class StatementActionsMixin:
             cancel_url=reverse("admin:billing_statement_changelist"),
         )
 
-    @action(
-        description=_("Confirm on behalf"),
-        url_path="confirm",
-        permissions=["confirm"],
-        icon="task_alt",
-        variant=ActionVariant.PRIMARY,
+    @guarded_action(
+        "confirm", _("Confirm on behalf"), icon="task_alt", variant=ActionVariant.PRIMARY
     )
     def confirm_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
@@ -112,13 +103,7 @@ class StatementActionsMixin:
             submit_label=gettext("Confirm"),
         )
 
-    @action(
-        description=_("Resolve dispute"),
-        url_path="resolve",
-        permissions=["resolve"],
-        icon="gavel",
-        variant=ActionVariant.WARNING,
-    )
+    @guarded_action("resolve", _("Resolve dispute"), icon="gavel", variant=ActionVariant.WARNING)
     def resolve_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
             request,
@@ -135,13 +120,7 @@ class StatementActionsMixin:
             variant="danger",
         )
 
-    @action(
-        description=_("Add adjustment"),
-        url_path="adjust",
-        permissions=["adjust"],
-        icon="exposure",
-        variant=ActionVariant.DEFAULT,
-    )
+    @guarded_action("adjust", _("Add adjustment"), icon="exposure")
     def adjust_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
             request,
@@ -157,12 +136,8 @@ class StatementActionsMixin:
             submit_label=gettext("Add"),
         )
 
-    @action(
-        description=_("Upload voucher"),
-        url_path="voucher",
-        permissions=["voucher"],
-        icon="upload_file",
-        variant=ActionVariant.PRIMARY,
+    @guarded_action(
+        "voucher", _("Upload voucher"), icon="upload_file", variant=ActionVariant.PRIMARY
     )
     def voucher_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
@@ -177,13 +152,7 @@ class StatementActionsMixin:
             submit_label=gettext("Upload"),
         )
 
-    @action(
-        description=_("Complete"),
-        url_path="complete",
-        permissions=["complete"],
-        icon="done_all",
-        variant=ActionVariant.SUCCESS,
-    )
+    @guarded_action("complete", _("Complete"), icon="done_all", variant=ActionVariant.SUCCESS)
     def complete_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._service_action(
             request,

@@ -16,7 +16,6 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from backoffice.core.money import format_money
 from billing.models import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -38,7 +37,7 @@ from billing.statements.workflow import (
 )
 from partners.models import Company
 
-from ..base import ReadOnlyInline, text_field
+from ..base import ReadOnlyInline, money_column, text_field
 
 S = StatementStatus
 STATUS_LABELS = {
@@ -201,9 +200,7 @@ class StatementLineInline(ReadOnlyInline):
     verbose_name = _("statement line")
     verbose_name_plural = _("Statement lines")
 
-    @display(description=_("Order total amount"))
-    def total_display(self, obj: StatementLine) -> str:
-        return format_money(obj.order_total, obj.statement.currency)
+    total_display = money_column("order_total", _("Order total amount"), currency_of="statement")
 
     @display(description=_("Order status"))
     def status_display(self, obj: StatementLine) -> str:

@@ -18,6 +18,8 @@ from billing.statements.pdf import pdf_filename, render_statement_pdf
 from billing.statements.selectors import line_count
 from billing.statements.services import StatementError, statement_export_request
 
+from ..base import guarded_action
+
 
 class StatementFilesMixin:
     """The voucher view, PDF and Excel downloads, and the Excel export of selected rows
@@ -40,12 +42,7 @@ class StatementFilesMixin:
             content_type=statement.voucher_content_type,
         )
 
-    @action(
-        description=_("Download statement PDF"),
-        url_path="pdf",
-        permissions=["download"],
-        icon="picture_as_pdf",
-    )
+    @guarded_action("download", _("Download statement PDF"), icon="picture_as_pdf", url_path="pdf")
     def pdf_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
         response = HttpResponse(render_statement_pdf(statement), content_type="application/pdf")
@@ -53,12 +50,7 @@ class StatementFilesMixin:
         response["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @action(
-        description=_("Download statement Excel"),
-        url_path="excel",
-        permissions=["download"],
-        icon="table_view",
-    )
+    @guarded_action("download", _("Download statement Excel"), icon="table_view", url_path="excel")
     def excel_detail(self, request: HttpRequest, object_id: str) -> HttpResponse:
         statement = self._object_or_404(request, object_id)
         return workbook_response(
