@@ -50,11 +50,12 @@ def _render(
 
 
 def _search_list(
-    request: HttpRequest, template: str, section: str, rows: Callable[[str], QuerySet]
+    request: HttpRequest, template: str, section: str, rows: Callable[..., QuerySet], **scope
 ) -> HttpResponse:
-    """A list page with its search box: the ``?page=`` page of ``rows(term)``."""
+    """A list page with its search box: the ``?page=`` page of the selector
+    ``rows(**scope, search=term)``."""
     search = SearchForm(request.GET)
-    page, page_range = paginate(request, rows(search.term()))
+    page, page_range = paginate(request, rows(**scope, search=search.term()))
     return _render(
         request, template, section, {"search": search, "page": page, "page_range": page_range}
     )
@@ -173,12 +174,7 @@ def users(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 errors_to_messages(request, exc)
         return redirect(request.get_full_path())
-    return _search_list(
-        request,
-        "users.html",
-        "users",
-        lambda term: selectors.company_users(company=company, search=term),
-    )
+    return _search_list(request, "users.html", "users", selectors.company_users, company=company)
 
 
 @partner_view(methods=("GET", "POST"), allowed=can_manage_users)
@@ -292,10 +288,7 @@ def resellers(request: HttpRequest) -> HttpResponse:
                     )
         return redirect(request.get_full_path())
     return _search_list(
-        request,
-        "resellers.html",
-        "resellers",
-        lambda term: selectors.sub_resellers(distributor=distributor, search=term),
+        request, "resellers.html", "resellers", selectors.sub_resellers, distributor=distributor
     )
 
 
@@ -418,7 +411,8 @@ def customers(request: HttpRequest) -> HttpResponse:
         request,
         "customers.html",
         "customers",
-        lambda term: selectors.end_customers(company=request.user.company, search=term),
+        selectors.end_customers,
+        company=request.user.company,
     )
 
 
