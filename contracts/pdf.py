@@ -8,7 +8,6 @@ literally. The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
 """
 
 import functools
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,28 +19,27 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from backoffice.core.fonts import CJK_FONT as FONT
 from backoffice.core.fonts import cjk_font
 from backoffice.core.numbering import NUMBER_TIMEZONE
-from backoffice.core.pdf import NumberedCanvas
+from backoffice.core.pdf import (
+    BLUE,
+    GREY,
+    HEAD_BG,
+    NumberedCanvas,
+    draw_rules,
+    grid_style,
+    heading_style,
+    render_a4,
+)
 from backoffice.core.pdf import markup as _markup
 
 from .constants import DOCUMENT_LANGUAGE, PARTY_B_NAME, PARTY_B_NAME_EN, PARTY_B_SHORT
 from .models import ContractTemplate
 from .rendering import document_build
 
-BLUE = colors.HexColor("#1f5fbf")
-GRID = colors.HexColor("#9aa5b1")
-HEAD_BG = colors.HexColor("#e8eef7")
 MARGIN_X = 18 * mm
 MARGIN_TOP = 30 * mm
 MARGIN_BOTTOM = 22 * mm
@@ -58,16 +56,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             "title", parent=base, fontSize=15, leading=20, alignment=TA_CENTER, spaceAfter=2 * mm
         ),
         "subtitle": ParagraphStyle("subtitle", parent=base, alignment=TA_CENTER, spaceAfter=4 * mm),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base,
-            fontSize=11,
-            leading=15,
-            textColor=BLUE,
-            spaceBefore=4 * mm,
-            spaceAfter=2 * mm,
-            keepWithNext=1,
-        ),
+        "h2": heading_style("h2", base),
         "clause_title": ParagraphStyle(
             "clause_title", parent=base, textColor=BLUE, spaceBefore=2 * mm
         ),
@@ -79,7 +68,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             parent=base,
             fontSize=6.5,
             leading=8.5,
-            textColor=colors.HexColor("#52606d"),
+            textColor=GREY,
         ),
     }
 
@@ -105,16 +94,7 @@ def _labelled(label: str, value) -> Paragraph:
 class _NumberedCanvas(NumberedCanvas):
     """Draws "第 N 页，共 M 页" (Page N of M) in the middle of the footer."""
 
-    def draw_page_count(self, total: int) -> None:
-        self.saveState()
-        self.setFont(FONT, 8)
-        self.setFillColor(colors.HexColor("#52606d"))
-        self.drawCentredString(
-            A4[0] / 2,
-            12 * mm,
-            _("Page %(page)d of %(total)d") % {"page": self._pageNumber, "total": total},
-        )
-        self.restoreState()
+    page_count_at = (A4[0] / 2, 12 * mm)
 
 
 def _page_decorations(number: str):
@@ -133,14 +113,9 @@ def _page_decorations(number: str):
         canv.drawRightString(width - MARGIN_X, height - 17 * mm, PARTY_B_NAME)
         canv.setFont(FONT, 7.5)
         canv.drawRightString(width - MARGIN_X, height - 21 * mm, PARTY_B_NAME_EN)
-        canv.setStrokeColor(BLUE)
-        canv.setLineWidth(0.8)
-        canv.line(MARGIN_X, height - 24.5 * mm, width - MARGIN_X, height - 24.5 * mm)
-        canv.setStrokeColor(GRID)
-        canv.setLineWidth(0.4)
-        canv.line(MARGIN_X, 16 * mm, width - MARGIN_X, 16 * mm)
+        draw_rules(canv, margin_x=MARGIN_X, header_y=height - 24.5 * mm, footer_y=16 * mm)
         canv.setFont(FONT, 8)
-        canv.setFillColor(colors.HexColor("#52606d"))
+        canv.setFillColor(GREY)
         canv.drawString(MARGIN_X, 12 * mm, PARTY_B_SHORT)
         canv.drawRightString(width - MARGIN_X, 12 * mm, str(_("Final & Confidential")))
         canv.restoreState()
@@ -173,15 +148,7 @@ def _lines_table(lines: list[dict], symbol: str) -> Table:
                 line["amount_display"],
             ]
         )
-    style = [
-        ("FONT", (0, 0), (-1, -1), FONT, 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
+    style = [*grid_style(), ("ALIGN", (2, 1), (-1, -1), "RIGHT")]
     if not lines:
         rows.append([_para(_("None"), "cell"), "", "", "", "", ""])
         style.append(("SPAN", (0, 1), (-1, 1)))
@@ -287,12 +254,7 @@ def _story(doc: dict) -> list:
                     rows,
                     colWidths=[available * 0.25, available * 0.75],
                     style=TableStyle(
-                        [
-                            ("FONT", (0, 0), (-1, -1), FONT, 8),
-                            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                            ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
-                            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                        ]
+                        [*grid_style(header=False), ("BACKGROUND", (0, 0), (0, -1), HEAD_BG)]
                     ),
                 ),
             ]
@@ -322,30 +284,16 @@ def render_contract_pdf(data: dict, template: ContractTemplate | None = None) ->
     comes first therefore store and serve the same bytes (and SHA-256).
     """
     doc = document_build(data=data, template=template)
-    font = cjk_font()
-    buffer = io.BytesIO()
     agreed_at = _agreed_at(doc)
     with translation.override(DOCUMENT_LANGUAGE):
         number = doc.get("contract_number", "")
-        pdf = SimpleDocTemplate(
-            buffer,
-            pagesize=A4,
-            leftMargin=MARGIN_X,
-            rightMargin=MARGIN_X,
-            topMargin=MARGIN_TOP,
-            bottomMargin=MARGIN_BOTTOM,
+        return render_a4(
+            _story(doc),
+            margins=(MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM),
+            decorate=_page_decorations(number),
+            canvasmaker=functools.partial(_NumberedCanvas, created=agreed_at),
             title=f"{_('Contract number')} {number}".strip(),
             author=PARTY_B_NAME,
             subject=_("E-order"),
-            initialFontName=font,  # so no Helvetica is referenced, even as the default
-            lang="zh-CN",
             invariant=1 if agreed_at else None,
         )
-        decorate = _page_decorations(number)
-        pdf.build(
-            _story(doc),
-            onFirstPage=decorate,
-            onLaterPages=decorate,
-            canvasmaker=functools.partial(_NumberedCanvas, created=agreed_at),
-        )
-    return buffer.getvalue()

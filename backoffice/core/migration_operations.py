@@ -100,12 +100,15 @@ def create_index_concurrently(
     )
 
 
-class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
-    """``AddIndexConcurrently`` on PostgreSQL, re-run safe (see :func:`needs_build`);
-    plain ``AddIndex`` on any other database, in or out of a transaction."""
+class _ConcurrentlyOnPostgres:
+    """On PostgreSQL, the concurrent operation (``_postgres_forwards`` and
+    ``_postgres_backwards``); on any other database, ``plain``, its non-concurrent twin,
+    in or out of a transaction."""
+
+    plain: type[AddIndex | RemoveIndex]
 
     def describe(self) -> str:
-        return f"{AddIndex.describe(self)} (concurrently on PostgreSQL)"
+        return f"{self.plain.describe(self)} (concurrently on PostgreSQL)"
 
     def database_forwards(
         self,
@@ -114,15 +117,10 @@ class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        if not is_postgresql(schema_editor):
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-            return
-        self._ensure_not_in_transaction(schema_editor)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model) and needs_build(
-            schema_editor, self.index.name
-        ):
-            schema_editor.add_index(model, self.index, concurrently=True)
+        if is_postgresql(schema_editor):
+            self._postgres_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(
         self,
@@ -131,48 +129,52 @@ class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        if not is_postgresql(schema_editor):
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
-            return
+        if is_postgresql(schema_editor):
+            self._postgres_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+    def _build_concurrently(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, to_state: ProjectState, index
+    ) -> None:
+        """Build ``index`` concurrently, re-run safe (see :func:`needs_build`)."""
+        self._ensure_not_in_transaction(schema_editor)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model) and needs_build(
+            schema_editor, index.name
+        ):
+            schema_editor.add_index(model, index, concurrently=True)
+
+
+class AddIndexConcurrentlyOnPostgres(_ConcurrentlyOnPostgres, AddIndexConcurrently):
+    """``AddIndexConcurrently`` on PostgreSQL, re-run safe (see :func:`needs_build`);
+    plain ``AddIndex`` on any other database, in or out of a transaction."""
+
+    plain = AddIndex
+
+    def _postgres_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._build_concurrently(app_label, schema_editor, to_state, self.index)
+
+    def _postgres_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         # DROP INDEX CONCURRENTLY IF EXISTS: already re-run safe.
-        super().database_backwards(app_label, schema_editor, from_state, to_state)
+        AddIndexConcurrently.database_backwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
 
 
-class RemoveIndexConcurrentlyOnPostgres(RemoveIndexConcurrently):
+class RemoveIndexConcurrentlyOnPostgres(_ConcurrentlyOnPostgres, RemoveIndexConcurrently):
     """``RemoveIndexConcurrently`` on PostgreSQL (re-creating the index on the way back
     is re-run safe, see :func:`needs_build`); plain ``RemoveIndex`` on any other
     database, in or out of a transaction."""
 
-    def describe(self) -> str:
-        return f"{RemoveIndex.describe(self)} (concurrently on PostgreSQL)"
+    plain = RemoveIndex
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if not is_postgresql(schema_editor):
-            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-            return
+    def _postgres_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
         # DROP INDEX CONCURRENTLY IF EXISTS: already re-run safe.
-        super().database_forwards(app_label, schema_editor, from_state, to_state)
+        RemoveIndexConcurrently.database_forwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
 
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if not is_postgresql(schema_editor):
-            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
-            return
-        self._ensure_not_in_transaction(schema_editor)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model) and needs_build(
-            schema_editor, self.name
-        ):
-            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            schema_editor.add_index(model, index, concurrently=True)
+    def _postgres_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+        self._build_concurrently(app_label, schema_editor, to_state, index)

@@ -1,5 +1,6 @@
-"""What the project's reportlab documents share: escaped markup, a canvas that
-numbers its pages, and reproducible output.
+"""What the project's reportlab documents share: escaped markup, the palette and the
+table grid, a canvas that numbers its pages, the A4 document itself, and reproducible
+output.
 
 A document built with ``invariant=1`` and a canvas given ``created=`` (its own date, e.g.
 a contract's agreed time) is byte-identical every time it is rendered from the same data:
@@ -7,11 +8,26 @@ reportlab's document ID is then a digest of the content and the fixed date inste
 wall clock.
 """
 
+import io
+from collections.abc import Callable
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import SimpleDocTemplate
+
+from .fonts import cjk_font
+
+BLUE = colors.HexColor("#1f5fbf")  # headings, the header and its rule
+GREY = colors.HexColor("#52606d")  # secondary text: labels, footers
+GRID = colors.HexColor("#9aa5b1")  # table grid, the footer rule
+HEAD_BG = colors.HexColor("#e8eef7")  # header row or label column of a table
 
 
 def markup(text) -> str:
@@ -34,10 +50,53 @@ def document_timestamp(when: datetime) -> TimeStamp:
     return stamp
 
 
+def heading_style(name: str, parent: ParagraphStyle, **overrides) -> ParagraphStyle:
+    """A section heading: blue 11 pt, kept with what follows unless ``keepWithNext=0``."""
+    options = {
+        "fontSize": 11,
+        "leading": 15,
+        "textColor": BLUE,
+        "spaceBefore": 4 * mm,
+        "spaceAfter": 2 * mm,
+        "keepWithNext": 1,
+        **overrides,
+    }
+    return ParagraphStyle(name, parent=parent, **options)
+
+
+def grid_style(*, header: bool = True) -> list:
+    """A table's gridded 8 pt CJK cells; with ``header`` its first row is shaded."""
+    style = [
+        ("FONT", (0, 0), (-1, -1), cjk_font(), 8),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), HEAD_BG))
+    return style
+
+
+def draw_rules(canv, *, margin_x: float, header_y: float, footer_y: float) -> None:
+    """The page's blue rule under the header and grey rule over the footer."""
+    width = A4[0]
+    canv.setStrokeColor(BLUE)
+    canv.setLineWidth(0.8)
+    canv.line(margin_x, header_y, width - margin_x, header_y)
+    canv.setStrokeColor(GRID)
+    canv.setLineWidth(0.4)
+    canv.line(margin_x, footer_y, width - margin_x, footer_y)
+
+
 class NumberedCanvas(rl_canvas.Canvas):
     """Two passes: the pages are kept until ``save`` knows the total, then
-    ``draw_page_count`` draws "page N of M" on each (``self._pageNumber`` is N).
-    A document subclasses it for its own font, colour and position."""
+    ``draw_page_count`` draws "page N of M" on each (``self._pageNumber`` is N), in grey
+    8 pt at ``page_count_at`` (x, y): centred on x, or ending at it when
+    ``page_count_right``. A document subclasses it for its position."""
+
+    page_count_at: tuple[float, float]
+    page_count_right = False
 
     def __init__(self, *args, created: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,4 +117,38 @@ class NumberedCanvas(rl_canvas.Canvas):
         super().save()
 
     def draw_page_count(self, total: int) -> None:
-        raise NotImplementedError
+        self.saveState()
+        self.setFont(cjk_font(), 8)
+        self.setFillColor(GREY)
+        text = _("Page %(page)d of %(total)d") % {"page": self._pageNumber, "total": total}
+        draw = self.drawRightString if self.page_count_right else self.drawCentredString
+        draw(*self.page_count_at, text)
+        self.restoreState()
+
+
+def render_a4(
+    story: list,
+    *,
+    margins: tuple[float, float, float],
+    decorate: Callable,
+    canvasmaker: Callable,
+    **info,
+) -> bytes:
+    """The PDF of ``story`` on A4 in the CJK font: ``margins`` are (side, top, bottom),
+    ``decorate`` draws each page's header and footer, ``info`` is the document's title,
+    author, subject (and ``invariant``)."""
+    side, top, bottom = margins
+    buffer = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=side,
+        rightMargin=side,
+        topMargin=top,
+        bottomMargin=bottom,
+        initialFontName=cjk_font(),  # so no Helvetica is referenced, even as the default
+        lang="zh-CN",
+        **info,
+    )
+    pdf.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=canvasmaker)
+    return buffer.getvalue()

@@ -47,6 +47,26 @@ def errors_to_messages(
             messages.error(request, error)
 
 
+def service_call(
+    request: HttpRequest,
+    action: Callable[[], Any],
+    success: str,
+    *,
+    refusals: type[ValidationError] | tuple[type[ValidationError], ...] = ValidationError,
+    joined: bool = False,
+) -> bool:
+    """A page's action step without a form: run ``action()`` (the service call); a domain
+    refusal (``refusals``) becomes error messages (``errors_to_messages``, with ``joined``),
+    else ``success`` a success message. Returns whether the service accepted."""
+    try:
+        action()
+    except refusals as exc:
+        errors_to_messages(request, exc, joined=joined)
+        return False
+    messages.success(request, success)
+    return True
+
+
 class Submitted(NamedTuple):
     """A form the service accepted: ``value`` is what it returned (always true)."""
 

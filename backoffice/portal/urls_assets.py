@@ -2,19 +2,14 @@
 
 from django.urls import path, register_converter
 
+from .converters import ReferenceConverter
 from .views import assets
 
 
-class RepaymentReferenceConverter:
+class RepaymentReferenceConverter(ReferenceConverter):
     """An online repayment's reference: ``HK`` + ``yyMMddHHmmss`` + 4 digits."""
 
     regex = "HK[0-9]{16}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value) -> str:
-        return str(value)
 
 
 register_converter(RepaymentReferenceConverter, "repay_ref")

@@ -6,31 +6,20 @@ Order numbers and payment references have their own converters, so the tenancy t
 
 from django.urls import path, register_converter
 
+from .converters import ReferenceConverter
 from .views import cart, checkout, orders, payments
 
 
-class OrderNumberConverter:
+class OrderNumberConverter(ReferenceConverter):
     """订单编号: ``yyyyMMddHHmmss`` + a running sequence (spec 0.6)."""
 
     regex = "[0-9]{14,30}"
 
-    def to_python(self, value: str) -> str:
-        return value
 
-    def to_url(self, value) -> str:
-        return str(value)
-
-
-class PaymentReferenceConverter:
+class PaymentReferenceConverter(ReferenceConverter):
     """Payment order on the payment platform: ``DD`` + ``yyMMddHHmmss`` + 4 digits."""
 
     regex = "DD[0-9]{12,30}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value) -> str:
-        return str(value)
 
 
 register_converter(OrderNumberConverter, "order_no")

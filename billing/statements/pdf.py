@@ -8,7 +8,6 @@ which escapes it first; other table cells are plain strings, which reportlab nev
 The document is always Chinese (``constants.DOCUMENT_LANGUAGE``).
 """
 
-import io
 from decimal import Decimal
 
 from django.utils import timezone, translation
@@ -18,21 +17,27 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from backoffice.core.fonts import cjk_font
 from backoffice.core.money import format_money
-from backoffice.core.pdf import NumberedCanvas, markup
+from backoffice.core.pdf import (
+    BLUE,
+    GREY,
+    HEAD_BG,
+    NumberedCanvas,
+    draw_rules,
+    grid_style,
+    heading_style,
+    markup,
+    render_a4,
+)
 from billing.models import Statement
 
 from .constants import DOCUMENT_LANGUAGE, DOCUMENT_TITLE, PAYER_CONTACT, PAYER_NAME
 from .labels import EMPTY, order_status_label, summary_items
 from .selectors import statement_adjustments, statement_lines
 
-BLUE = colors.HexColor("#1f5fbf")
-GREY = colors.HexColor("#52606d")
-GRID = colors.HexColor("#9aa5b1")
-HEAD_BG = colors.HexColor("#e8eef7")
 MARGIN_X = 16 * mm
 MARGIN_TOP = 26 * mm
 MARGIN_BOTTOM = 20 * mm
@@ -58,27 +63,10 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceBefore=2 * mm,
             spaceAfter=3 * mm,
         ),
-        "h2": ParagraphStyle(
-            "st-h2",
-            parent=base,
-            fontSize=11,
-            leading=15,
-            textColor=BLUE,
-            spaceBefore=4 * mm,
-            spaceAfter=2 * mm,
-            keepWithNext=1,
-        ),
+        "h2": heading_style("st-h2", base),
         # The lines heading may end a page: keeping it with a table longer than the rest of
         # the page would push the whole table to the next one.
-        "h2_loose": ParagraphStyle(
-            "st-h2-loose",
-            parent=base,
-            fontSize=11,
-            leading=15,
-            textColor=BLUE,
-            spaceBefore=4 * mm,
-            spaceAfter=2 * mm,
-        ),
+        "h2_loose": heading_style("st-h2-loose", base, keepWithNext=0),
         "cell": ParagraphStyle("st-cell", parent=base, fontSize=8, leading=10.5),
         "right": ParagraphStyle("st-right", parent=base, fontSize=8, alignment=TA_RIGHT),
     }
@@ -96,16 +84,8 @@ def _local(value) -> str:
 class _NumberedCanvas(NumberedCanvas):
     """Draws "page N of M" at the right of the footer."""
 
-    def draw_page_count(self, total: int) -> None:
-        self.saveState()
-        self.setFont(cjk_font(), 8)
-        self.setFillColor(GREY)
-        self.drawRightString(
-            A4[0] - MARGIN_X,
-            11 * mm,
-            _("Page %(page)d of %(total)d") % {"page": self._pageNumber, "total": total},
-        )
-        self.restoreState()
+    page_count_at = (A4[0] - MARGIN_X, 11 * mm)
+    page_count_right = True
 
 
 def _decorate(number: str):
@@ -120,31 +100,13 @@ def _decorate(number: str):
         canv.setFont(cjk_font(), 8.5)
         canv.setFillColor(colors.black)
         canv.drawRightString(width - MARGIN_X, height - 16 * mm, number_text)
-        canv.setStrokeColor(BLUE)
-        canv.setLineWidth(0.8)
-        canv.line(MARGIN_X, height - 19 * mm, width - MARGIN_X, height - 19 * mm)
-        canv.setStrokeColor(GRID)
-        canv.setLineWidth(0.4)
-        canv.line(MARGIN_X, 15 * mm, width - MARGIN_X, 15 * mm)
+        draw_rules(canv, margin_x=MARGIN_X, header_y=height - 19 * mm, footer_y=15 * mm)
         canv.setFont(cjk_font(), 8)
         canv.setFillColor(GREY)
         canv.drawString(MARGIN_X, 11 * mm, f"{PAYER_NAME} · {PAYER_CONTACT}")
         canv.restoreState()
 
     return draw
-
-
-def _grid_style(header: bool = True) -> list:
-    style = [
-        ("FONT", (0, 0), (-1, -1), cjk_font(), 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if header:
-        style.append(("BACKGROUND", (0, 0), (-1, 0), HEAD_BG))
-    return style
 
 
 def _lines_table(statement: Statement, st: dict, available: float) -> Table:
@@ -160,7 +122,7 @@ def _lines_table(statement: Statement, st: dict, available: float) -> Table:
         _("Counted in sales"),
     ]
     rows = [[_para(text, st["cell"]) for text in head]]
-    style = _grid_style() + [
+    style = grid_style() + [
         ("ALIGN", (1, 1), (1, -1), "RIGHT"),
         ("ALIGN", (4, 1), (4, -1), "RIGHT"),
     ]
@@ -226,7 +188,7 @@ def _story(statement: Statement) -> list:
         [_para(_("Payer"), st["cell"]), _para(PAYER_NAME, st["cell"])],
         [_para(_("Contact"), st["cell"]), _para(PAYER_CONTACT, st["cell"])],
     ]
-    parties_style = _grid_style(header=False) + [("BACKGROUND", (0, 0), (0, -1), HEAD_BG)]
+    parties_style = grid_style(header=False) + [("BACKGROUND", (0, 0), (0, -1), HEAD_BG)]
     story.append(
         Table(
             parties,
@@ -250,7 +212,7 @@ def _story(statement: Statement) -> list:
             row += [_para(label, st["cell"]), _para(value, st["cell"])]
         row += [""] * (4 - len(row))
         rows.append(row)
-    summary_style = _grid_style(header=False) + [
+    summary_style = grid_style(header=False) + [
         ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
         ("BACKGROUND", (2, 0), (2, -1), HEAD_BG),
     ]
@@ -282,7 +244,7 @@ def _story(statement: Statement) -> list:
                 rows,
                 colWidths=[available * w for w in (0.2, 0.55, 0.25)],
                 repeatRows=1,
-                style=TableStyle(_grid_style()),
+                style=TableStyle(grid_style()),
             )
         )
     story.append(Spacer(1, 4 * mm))
@@ -290,30 +252,16 @@ def _story(statement: Statement) -> list:
 
 
 def render_statement_pdf(statement: Statement) -> bytes:
-    buffer = io.BytesIO()
     with translation.override(DOCUMENT_LANGUAGE):
-        font = cjk_font()
-        pdf = SimpleDocTemplate(
-            buffer,
-            pagesize=A4,
-            leftMargin=MARGIN_X,
-            rightMargin=MARGIN_X,
-            topMargin=MARGIN_TOP,
-            bottomMargin=MARGIN_BOTTOM,
+        return render_a4(
+            _story(statement),
+            margins=(MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM),
+            decorate=_decorate(statement.number),
+            canvasmaker=_NumberedCanvas,
             title=f"{DOCUMENT_TITLE} {statement.number}",
             author=PAYER_NAME,
             subject=DOCUMENT_TITLE,
-            initialFontName=font,
-            lang="zh-CN",
         )
-        decorate = _decorate(statement.number)
-        pdf.build(
-            _story(statement),
-            onFirstPage=decorate,
-            onLaterPages=decorate,
-            canvasmaker=_NumberedCanvas,
-        )
-    return buffer.getvalue()
 
 
 def pdf_filename(statement: Statement) -> str:

@@ -6,6 +6,8 @@ through ``partners.services``. A service's domain error becomes a form error or 
 error message, never a false success.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -47,9 +49,16 @@ def _render(
     return render_account(request, f"portal/account/{template}", section, context)
 
 
-def _search(request: HttpRequest) -> tuple[SearchForm, str]:
-    form = SearchForm(request.GET)
-    return form, form.term()
+def _search_list(
+    request: HttpRequest, template: str, section: str, rows: Callable[..., QuerySet], **scope
+) -> HttpResponse:
+    """A list page with its search box: the ``?page=`` page of the selector
+    ``rows(**scope, search=term)``."""
+    search = SearchForm(request.GET)
+    page, page_range = paginate(request, rows(**scope, search=search.term()))
+    return _render(
+        request, template, section, {"search": search, "page": page, "page_range": page_range}
+    )
 
 
 def _bulk_form(request: HttpRequest, *, queryset: QuerySet, actions) -> BulkActionForm | None:
@@ -165,14 +174,7 @@ def users(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 errors_to_messages(request, exc)
         return redirect(request.get_full_path())
-    search, term = _search(request)
-    page, page_range = paginate(request, selectors.company_users(company=company, search=term))
-    return _render(
-        request,
-        "users.html",
-        "users",
-        {"search": search, "page": page, "page_range": page_range},
-    )
+    return _search_list(request, "users.html", "users", selectors.company_users, company=company)
 
 
 @partner_view(methods=("GET", "POST"), allowed=can_manage_users)
@@ -285,15 +287,8 @@ def resellers(request: HttpRequest) -> HttpResponse:
                         request, _("Resellers disabled: %(count)d.") % {"count": changed}
                     )
         return redirect(request.get_full_path())
-    search, term = _search(request)
-    page, page_range = paginate(
-        request, selectors.sub_resellers(distributor=distributor, search=term)
-    )
-    return _render(
-        request,
-        "resellers.html",
-        "resellers",
-        {"search": search, "page": page, "page_range": page_range},
+    return _search_list(
+        request, "resellers.html", "resellers", selectors.sub_resellers, distributor=distributor
     )
 
 
@@ -412,15 +407,12 @@ def _own_customer(request: HttpRequest, pk: int):
 
 @partner_view()
 def customers(request: HttpRequest) -> HttpResponse:
-    search, term = _search(request)
-    page, page_range = paginate(
-        request, selectors.end_customers(company=request.user.company, search=term)
-    )
-    return _render(
+    return _search_list(
         request,
         "customers.html",
         "customers",
-        {"search": search, "page": page, "page_range": page_range},
+        selectors.end_customers,
+        company=request.user.company,
     )
 
 

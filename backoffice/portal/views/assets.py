@@ -32,7 +32,6 @@ from billing.models import (
     Repayment,
     RepaymentStatus,
 )
-from billing.payments import notifying_provider
 from billing.rules import bill_is_open, repayment_bills_problem
 from billing.selectors.delegated import delegated_lines_of
 from billing.selectors.payments import online_repayment_for_company
@@ -57,6 +56,7 @@ from ..forms.assets import (
 )
 from ..navigation import account_menu, can_view_assets
 from .base import paginate, partner_view, render_account
+from .payments import sandbox_settle
 
 REBATE_TABS = [
     ("ledger", gettext_lazy("Account ledger")),
@@ -376,16 +376,11 @@ def _bills_page(currency: str) -> str:
 
 @partner_view(methods=("GET", "POST"), allowed=can_view_assets)
 def repay_offline(request: HttpRequest) -> HttpResponse:
-    source = request.POST if request.method == "POST" else request.GET
-    ids = _bill_ids(source.getlist("bills"))
     company = request.user.company
-    if not ids:
-        messages.error(request, _("Select at least one bill first."))
-        return redirect(_bills_page(Currency.CNY))
-    bills, currency = _open_bills_of(request, ids)
-    if bills is None:
-        return redirect(_bills_page(currency))
-
+    chosen = _chosen_bills(request)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    ids, bills, currency = chosen
     form = OfflineRepaymentForm(request.POST if request.method == "POST" else None)
     if form_submit(
         request,
@@ -434,6 +429,20 @@ def repay_offline(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _chosen_bills(request: HttpRequest) -> tuple[list[int], list, str] | HttpResponse:
+    """The bills chosen on the bills page (the query string's or the form's ``bills``):
+    their ids, the open bills and their currency; else, with a message, back to the page."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = _bill_ids(source.getlist("bills"))
+    if not ids:
+        messages.error(request, _("Select at least one bill first."))
+        return redirect(_bills_page(Currency.CNY))
+    bills, currency = _open_bills_of(request, ids)
+    if bills is None:
+        return redirect(_bills_page(currency))
+    return ids, bills, currency
+
+
 def _open_bills_of(request: HttpRequest, ids: list[int]):
     """The signed-in company's open bills among ``ids`` (one currency), or None with a message."""
     bills = list(selectors.company_bills_by_ids(company_id=request.user.company_id, bill_ids=ids))
@@ -451,14 +460,10 @@ def _open_bills_of(request: HttpRequest, ids: list[int]):
 def repay_online(request: HttpRequest) -> HttpResponse:
     """线上还款: GET shows the chosen bills; 去支付 (POST) starts an online repayment at the
     payment provider (the server draws its reference) and goes to its payment page."""
-    source = request.POST if request.method == "POST" else request.GET
-    ids = _bill_ids(source.getlist("bills"))
-    if not ids:
-        messages.error(request, _("Select at least one bill first."))
-        return redirect(_bills_page(Currency.CNY))
-    bills, currency = _open_bills_of(request, ids)
-    if bills is None:
-        return redirect(_bills_page(currency))
+    chosen = _chosen_bills(request)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    ids, bills, currency = chosen
     if request.method == "POST":
         try:
             online = repayment_online_start(
@@ -572,12 +577,13 @@ def repay_online_complete(request: HttpRequest, reference: str) -> HttpResponse:
     to the verified handler. Refused unless the sandbox is the active provider."""
     online = _own_online_repayment(request, reference)
     if online.status == PaymentRecordStatus.PENDING:
-        if online.provider != "sandbox" or notifying_provider("sandbox") is None:
-            raise Http404
-        outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
-        payload, signature = repayment_online_payload(online, status=outcome)
         try:
-            online = repayment_online_callback(payload=payload, signature=signature)
+            online = sandbox_settle(
+                request,
+                online,
+                payload=repayment_online_payload,
+                callback=repayment_online_callback,
+            )
         except BillingError as exc:
             errors_to_messages(request, exc, joined=True)
             return redirect(_bills_page(online.account.currency))

@@ -4,6 +4,9 @@ Thin: forms parse the input, ``partners.services`` change state, ``partners.toke
 judges links, ``partners.captcha`` the slider.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -86,20 +89,36 @@ def _link_problem(request: HttpRequest, state: TokenState, purpose: Purpose, use
     return render(request, "portal/auth/activate_invalid.html", context, status=status)
 
 
-@never_cache
-@sensitive_post_parameters("password1", "password2")
-@require_http_methods(GET_POST)
-def activate(request: HttpRequest, token: str) -> HttpResponse:
-    check = token_check(token, Purpose.ACTIVATION)
-    if check.state != TokenState.VALID:
-        return _link_problem(request, check.state, Purpose.ACTIVATION, check.user)
-    form = ActivationForm(*_bound(request), user=check.user)
+def _token_link(purpose: Purpose):
+    """A page opened from an e-mailed link that sets a password: never cached, the
+    passwords kept out of error reports, GET or POST. The view gets the token's user; a
+    token that is not valid (unknown, expired, used) answers the link-problem page."""
+
+    def decorate(view: Callable[[HttpRequest, User], HttpResponse]):
+        @never_cache
+        @sensitive_post_parameters("password1", "password2")
+        @require_http_methods(GET_POST)
+        @wraps(view)
+        def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+            check = token_check(token, purpose)
+            if check.state != TokenState.VALID:
+                return _link_problem(request, check.state, purpose, check.user)
+            return view(request, check.user)
+
+        return wrapper
+
+    return decorate
+
+
+@_token_link(Purpose.ACTIVATION)
+def activate(request: HttpRequest, user: User) -> HttpResponse:
+    form = ActivationForm(*_bound(request), user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_activate(user=check.user, **form.service_kwargs())
+            services.user_activate(user=user, **form.service_kwargs())
         except services.PartnerError as exc:
             if getattr(exc, "code", None) == "already_activated":
-                return _link_problem(request, TokenState.USED, Purpose.ACTIVATION, check.user)
+                return _link_problem(request, TokenState.USED, Purpose.ACTIVATION, user)
             errors_to_form(form, exc)
         except ValidationError as exc:  # password validators
             errors_to_form(form, exc, unkeyed="password1")
@@ -108,9 +127,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
                 request, _("Your account is activated. Log in with your e-mail and password.")
             )
             return redirect("portal:login")
-    return render(
-        request, "portal/auth/activate.html", {"form": form, "account_email": check.user.email}
-    )
+    return render(request, "portal/auth/activate.html", {"form": form, "account_email": user.email})
 
 
 @never_cache
@@ -153,18 +170,13 @@ def password_reset_done(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/auth/password_reset_done.html")
 
 
-@never_cache
-@sensitive_post_parameters("password1", "password2")
-@require_http_methods(GET_POST)
-def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    check = token_check(token, Purpose.PASSWORD_RESET)
-    if check.state != TokenState.VALID:
-        return _link_problem(request, check.state, Purpose.PASSWORD_RESET, check.user)
+@_token_link(Purpose.PASSWORD_RESET)
+def password_reset_confirm(request: HttpRequest, user: User) -> HttpResponse:
     form = SetPasswordForm(*_bound(request))
     if form_submit(
         request,
         form,
-        lambda data: services.password_reset_complete(user=check.user, password=data["password1"]),
+        lambda data: services.password_reset_complete(user=user, password=data["password1"]),
         unkeyed="password1",
     ):
         messages.success(request, _("Your password was changed. Log in with your new password."))
@@ -172,7 +184,7 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "portal/auth/password_reset_confirm.html",
-        {"form": form, "account_email": check.user.email},
+        {"form": form, "account_email": user.email},
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -85,6 +86,14 @@ def partner_view(
     return decorator
 
 
+def found_or_404[T](lookup: Callable[..., T], *args, **kwargs) -> T:
+    """``lookup(*args, **kwargs)``, a selector's ``get``; its ``DoesNotExist`` answers 404."""
+    try:
+        return lookup(*args, **kwargs)
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+
+
 # --------------------------------------------------------------------------
 # Lists and pages
 # --------------------------------------------------------------------------
@@ -98,6 +107,14 @@ def paginate(
     page = paginator.get_page(request.GET.get("page"))
     page_range = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page, page_range
+
+
+def page_context(page: Page) -> dict:
+    """A selector's page and its elided page range, for the pager include."""
+    return {
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+    }
 
 
 def render_account(

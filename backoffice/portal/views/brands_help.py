@@ -7,13 +7,15 @@ only, and only while it and its solution are published (anything else is a 404).
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from backoffice.core.files import private_file_response
 from catalog import selectors_content as content
-from catalog.models import Brand, HelpArticle, HelpCategory, SolutionManual
+from catalog.models import HelpCategory
+
+from .base import found_or_404, page_context
 
 
 @require_GET
@@ -24,10 +26,7 @@ def brands(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def brand_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        brand = content.brand_get(slug)
-    except Brand.DoesNotExist as exc:
-        raise Http404 from exc
+    brand = found_or_404(content.brand_get, slug)
     return render(
         request,
         "portal/content/brand_detail.html",
@@ -46,10 +45,7 @@ def _help_list(request: HttpRequest, category: HelpCategory | None) -> HttpRespo
             "categories": content.help_categories(),
             "category": category,
             "q": q,
-            "page": page,
-            "page_range": page.paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            ),
+            **page_context(page),
         },
     )
 
@@ -62,19 +58,13 @@ def help_center(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def help_category(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        category = content.help_category_get(slug)
-    except HelpCategory.DoesNotExist as exc:
-        raise Http404 from exc
+    category = found_or_404(content.help_category_get, slug)
     return _help_list(request, category)
 
 
 @require_GET
 def help_article(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        article = content.help_article_get(pk)
-    except HelpArticle.DoesNotExist as exc:
-        raise Http404 from exc
+    article = found_or_404(content.help_article_get, pk)
     return render(
         request,
         "portal/content/help_article.html",
@@ -91,10 +81,7 @@ def help_article(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def solution_manual(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """产品手册 download: a published manual of a published solution, as an attachment."""
-    try:
-        manual = content.manual_get(slug=slug, pk=pk)
-    except SolutionManual.DoesNotExist as exc:
-        raise Http404 from exc
+    manual = found_or_404(content.manual_get, slug=slug, pk=pk)
     return private_file_response(
         manual.file, filename=manual.filename, content_type="application/pdf"
     )

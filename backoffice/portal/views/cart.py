@@ -22,7 +22,7 @@ from billing.services.checkout import LineInput, checkout_quote
 from billing.services.errors import BillingError
 from catalog.models import Region, Sku
 
-from ..errors import errors_to_messages
+from ..errors import errors_to_messages, service_call
 from ..forms.orders import (
     CartLineForm,
     CartLinesForm,
@@ -141,34 +141,35 @@ def posted_sku(*, fallback: str):
 @posted_sku(fallback="portal:cart")
 def cart_add_view(request: HttpRequest, *, sku: Sku, quantity: int, back: str) -> HttpResponse:
     """加入购物车 from the detail page: back to that page with a message (the badge counts)."""
-    try:
-        cart_add(user=request.user, sku_id=sku.pk, quantity=quantity)
-    except BillingError as exc:
-        errors_to_messages(request, exc)
-    else:
-        messages.success(
-            request,
-            _("%(plan)s was added to your cart.")
-            % {"plan": f"{sku.solution.name} · {sku.plan_name}"},
-        )
+    service_call(
+        request,
+        lambda: cart_add(user=request.user, sku_id=sku.pk, quantity=quantity),
+        _("%(plan)s was added to your cart.") % {"plan": f"{sku.solution.name} · {sku.plan_name}"},
+        refusals=BillingError,
+    )
     return redirect(back)
 
 
-def _own_line(request: HttpRequest, line_id: int) -> CartLine:
-    line = next(iter(selectors.cart_lines_by_ids(user=request.user, line_ids=[line_id])), None)
+def _posted_line(request: HttpRequest) -> tuple[CartLineForm, CartLine] | None:
+    """The posted row form and the user's own cart line it names (another's: 404); None,
+    with the form's errors as messages, when the form is invalid."""
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        errors_to_messages(request, form)
+        return None
+    line_ids = [form.cleaned_data["line"]]
+    line = next(iter(selectors.cart_lines_by_ids(user=request.user, line_ids=line_ids)), None)
     if line is None:
         raise Http404
-    return line
+    return form, line
 
 
 @partner_view(methods=("POST",))
 def cart_update_view(request: HttpRequest) -> HttpResponse:
     """A row's plan, quantity, or (添加参数) purchase parameters."""
-    form = CartLineForm(request.POST)
-    if not form.is_valid():
-        errors_to_messages(request, form)
+    if (posted := _posted_line(request)) is None:
         return redirect("portal:cart")
-    line = _own_line(request, form.cleaned_data["line"])
+    form, line = posted
     changes: dict = {}
     if "parameters" in request.POST:
         params = ParametersForm(request.POST, sku=line.sku)
@@ -193,11 +194,9 @@ def cart_update_view(request: HttpRequest) -> HttpResponse:
 
 @partner_view(methods=("POST",))
 def cart_remove_view(request: HttpRequest) -> HttpResponse:
-    form = CartLineForm(request.POST)
-    if not form.is_valid():
-        errors_to_messages(request, form)
+    if (posted := _posted_line(request)) is None:
         return redirect("portal:cart")
-    line = _own_line(request, form.cleaned_data["line"])
+    _form, line = posted
     cart_remove(user=request.user, line_ids=[line.pk])
     messages.success(request, _("The item was removed from your cart."))
     return redirect("portal:cart")

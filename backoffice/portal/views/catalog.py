@@ -17,15 +17,10 @@ from backoffice.core.money import format_money
 from catalog import selectors, selectors_content
 from catalog.models import BannerPosition, Category, Region, Sku, Solution
 
+from .base import found_or_404, page_context
+
 PRODUCT_RECOMMENDED = 4
 QUANTITY_MAX = 9999
-
-
-def _page_context(page) -> dict:
-    return {
-        "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-    }
 
 
 def _catalogue(request: HttpRequest, category: Category | None) -> HttpResponse:
@@ -49,7 +44,7 @@ def _catalogue(request: HttpRequest, category: Category | None) -> HttpResponse:
             "parent_label": selectors.category_label(top) if top and top != category else "",
             "sub_categories": children,
             "ads": selectors.active_banners(BannerPosition.SOLUTION_AD),
-            **_page_context(page),
+            **page_context(page),
         },
     )
 
@@ -62,10 +57,7 @@ def solutions(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        category = selectors.category_get(slug)
-    except Category.DoesNotExist as exc:
-        raise Http404 from exc
+    category = found_or_404(selectors.category_get, slug)
     return _catalogue(request, category)
 
 
@@ -96,7 +88,7 @@ def products(request: HttpRequest) -> HttpResponse:
             "menu": selectors.menu_tree(),
             "category": category,
             "recommended": [] if (q or category) else selectors.hot_solutions(PRODUCT_RECOMMENDED),
-            **_page_context(page),
+            **page_context(page),
         },
     )
 
@@ -113,7 +105,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "q": q,
             "truncated": truncated,
             "menu": selectors.menu_tree() if not page.paginator.count else [],
-            **_page_context(page),
+            **page_context(page),
         },
     )
 
@@ -144,10 +136,7 @@ def _sku_choice(solution: Solution, code: str) -> tuple[Sku | None, list[tuple[s
 @require_GET
 def solution_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """方案详情 (4.6): plans and prices per region, tabs, contact box and related solutions."""
-    try:
-        solution = selectors.solution_detail(slug)
-    except Solution.DoesNotExist as exc:
-        raise Http404 from exc
+    solution = found_or_404(selectors.solution_detail, slug)
     selected, regions = _sku_choice(solution, request.GET.get("sku", "")[:40])
     region_first = {}
     for sku in solution.active_skus:

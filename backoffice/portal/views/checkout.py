@@ -102,6 +102,19 @@ class CheckoutGone(Exception):
     """The checkout's lines cannot be priced any more (a plan left the catalog)."""
 
 
+def _credit_short(quote, available) -> str | None:
+    """Why credit ``available`` cannot pay ``quote``: nothing left to pay, or too little
+    credit; None when it can."""
+    if quote.payable_total <= 0:
+        return _("Nothing is left to pay.")
+    if available < quote.payable_total:
+        return _("Available credit %(available)s is less than the amount payable %(payable)s.") % {
+            "available": format_money(available, quote.currency),
+            "payable": format_money(quote.payable_total, quote.currency),
+        }
+    return None
+
+
 class Checkout:
     """One checkout: its session state, the bound form and the server-side quote."""
 
@@ -177,15 +190,8 @@ class Checkout:
             return False, _(
                 "Credit pay is unavailable while a bill is overdue. Repay the overdue bill first."
             )
-        if quote.payable_total <= 0:
-            return False, _("Nothing is left to pay.")
-        if account.available < quote.payable_total:
-            return False, _(
-                "Available credit %(available)s is less than the amount payable %(payable)s."
-            ) % {
-                "available": available,
-                "payable": format_money(quote.payable_total, quote.currency),
-            }
+        if (refused := _credit_short(quote, account.available)) is not None:
+            return False, refused
         return True, _("Available credit: %(available)s") % {"available": available}
 
     def _delegated_credit(self, quote, line) -> tuple[bool, str]:
@@ -196,16 +202,9 @@ class Checkout:
         )
         if distributor is not None and is_blocked_by_overdue(distributor):
             return False, _("Credit pay is unavailable: your distributor has an overdue bill.")
-        if quote.payable_total <= 0:
-            return False, _("Nothing is left to pay.")
+        if (refused := _credit_short(quote, line.available)) is not None:
+            return False, refused
         available = format_money(line.available, quote.currency)
-        if line.available < quote.payable_total:
-            return False, _(
-                "Available credit %(available)s is less than the amount payable %(payable)s."
-            ) % {
-                "available": available,
-                "payable": format_money(quote.payable_total, quote.currency),
-            }
         return True, _("Available credit from %(distributor)s: %(available)s") % {
             "distributor": line.distributor.name,
             "available": available,

@@ -26,7 +26,7 @@ from billing.services.fulfilment import milestone_confirm, order_complete, order
 from billing.services.invoices import invoice_request_create, invoice_requestable_problem
 from catalog.services import CatalogError
 
-from ..errors import errors_to_messages, form_submit
+from ..errors import form_submit, service_call
 from ..forms.fulfilment import InvoiceRequestForm, ReviewForm
 from ..navigation import account_menu
 from .base import partner_view
@@ -146,29 +146,26 @@ def invoice_pdf(request: HttpRequest, order: Order, invoice: InvoiceRequest) -> 
 def milestone_confirm_view(
     request: HttpRequest, order: Order, milestone: DeliveryMilestone
 ) -> HttpResponse:
-    try:
-        milestone_confirm(milestone_id=milestone.pk, user=request.user)
-    except BillingError as exc:
-        errors_to_messages(request, exc, joined=True)
-    else:
-        messages.success(
-            request, _("Milestone “%(stage)s” is confirmed.") % {"stage": milestone.stage}
-        )
+    service_call(
+        request,
+        lambda: milestone_confirm(milestone_id=milestone.pk, user=request.user),
+        _("Milestone “%(stage)s” is confirmed.") % {"stage": milestone.stage},
+        refusals=BillingError,
+        joined=True,
+    )
     return redirect(_back(request, order))
 
 
 @order_view(methods=("POST",))
 def order_complete_view(request: HttpRequest, order: Order) -> HttpResponse:
-    try:
-        order_complete(order_id=order.pk, actor=request.user)
-    except BillingError as exc:
-        errors_to_messages(request, exc, joined=True)
-    else:
-        messages.success(
-            request,
-            _("Receipt confirmed: order %(number)s is completed. You can now review it.")
-            % {"number": order.number},
-        )
+    service_call(
+        request,
+        lambda: order_complete(order_id=order.pk, actor=request.user),
+        _("Receipt confirmed: order %(number)s is completed. You can now review it.")
+        % {"number": order.number},
+        refusals=BillingError,
+        joined=True,
+    )
     return redirect(_back(request, order))
 
 

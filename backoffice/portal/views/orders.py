@@ -5,7 +5,6 @@ Every order looked up by number is filtered by the companies the user may see (a
 the user's own company); anyone else's number is a 404 for every method.
 """
 
-from django.contrib import messages
 from django.http import (
     Http404,
     HttpRequest,
@@ -32,7 +31,7 @@ from billing.services.orders import (
 from catalog.models import Region
 from partners.selectors import visible_company_ids
 
-from ..errors import errors_to_messages
+from ..errors import service_call
 from ..forms.orders import (
     OrderFilterForm,
 )
@@ -94,12 +93,12 @@ def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
     order = own_order(request, number)
     if (refused := method_not_allowed(request, ("POST",))) is not None:
         return refused
-    try:
-        order_cancel(order_id=order.pk, actor=request.user)
-    except BillingError as exc:
-        errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("Order %(number)s was cancelled.") % {"number": order.number})
+    service_call(
+        request,
+        lambda: order_cancel(order_id=order.pk, actor=request.user),
+        _("Order %(number)s was cancelled.") % {"number": order.number},
+        refusals=BillingError,
+    )
     return redirect(safe_back_url(request, fallback=reverse("portal:account_orders")))
 
 

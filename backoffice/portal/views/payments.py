@@ -108,6 +108,18 @@ def pay(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+def sandbox_settle(request: HttpRequest, record, *, payload, callback):
+    """The development sandbox pays a pending ``record`` (a payment or an online
+    repayment): the outcome the page posted, signed as the sandbox's notification by
+    ``payload`` and handed to the verified ``callback``, whose result is returned (its
+    ``BillingError`` is raised). 404 unless the sandbox is the record's active provider."""
+    if record.provider != "sandbox" or notifying_provider("sandbox") is None:
+        raise Http404
+    outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
+    signed, signature = payload(record, status=outcome)
+    return callback(payload=signed, signature=signature)
+
+
 @partner_view(methods=None)
 def pay_complete(request: HttpRequest, reference: str) -> HttpResponse:
     """【立即支付】 with the development sandbox: it signs the sandbox's notification and
@@ -118,12 +130,10 @@ def pay_complete(request: HttpRequest, reference: str) -> HttpResponse:
         return refused
     order_number = payment.order.number
     if payment.status == PaymentRecordStatus.PENDING:
-        if payment.provider != "sandbox" or notifying_provider("sandbox") is None:
-            raise Http404
-        outcome = "failed" if request.POST.get("outcome") == "fail" else "succeeded"
-        payload, signature = sandbox_callback_payload(payment, status=outcome)
         try:
-            payment = payment_callback(payload=payload, signature=signature)
+            payment = sandbox_settle(
+                request, payment, payload=sandbox_callback_payload, callback=payment_callback
+            )
         except BillingError as exc:
             errors_to_messages(request, exc)
             return redirect("portal:pay", reference=reference)

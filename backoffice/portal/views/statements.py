@@ -40,7 +40,7 @@ from billing.statements.selectors import (
 from billing.statements.services import StatementError, period_parse
 from billing.statements.workflow import statement_confirm, statement_dispute
 
-from ..errors import errors_to_messages, form_submit
+from ..errors import form_submit, service_call
 from ..navigation import can_view_assets
 from .base import paginate, partner_view, render_account
 
@@ -190,15 +190,12 @@ def statement_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST confirms (the company's own statement only)."""
     statement = _statement_or_404(request, pk, writable=True)
     if request.method == "POST":
-        try:
-            statement_confirm(statement_id=statement.pk, actor=request.user)
-        except StatementError as exc:
-            errors_to_messages(request, exc)
-        else:
-            messages.success(
-                request,
-                _("Statement %(number)s is confirmed.") % {"number": statement.number},
-            )
+        service_call(
+            request,
+            lambda: statement_confirm(statement_id=statement.pk, actor=request.user),
+            _("Statement %(number)s is confirmed.") % {"number": statement.number},
+            refusals=StatementError,
+        )
         return redirect("portal:account_statement_detail", pk=statement.pk)
     return _render(
         request,

@@ -5,14 +5,13 @@ changes go through ``partners.webhooks.services``.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
 from partners.webhooks import selectors, services
 
-from ..errors import errors_to_messages, form_submit
+from ..errors import form_submit, service_call
 from ..forms.webhooks import WebhookEndpointForm
 from ..navigation import can_manage_users
 from .base import paginate, partner_view, render_account
@@ -92,14 +91,11 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def endpoint_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = _own_endpoint(request, pk)
     active = request.POST.get("active") == "1"
-    try:
-        services.webhook_endpoint_set_active(endpoint=endpoint, active=active)
-    except ValidationError as exc:
-        errors_to_messages(request, exc)
-    else:
-        messages.success(
-            request, _("The endpoint was enabled.") if active else _("The endpoint was disabled.")
-        )
+    service_call(
+        request,
+        lambda: services.webhook_endpoint_set_active(endpoint=endpoint, active=active),
+        _("The endpoint was enabled.") if active else _("The endpoint was disabled."),
+    )
     return redirect("portal:account_webhook", pk=endpoint.pk)
 
 
@@ -110,10 +106,9 @@ def delivery_resend(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResp
         selectors.webhook_deliveries(company=request.user.company, endpoint=endpoint),
         pk=delivery_pk,
     )
-    try:
-        services.webhook_delivery_resend(delivery=delivery)
-    except ValidationError as exc:
-        errors_to_messages(request, exc)
-    else:
-        messages.success(request, _("The event was queued to be sent again."))
+    service_call(
+        request,
+        lambda: services.webhook_delivery_resend(delivery=delivery),
+        _("The event was queued to be sent again."),
+    )
     return redirect("portal:account_webhook", pk=endpoint.pk)
