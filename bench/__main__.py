@@ -26,7 +26,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("changelists", "portal", "checkout", "statements", "excel", "pdf")
+SCENARIOS = (
+    "changelists",
+    "dashboard",
+    "portal",
+    "partner",
+    "checkout",
+    "statements",
+    "export",
+    "excel",
+    "pdf",
+)
+# Orders in the console's Excel export (every order when there are fewer: below scale 0.1).
+EXPORT_ORDERS = 100_000
 
 
 def scale_tag(scale: float) -> str:
@@ -193,7 +205,9 @@ def run_scenarios(args: argparse.Namespace, log) -> dict:
         "changelists",
         lambda: scenarios.changelists(runs=args.runs, baseline_runs=args.baseline_runs),
     )
+    timed("dashboard", lambda: scenarios.dashboard(runs=args.runs))
     timed("portal", lambda: scenarios.portal(runs=args.runs))
+    timed("partner", lambda: scenarios.portal_heavy(runs=args.runs))
     timed(
         "checkout",
         lambda: checkout.run(
@@ -206,6 +220,10 @@ def run_scenarios(args: argparse.Namespace, log) -> dict:
     timed(
         "statements",
         lambda: run_worker("statements", period=scenarios.last_full_month_key()),
+    )
+    timed(
+        "export",
+        lambda: run_worker("export", orders=EXPORT_ORDERS),
     )
     timed(
         "excel",

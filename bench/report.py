@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-# Targets (2 cores, PostgreSQL on the same machine).
+# Targets (issue 19; 2 cores, PostgreSQL on the same machine, judged at full scale).
 CHANGELIST_MAX_QUERIES = 15
-CHANGELIST_MAX_P95_MS = 300
-CHANGELIST_MIN_SPEEDUP = 10  # at full scale
+CHANGELIST_MAX_P95_MS = 60
+CHANGELIST_MIN_SPEEDUP = 10  # at full scale, for the cases below only
+# The changelist cases held to the speed-up: every search, and the statements' and the
+# rebate ledger's filters.
+SPEEDUP_LISTS_FILTERED = ("statements", "rebate ledger entries")
+DASHBOARD_MAX_P95_MS = 150
+DASHBOARD_MAX_QUERIES = 15
 PORTAL_MAX_P95_MS = 100
-CHECKOUT_MIN_RATIO = 0.30
+CHECKOUT_MIN_RPS = 60
+CHECKOUT_MAX_P95_MS = 300
+CHECKOUT_MAX_BARE_RATIO = 2
 STATEMENTS_MAX_SECONDS = 60
 STATEMENTS_MAX_MB = 500
-STATEMENTS_MAX_SQL_RATIO = 3
+STATEMENTS_MAX_BARE_RATIO = 1.5
+EXPORT_MAX_SECONDS = 30
+EXPORT_MAX_MB = 300
 EXCEL_MAX_SECONDS = 30
 EXCEL_MAX_MB = 300
 PDF_2_LINES_MS = 100
@@ -46,15 +55,34 @@ def verdicts(data: dict) -> list[dict]:
                 console["p95_ms"] <= CHANGELIST_MAX_P95_MS,
             )
         )
-        out.append(
+        if "search" in row["variant"] or row["list"] in SPEEDUP_LISTS_FILTERED:
+            out.append(
+                _verdict(
+                    name,
+                    "× faster than baseline (p95)",
+                    row["speedup_p95"],
+                    f"≥ {CHANGELIST_MIN_SPEEDUP} at full scale",
+                    row["speedup_p95"] >= CHANGELIST_MIN_SPEEDUP if full else None,
+                )
+            )
+    for row in results.get("dashboard", []):
+        name = f"dashboard as {row['role']}"
+        out += [
             _verdict(
                 name,
-                "× faster than baseline (p95)",
-                row["speedup_p95"],
-                f"≥ {CHANGELIST_MIN_SPEEDUP} at full scale",
-                row["speedup_p95"] >= CHANGELIST_MIN_SPEEDUP if full else None,
-            )
-        )
+                "p95 ms",
+                row["p95_ms"],
+                f"≤ {DASHBOARD_MAX_P95_MS}",
+                row["p95_ms"] <= DASHBOARD_MAX_P95_MS,
+            ),
+            _verdict(
+                name,
+                "queries",
+                row["queries"],
+                f"≤ {DASHBOARD_MAX_QUERIES}",
+                row["queries"] <= DASHBOARD_MAX_QUERIES,
+            ),
+        ]
     pages = {row["page"]: row for row in results.get("portal", [])}
     for label, row in pages.items():
         out.append(
@@ -78,17 +106,67 @@ def verdicts(data: dict) -> list[dict]:
                     counts[0] == counts[1],
                 )
             )
+    partner = results.get("partner")
+    if partner:
+        pairs: dict[str, list[dict]] = {}
+        for row in partner["pages"]:
+            pairs.setdefault(row["page"], []).append(row)
+            out.append(
+                _verdict(
+                    f"heavy partner {row['page']} ({row['variant']})",
+                    "p95 ms",
+                    row["p95_ms"],
+                    f"≤ {PORTAL_MAX_P95_MS}",
+                    row["p95_ms"] <= PORTAL_MAX_P95_MS,
+                )
+            )
+        for page, rows in pairs.items():
+            counts = [row["queries"] for row in rows]
+            out.append(
+                _verdict(
+                    f"heavy partner {page}",
+                    "queries (" + " / ".join(row["variant"] for row in rows) + ")",
+                    " / ".join(str(c) for c in counts),
+                    "constant",
+                    len(set(counts)) == 1,
+                )
+            )
     checkout = results.get("checkout")
     if checkout:
-        out.append(
+        out += [
             _verdict(
                 "checkout",
-                "checkouts/s ÷ trivial requests/s",
-                checkout["ratio"],
-                f"≥ {CHECKOUT_MIN_RATIO}",
-                checkout["ratio"] >= CHECKOUT_MIN_RATIO,
-            )
-        )
+                "checkouts/s",
+                checkout["checkout_rps"],
+                f"≥ {CHECKOUT_MIN_RPS}",
+                checkout["checkout_rps"] >= CHECKOUT_MIN_RPS,
+            ),
+            _verdict(
+                "checkout",
+                "p95 ms",
+                checkout["checkout_p95_ms"],
+                f"≤ {CHECKOUT_MAX_P95_MS}",
+                checkout["checkout_p95_ms"] is not None
+                and checkout["checkout_p95_ms"] <= CHECKOUT_MAX_P95_MS,
+            ),
+            _verdict(
+                "checkout",
+                "× the bare baseline (bare checkouts/s ÷ checkouts/s)",
+                checkout["bare_ratio"],
+                f"≤ {CHECKOUT_MAX_BARE_RATIO}",
+                checkout["bare_ratio"] is not None
+                and checkout["bare_ratio"] <= CHECKOUT_MAX_BARE_RATIO,
+            ),
+            _verdict(
+                "checkout (bare baseline)",
+                "errors / orders placed = checkouts",
+                f"{checkout['bare_errors']} / {checkout['bare_orders_created']} = "
+                f"{checkout['bare_checkouts']}",
+                "0 errors, equal",
+                checkout["bare_errors"] == 0
+                and checkout["bare_orders_created"] == checkout["bare_checkouts"],
+            ),
+        ]
         out.append(
             _verdict(
                 "checkout",
@@ -126,10 +204,10 @@ def verdicts(data: dict) -> list[dict]:
             ),
             _verdict(
                 "statement generation",
-                "× bare SQL aggregate",
-                statements["ratio_to_sql"],
-                f"≤ {STATEMENTS_MAX_SQL_RATIO}",
-                statements["ratio_to_sql"] <= STATEMENTS_MAX_SQL_RATIO,
+                "× bare INSERT … SELECT",
+                statements["ratio_to_bare"],
+                f"≤ {STATEMENTS_MAX_BARE_RATIO}",
+                statements["ratio_to_bare"] <= STATEMENTS_MAX_BARE_RATIO,
             ),
             _verdict(
                 "statement generation",
@@ -137,6 +215,25 @@ def verdicts(data: dict) -> list[dict]:
                 statements["total_mismatches"],
                 "0",
                 statements["total_mismatches"] == 0 and statements["failed"] == 0,
+            ),
+        ]
+    export = results.get("export")
+    if export:
+        name = f"console Excel export ({export['orders']:,} orders, background task)"
+        out += [
+            _verdict(
+                name,
+                "seconds",
+                export["seconds"],
+                f"≤ {EXPORT_MAX_SECONDS}",
+                export["seconds"] <= EXPORT_MAX_SECONDS,
+            ),
+            _verdict(
+                name,
+                "peak MB",
+                export["peak_rss_mb"],
+                f"≤ {EXPORT_MAX_MB}",
+                export["peak_rss_mb"] <= EXPORT_MAX_MB,
             ),
         ]
     excel = results.get("excel")
@@ -281,6 +378,19 @@ def markdown(data: dict) -> str:
             ),
             "",
         ]
+    if results.get("dashboard"):
+        parts += [
+            "## Console dashboard by role",
+            "",
+            "The console's home with every work queue, card and chart the role may see; "
+            "销售 counts only the companies they own (business owner or customer manager).",
+            "",
+            _table(
+                ["role", "queries", "p50 ms", "p95 ms"],
+                [[r["role"], r["queries"], r["p50_ms"], r["p95_ms"]] for r in results["dashboard"]],
+            ),
+            "",
+        ]
     if results.get("portal"):
         parts += [
             "## Portal pages",
@@ -296,6 +406,32 @@ def markdown(data: dict) -> str:
             ),
             "",
         ]
+    partner = results.get("partner")
+    if partner:
+        parts += [
+            "## Portal pages of the partner with the most orders",
+            "",
+            f"{partner['company']} ({partner['orders']:,} orders), signed in as its "
+            "administrator. Each page twice (another page number, or another order in the "
+            "same state) to show the query count does not depend on it; a page number past "
+            "the end shows the last page.",
+            "",
+            _table(
+                ["page", "variant", "url", "queries", "p50 ms", "p95 ms"],
+                [
+                    [
+                        r["page"],
+                        r["variant"],
+                        f"`{r['url']}`",
+                        r["queries"],
+                        r["p50_ms"],
+                        r["p95_ms"],
+                    ]
+                    for r in partner["pages"]
+                ],
+            ),
+            "",
+        ]
     checkout = results.get("checkout")
     if checkout:
         parts += [
@@ -304,7 +440,11 @@ def markdown(data: dict) -> str:
             f"gunicorn (deploy/gunicorn.conf.py) with {checkout['workers']} workers × "
             f"{checkout['threads']} threads; {checkout['clients']} closed-loop clients on "
             f"loopback for {checkout['duration_s']} s per phase. One checkout = the buy-now "
-            "POST and the 同意 POST that places the order (offline payment, rebate spent).",
+            "POST and the 同意 POST that places the order (offline payment, rebate spent). "
+            "The bare baseline (bench/bare.py) is one POST that writes the same rows under "
+            "the same row locks in one transaction with precomputed values (no form, no "
+            "pricing, no template, no PDF task); its rows are kept and its ledger entries "
+            "keep the running balances.",
             "",
             _table(
                 ["phase", "per second", "p50 ms", "p95 ms"],
@@ -316,6 +456,12 @@ def markdown(data: dict) -> str:
                         checkout["trivial_p95_ms"],
                     ],
                     [
+                        "bare checkout (whole checkouts)",
+                        checkout["bare_rps"],
+                        checkout["bare_p50_ms"],
+                        checkout["bare_p95_ms"],
+                    ],
+                    [
                         "checkout (whole checkouts)",
                         checkout["checkout_rps"],
                         checkout["checkout_p50_ms"],
@@ -325,7 +471,9 @@ def markdown(data: dict) -> str:
                 ],
             ),
             "",
-            f"Orders placed: {checkout['orders_created']:,}; errors: {checkout['errors']}; "
+            f"Checkout ÷ bare: {checkout['bare_ratio']}× the time per checkout; ÷ trivial: "
+            f"{checkout['ratio']}. Orders placed: {checkout['orders_created']:,} "
+            f"(bare {checkout['bare_orders_created']:,}); errors: {checkout['errors']}; "
             f"`check_ledgers` mismatches afterwards: {checkout['ledger_mismatches']}.",
             "",
         ]
@@ -341,7 +489,9 @@ def markdown(data: dict) -> str:
                     "lines",
                     "seconds",
                     "peak MB",
-                    "bare SQL aggregate s",
+                    "bare INSERT … SELECT s",
+                    "× bare",
+                    "SQL aggregate s",
                     "× SQL",
                 ],
                 [
@@ -351,8 +501,38 @@ def markdown(data: dict) -> str:
                         f"{statements['lines']:,}",
                         statements["seconds"],
                         statements["peak_rss_mb"],
+                        statements["bare_insert_seconds"],
+                        statements["ratio_to_bare"],
                         statements["sql_aggregate_seconds"],
                         statements["ratio_to_sql"],
+                    ]
+                ],
+            ),
+            "",
+            "Bare baseline: the month's statements and one line per order written by two "
+            "`INSERT … SELECT` into the same tables (no history, events or temp tables), "
+            "timed, rolled back; the faster of two runs. The statements' totals are checked "
+            f"against the SQL aggregate: {statements['total_mismatches']} differ.",
+            "",
+        ]
+    export = results.get("export")
+    if export:
+        parts += [
+            "## Console Excel export of orders (background task)",
+            "",
+            "An `ExportJob` as the orders list records a large export (超级管理员, every "
+            "column, filtered by 下单时间 from the day of the wanted order count), built by "
+            "the task function (`run_export_job`) in a fresh process.",
+            "",
+            _table(
+                ["orders", "filter", "seconds", "peak MB", "file KiB"],
+                [
+                    [
+                        f"{export['orders']:,}",
+                        f"`{export['query']}`" if export["query"] else "all",
+                        export["seconds"],
+                        export["peak_rss_mb"],
+                        f"{export['file_kib']:,}",
                     ]
                 ],
             ),

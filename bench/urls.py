@@ -6,6 +6,8 @@
   baseline the console changelists are compared with, measured in the same run.
 - ``/bench/trivial/``: a view that returns two bytes, through the same middleware, as
   the ceiling for the checkout throughput.
+- ``/bench/bare-checkout/``: the checkout's bare baseline (``bench.bare``): one checkout's
+  rows and row locks in one transaction with precomputed values.
 """
 
 from django.http import HttpResponse
@@ -13,6 +15,7 @@ from django.urls import path
 
 from backoffice.urls import urlpatterns as project_urlpatterns
 
+from .bare import bare_checkout
 from .baseline import baseline_site
 
 
@@ -23,5 +26,6 @@ def trivial(request):
 urlpatterns = [
     path("bench-baseline/", baseline_site.urls),
     path("bench/trivial/", trivial, name="bench-trivial"),
+    path("bench/bare-checkout/", bare_checkout, name="bench-bare-checkout"),
     *project_urlpatterns,
 ]

@@ -20,6 +20,7 @@ def main(argv: list[str]) -> None:
     functions = {
         "statements": scenarios.statements_generation,
         "excel": scenarios.excel_export,
+        "export": scenarios.orders_export,
         "pdf": scenarios.contract_pdf,
     }
     result = functions[name](**kwargs)
