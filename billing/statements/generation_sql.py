@@ -186,15 +186,24 @@ def generate_month(
         # 3. One pass: the lines, their totals, the statements, history, events, rollup.
         columns = _history_columns()
         history_table = Statement.history.model._meta.db_table
+        # The rollup's deltas: the written rows' new figures, less the regenerated drafts'
+        # old ones (plan rows the UPDATE takes, by its own condition). Two aggregates, no
+        # join: the CTEs carry no statistics, and a join of two of them plans as a loop.
         rollup = upsert_sql(
             """
-            SELECT w.period_start, w.currency, w.status, sum(CASE WHEN p.is_new THEN 1 ELSE 0 END),
-                   sum(w.order_count - coalesce(p.old_orders, 0)),
-                   sum(w.product_count - coalesce(p.old_products, 0)),
-                   sum(w.sales_amount - coalesce(p.old_sales, 0))
-            FROM written w JOIN plan p ON p.company_id = w.company_id AND p.currency = w.currency
-            GROUP BY w.period_start, w.currency, w.status
-            ORDER BY w.period_start, w.currency, w.status
+            SELECT period_start, currency, status, sum(n), sum(orders), sum(products),
+                   sum(sales)
+            FROM (
+                SELECT period_start, currency, status, CASE WHEN is_new THEN 1 ELSE 0 END AS n,
+                       order_count AS orders, product_count AS products, sales_amount AS sales
+                FROM written
+                UNION ALL
+                SELECT %(period_start)s, currency, %(draft)s, 0, -old_orders, -old_products,
+                       -old_sales
+                FROM plan WHERE NOT is_new AND share + adjustment >= 0
+            ) d
+            GROUP BY period_start, currency, status
+            ORDER BY period_start, currency, status
             """
         )
         cursor.execute(
