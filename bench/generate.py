@@ -701,6 +701,25 @@ class Loader:
             """,
             params,
         )
+        # The console list's header totals read the per-month rollup the services keep
+        # (billing.statements.rollup): add these statements to it, as generation would.
+        self.sql(
+            """
+            INSERT INTO billing_statementrollup (period_start, currency, status,
+                statement_count, order_count, product_count, sales_amount)
+            SELECT period_start, currency, status, count(*), sum(order_count),
+                   sum(product_count), sum(sales_amount)
+            FROM billing_statement WHERE id > %(stb)s
+            GROUP BY period_start, currency, status
+            ON CONFLICT (period_start, currency, status) DO UPDATE SET
+                statement_count = billing_statementrollup.statement_count
+                    + excluded.statement_count,
+                order_count = billing_statementrollup.order_count + excluded.order_count,
+                product_count = billing_statementrollup.product_count + excluded.product_count,
+                sales_amount = billing_statementrollup.sales_amount + excluded.sales_amount
+            """,
+            params,
+        )
         return self.sql(
             """
             INSERT INTO billing_statementline (order_number, order_total, products,

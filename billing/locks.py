@@ -42,7 +42,9 @@ in this order, inside its ``transaction.atomic``:
    Checkout's lock phase takes the coupon,
    the wallet and the account here, in this order, before it posts to any of them.
 5. **counters**: the numbering rows (``billing.numbering``), always last and held only
-   for the insert they number.
+   for the insert they number. The statements' per-month rollup rows
+   (``billing.statements.rollup``) stand here too: a statement service locks its
+   statement(s) first, then adds to the rollup in one upsert with its keys sorted.
 
 A path may skip a level, never go back up one: nothing that holds a ledger lock then
 locks an order or a payment. The PostgreSQL race tests (``tests/billing/

@@ -290,6 +290,41 @@ class StatementEvent(models.Model):
         return f"{self.statement_id}: {self.from_status} → {self.to_status}"
 
 
+class StatementRollup(models.Model):
+    """Header totals of the statements of one month, currency and status (the console
+    list's 订单总数, 方案总数 and 销售额 without a scan of every statement).
+
+    Kept exact by the services that write statements, in their transactions
+    (``billing.statements.rollup``): generation adds the created and regenerated rows,
+    every status move takes one statement from its old status to its new one.
+    ``check_ledgers`` proves it equals the statements (``statement_rollup``).
+    """
+
+    period_start = models.DateField(_("period start"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    status = models.CharField(_("status"), max_length=10, choices=StatementStatus.choices)
+    statement_count = models.BigIntegerField(_("statements"), default=0)
+    order_count = models.BigIntegerField(_("total orders"), default=0)
+    product_count = models.BigIntegerField(_("total products"), default=0)
+    sales_amount = models.DecimalField(
+        _("sales amount"), max_digits=20, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("statement totals of a month")
+        verbose_name_plural = _("statement totals of a month")
+        ordering = ["-period_start", "currency", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "currency", "status"],
+                name="billing_statementrollup_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m} {self.currency} {self.status}"
+
+
 class StatementExportStatus(models.TextChoices):
     PENDING = "pending", _("Queued")
     RUNNING = "running", _("Running")

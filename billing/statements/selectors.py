@@ -16,6 +16,7 @@ from billing.models import (
     Statement,
     StatementAdjustment,
     StatementLine,
+    StatementRollup,
     StatementStatus,
 )
 from partners.models import User
@@ -67,6 +68,82 @@ def statement_totals(queryset: QuerySet[Statement]) -> StatementTotals:
         # SQLite sums decimals as floating point: quantise on the way out.
         sales=[CurrencyTotal(row["currency"], to_money(row["sales"] or 0)) for row in rows],
     )
+
+
+def statement_totals_of_months(
+    *, period_start=None, status: str | None = None, currency: str | None = None
+) -> StatementTotals:
+    """The same header cards as ``statement_totals`` for the unscoped list filtered at most
+    by month, status and currency, read from the per-month rollup (``StatementRollup``):
+    a few rows per month instead of every statement. Any other filter (search, company,
+    tier, a sales person's scope) goes through ``statement_totals`` on the filtered rows."""
+    rollup = StatementRollup.objects.all()
+    if period_start is not None:
+        rollup = rollup.filter(period_start=period_start)
+    if status is not None:
+        rollup = rollup.filter(status=status)
+    if currency is not None:
+        rollup = rollup.filter(currency=currency)
+    rows = [
+        row
+        for row in rollup.order_by()
+        .values("currency")
+        .annotate(
+            statements=Sum("statement_count"),
+            orders=Sum("order_count"),
+            products=Sum("product_count"),
+            sales=Sum("sales_amount"),
+        )
+        .order_by("currency")
+        # Emptied keys stay as zero rows: a currency without statements shows no card.
+        if row["statements"]
+    ]
+    rows.sort(key=lambda row: CURRENCY_ORDER.get(row["currency"], 99))
+    return StatementTotals(
+        statement_count=sum(row["statements"] for row in rows),
+        order_count=sum(row["orders"] or 0 for row in rows),
+        product_count=sum(row["products"] or 0 for row in rows),
+        sales=[CurrencyTotal(row["currency"], to_money(row["sales"] or 0)) for row in rows],
+    )
+
+
+def statement_rollup_mismatches() -> list[str]:
+    """(month, currency, status) keys whose rollup row differs from the statements'
+    aggregate ([] = the rollup is exact). A missing row counts as zeros."""
+    figures = ("statement_count", "order_count", "product_count", "sales_amount")
+    actual = {
+        (row["period_start"], row["currency"], row["status"]): (
+            row["statement_count"],
+            row["order_count"] or 0,
+            row["product_count"] or 0,
+            to_money(row["sales_amount"] or 0),
+        )
+        for row in Statement.objects.order_by()
+        .values("period_start", "currency", "status")
+        .annotate(
+            statement_count=Count("pk"),
+            order_count=Sum("order_count"),
+            product_count=Sum("product_count"),
+            sales_amount=Sum("sales_amount"),
+        )
+    }
+    kept = {
+        (row["period_start"], row["currency"], row["status"]): (
+            row["statement_count"],
+            row["order_count"],
+            row["product_count"],
+            to_money(row["sales_amount"]),
+        )
+        for row in StatementRollup.objects.values("period_start", "currency", "status", *figures)
+    }
+    zero = (0, 0, 0, to_money(0))
+    return [
+        f"{period:%Y-%m} {currency} {status}: rollup {kept.get(key, zero)} != "
+        f"statements {actual.get(key, zero)}"
+        for key in sorted(set(actual) | set(kept))
+        for period, currency, status in [key]
+        if kept.get(key, zero) != actual.get(key, zero)
+    ]
 
 
 def statement_company_ids(*, user: User) -> list[int]:

@@ -60,6 +60,7 @@ from .constants import (
     SALES_ORDER_STATUSES,
     SALES_PAYMENT_STATUS,
 )
+from .rollup import RollupDelta, rollup_move, rollup_values
 
 logger = logging.getLogger(__name__)
 
@@ -305,10 +306,12 @@ def _rebuild(statement: Statement, *, company: Company, now: datetime) -> int:
     tally = _month_tallies(period, company.pk).get(
         (statement.company_id, statement.currency), _Tally()
     )
+    before = rollup_values(statement)
     _apply(statement, tally, _snapshot(company), now)
     StatementLine.objects.filter(statement=statement).delete()
     _write_lines([(statement.pk, tally)])
     statement.save(update_fields=[*SNAPSHOT_FIELDS, *TOTAL_FIELDS])
+    rollup_move(statement, before)
     return tally.orders
 
 
@@ -392,6 +395,7 @@ def generate_statements(
 
         created: list[tuple[Statement, _Tally]] = []
         rebuilt: list[tuple[Statement, _Tally]] = []
+        rollup = RollupDelta()
         for (company, currency), tally in tallies.items():
             statement = existing.get((company, currency))
             if statement is None:
@@ -409,12 +413,14 @@ def generate_statements(
                 result["statements"] += 1
                 result["lines"] += statement.order_count
             else:
+                before = rollup_values(statement)
                 try:
                     _apply(statement, tally, snapshots[company], now)
                 except StatementError as exc:
                     result["failed"] += 1
                     result["errors"].extend(exc.messages)
                     continue
+                rollup.add(*before, sign=-1)
                 rebuilt.append((statement, tally))
 
         if created:
@@ -441,6 +447,9 @@ def generate_statements(
             )
         touched = [*created, *rebuilt]
         _write_lines((statement.pk, tally) for statement, tally in touched)
+        for statement, _tally in touched:
+            rollup.add_statement(statement)
+        rollup.apply()
         note_created, note_rebuilt = _("Generated"), _("Regenerated")
         StatementEvent.objects.bulk_create(
             [

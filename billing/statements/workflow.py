@@ -21,6 +21,7 @@ from partners.models import Company, CompanyRole
 from partners.uploads import check_upload
 
 from .constants import VOUCHER_CONTENT_TYPES
+from .rollup import rollup_move, rollup_values
 from .services import (
     REASON_MAX_LENGTH,
     S,
@@ -77,12 +78,14 @@ def statement_set_status(
             code="illegal_transition",
         )
     previous = statement.status
+    before = rollup_values(statement)
     fields = ["status"]
     for field, value in (changes or {}).items():
         setattr(statement, field, value)
         fields.append(field)
     statement.status = to_status
     statement.save(update_fields=fields)
+    rollup_move(statement, before)
     _event(statement, from_status=previous, to_status=to_status, actor=actor, note=note)
     return statement
 

@@ -9,10 +9,19 @@ from unfold.decorators import display
 from backoffice.core.money import format_money
 from billing.models import Statement
 from billing.statements.labels import rate_display
-from billing.statements.selectors import statement_totals
+from billing.statements.selectors import statement_totals, statement_totals_of_months
+from billing.statements.services import StatementError, period_parse
 
 from ..base import status_column
-from .common import STATUS_LABELS
+from ..scope import is_owner_scoped
+from .common import STATUS_LABELS, PeriodFilter
+
+# List filters the rollup answers (query parameter → rollup key); any other goes to rows.
+ROLLUP_FILTERS = {
+    PeriodFilter.parameter_name: "period_start",
+    "status__exact": "status",
+    "currency__exact": "currency",
+}
 
 
 class StatementDisplayMixin:
@@ -24,8 +33,36 @@ class StatementDisplayMixin:
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and context.get("cl") is not None:
-            context["statement_totals"] = statement_totals(context["cl"].queryset)
+            cl = context["cl"]
+            months = self._rollup_filters(request, cl)
+            context["statement_totals"] = (
+                statement_totals(cl.queryset)
+                if months is None
+                else statement_totals_of_months(**months)
+            )
         return response
+
+    def _rollup_filters(self, request, cl) -> dict | None:
+        """The list's filters as the per-month rollup's keys, or None when they go beyond
+        what it holds (a search, the company or tier filter, a sales person's scope):
+        then the totals are summed over the filtered rows, which are few."""
+        if cl.query or is_owner_scoped(request):
+            return None
+        months: dict = {}
+        for name, values in cl.get_filters_params().items():
+            keyword = ROLLUP_FILTERS.get(name)
+            if keyword is None or len(values) != 1:
+                return None
+            value = values[0]
+            if keyword == "period_start":
+                if not value:
+                    continue  # the period filter ignores an empty value
+                try:
+                    value = period_parse(value).start
+                except StatementError:
+                    return {"status": ""}  # no statement has it: the period filter shows none
+            months[keyword] = value
+        return months
 
     # --- columns ---
 

@@ -8,6 +8,7 @@ from billing.selectors.delegated import delegated_mismatches
 from billing.selectors.payments import orders_without_payment_record, unrecorded_provider_payments
 from billing.selectors.receipts import receipt_problems
 from billing.selectors.repayments import repayment_settlement_problems
+from billing.statements.selectors import statement_rollup_mismatches
 
 # Invariants beyond the balances: name -> function returning the offending rows ([] = holds).
 INVARIANTS = {
@@ -24,6 +25,9 @@ INVARIANTS = {
     # A coupon quota's counts equal its coupons and moves; each coupon is owned by the
     # company its last move gave it to.
     "coupon_quotas": quota_problems,
+    # The statements' per-month rollup (the console list's header totals) equals the
+    # statements it sums.
+    "statement_rollup": statement_rollup_mismatches,
 }
 
 #: The name its result is kept under (backoffice.core.checkresults; the ledger gauge of /metrics).
