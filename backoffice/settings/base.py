@@ -124,6 +124,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "backoffice" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The console's app config is django.contrib.admin's: its tag library by name.
+            "libraries": {"console_list": "backoffice.admin.templatetags.console_list"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",  # csp_nonce, {% csp_nonce_attr %}
