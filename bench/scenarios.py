@@ -407,12 +407,14 @@ def statements_generation(*, period: str) -> dict:
     from django.db import connection
 
     from billing.models import Statement, StatementLine
+    from billing.statements.rollup import rollup_rebuild
     from billing.statements.services import generate_statements, period_parse
 
     month = period_parse(period)
     # A previous run's statements of this month go first (lines and events cascade).
     StatementLine.objects.filter(statement__period_start=month.start).delete()
     Statement.objects.filter(period_start=month.start).delete()
+    rollup_rebuild()  # the deletes bypass the services that keep the header rollup exact
 
     # The bare baseline, twice (the first also warms the cache for generation); the faster.
     bare = [statements_bare_insert(month) for _ in range(2)]
