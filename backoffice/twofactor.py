@@ -20,6 +20,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from partners.auth import user_group_names
 from partners.staff_roles import ROLE_GROUP_NAMES, StaffRole
 
 TOTP_DEVICE_NAME = "authenticator"
@@ -37,7 +38,7 @@ class TwoFactorError(ValidationError):
 
 def staff_roles_of(user) -> set[str]:
     roles = {StaffRole.SUPERADMIN.value} if user.is_superuser else set()
-    names = set(user.groups.values_list("name", flat=True))
+    names = user_group_names(user)
     roles.update(role for role, group in ROLE_GROUP_NAMES.items() if group in names)
     return {str(role) for role in roles}
 

@@ -9,9 +9,9 @@ and the user who submitted the thing decided. Templates: ``billing/mail/<kind>``
 
 from backoffice.core.mail import route_url
 from backoffice.core.money import format_money
-from backoffice.core.notifications import notified_keys, notify
+from backoffice.core.notifications import Notice, notified_keys, notify, notify_many
 from billing.models import PaymentRecordStatus, RepaymentStatus
-from partners.selectors import company_notice_users
+from partners.selectors import companies_notice_users, company_notice_users
 
 ORDER_PAGE = "portal:account_order_detail"
 CREDIT_PAGE = "portal:assets_credit"
@@ -125,11 +125,32 @@ def statement_ready_notify(statement) -> int:
 
 
 def statements_ready_notify(statements) -> int:
-    """``statement_ready_notify`` for each of ``statements`` not told yet (one query finds
-    those; the notice's key still guarantees once-only)."""
+    """``statement_ready_notify`` for each of ``statements`` not told yet, in a fixed number
+    of queries however many there are (a month's run tells every company): one finds the
+    statements told already, one the recipients, one writes the messages and one the mails.
+    The notice's key still guarantees once-only."""
     keys = {f"statement_ready:{statement.pk}": statement for statement in statements}
     done = notified_keys(keys)
-    return sum(statement_ready_notify(s) for key, s in keys.items() if key not in done)
+    todo = {key: statement for key, statement in keys.items() if key not in done}
+    if not todo:
+        return 0
+    recipients = companies_notice_users(
+        company_ids={statement.company_id for statement in todo.values()},
+        include_co_admins=True,
+    )
+    kind = "statement_ready"
+    return notify_many(
+        Notice(
+            users=recipients[statement.company_id],
+            kind=kind,
+            template=f"billing/mail/{kind}",
+            context=_statement_context(statement),
+            link_name=STATEMENT_PAGE,
+            link_args=(statement.pk,),
+            key=key,
+        )
+        for key, statement in todo.items()
+    )
 
 
 def statement_dispute_answered_notify(statement, *, regenerated: bool, note: str) -> int:

@@ -7,6 +7,7 @@ the dashboard, the sidebar) can ask without an import cycle.
 from django.db.models import Q
 from django.http import HttpRequest
 
+from partners.auth import user_group_names
 from partners.staff_roles import OWNER_SCOPED_ROLES, ROLE_GROUP_NAMES
 
 _SCOPED_GROUPS = frozenset(ROLE_GROUP_NAMES[role] for role in OWNER_SCOPED_ROLES)
@@ -27,7 +28,7 @@ def is_owner_scoped(request: HttpRequest) -> bool:
     user = request.user
     scoped = False
     if user.is_authenticated and not user.is_superuser:
-        names = set(user.groups.values_list("name", flat=True))
+        names = user_group_names(user)
         scoped = bool(names & _SCOPED_GROUPS) and not names & _UNSCOPED_GROUPS
     request._owner_scoped = scoped
     return scoped

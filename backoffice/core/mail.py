@@ -83,6 +83,33 @@ def mail_enqueue(
     return email
 
 
+def mails_enqueue(mails: Iterable[dict]) -> list:
+    """``mail_enqueue`` for many mails at once (a run that tells every company): one insert
+    for the rows, and one ``send_outbound_emails`` task per BATCH_SIZE of them after the
+    commit instead of one task each. Each item has ``to``, ``template``, ``context`` and
+    ``language``; no one-time values (those go through ``mail_enqueue``)."""
+    from backoffice.core.models import OutboundEmail
+
+    deadline = _claim_deadline(timezone.now())
+    emails = OutboundEmail.objects.bulk_create(
+        [
+            OutboundEmail(
+                to=mail["to"],
+                template=mail["template"],
+                context=mail["context"],
+                language=mail.get("language") or settings.LANGUAGE_CODE,
+                sensitive_keys=[],
+                lease_until=deadline,
+            )
+            for mail in mails
+        ]
+    )
+    ids = [email.pk for email in emails]
+    for start in range(0, len(ids), BATCH_SIZE):
+        enqueue_on_commit(send_outbound_emails, ids[start : start + BATCH_SIZE])
+    return emails
+
+
 def mail_retry(*, email_id: int) -> bool:
     """Console: queue a failed mail again. Returns whether it was queued.
 
@@ -174,6 +201,19 @@ def send_outbound_email(email_id: int) -> str:
     if email is None:
         return "skipped"
     return _deliver(email)
+
+
+def send_outbound_emails(email_ids: list[int]) -> dict[str, int]:
+    """Task: ``send_outbound_email`` for each of ``email_ids`` in turn (the mails of one
+    ``mails_enqueue``), for at most BATCH_SECONDS: the sweeper queues what is left by its
+    deadline. Safe to run twice."""
+    results: Counter[str] = Counter()
+    started = time.monotonic()
+    for email_id in email_ids:
+        if time.monotonic() - started > BATCH_SECONDS:
+            break
+        results[send_outbound_email(email_id)] += 1
+    return dict(results)
 
 
 def send_outbound_batch(limit: int = BATCH_SIZE) -> dict[str, int]:

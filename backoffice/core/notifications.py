@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from backoffice.core.mail import absolute_url, mail_body, mail_enqueue, mail_subject
+from backoffice.core.mail import absolute_url, mail_body, mail_enqueue, mail_subject, mails_enqueue
 
 #: The header badge shows at most this many, then "99+".
 BADGE_CAP = 99
@@ -51,12 +51,8 @@ def notify(
 
     path = reverse(link_name, args=list(link_args)) if link_name else ""
     context = {**context, "link": absolute_url(path) if path else ""}
-    seen: set[int] = set()
     count = 0
-    for user in users:
-        if user.pk in seen or not user.email:
-            continue
-        seen.add(user.pk)
+    for user in _recipients(users):
         row = Notification(
             recipient=user, kind=kind, template=template, context=context, link=path, key=key
         )
@@ -76,6 +72,77 @@ def notify(
         )
         count += 1
     return count
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One event to tell ``users`` about: the arguments of ``notify``."""
+
+    users: list
+    kind: str
+    template: str
+    context: dict
+    link_name: str = ""
+    link_args: tuple = ()
+    key: str | None = None
+
+
+def notify_many(notices: Iterable[Notice]) -> int:
+    """``notify`` for many events in one go (a run that tells every company at once): the
+    messages in one insert, the mails in another (``mails_enqueue``). Call it inside the
+    deciding transaction with keys not told yet (``notified_keys``); if one was told
+    meanwhile, the database refuses the insert and each notice falls back to ``notify``,
+    which skips whoever was told. Returns the number of (notice, user) pairs told."""
+    from backoffice.core.models import Notification
+
+    notices = list(notices)
+    rows: list = []
+    mails: list[dict] = []
+    for notice in notices:
+        path = reverse(notice.link_name, args=list(notice.link_args)) if notice.link_name else ""
+        context = {**notice.context, "link": absolute_url(path) if path else ""}
+        for user in _recipients(notice.users):
+            rows.append(
+                Notification(
+                    recipient=user,
+                    kind=notice.kind,
+                    template=notice.template,
+                    context=context,
+                    link=path,
+                    key=notice.key,
+                )
+            )
+            mails.append(
+                {
+                    "to": user.email,
+                    "template": notice.template,
+                    "context": {**context, "recipient_name": getattr(user, "name", "")},
+                    "language": user_language(user),
+                }
+            )
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows)
+    except IntegrityError:  # a key was told meanwhile: one by one, skipping those told
+        return sum(notify(**_notify_kwargs(notice)) for notice in notices)
+    mails_enqueue(mails)
+    return len(rows)
+
+
+def _recipients(users: Iterable) -> list:
+    """``users`` once each, without those who have no e-mail (``notify``'s rule)."""
+    seen: set[int] = set()
+    picked = []
+    for user in users:
+        if user.pk in seen or not user.email:
+            continue
+        seen.add(user.pk)
+        picked.append(user)
+    return picked
+
+
+def _notify_kwargs(notice: Notice) -> dict:
+    return {field: getattr(notice, field) for field in Notice.__dataclass_fields__}
 
 
 # --------------------------------------------------------------------------

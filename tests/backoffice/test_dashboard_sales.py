@@ -124,6 +124,27 @@ def test_dashboard_renders_in_at_most_15_queries(
     assert response.context["figures"]["sales"]["series"]
 
 
+def test_dashboard_as_a_superadmin_by_role_renders_in_at_most_15_queries(
+    client, other_company_sales, django_assert_max_num_queries
+):
+    """超级管理员 by role (a group, not Django's superuser flag): its group names and
+    group permissions come in one query (``partners.auth``)."""
+    from django.contrib.auth.models import Group
+
+    from partners.staff_roles import ROLE_GROUP_NAMES, StaffRole
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True, is_superuser=False)
+    user.groups.add(Group.objects.get(name=ROLE_GROUP_NAMES[StaffRole.SUPERADMIN]))
+    client.force_login(user)
+    cache.clear()
+    with django_assert_max_num_queries(15):
+        response = client.get("/admin/")
+    assert response.status_code == 200
+    assert response.context["figures"]["sales"]["series"]
+    assert "admin/partners/company/" in response.content.decode()  # sees every card
+
+
 def test_this_months_demo_order_is_never_in_the_future():
     from fixtures.orders_demo import _year_moment
 

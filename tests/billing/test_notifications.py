@@ -31,7 +31,7 @@ from tests.billing.order_helpers import Shop
 from tests.billing.statements.files import pdf_upload
 from tests.billing.statements.helpers import Seller, local
 from tests.billing.test_fulfilment import invoice_fields
-from tests.partners.factories import CompanyFactory
+from tests.partners.factories import CompanyFactory, admin_of
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +293,46 @@ def test_another_company_is_not_told(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         decide()
     assert not Notification.objects.filter(recipient__company=other).exists()
+
+
+def test_a_months_statements_are_told_in_the_same_queries_for_any_count(
+    django_capture_on_commit_callbacks,
+):
+    """``statements_ready_notify`` (the end of a month's run) asks and writes a fixed number
+    of times however many companies it tells, sends every mail after the commit, and tells
+    nobody twice on a re-run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.notices import statements_ready_notify
+    from tests.billing.statements.helpers import make_statement
+
+    def run(count: int) -> tuple[int, list]:
+        statements = []
+        for _ in range(count):
+            company = CompanyFactory()
+            admin_of(company)
+            make_partner_user(company, role=CompanyRole.CO_ADMIN)
+            statements.append(make_statement(company))
+        mail.outbox.clear()
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            transaction.atomic(),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            told = statements_ready_notify(statements)
+        assert told == 2 * count  # the 管理员 and the co-admin of each company
+        assert len(mail.outbox) == 2 * count
+        return len(queries), statements
+
+    few, _ = run(2)
+    many, statements = run(7)
+    assert many == few
+    assert OutboundEmail.objects.filter(template="billing/mail/statement_ready").count() == 18
+    assert all(
+        e.status == "sent"
+        for e in OutboundEmail.objects.filter(template="billing/mail/statement_ready")
+    )
+    with transaction.atomic():
+        assert statements_ready_notify(statements) == 0  # a re-run (regeneration) tells no one
+    assert Notification.objects.filter(kind="statement_ready").count() == 18
