@@ -67,3 +67,43 @@ def test_two_workers_generate_one_statement_per_company_month_and_currency(month
         .filter(n__gt=1)
     )
     assert not duplicated.exists()
+
+
+def test_two_confirmations_of_the_same_month_and_currency_keep_the_rollup_exact():
+    """Two partners confirm their statements of one month and currency at the same moment:
+    both move the same two rollup rows (待确认 −1, 已确认 +1). The upsert adds under the
+    row's lock, so neither delta is lost and the rollup still equals the statements."""
+    from billing.models import StatementRollup, StatementStatus
+    from billing.statements.selectors import statement_rollup_mismatches
+    from billing.statements.workflow import statement_confirm
+
+    sellers = [Seller() for _ in range(6)]
+    for seller in sellers:
+        seller.orders(3, at=local(2026, 6, 10, 9), total="10.00")
+    generate_statements(period="2026-06")
+    statements = list(Statement.objects.filter(period_start="2026-06-01").order_by("pk"))
+    assert len(statements) == 6
+    admins = {seller.company.pk: seller.admin for seller in sellers}
+    pending = iter(statements)
+    lock = threading.Lock()
+
+    def confirm_next():
+        confirmed = []
+        while True:
+            with lock:
+                statement = next(pending, None)
+            if statement is None:
+                return confirmed
+            statement_confirm(statement_id=statement.pk, actor=admins[statement.company_id])
+            confirmed.append(statement.pk)
+
+    results, errors = _in_parallel(confirm_next, workers=3)
+
+    assert not errors, errors
+    assert sorted(pk for done in results for pk in done) == [s.pk for s in statements]
+    assert statement_rollup_mismatches() == []
+    rows = {
+        row.status: row.statement_count
+        for row in StatementRollup.objects.filter(period_start="2026-06-01", currency="CNY")
+    }
+    assert rows.get(StatementStatus.CONFIRMED) == 6 and not rows.get(StatementStatus.DRAFT)
