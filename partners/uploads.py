@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
@@ -50,6 +51,23 @@ class CheckedFile:
     content_type: str
     size: int
     sha256: str
+
+    def record_fields(self) -> dict[str, str | int]:
+        """What a stored upload's row keeps about its file: the cleaned original name, the
+        content type found from the bytes, the size and the SHA-256."""
+        return {
+            "original_name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+    def store(self, field_file: FieldFile, name: str | None = None) -> None:
+        """Write the checked bytes into ``field_file`` (under ``name``, by default the
+        cleaned original name) without saving its row: the check read the upload, so it
+        is rewound first."""
+        self.upload.seek(0)
+        field_file.save(name or self.name, self.upload, save=False)
 
 
 def _detect(head: bytes, data_reader) -> str | None:

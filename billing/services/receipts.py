@@ -441,8 +441,7 @@ def receipt_post(
             result = _apply(receipt, cleaned, actor)
         if checked is not None:
             receipt.attachment_name = checked.name[:120]
-            checked.upload.seek(0)
-            receipt.attachment.save(checked.name, checked.upload, save=False)
+            checked.store(receipt.attachment)
         receipt.save(update_fields=["pending", "attachment", "attachment_name"])
         return result
 
