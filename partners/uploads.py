@@ -16,6 +16,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -205,6 +206,26 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         size=size,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def check_form_upload(
+    upload: UploadedFile,
+    *,
+    field: str,
+    error: type[ValidationError],
+    content_types: Collection[str],
+    wrong_type: str,
+) -> CheckedFile:
+    """``upload`` checked by content for a form's ``field`` that takes only
+    ``content_types``: a refusal raises ``error`` on the field (code ``bad_file``), a file
+    of another type raises it with ``wrong_type`` (code ``bad_type``)."""
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise error({field: exc.messages}, code="bad_file") from exc
+    if checked.content_type not in content_types:
+        raise error({field: [wrong_type]}, code="bad_type")
+    return checked
 
 
 def check_uploads(uploads: list[UploadedFile], *, required: bool = True) -> list[CheckedFile]:
