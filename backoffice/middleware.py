@@ -174,20 +174,20 @@ class StaffSessionMiddleware:
     def end(self, request, reason: str):
         logout(request)
         if reason == "idle":
-            minutes = settings.STAFF_SESSION_IDLE_TIMEOUT // 60
+            count = settings.STAFF_SESSION_IDLE_TIMEOUT // 60  # minutes
             message = ngettext(
                 "You were logged out after %(count)d minute without activity. Please log in again.",
                 "You were logged out after %(count)d minutes without activity. Please log in again.",
-                minutes,
-            ) % {"count": minutes}
+                count,
+            )
         else:
-            hours = settings.STAFF_SESSION_MAX_AGE // 3600
+            count = settings.STAFF_SESSION_MAX_AGE // 3600  # hours
             message = ngettext(
                 "Your session ended %(count)d hour after you logged in. Please log in again.",
                 "Your session ended %(count)d hours after you logged in. Please log in again.",
-                hours,
-            ) % {"count": hours}
-        messages.warning(request, message)
+                count,
+            )
+        messages.warning(request, message % {"count": count})
         login_url = reverse("admin:login")
         next_url = request.get_full_path() if request.method == "GET" else reverse("admin:index")
         return HttpResponseRedirect(f"{login_url}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")

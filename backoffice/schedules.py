@@ -26,54 +26,37 @@ class ScheduleSpec:
     kwargs: dict = field(default_factory=dict)
 
 
+# One row a job: name, task, schedule type, then (daily and monthly jobs) the local time of
+# day and (monthly jobs) the day of the month of their runs.
 SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(
-        name="housekeeping.clear_expired_sessions",
-        func="backoffice.core.tasks.clear_expired_sessions",
-        schedule_type=Schedule.DAILY,
-        first_run_at=time(3, 30),
+        "housekeeping.clear_expired_sessions",
+        "backoffice.core.tasks.clear_expired_sessions",
+        Schedule.DAILY,
+        time(3, 30),
     ),
+    ScheduleSpec("billing.daily_bills", "billing.tasks.daily_bills", Schedule.DAILY, time(0, 0)),
+    ScheduleSpec("billing.expire_coupons", "billing.tasks.expire_coupons", Schedule.HOURLY),
     ScheduleSpec(
-        name="billing.daily_bills",
-        func="billing.tasks.daily_bills",
-        schedule_type=Schedule.DAILY,
-        first_run_at=time(0, 0),
+        "billing.cancel_unpaid_orders", "billing.tasks.cancel_unpaid_orders", Schedule.MINUTES
     ),
+    # Recovers mails of dead or lost tasks (backoffice/core/mail.py): expired leases back to
+    # the queue, overdue queued mails sent in batches.
+    ScheduleSpec("outbox.sweep", "backoffice.core.mail.outbox_sweep", Schedule.MINUTES),
+    # Webhook retries with backoff, and deliveries of dead workers (partners/webhooks).
+    ScheduleSpec("webhooks.sweep", "partners.webhooks.services.webhook_sweep", Schedule.MINUTES),
     ScheduleSpec(
-        name="billing.expire_coupons",
-        func="billing.tasks.expire_coupons",
-        schedule_type=Schedule.HOURLY,
-    ),
-    ScheduleSpec(
-        name="billing.cancel_unpaid_orders",
-        func="billing.tasks.cancel_unpaid_orders",
-        schedule_type=Schedule.MINUTES,
-    ),
-    ScheduleSpec(
-        # Recovers mails of dead or lost tasks (backoffice/core/mail.py): expired leases back to
-        # the queue, overdue queued mails sent in batches.
-        name="outbox.sweep",
-        func="backoffice.core.mail.outbox_sweep",
-        schedule_type=Schedule.MINUTES,
-    ),
-    ScheduleSpec(
-        # Webhook retries with backoff, and deliveries of dead workers (partners/webhooks).
-        name="webhooks.sweep",
-        func="partners.webhooks.services.webhook_sweep",
-        schedule_type=Schedule.MINUTES,
-    ),
-    ScheduleSpec(
-        name="billing.half_yearly_rebates",
-        func="billing.tasks.half_yearly_rebates",
-        schedule_type=Schedule.MONTHLY,
-        first_run_at=time(1, 0),
+        "billing.half_yearly_rebates",
+        "billing.tasks.half_yearly_rebates",
+        Schedule.MONTHLY,
+        time(1, 0),
         first_run_day=1,
     ),
     ScheduleSpec(
-        name="billing.monthly_statements",
-        func="billing.statements.tasks.generate_previous_month",
-        schedule_type=Schedule.MONTHLY,
-        first_run_at=time(2, 0),
+        "billing.monthly_statements",
+        "billing.statements.tasks.generate_previous_month",
+        Schedule.MONTHLY,
+        time(2, 0),
         first_run_day=1,
     ),
 ]

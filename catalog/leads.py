@@ -92,6 +92,19 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def _save_and_confirm(lead: Lead, template: str, prefix: str, context: dict) -> None:
+    """Save the new ``lead`` and queue the requester's confirmation (``template``, with the
+    requester's name, ``context`` and the reference: ``prefix`` and the lead's number),
+    in one transaction."""
+    with transaction.atomic():
+        lead.save()
+        mail_enqueue(
+            to=lead.email,
+            template=template,
+            context={"name": lead.name, **context, "reference": f"{prefix}{lead.pk:06d}"},
+        )
+
+
 def ticket_create(
     *, data: Mapping, attachment=None, user=None, solution: Solution | None = None
 ) -> ConsultationTicket:
@@ -118,24 +131,16 @@ def ticket_create(
             errors.setdefault("attachment", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-
-    with transaction.atomic():
-        if checked is not None:
-            ticket.attachment.save(
-                f"{uuid.uuid4().hex}.{checked.extension}", checked.upload, save=False
-            )
-        ticket.save()
-        mail_enqueue(
-            to=ticket.email,
-            template="catalog/mail/ticket_received",
-            context={
-                "name": ticket.name,
-                "subject": ticket.subject,
-                "details": ticket.details,
-                "solution_name": solution.name if solution else "",
-                "reference": f"T{ticket.pk:06d}",
-            },
+    if checked is not None:
+        ticket.attachment.save(
+            f"{uuid.uuid4().hex}.{checked.extension}", checked.upload, save=False
         )
+    context = {
+        "subject": ticket.subject,
+        "details": ticket.details,
+        "solution_name": solution.name if solution else "",
+    }
+    _save_and_confirm(ticket, "catalog/mail/ticket_received", "T", context)
     return ticket
 
 
@@ -153,18 +158,11 @@ def trial_create(*, solution: Solution, data: Mapping, user=None) -> TrialReques
         )
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        trial.save()
-        mail_enqueue(
-            to=trial.email,
-            template="catalog/mail/trial_received",
-            context={
-                "name": trial.name,
-                "solution_name": solution.name,
-                "solution_url": route_url("portal:solution_detail", solution.slug),
-                "reference": f"S{trial.pk:06d}",
-            },
-        )
+    context = {
+        "solution_name": solution.name,
+        "solution_url": route_url("portal:solution_detail", solution.slug),
+    }
+    _save_and_confirm(trial, "catalog/mail/trial_received", "S", context)
     return trial
 
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from backoffice.core.selectors import search_any
+
 from .models import (
     ApiKey,
     ApplicationStatus,
@@ -51,30 +53,17 @@ def company_users(*, company: Company, search: str = "") -> QuerySet[User]:
     qs = User.objects.filter(company=company, deleted_at__isnull=True).order_by(
         "-date_joined", "-pk"
     )
-    if search:
-        qs = qs.filter(
-            Q(name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search)
-        )
-    return qs
+    return search_any(qs, search, "name", "email", "phone")
 
 
 def sub_resellers(*, distributor: Company, search: str = "") -> QuerySet[Company]:
     qs = Company.objects.filter(parent=distributor).order_by("-created_at", "-pk")
-    if search:
-        qs = qs.filter(name__icontains=search)
-    return qs
+    return search_any(qs, search, "name")
 
 
 def end_customers(*, company: Company, search: str = "") -> QuerySet[EndCustomer]:
     qs = EndCustomer.objects.filter(company=company).order_by("-created_at", "-pk")
-    if search:
-        qs = qs.filter(
-            Q(name__icontains=search)
-            | Q(company_name__icontains=search)
-            | Q(email__icontains=search)
-            | Q(phone__icontains=search)
-        )
-    return qs
+    return search_any(qs, search, "name", "company_name", "email", "phone")
 
 
 def visible_company_ids(*, user: User) -> list[int]:

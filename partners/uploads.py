@@ -16,10 +16,12 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
@@ -50,6 +52,23 @@ class CheckedFile:
     content_type: str
     size: int
     sha256: str
+
+    def record_fields(self) -> dict[str, str | int]:
+        """What a stored upload's row keeps about its file: the cleaned original name, the
+        content type found from the bytes, the size and the SHA-256."""
+        return {
+            "original_name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+    def store(self, field_file: FieldFile, name: str | None = None) -> None:
+        """Write the checked bytes into ``field_file`` (under ``name``, by default the
+        cleaned original name) without saving its row: the check read the upload, so it
+        is rewound first."""
+        self.upload.seek(0)
+        field_file.save(name or self.name, self.upload, save=False)
 
 
 def _detect(head: bytes, data_reader) -> str | None:
@@ -187,6 +206,26 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         size=size,
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def check_form_upload(
+    upload: UploadedFile,
+    *,
+    field: str,
+    error: type[ValidationError],
+    content_types: Collection[str],
+    wrong_type: str,
+) -> CheckedFile:
+    """``upload`` checked by content for a form's ``field`` that takes only
+    ``content_types``: a refusal raises ``error`` on the field (code ``bad_file``), a file
+    of another type raises it with ``wrong_type`` (code ``bad_type``)."""
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise error({field: exc.messages}, code="bad_file") from exc
+    if checked.content_type not in content_types:
+        raise error({field: [wrong_type]}, code="bad_type")
+    return checked
 
 
 def check_uploads(uploads: list[UploadedFile], *, required: bool = True) -> list[CheckedFile]:

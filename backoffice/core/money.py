@@ -60,3 +60,9 @@ def format_money(amount: Decimal, currency: str, *, signed: bool = False) -> str
     elif signed and amount > 0:
         sign = "+"
     return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{abs(amount):,.2f}"
+
+
+def format_amounts(currency: str, **amounts: Decimal) -> dict[str, str]:
+    """Each of ``amounts`` formatted in ``currency`` under its name: the placeholders of a
+    message or a mail context that names several sums of one currency."""
+    return {name: format_money(amount, currency) for name, amount in amounts.items()}

@@ -1,7 +1,9 @@
-"""Kernel reads: the task queue's figures and one-query counts of many querysets."""
+"""Kernel reads: the task queue's figures, one-query counts of many querysets, and the
+search box of a list."""
 
 from datetime import timedelta
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
@@ -55,3 +57,14 @@ def counts_with_sole_ids(querysets) -> list[tuple[int, int | None]]:
         (int(row[2 * i]), row[2 * i + 1] if int(row[2 * i]) == 1 else None)
         for i in range(len(querysets))
     ]
+
+
+def search_any(queryset: QuerySet, search: str, *fields: str) -> QuerySet:
+    """``queryset`` narrowed to the rows where any of ``fields`` contains ``search``
+    (case-insensitive); unchanged when ``search`` is empty."""
+    if not search:
+        return queryset
+    match = Q()
+    for field in fields:
+        match |= Q(**{f"{field}__icontains": search})
+    return queryset.filter(match)

@@ -58,8 +58,28 @@ def ledger_mismatches() -> dict[str, object]:
     }
 
 
-def _entries_between(qs: QuerySet, since, until) -> QuerySet:
-    """A ledger's entries newest first, created in [``since``, ``until``) when given."""
+def _entries_between(
+    model: type[RebateEntry | CreditEntry],
+    owner: str,
+    *,
+    company_id: int,
+    currency: str,
+    since=None,
+    until=None,
+) -> QuerySet:
+    """A ledger's entries on the company's ``owner`` row (wallet or credit account) in
+    ``currency``, newest first, created in [``since``, ``until``) when given."""
+    return _newest_between(
+        model.objects.filter(
+            **{f"{owner}__company_id": company_id, f"{owner}__currency": currency}
+        ),
+        since,
+        until,
+    )
+
+
+def _newest_between(qs: QuerySet, since, until) -> QuerySet:
+    """``qs`` newest first, created in [``since``, ``until``) when given."""
     qs = qs.order_by("-created_at", "-pk")
     if since is not None:
         qs = qs.filter(created_at__gte=since)
@@ -72,9 +92,7 @@ def wallet_entries(
     *, company_id: int, currency: str, since=None, until=None
 ) -> QuerySet[RebateEntry]:
     return _entries_between(
-        RebateEntry.objects.filter(wallet__company_id=company_id, wallet__currency=currency),
-        since,
-        until,
+        RebateEntry, "wallet", company_id=company_id, currency=currency, since=since, until=until
     )
 
 
@@ -97,9 +115,7 @@ def credit_entries(
     *, company_id: int, currency: str, since=None, until=None
 ) -> QuerySet[CreditEntry]:
     return _entries_between(
-        CreditEntry.objects.filter(account__company_id=company_id, account__currency=currency),
-        since,
-        until,
+        CreditEntry, "account", company_id=company_id, currency=currency, since=since, until=until
     )
 
 
@@ -152,16 +168,10 @@ def company_bills(*, company_id: int, currency: str, since=None, until=None) -> 
     waiting = Repayment.bills.through.objects.filter(
         bill_id=OuterRef("pk"), repayment__status=RepaymentStatus.SUBMITTED
     )
-    qs = (
-        Bill.objects.filter(account__company_id=company_id, account__currency=currency)
-        .annotate(under_review=Exists(waiting))
-        .order_by("-created_at", "-pk")
+    qs = Bill.objects.filter(account__company_id=company_id, account__currency=currency).annotate(
+        under_review=Exists(waiting)
     )
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
-    return qs
+    return _newest_between(qs, since, until)
 
 
 def company_bills_by_ids(*, company_id: int, bill_ids) -> QuerySet[Bill]:
@@ -177,18 +187,10 @@ def company_repayments(
     *, company_id: int, currency: str, since=None, until=None
 ) -> QuerySet[Repayment]:
     """还款记录 of the company's credit line, newest first, with the bills' numbers prefetched."""
-    qs = (
-        Repayment.objects.filter(account__company_id=company_id, account__currency=currency)
-        .prefetch_related(
-            Prefetch("bills", queryset=Bill.objects.only("pk", "number").order_by("pk"))
-        )
-        .order_by("-created_at", "-pk")
-    )
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
-    return qs
+    qs = Repayment.objects.filter(
+        account__company_id=company_id, account__currency=currency
+    ).prefetch_related(Prefetch("bills", queryset=Bill.objects.only("pk", "number").order_by("pk")))
+    return _newest_between(qs, since, until)
 
 
 def repayments_awaiting_review() -> QuerySet[Repayment]:

@@ -71,17 +71,7 @@ def _repayment_targets(currency: str | None, company_id: int | None) -> list[Tar
     targets = []
     for r in repayments:
         numbers = tuple(b.number for b in r.bills.all())
-        targets.append(
-            Target(
-                kind=Kind.REPAYMENT,
-                ids=(r.pk,),
-                company_id=r.account.company_id,
-                amount=r.amount,
-                currency=r.account.currency,
-                label=f"{' + '.join(numbers)} · {r.account.company.name}",
-                references=numbers,
-            )
-        )
+        targets.append(_account_target(Kind.REPAYMENT, [r], numbers, references=numbers))
     return targets
 
 
@@ -104,30 +94,29 @@ def _bill_targets(currency: str | None, company_id: int | None) -> list[Target]:
     for bill in bills:
         by_account[bill.account_id].append(bill)
         targets.append(
-            Target(
-                kind=Kind.BILLS,
-                ids=(bill.pk,),
-                company_id=bill.account.company_id,
-                amount=bill.amount,
-                currency=bill.account.currency,
-                label=f"{bill.number} · {bill.account.company.name}",
-                references=(bill.number,),
-            )
+            _account_target(Kind.BILLS, [bill], (bill.number,), references=(bill.number,))
         )
     for group in by_account.values():
         if len(group) > 1:
-            account = group[0].account
-            targets.append(
-                Target(
-                    kind=Kind.BILLS,
-                    ids=tuple(b.pk for b in group),
-                    company_id=account.company_id,
-                    amount=sum((b.amount for b in group), Decimal("0")),
-                    currency=account.currency,
-                    label=f"{' + '.join(b.number for b in group)} · {account.company.name}",
-                )
-            )
+            targets.append(_account_target(Kind.BILLS, group, tuple(b.number for b in group)))
     return targets
+
+
+def _account_target(
+    kind: str, rows: list, numbers: tuple[str, ...], references: tuple[str, ...] = ()
+) -> Target:
+    """A target of ``rows`` (a repayment, a bill, or a company's bills together) on one
+    credit account: their total, labelled "numbers · company"."""
+    account = rows[0].account
+    return Target(
+        kind=kind,
+        ids=tuple(row.pk for row in rows),
+        company_id=account.company_id,
+        amount=sum((row.amount for row in rows), Decimal("0")),
+        currency=account.currency,
+        label=f"{' + '.join(numbers)} · {account.company.name}",
+        references=references,
+    )
 
 
 def open_targets(*, currency: str | None = None, company_id: int | None = None) -> list[Target]:

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from backoffice.core.money import to_money
+from backoffice.core.selectors import search_any
 from catalog.models import Sku
 
 from ..models import (
@@ -215,13 +216,7 @@ def orders_list(
         .order_by("-created_at", "-pk")
     )
     search = (search or "").strip()
-    if search:
-        qs = qs.filter(
-            Q(number__icontains=search)
-            | Q(customer_company__icontains=search)
-            | Q(placed_by__email__icontains=search)
-            | Q(placed_by__name__icontains=search)
-        )
+    qs = search_any(qs, search, "number", "customer_company", "placed_by__email", "placed_by__name")
     if status:
         qs = qs.filter(status=status)
     if date_from:

@@ -16,7 +16,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.core.money import format_money
+from backoffice.core.money import format_amounts
 from billing.locks import lock_bills, lock_repayment
 from billing.models import (
     MONEY_RECEIVED_STATUSES,
@@ -38,9 +38,9 @@ from billing.numbering import bill_number
 from billing.rules import OPEN_BILL_STATUSES
 from billing.webhooks import bill_due_event, repayment_confirmed_event
 
-from .credit import _lock_account, _post, _tz, local_today
+from .credit import _lock_account, _post, _tz, local_today, not_in_future
 from .errors import BillingError
-from .ledger import positive, required_reason
+from .ledger import positive, required_reason, required_text
 
 # --------------------------------------------------------------------------
 # Bills
@@ -217,15 +217,10 @@ def repayment_submit_offline(
     *, company_id: int, currency: str, bill_ids: list[int], payer_account: str, paid_on: date, actor
 ) -> Repayment:
     """The partner reports a bank transfer for one or several bills; finance confirms it later."""
-    payer_account = (payer_account or "").strip()
-    if not payer_account:
-        raise BillingError(
-            {"payer_account": [_("Enter the paying bank account.")]}, code="required"
-        )
-    if paid_on > local_today():
-        raise BillingError(
-            {"paid_on": [_("The payment date cannot be in the future.")]}, code="future"
-        )
+    payer_account = required_text(
+        payer_account, field="payer_account", message=_("Enter the paying bank account.")
+    )
+    not_in_future(paid_on, field="paid_on", message=_("The payment date cannot be in the future."))
     return offline_repayment_create(
         company_id=company_id,
         currency=currency,
@@ -290,10 +285,7 @@ def _settle(repayment: Repayment, account: CreditAccount, actor, now: datetime) 
                 "The bills now total %(total)s, not the %(amount)s of this repayment. Reject "
                 "it; the partner repays the new amount."
             )
-            % {
-                "total": format_money(total, account.currency),
-                "amount": format_money(repayment.amount, account.currency),
-            },
+            % format_amounts(account.currency, total=total, amount=repayment.amount),
             code="amount_changed",
         )
     _post(

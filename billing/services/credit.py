@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.core.mail import mail_enqueue
-from backoffice.core.money import format_money, to_money
+from backoffice.core.money import format_amounts, format_money, to_money
 from billing import locks
 from billing.models import (
     Bill,
@@ -56,6 +56,12 @@ def local_today(now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(_tz()).date()
 
 
+def not_in_future(day: date, *, field: str, message: str) -> None:
+    """Refuse a form's ``field`` with ``message`` when ``day`` is after today (local)."""
+    if day > local_today():
+        raise BillingError({field: [message]}, code="future")
+
+
 def _lock_account(*, company_id: int, currency: str) -> CreditAccount:
     """The company's credit account in ``currency`` under a row lock (``billing.locks``)."""
     try:
@@ -88,10 +94,7 @@ def insufficient_credit(available: Decimal, amount: Decimal, currency: str) -> B
     """The refusal of a charge beyond the available credit (of an account or a delegated line)."""
     return BillingError(
         _("Available credit is %(available)s; %(amount)s cannot be charged.")
-        % {
-            "available": format_money(available, currency),
-            "amount": format_money(amount, currency),
-        },
+        % format_amounts(currency, available=available, amount=amount),
         code="insufficient",
     )
 
@@ -152,9 +155,12 @@ def _usage_alerts(account: CreditAccount, used_before: Decimal) -> None:
                 "billing/mail/credit_usage_alert",
                 {
                     "percent": int(threshold * 100),
-                    "used": format_money(account.used, account.currency),
-                    "limit": format_money(account.credit_limit, account.currency),
-                    "available": format_money(account.available, account.currency),
+                    **format_amounts(
+                        account.currency,
+                        used=account.used,
+                        limit=account.credit_limit,
+                        available=account.available,
+                    ),
                 },
             )
 
@@ -193,9 +199,8 @@ def credit_limit_set(
         company_id,
         "billing/mail/credit_limit_updated",
         {
-            "limit": format_money(credit_limit, currency),
             "term_days": term_days,
-            "available": format_money(account.available, currency),
+            **format_amounts(currency, limit=credit_limit, available=account.available),
         },
     )
     return change
@@ -269,10 +274,13 @@ def credit_offline_charge(
             company_id,
             "billing/mail/credit_offline_charge",
             {
-                "amount": format_money(amount, currency),
                 "reason": reason,
-                "available": format_money(account.available, currency),
-                "limit": format_money(account.credit_limit, currency),
+                **format_amounts(
+                    currency,
+                    amount=amount,
+                    available=account.available,
+                    limit=account.credit_limit,
+                ),
             },
         )
         _usage_alerts(account, used_before)

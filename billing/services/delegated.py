@@ -13,7 +13,7 @@ import uuid
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from backoffice.core.money import format_money, to_money
+from backoffice.core.money import format_amounts, to_money
 from billing import locks
 from billing.models import (
     CreditAccount,
@@ -75,7 +75,7 @@ def _check_expected(line: DelegatedCreditLine, expected_limit) -> None:
                 "The allocation changed since you opened this page: it is now %(limit)s."
                 " Review it and submit again."
             )
-            % {"limit": format_money(line.credit_limit, line.currency)},
+            % format_amounts(line.currency, limit=line.credit_limit),
             code="stale",
         )
 
@@ -93,9 +93,9 @@ def _mail_reseller(line: DelegatedCreditLine, kind: str, amount, reason: str) ->
         kind=kind,
         context={
             "distributor": line.distributor.name,
-            "amount": format_money(amount, line.currency),
-            "limit": format_money(line.credit_limit, line.currency),
-            "available": format_money(line.available, line.currency),
+            **format_amounts(
+                line.currency, amount=amount, limit=line.credit_limit, available=line.available
+            ),
             "reason": reason,
         },
         link_name=ASSETS_CREDIT_PAGE,
@@ -131,10 +131,7 @@ def credit_allocate(
     if amount > account.available:
         raise BillingError(
             _("Your available credit is %(available)s; %(amount)s cannot be allocated.")
-            % {
-                "available": format_money(account.available, currency),
-                "amount": format_money(amount, currency),
-            },
+            % format_amounts(currency, available=account.available, amount=amount),
             code="insufficient",
         )
     entry, created = delegated_post(
@@ -176,10 +173,7 @@ def credit_reclaim(
                 "Only the unused credit can be reclaimed: %(available)s"
                 " (the sub-reseller has used %(used)s)."
             )
-            % {
-                "available": format_money(line.available, currency),
-                "used": format_money(line.used, currency),
-            },
+            % format_amounts(currency, available=line.available, used=line.used),
             code="below_used",
         )
     entry, created = delegated_post(

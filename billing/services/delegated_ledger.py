@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from backoffice.core.money import format_money
+from backoffice.core.money import format_amounts, format_money
 from billing.models import LIMIT_TYPES, DelegatedCreditEntry, DelegatedCreditLine
 from billing.notices import company_notify
 from billing.numbering import delegated_entry_number
@@ -77,8 +77,7 @@ def usage_alerts(line: DelegatedCreditLine, used_before: Decimal, reseller_name:
                 context={
                     "reseller": reseller_name,
                     "percent": int(threshold * 100),
-                    "used": format_money(line.used, line.currency),
-                    "limit": format_money(line.credit_limit, line.currency),
+                    **format_amounts(line.currency, used=line.used, limit=line.credit_limit),
                 },
                 link_name=TIERS_PAGE,
             )

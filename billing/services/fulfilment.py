@@ -443,16 +443,9 @@ def attachment_add(*, order_id: int, actor, title: str, upload) -> OrderAttachme
     title = _text(title, field="title", label=_("Title"), max_length=100, required=True)
     checked = _checked_upload(upload, field="file", missing=_("Choose a file to upload."))
     attachment = OrderAttachment(
-        order=order,
-        title=title,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor,
+        order=order, title=title, uploaded_by=actor, **checked.record_fields()
     )
-    checked.upload.seek(0)
-    attachment.file.save(checked.name, checked.upload, save=False)
+    checked.store(attachment.file)
     attachment.save()
     return attachment
 

@@ -140,8 +140,7 @@ def invoice_issue(*, request_id: int, actor, invoice_number: str, pdf) -> Invoic
     checked = _checked_upload(pdf, field="pdf", missing=_("Upload the invoice PDF."))
     if checked.content_type != "application/pdf":
         raise FulfilmentError({"pdf": [_("The invoice must be a PDF file.")]}, code="pdf_type")
-    checked.upload.seek(0)
-    invoice.invoice_pdf.save(f"{invoice_number}.pdf", checked.upload, save=False)
+    checked.store(invoice.invoice_pdf, f"{invoice_number}.pdf")
     invoice.invoice_number = invoice_number
     invoice.status = InvoiceRequestStatus.ISSUED
     invoice.processed_by = actor

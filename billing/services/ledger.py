@@ -39,6 +39,14 @@ def required_reason(reason: str) -> str:
     return reason
 
 
+def required_text(value: str | None, *, field: str, message: str) -> str:
+    """The trimmed ``value`` of a form's ``field``, refused with ``message`` when blank."""
+    value = (value or "").strip()
+    if not value:
+        raise BillingError({field: [message]}, code="required")
+    return value
+
+
 def entry_write(
     model: type[models.Model],
     *,

@@ -45,7 +45,7 @@ from . import coupons as coupon_services
 from . import credit as credit_services
 from . import wallet as wallet_services
 from .errors import BillingError
-from .ledger import required_reason
+from .ledger import required_reason, required_text
 
 ONLINE_PAYMENT_TIMEOUT = timedelta(minutes=15)
 
@@ -433,15 +433,12 @@ def offline_payment_create(
         raise BillingError(
             _("This order does not wait for an offline payment."), code="not_payable"
         )
-    payer_account = (payer_account or "").strip()
-    if not payer_account:
-        raise BillingError(
-            {"payer_account": [_("Enter the paying bank account.")]}, code="required"
-        )
-    if paid_on > credit_services.local_today():
-        raise BillingError(
-            {"paid_on": [_("The payment date cannot be in the future.")]}, code="future"
-        )
+    payer_account = required_text(
+        payer_account, field="payer_account", message=_("Enter the paying bank account.")
+    )
+    credit_services.not_in_future(
+        paid_on, field="paid_on", message=_("The payment date cannot be in the future.")
+    )
     if order.payments.filter(kind=PaymentKind.OFFLINE, status=PaymentRecordStatus.PENDING).exists():
         raise BillingError(
             _("A transfer for this order is already waiting for confirmation."), code="duplicate"

@@ -41,11 +41,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from backoffice.core.money import format_money, to_money
+from backoffice.core.money import format_amounts, format_money, to_money
 from billing import locks
 from billing.models import (
     BankAccount,
@@ -70,12 +69,12 @@ from billing.models import (
 )
 from billing.rules import OPEN_BILL_STATUSES
 from partners.models import Company
-from partners.uploads import CheckedFile, check_upload
+from partners.uploads import CheckedFile, check_form_upload
 
 from .bills import offline_repayment_create, repayment_confirm
-from .credit import local_today
+from .credit import not_in_future
 from .errors import BillingError
-from .ledger import needs_second_approval, positive
+from .ledger import needs_second_approval, positive, required_text
 from .orders import offline_payment_create, payment_confirm_offline
 
 # Who may post, allocate and (as the second user) approve a receipt.
@@ -140,10 +139,7 @@ def _clean_allocations(
     if total > available:
         raise BillingError(
             _("The allocations total %(total)s, more than the %(available)s left on the receipt.")
-            % {
-                "total": format_money(total, currency),
-                "available": format_money(available, currency),
-            },
+            % format_amounts(currency, total=total, available=available),
             code="over_allocated",
         )
     return sorted(cleaned, key=lambda a: (_APPLY_ORDER[a.kind], a.target_ids))
@@ -320,16 +316,13 @@ def _checked_attachment(upload) -> CheckedFile | None:
     """The receipt's bank slip: PDF, JPG or PNG of at most 10 MB, checked by content."""
     if not upload:
         return None
-    try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        raise BillingError({"attachment": exc.messages}, code="bad_file") from exc
-    if checked.content_type not in ATTACHMENT_CONTENT_TYPES:
-        raise BillingError(
-            {"attachment": [_("The attachment must be a PDF, JPG or PNG file.")]},
-            code="bad_type",
-        )
-    return checked
+    return check_form_upload(
+        upload,
+        field="attachment",
+        error=BillingError,
+        content_types=ATTACHMENT_CONTENT_TYPES,
+        wrong_type=_("The attachment must be a PDF, JPG or PNG file."),
+    )
 
 
 def _posted_twin(bank_account_id: int, bank_reference: str) -> Receipt | None:
@@ -372,15 +365,11 @@ def receipt_post(
     Refused when the same (bank account, bank reference) is already posted or waiting."""
     _require_finance(actor)
     amount = positive(amount)
-    bank_reference = (bank_reference or "").strip()
-    if not bank_reference:
-        raise BillingError(
-            {"bank_reference": [_("Enter the bank reference of the transfer.")]}, code="required"
-        )
-    if value_date > local_today():
-        raise BillingError(
-            {"value_date": [_("The value date cannot be in the future.")]}, code="future"
-        )
+    missing = _("Enter the bank reference of the transfer.")
+    bank_reference = required_text(bank_reference, field="bank_reference", message=missing)
+    not_in_future(
+        value_date, field="value_date", message=_("The value date cannot be in the future.")
+    )
     bank_account = BankAccount.objects.filter(pk=bank_account_id, active=True).first()
     if bank_account is None:
         raise BillingError(
@@ -441,8 +430,7 @@ def receipt_post(
             result = _apply(receipt, cleaned, actor)
         if checked is not None:
             receipt.attachment_name = checked.name[:120]
-            checked.upload.seek(0)
-            receipt.attachment.save(checked.name, checked.upload, save=False)
+            checked.store(receipt.attachment)
         receipt.save(update_fields=["pending", "attachment", "attachment_name"])
         return result
 

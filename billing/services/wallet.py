@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from backoffice.core.money import format_money, to_money
+from backoffice.core.money import format_amounts, to_money
 from billing import locks
 from billing.models import RebateEntry, RebateEntryType, RebateWallet
 from billing.numbering import rebate_entry_number
@@ -53,10 +53,7 @@ def _post(
         if balance_after < 0:
             raise BillingError(
                 _("The rebate balance is %(balance)s; %(amount)s cannot be deducted.")
-                % {
-                    "balance": format_money(wallet.balance, currency),
-                    "amount": format_money(-amount, currency),
-                },
+                % format_amounts(currency, balance=wallet.balance, amount=-amount),
                 code="insufficient",
             )
         entry, _created = entry_write(

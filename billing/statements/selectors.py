@@ -49,25 +49,7 @@ class StatementTotals:
 
 def statement_totals(queryset: QuerySet[Statement]) -> StatementTotals:
     """The header cards of a (filtered) statement list: one grouped aggregate query."""
-    rows = list(
-        queryset.order_by()
-        .values("currency")
-        .annotate(
-            statements=Count("pk"),
-            orders=Sum("order_count"),
-            products=Sum("product_count"),
-            sales=Sum("sales_amount"),
-        )
-        .order_by("currency")
-    )
-    rows.sort(key=lambda row: CURRENCY_ORDER.get(row["currency"], 99))
-    return StatementTotals(
-        statement_count=sum(row["statements"] or 0 for row in rows),
-        order_count=sum(row["orders"] or 0 for row in rows),
-        product_count=sum(row["products"] or 0 for row in rows),
-        # SQLite sums decimals as floating point: quantise on the way out.
-        sales=[CurrencyTotal(row["currency"], to_money(row["sales"] or 0)) for row in rows],
-    )
+    return _totals(_by_currency(queryset, statements=Count("pk")))
 
 
 def statement_totals_of_months(
@@ -84,25 +66,36 @@ def statement_totals_of_months(
         rollup = rollup.filter(status=status)
     if currency is not None:
         rollup = rollup.filter(currency=currency)
+    # Emptied keys stay as zero rows: a currency without statements shows no card.
     rows = [
-        row
-        for row in rollup.order_by()
+        row for row in _by_currency(rollup, statements=Sum("statement_count")) if row["statements"]
+    ]
+    return _totals(rows)
+
+
+def _by_currency(queryset: QuerySet, *, statements) -> list[dict]:
+    """The figures of ``queryset`` (statements or their rollup rows, which name their sums
+    alike) per currency in one grouped query; ``statements`` counts the statements."""
+    return list(
+        queryset.order_by()
         .values("currency")
         .annotate(
-            statements=Sum("statement_count"),
+            statements=statements,
             orders=Sum("order_count"),
             products=Sum("product_count"),
             sales=Sum("sales_amount"),
         )
         .order_by("currency")
-        # Emptied keys stay as zero rows: a currency without statements shows no card.
-        if row["statements"]
-    ]
+    )
+
+
+def _totals(rows: list[dict]) -> StatementTotals:
     rows.sort(key=lambda row: CURRENCY_ORDER.get(row["currency"], 99))
     return StatementTotals(
-        statement_count=sum(row["statements"] for row in rows),
+        statement_count=sum(row["statements"] or 0 for row in rows),
         order_count=sum(row["orders"] or 0 for row in rows),
         product_count=sum(row["products"] or 0 for row in rows),
+        # SQLite sums decimals as floating point: quantise on the way out.
         sales=[CurrencyTotal(row["currency"], to_money(row["sales"] or 0)) for row in rows],
     )
 

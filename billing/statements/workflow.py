@@ -9,7 +9,6 @@ draft, the payment voucher and completion. Generation and exports:
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from backoffice.core.money import format_money, to_money
 from billing.models import Statement, StatementAdjustment
 from billing.notices import statement_dispute_answered_notify
 from partners.models import Company, CompanyRole
-from partners.uploads import check_upload
+from partners.uploads import check_form_upload
 
 from .constants import VOUCHER_CONTENT_TYPES
 from .rollup import rollup_move, rollup_values
@@ -268,14 +267,13 @@ def statement_upload_voucher(
         )
     if upload is None:
         raise StatementError({"voucher": [_("Upload the payment voucher.")]}, code="no_file")
-    try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        raise StatementError({"voucher": exc.messages}, code="bad_file") from exc
-    if checked.content_type not in VOUCHER_CONTENT_TYPES:
-        raise StatementError(
-            {"voucher": [_("The voucher must be a PDF, JPG or PNG file.")]}, code="bad_type"
-        )
+    checked = check_form_upload(
+        upload,
+        field="voucher",
+        error=StatementError,
+        content_types=VOUCHER_CONTENT_TYPES,
+        wrong_type=_("The voucher must be a PDF, JPG or PNG file."),
+    )
     with transaction.atomic():
         statement = _lock(statement_id)
         if statement.status != S.CONFIRMED:

@@ -182,14 +182,10 @@ def _qualification_file_store(
     record = QualificationFile(
         application=application,
         company=company,
-        original_name=item.name,
         extension=item.extension,
-        content_type=item.content_type,
-        size=item.size,
-        sha256=item.sha256,
+        **item.record_fields(),
     )
-    item.upload.seek(0)
-    record.file.save(item.name, item.upload, save=False)
+    item.store(record.file)
     record.save()
     return record
 
