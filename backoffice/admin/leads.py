@@ -31,7 +31,6 @@ from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
 from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, guarded_action, status_column
-from .navigation import NavGroup
 
 STATUS_LABELS = {
     LeadStatus.NEW: "warning",
@@ -90,7 +89,6 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     owner_user_fields = ("assignee",)
     # A salesperson works the leads assigned to them; assigning is 运营's.
     owner_readonly_fields = ("assignee",)
-    nav_group = NavGroup.CATALOG
 
     form = LeadChangeForm
     list_select_related = ("solution", "assignee")
@@ -225,8 +223,6 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
 @admin.register(ConsultationTicket)
 class ConsultationTicketAdmin(LeadAdmin):
-    nav_icon = "support_agent"
-    nav_order = 60
     ATTACHMENT_URL_NAME = "catalog_consultationticket_attachment"
 
     list_display = (
@@ -288,9 +284,6 @@ class ConsultationTicketAdmin(LeadAdmin):
 
 @admin.register(TrialRequest)
 class TrialRequestAdmin(LeadAdmin):
-    nav_icon = "rocket_launch"
-    nav_order = 70
-
     list_display = (
         "company_name",
         "solution",

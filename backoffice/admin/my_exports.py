@@ -13,7 +13,6 @@ from backoffice.core.files import XLSX_CONTENT_TYPE, private_file_response
 from backoffice.core.models import ExportJob, ExportJobStatus
 
 from .base import ReadOnlyAdmin, guarded_action, status_column
-from .navigation import NavGroup
 
 EXPORT_JOB_LABELS = {
     ExportJobStatus.QUEUED: "info",
@@ -59,10 +58,6 @@ class FileJobAdminMixin:
 class ExportJobAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     """Every staff member sees only the exports they asked for, superusers included: a file
     holds what its requester's role could see, nobody else's business."""
-
-    nav_group = NavGroup.DASHBOARD
-    nav_icon = "download"
-    nav_order = 1
 
     list_display = (
         "filename",

@@ -46,7 +46,6 @@ from .base import (
     status_column,
     text_field,
 )
-from .navigation import NavGroup
 from .orders.common import OrderRowColumnsMixin
 from .queues import DefaultingRadioFilter
 
@@ -234,9 +233,6 @@ class RefundActionsMixin(ActionPageMixin):
 class RefundDueAdmin(OrderRowColumnsMixin, RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     """待退款 of order payments."""
 
-    nav_group = NavGroup.FINANCE
-    nav_icon = "currency_exchange"
-    nav_order = 36
     owner_scope_path = "order__company"
     change_permission = "billing.change_refunddue"
     record_service = staticmethod(payment_refund_record)
@@ -302,9 +298,6 @@ class OnlineRepaymentStatusFilter(RefundStatusFilter):
 class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     """线上还款 at the payment provider, with the refunds due among them."""
 
-    nav_group = NavGroup.FINANCE
-    nav_icon = "credit_score"
-    nav_order = 37
     owner_scope_path = "account__company"
     change_permission = "billing.change_onlinerepayment"
     record_service = staticmethod(online_repayment_refund_record)

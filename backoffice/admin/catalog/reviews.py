@@ -16,9 +16,6 @@ from .common import CatalogAdmin, _back_to_change, confirm_dialog
 
 @admin.register(Review)
 class ReviewAdmin(CatalogAdmin):
-    nav_icon = "reviews"
-    nav_order = 70
-
     list_display = ("solution", "company", "stars", "short_text", "is_hidden", "created_at")
     list_select_related = ("solution", "company")
     list_filter = ("is_hidden", "rating")

@@ -20,7 +20,6 @@ from billing.services.credit import (
 )
 
 from ..base import ReadOnlyAdmin, money_column, status_column
-from ..navigation import NavGroup
 from ..queues import ALREADY, ReviewQueueAdmin, ReviewStatusFilter
 from .common import FinanceActionMixin, RejectRepaymentForm, _period
 
@@ -33,10 +32,6 @@ BILL_STATUS_LABELS = {
 
 @admin.register(Bill)
 class BillAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "request_quote"
-    nav_order = 30
-
     list_display = (
         "number",
         "company",
@@ -99,10 +94,6 @@ REPAYMENT_STATUS_LABELS = {
 
 @admin.register(Repayment)
 class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "price_check"
-    nav_order = 35
-
     review_statuses = RepaymentStatus
     pending_status = RepaymentStatus.SUBMITTED
     review_permissions = ("billing.change_repayment",)

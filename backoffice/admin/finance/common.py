@@ -30,7 +30,6 @@ from partners.models import Company, CompanyStatus, Tier
 
 from ..base import ActionPageMixin, ReadOnlyAdmin, money_column, text_field
 from ..exports import ExportResource
-from ..navigation import NavGroup
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"  # as backoffice/formats (no seconds)
 
@@ -274,7 +273,6 @@ def ledger_columns(balance_column: str) -> tuple[str, ...]:
 class LedgerEntryAdmin(ReadOnlyAdmin):
     """A ledger's changelist; ``ledger_lookups(holder)`` gives its holder-bound options."""
 
-    nav_group = NavGroup.FINANCE
     search_help_text = _("Search by the start of the transaction or order no., or by company name")
     ordering = ("-created_at", "-pk")
 

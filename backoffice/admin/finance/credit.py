@@ -32,7 +32,6 @@ from billing.services.bills import (
 )
 
 from ..base import NoEditingMixin, ReadOnlyAdmin, guarded_action, money_column, posted
-from ..navigation import NavGroup
 from .common import (
     AmountReasonForm,
     FinanceActionMixin,
@@ -76,10 +75,6 @@ class CreditLimitChangeInline(NoEditingMixin, TabularInline):
 
 @admin.register(CreditAccount)
 class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "credit_card"
-    nav_order = 20
-
     list_display = (
         "company",
         "currency",
@@ -282,9 +277,6 @@ class CreditEntryResource(LedgerEntryResource):
 
 @admin.register(CreditEntry)
 class CreditEntryAdmin(LedgerEntryAdmin):
-    nav_icon = "receipt"
-    nav_order = 25
-
     resource_classes = (CreditEntryResource,)
     list_display = ledger_columns("available_display")
     list_select_related, list_filter, search_fields = ledger_lookups("account")

@@ -17,7 +17,6 @@ from billing.services.approvals import posting_request
 from billing.services.wallet import wallet_clawback
 
 from ..base import ReadOnlyAdmin, ReadOnlyInline, guarded_action, money_column, posted
-from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
 from .common import (
     AmountReasonForm,
@@ -68,10 +67,6 @@ class RebateEntryInline(ReadOnlyInline):
 
 @admin.register(RebateWallet)
 class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "savings"
-    nav_order = 10
-
     list_display = ("company", "currency", "balance_display", "updated_at")
     list_select_related = ("company",)
     list_filter = (WalletShownFilter, "currency", ("company__tier", RelatedDropdownFilter))
@@ -178,9 +173,6 @@ class RebateEntryResource(LedgerEntryResource):
 
 @admin.register(RebateEntry)
 class RebateEntryAdmin(LedgerEntryAdmin):
-    nav_icon = "receipt_long"
-    nav_order = 15
-
     resource_classes = (RebateEntryResource,)
     list_display = ledger_columns("balance_display")
     list_select_related, list_filter, search_fields = ledger_lookups("wallet")

@@ -7,7 +7,6 @@ from unfold.contrib.filters.admin import RelatedDropdownFilter
 from billing.models import Order
 
 from ..base import BaseAdmin, OwnerScopedMixin
-from ..navigation import NavGroup
 from ..partners.common import DateOfDateTimeFilter
 from .actions import (
     OrderFulfilmentActionsMixin,
@@ -43,10 +42,6 @@ class OrderAdmin(
     OrdersActionMixin,
     BaseAdmin,
 ):
-    nav_group = NavGroup.ORDERS
-    nav_icon = "receipt_long"
-    nav_order = 10
-
     resource_classes = (OrderResource,)
     list_display = (
         "number",

@@ -9,15 +9,10 @@ from partners.models import ApiKey
 from partners.services import api_key_revoke
 
 from ..base import BaseAdmin, OwnerScopedMixin
-from ..navigation import NavGroup
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(OwnerScopedMixin, BaseAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "key"
-    nav_order = 70
-
     list_display = (
         "name",
         "prefix",

@@ -37,7 +37,6 @@ from ..base import (
     status_column,
 )
 from ..exports import ExportResource
-from ..navigation import NavGroup
 from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
 from .company_delegated import DelegatedCreditLineInline
 from .company_receipts import CompanyReceiptInline
@@ -196,9 +195,6 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
     owner_scope_path = ""
     # Who owns the company (and so who sees it) is not the salesperson's to change.
     owner_readonly_fields = ("parent", "business_owner", "customer_manager")
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "apartment"
-    nav_order = 20
 
     form = CompanyForm
     resource_classes = (CompanyResource,)

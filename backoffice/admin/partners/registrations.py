@@ -16,7 +16,6 @@ from partners.models import ApplicationStatus, RegistrationApplication, Tier
 from partners.services import PartnerError, default_tier, registration_approve, registration_reject
 
 from ..base import BaseAdmin, OwnerScopedMixin, guarded_action, posted, status_column, text_field
-from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import ApplicationFileInline, DateOfDateTimeFilter, QualificationFileViewsMixin
 
@@ -62,9 +61,6 @@ class RegistrationApplicationAdmin(
 
     file_owner_field = "application"
     owner_user_fields = ("business_owner",)
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "how_to_reg"
-    nav_order = 10
 
     list_display = (
         "company_name",

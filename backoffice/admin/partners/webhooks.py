@@ -11,15 +11,10 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from partners.models import WebhookDelivery, WebhookEndpoint
 
 from ..base import OwnerScopedMixin, ReadOnlyAdmin
-from ..navigation import NavGroup
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(OwnerScopedMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "webhook"
-    nav_order = 70
-
     list_display = ("url", "company", "is_active", "failure_count", "disabled_at", "created_at")
     list_select_related = ("company",)
     list_filter = ("is_active", ("company", AutocompleteSelectFilter))
@@ -49,9 +44,6 @@ class WebhookEndpointAdmin(OwnerScopedMixin, ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(OwnerScopedMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "send"
-    nav_order = 71
     owner_scope_path = "endpoint__company"
 
     list_display = (

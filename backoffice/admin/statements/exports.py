@@ -7,16 +7,11 @@ from billing.models import StatementExport
 
 from ..base import ReadOnlyAdmin, status_column
 from ..my_exports import FileJobAdminMixin
-from ..navigation import NavGroup
 from .common import EXPORT_STATUS_LABELS
 
 
 @admin.register(StatementExport)
 class StatementExportAdmin(FileJobAdminMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "download"
-    nav_order = 65
-
     list_display = (
         "created_at",
         "requested_by",
