@@ -522,6 +522,8 @@ class BaseAdmin(
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
+    # No ``ordering`` here: a list follows its model's ``Meta.ordering`` (mostly newest
+    # first) unless its ModelAdmin states another.
     list_filter_submit = True
     warn_unsaved_form = True
     compressed_fields = True

@@ -96,7 +96,6 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     list_filter_submit = True
     search_fields = ("name", "email", "phone", "company_name", "solution__name")
     search_help_text = _("Search by name, e-mail, phone, company or solution")
-    ordering = ("-created_at", "-pk")
     autocomplete_fields = ()
     actions = ("assign_to_me", "mark_in_progress", "mark_closed")
     actions_detail = ("reply_detail",)

@@ -71,7 +71,6 @@ class ExportJobAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     list_display_links = ("filename",)
     list_filter = ("status",)
     search_fields = ("filename",)
-    ordering = ("-created_at", "-pk")
     fields = (
         "filename",
         "title",

@@ -317,7 +317,6 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     list_filter = (OnlineRepaymentStatusFilter,)
     search_fields = ("reference", "account__company__name")
     search_help_text = _("Search by payment order no. or company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "reference",
         "account",

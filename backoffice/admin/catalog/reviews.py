@@ -21,7 +21,6 @@ class ReviewAdmin(CatalogAdmin):
     list_filter = ("is_hidden", "rating")
     search_fields = ("solution__name", "company__name", "order_number", "text")
     search_help_text = _("Search by solution, company, order number or text")
-    ordering = ("-created_at", "-pk")
     readonly_fields = (
         "solution",
         "company",

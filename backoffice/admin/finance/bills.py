@@ -50,7 +50,6 @@ class BillAdmin(ReadOnlyAdmin):
     )
     search_fields = ("number", "account__company__name")
     search_help_text = _("Search by bill no. or company name")
-    ordering = ("-created_at", "-pk")
     fields = (
         "number",
         "account",
@@ -116,7 +115,6 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     list_filter = (ReviewStatusFilter, "method", ("paid_on", RangeDateFilter))
     search_fields = ("account__company__name", "payer_account", "bills__number")
     search_help_text = _("Search by company name, paying account or bill no.")
-    ordering = ("-created_at", "-pk")
     fields = (
         "account",
         "method",

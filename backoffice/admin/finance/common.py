@@ -274,7 +274,6 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     """A ledger's changelist; ``ledger_lookups(holder)`` gives its holder-bound options."""
 
     search_help_text = _("Search by the start of the transaction or order no., or by company name")
-    ordering = ("-created_at", "-pk")
 
 
 def ledger_lookups(holder: str) -> tuple[tuple, tuple, tuple]:

@@ -119,4 +119,3 @@ class CouponMoveAdmin(ReadOnlyAdmin):
     list_filter = ("kind", ("quota__distributor", RelatedDropdownFilter))
     search_fields = ("coupon__code", "from_company__name", "to_company__name")
     search_help_text = _("Search by coupon code or company name")
-    ordering = ("-created_at", "-pk")

@@ -95,7 +95,6 @@ class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
     list_filter = ("currency",)
     search_fields = ("name",)
     search_help_text = _("Search by campaign name")
-    ordering = ("-created_at", "-pk")
     filter_horizontal = ("solutions",)
     fieldsets = (
         (None, {"fields": ("name", "currency", "face_value", "quantity")}),

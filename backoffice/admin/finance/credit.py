@@ -61,7 +61,6 @@ class CreditLimitChangeInline(NoEditingMixin, TabularInline):
         "actor",
     )
     readonly_fields = fields
-    ordering = ("-created_at", "-pk")
     verbose_name = _("credit limit change")
     verbose_name_plural = _("credit limit changes")
 

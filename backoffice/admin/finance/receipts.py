@@ -125,7 +125,6 @@ class ReceiptAdmin(ReceiptActionsMixin, OwnerScopedMixin, BaseAdmin):
     # The "Post a receipt" form's company search (scoped like the company list).
     autocomplete_fields = ("company",)
     search_help_text = _("Search by bank reference, payer or company name")
-    ordering = ("-created_at", "-pk")
     fields = (
         "number_display",
         "company",

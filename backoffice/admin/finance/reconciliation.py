@@ -128,7 +128,6 @@ class BankStatementImportAdmin(ActionPageMixin, ReadOnlyAdmin):
     list_select_related = ("bank_account", "created_by")
     list_filter = ("status", "file_format")
     search_fields = ("file_name",)
-    ordering = ("-created_at", "-pk")
     fields = (
         "file_name",
         "bank_account",

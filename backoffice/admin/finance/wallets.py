@@ -52,7 +52,6 @@ class RebateEntryInline(ReadOnlyInline):
 
     model = RebateEntry
     per_page = 20
-    ordering = ("-created_at", "-pk")
     fields = ("number", "entry_type", "amount_display", "balance_display")
     fields += ("order_number", "reason", "actor", "created_at")
     readonly_fields = fields

@@ -70,7 +70,6 @@ class OrderAdmin(
     search_help_text = _(
         "Search by the start of the order no., or by channel, customer company or sales e-mail"
     )
-    ordering = ("-created_at", "-pk")
     fieldsets = ORDER_FIELDSETS
     readonly_fields = ORDER_READONLY
     inlines = (

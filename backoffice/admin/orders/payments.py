@@ -68,7 +68,6 @@ class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, Re
     search_help_text = _(
         "Search by payment order no., order no., company, paying account or transfer reference"
     )
-    ordering = ("-created_at", "-pk")
     fields = (
         "reference",
         "order",

@@ -28,7 +28,6 @@ class ApiKeyAdmin(OwnerScopedMixin, BaseAdmin):
     list_filter_submit = True
     search_fields = ("name", "prefix", "company__name")
     search_help_text = _("Search by name, prefix or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "company",
         "name",

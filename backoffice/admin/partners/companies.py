@@ -218,7 +218,6 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
     )
     search_fields = ("name", "address", "users__email")
     search_help_text = _("Search by company name, address or a user's e-mail")
-    ordering = ("-created_at", "-pk")
     autocomplete_fields = ("parent", "business_owner", "customer_manager")
     fieldsets = (
         (None, {"fields": ("name", "company_type", "parent", "address")}),

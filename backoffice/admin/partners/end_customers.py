@@ -20,7 +20,6 @@ class EndCustomerAdmin(OwnerScopedMixin, BaseAdmin):
     list_filter_submit = True
     search_fields = ("name", "company_name", "email", "phone", "company__name")
     search_help_text = _("Search by name, customer company, e-mail, phone or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "company",
         "name",

@@ -21,7 +21,6 @@ class WebhookEndpointAdmin(OwnerScopedMixin, ReadOnlyAdmin):
     list_filter_submit = True
     search_fields = ("url", "company__name")
     search_help_text = _("Search by URL or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "company",
         "url",
@@ -61,7 +60,6 @@ class WebhookDeliveryAdmin(OwnerScopedMixin, ReadOnlyAdmin):
     list_filter_submit = True
     search_fields = ("event__event_id", "endpoint__url", "endpoint__company__name")
     search_help_text = _("Search by event id, URL or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "event",
         "event_type",

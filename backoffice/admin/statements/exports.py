@@ -23,7 +23,6 @@ class StatementExportAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     )
     list_select_related = ("requested_by",)
     list_filter = ("status",)
-    ordering = ("-created_at", "-pk")
     fields = (
         "created_at",
         "requested_by",
