@@ -15,15 +15,7 @@ from .actions import (
 )
 from .common import OrdersActionMixin
 from .display import ORDER_FIELDSETS, ORDER_READONLY, OrderDisplayMixin, OrderResource, RegionFilter
-from .inlines import (
-    DeliveryMilestoneInline,
-    InvoiceRequestInline,
-    OrderAttachmentInline,
-    OrderEventInline,
-    OrderLineInline,
-    PaymentInline,
-    PaymentMilestoneInline,
-)
+from .inlines import ORDER_INLINES
 from .permissions import OrderPermissionsMixin
 from .saving import OrderSavingMixin
 from .tabs import OrderTabsMixin
@@ -72,15 +64,7 @@ class OrderAdmin(
     )
     fieldsets = ORDER_FIELDSETS
     readonly_fields = ORDER_READONLY
-    inlines = (
-        OrderLineInline,
-        DeliveryMilestoneInline,
-        PaymentMilestoneInline,
-        OrderAttachmentInline,
-        InvoiceRequestInline,
-        PaymentInline,
-        OrderEventInline,
-    )
+    inlines = ORDER_INLINES
     actions_detail = (
         "deliver_detail",
         "complete_detail",
