@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
@@ -31,6 +30,7 @@ from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
 from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, guarded_action, status_column
+from .queues import DefaultingRadioFilter
 
 STATUS_LABELS = {
     LeadStatus.NEW: "warning",
@@ -39,30 +39,19 @@ STATUS_LABELS = {
 }
 
 
-class LeadStatusFilter(RadioFilter):
+class LeadStatusFilter(DefaultingRadioFilter):
     """Defaults to the open leads, so the changelist opens as the work queue."""
 
     title = _("status")
     parameter_name = "status"
-    all_option = None
     OPEN = "open"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [(self.OPEN, _("Open leads")), *LeadStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or self.OPEN
+    default = OPEN
+    options = [(OPEN, _("Open leads")), *LeadStatus.choices]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value == self.OPEN:
+        if self.value() == self.OPEN:
             return queryset.exclude(status=LeadStatus.CLOSED)
-        if value not in LeadStatus.values:
-            return queryset.none()
-        return queryset.filter(status=value)
+        return super().queryset(request, queryset)
 
 
 class LeadChangeForm(forms.ModelForm):
