@@ -92,25 +92,19 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
         def perform(data) -> str | HttpResponse:
             key = f"console:{kind}:{wallet.pk}:{data['token']}"
             replay = RebateEntry.objects.filter(idempotency_key=key).exists()
+            posting = {
+                "company_id": wallet.company_id,
+                "currency": wallet.currency,
+                "amount": data["amount"],
+                "reason": data["reason"],
+                "idempotency_key": key,
+            }
             if granting:  # four-eyes: above the threshold it waits for a checker
                 entry = posting_request(
-                    kind=PendingPostingKind.WALLET_GRANT,
-                    company_id=wallet.company_id,
-                    currency=wallet.currency,
-                    amount=data["amount"],
-                    maker=request.user,
-                    reason=data["reason"],
-                    idempotency_key=key,
+                    kind=PendingPostingKind.WALLET_GRANT, maker=request.user, **posting
                 )
             else:
-                entry = wallet_clawback(
-                    company_id=wallet.company_id,
-                    currency=wallet.currency,
-                    amount=data["amount"],
-                    actor=request.user,
-                    reason=data["reason"],
-                    idempotency_key=key,
-                )
+                entry = wallet_clawback(actor=request.user, **posting)
             if replay or isinstance(entry, PendingPosting):
                 return self._not_posted(request, wallet, entry)
             return gettext(
