@@ -41,6 +41,9 @@ from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
 from .company_delegated import DelegatedCreditLineInline
 from .company_receipts import CompanyReceiptInline
 
+# A company's who-is-who columns, first in its list and in its export.
+COMPANY_COLUMNS = ("name", "company_type", "parent", "tier", "business_owner", "customer_manager")
+
 
 class CompanyResource(ExportResource):
     """Excel export with Chinese headers; formula escaping is on project-wide."""
@@ -59,17 +62,7 @@ class CompanyResource(ExportResource):
 
     class Meta:
         model = Company
-        fields = (
-            "name",
-            "company_type",
-            "parent",
-            "tier",
-            "business_owner",
-            "customer_manager",
-            "status",
-            "address",
-            "created_at",
-        )
+        fields = (*COMPANY_COLUMNS, "status", "address", "created_at")
         export_order = fields
 
     def dehydrate_company_type(self, company: Company) -> str:
@@ -198,17 +191,7 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
 
     form = CompanyForm
     resource_classes = (CompanyResource,)
-    list_display = (
-        "name",
-        "company_type",
-        "parent",
-        "tier",
-        "business_owner",
-        "customer_manager",
-        "status_label",
-        "user_count",
-        "created_at",
-    )
+    list_display = (*COMPANY_COLUMNS, "status_label", "user_count", "created_at")
     list_select_related = ("parent", "tier", "business_owner", "customer_manager")
     list_filter = (
         "company_type",
