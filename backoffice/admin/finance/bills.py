@@ -1,7 +1,6 @@
 """Bills and repayments (还款): the repayment review queue."""
 
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,7 @@ from billing.services.credit import (
 
 from ..base import ReadOnlyAdmin, money_column, status_column
 from ..queues import ALREADY, ReviewQueueAdmin, ReviewStatusFilter
-from .common import FinanceActionMixin, RejectRepaymentForm, _period
+from .common import FinanceActionMixin, RejectRepaymentForm, RepaymentColumnsMixin, _period
 
 BILL_STATUS_LABELS = {
     BillStatus.PENDING: "warning",
@@ -92,7 +91,7 @@ REPAYMENT_STATUS_LABELS = {
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
+class RepaymentAdmin(RepaymentColumnsMixin, FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     review_statuses = RepaymentStatus
     pending_status = RepaymentStatus.SUBMITTED
     review_permissions = ("billing.change_repayment",)
@@ -132,20 +131,6 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     readonly_fields = fields
     actions = ("confirm_selected",)
     actions_detail = ("confirm_detail", "reject_detail")
-
-    def get_queryset(self, request):
-        bills = Bill.objects.only("pk", "number").order_by("pk")
-        return super().get_queryset(request).prefetch_related(Prefetch("bills", queryset=bills))
-
-    @display(description=_("company"), ordering="account__company__name")
-    def company(self, obj: Repayment) -> str:
-        return obj.account.company.name
-
-    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
-
-    @display(description=_("bills"))
-    def bill_numbers(self, obj: Repayment) -> str:
-        return ", ".join(bill.number for bill in obj.bills.all())
 
     status_label = status_column(REPAYMENT_STATUS_LABELS)
 
