@@ -1,8 +1,8 @@
 """The shared ModelAdmin: history + import-export + unfold, wired once.
 
-Every console ModelAdmin inherits ``BaseAdmin`` (or ``ReadOnlyAdmin``) and declares
-``nav_group``/``nav_icon`` so the sidebar groups it by domain. A ModelAdmin with detail
-actions adds ``ActionPageMixin``: the confirmation page and its POST flow, written once.
+Every console ModelAdmin inherits ``BaseAdmin`` (or ``ReadOnlyAdmin``); ``navigation.SIDEBAR``
+places it in the sidebar. A ModelAdmin with detail actions adds ``ActionPageMixin``: the
+confirmation page and its POST flow, written once.
 """
 
 from collections.abc import Callable
@@ -47,7 +47,6 @@ from .columns import (  # noqa: F401 - re-exported: the admin modules import the
 )
 from .exports import TypedExportMixin, XlsxExportForm
 from .history import ReadableHistoryMixin
-from .navigation import NavGroup
 from .paginator import EstimatedCountPaginator
 from .scope import company_owner_q, is_owner_scoped
 from .search import IndexedSearchMixin
@@ -516,10 +515,6 @@ class BaseAdmin(
     ImportExportModelAdmin,
     ModelAdmin,
 ):
-    nav_group: NavGroup = NavGroup.SYSTEM
-    nav_icon: str = "table_rows"
-    nav_order: int = 100
-
     import_form_class = ImportForm
     # Large tables: never run a full COUNT(*) for the "N total" link, and page a big list
     # by the planner's estimate on PostgreSQL (see paginator.py). Searches use indexes
@@ -527,6 +522,8 @@ class BaseAdmin(
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
+    # No ``ordering`` here: a list follows its model's ``Meta.ordering`` (mostly newest
+    # first) unless its ModelAdmin states another.
     list_filter_submit = True
     warn_unsaved_form = True
     compressed_fields = True

@@ -43,7 +43,6 @@ from contracts.services import (
 )
 
 from .base import BaseAdmin, ReadOnlyAdmin, guarded_action
-from .navigation import NavGroup
 
 _HEADING = re.compile(r"^##[ \t]*(.*)$")
 CLAUSES_TEXT_MAX = CLAUSES_MAX * (CLAUSE_TITLE_MAX + CLAUSE_TEXT_MAX + 8)
@@ -153,10 +152,6 @@ class ContractTemplateForm(forms.ModelForm):
 
 @admin.register(ContractTemplate)
 class ContractTemplateAdmin(BaseAdmin):
-    nav_group = NavGroup.ORDERS
-    nav_icon = "contract_edit"
-    nav_order = 80
-
     form = ContractTemplateForm
     list_display = (
         "__str__",
@@ -332,10 +327,6 @@ class ContractTemplateAdmin(BaseAdmin):
 
 @admin.register(Contract)
 class ContractAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.ORDERS
-    nav_icon = "contract"
-    nav_order = 70
-
     list_display = (
         "number",
         "company",

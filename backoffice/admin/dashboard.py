@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.core.selectors import task_queue_stats
-from billing.selectors import overdue_bills, repayments_awaiting_review
 from partners.models import Company, CompanyStatus
 from partners.selectors import pending_applications, user_counts
 
@@ -121,6 +121,15 @@ CARD_PROVIDERS: list[Callable[[HttpRequest], list[Card]]] = [
 ]
 
 
+def _owner_scoped(request: HttpRequest, queryset):
+    """销售 count only their own objects: the rule of the model's OwnerScopedMixin admin."""
+    if not is_owner_scoped(request):
+        return queryset
+    from django.contrib import admin
+
+    return queryset.filter(admin.site._registry[queryset.model].owner_q(request.user))
+
+
 def _model_queue(
     request: HttpRequest,
     title,
@@ -152,159 +161,20 @@ def _registration_queue(request: HttpRequest) -> list[Queue]:
     return [Queue(_("Pending registrations"), pending, link)]
 
 
-def _offline_repayment_queue(request: HttpRequest) -> list[Queue]:
-    """待确认线下还款: offline repayments waiting for finance to confirm or reject."""
-    return _model_queue(
-        request,
-        _("Offline repayments to confirm"),
-        "billing.repayment",
-        repayments_awaiting_review,
-        "status=submitted",
-    )
+@dataclass(frozen=True)
+class ModelQueue:
+    """A work queue on one changelist, a row of ``WORK_QUEUE_PROVIDERS``: ``selector`` is the
+    dotted path of the domain selector giving its open items, imported when counted."""
 
+    title: str
+    model: str
+    selector: str
+    query: str = ""
+    scoped: bool = False
 
-def _overdue_bill_queue(request: HttpRequest) -> list[Queue]:
-    """逾期账单: credit bills past their due date and not repaid."""
-    return _model_queue(
-        request, _("Overdue bills"), "billing.bill", overdue_bills, "status__exact=overdue"
-    )
-
-
-# Work queues (registrations to review, payments to confirm, ...) are appended by
-# the domain issues; each returns the Queue objects of items needing action.
-WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[Queue]]] = [
-    _registration_queue,
-    _offline_repayment_queue,
-    _overdue_bill_queue,
-]
-
-
-def dashboard_callback(request: HttpRequest, context: dict) -> dict:
-    from .dashboard_figures import dashboard_figures
-
-    cards = [card for provider in CARD_PROVIDERS for card in provider(request)]
-    context.update(
-        {"kpi_cards": cards, "work_queues": work_queues(request), **dashboard_figures(request)}
-    )
-    return context
-
-
-def environment_callback(request: HttpRequest) -> list[str] | None:
-    if settings.DEBUG:
-        return [str(_("Development")), "warning"]
-    return None
-
-
-def _offline_payment_queue(request: HttpRequest) -> list[Queue]:
-    """待确认线下付款: offline order payments waiting for finance to confirm or reject."""
-    from billing.selectors.fulfilment import pending_offline_payments
-
-    return _model_queue(
-        request,
-        _("Offline payments to confirm"),
-        "billing.payment",
-        pending_offline_payments,
-        "kind=offline&status=pending",
-    )
-
-
-def _invoice_request_queue(request: HttpRequest) -> list[Queue]:
-    """待开票申请: invoice requests waiting to be issued or rejected."""
-    from billing.selectors.fulfilment import pending_invoice_requests
-
-    return _model_queue(
-        request,
-        _("Invoice requests to issue"),
-        "billing.invoicerequest",
-        pending_invoice_requests,
-        "status=pending",
-    )
-
-
-def _unmatched_bank_line_queue(request: HttpRequest) -> list[Queue]:
-    """未匹配银行流水: imported bank credits no rule matched, until finance decides."""
-    from billing.selectors.bankstatements import unmatched_bank_lines
-
-    return _model_queue(
-        request,
-        _("Unmatched bank lines"),
-        "billing.bankstatementline",
-        unmatched_bank_lines,
-        "status=unmatched",
-    )
-
-
-WORK_QUEUE_PROVIDERS += [_offline_payment_queue, _invoice_request_queue, _unmatched_bank_line_queue]
-
-
-# --------------------------------------------------------------------------
-# Staff-console issue: the remaining work queues and the figures
-# Zero-count queues are listed too (greyed), so staff always see the full list.
-# --------------------------------------------------------------------------
-
-
-def _owner_scoped(request: HttpRequest, queryset):
-    """销售 count only their own objects: the rule of the model's OwnerScopedMixin admin."""
-    if not is_owner_scoped(request):
-        return queryset
-    from django.contrib import admin
-
-    return queryset.filter(admin.site._registry[queryset.model].owner_q(request.user))
-
-
-def _open_ticket_queue(request: HttpRequest) -> list[Queue]:
-    """未关闭工单: consultation tickets that are new or in progress."""
-    from catalog.selectors import open_tickets
-
-    return _model_queue(
-        request,
-        _("Open consultation tickets"),
-        "catalog.consultationticket",
-        open_tickets,
-        "status=open",
-        scoped=True,
-    )
-
-
-def _trial_request_queue(request: HttpRequest) -> list[Queue]:
-    """试用申请: trial requests that are new or in progress."""
-    from catalog.selectors import open_trial_requests
-
-    return _model_queue(
-        request,
-        _("Open trial requests"),
-        "catalog.trialrequest",
-        open_trial_requests,
-        "status=open",
-        scoped=True,
-    )
-
-
-def _disputed_statement_queue(request: HttpRequest) -> list[Queue]:
-    """有异议的分账单: statements a partner disputed (销售: their companies' only)."""
-    from billing.statements.selectors import disputed_statements
-
-    return _model_queue(
-        request,
-        _("Disputed statements"),
-        "billing.statement",
-        disputed_statements,
-        "status__exact=disputed",
-        scoped=True,
-    )
-
-
-def _pending_posting_queue(request: HttpRequest) -> list[Queue]:
-    """待复核财务操作: finance postings above the threshold waiting for a second user."""
-    from billing.selectors import pending_postings
-
-    return _model_queue(
-        request,
-        _("Finance postings to approve"),
-        "billing.pendingposting",
-        pending_postings,
-        "status=pending",
-    )
+    def __call__(self, request: HttpRequest) -> list[Queue]:
+        items = import_string(self.selector)
+        return _model_queue(request, self.title, self.model, items, self.query, scoped=self.scoped)
 
 
 def _refund_queues(request: HttpRequest) -> list[Queue]:
@@ -326,10 +196,92 @@ def _refund_queues(request: HttpRequest) -> list[Queue]:
     )
 
 
-WORK_QUEUE_PROVIDERS += [
+# Work queues (registrations to review, payments to confirm, ...): each returns the Queue
+# objects of items needing action. Zero-count queues are listed too (greyed), so staff
+# always see the full list.
+WORK_QUEUE_PROVIDERS: list[Callable[[HttpRequest], list[Queue]]] = [
+    _registration_queue,
+    # 待确认线下还款: offline repayments waiting for finance to confirm or reject.
+    ModelQueue(
+        _("Offline repayments to confirm"),
+        "billing.repayment",
+        "billing.selectors.repayments_awaiting_review",
+        "status=submitted",
+    ),
+    # 逾期账单: credit bills past their due date and not repaid.
+    ModelQueue(
+        _("Overdue bills"),
+        "billing.bill",
+        "billing.selectors.overdue_bills",
+        "status__exact=overdue",
+    ),
+    # 待确认线下付款: offline order payments waiting for finance to confirm or reject.
+    ModelQueue(
+        _("Offline payments to confirm"),
+        "billing.payment",
+        "billing.selectors.fulfilment.pending_offline_payments",
+        "kind=offline&status=pending",
+    ),
+    # 待开票申请: invoice requests waiting to be issued or rejected.
+    ModelQueue(
+        _("Invoice requests to issue"),
+        "billing.invoicerequest",
+        "billing.selectors.fulfilment.pending_invoice_requests",
+        "status=pending",
+    ),
+    # 未匹配银行流水: imported bank credits no rule matched, until finance decides.
+    ModelQueue(
+        _("Unmatched bank lines"),
+        "billing.bankstatementline",
+        "billing.selectors.bankstatements.unmatched_bank_lines",
+        "status=unmatched",
+    ),
     _refund_queues,
-    _open_ticket_queue,
-    _trial_request_queue,
-    _disputed_statement_queue,
-    _pending_posting_queue,
+    # 未关闭工单: consultation tickets that are new or in progress.
+    ModelQueue(
+        _("Open consultation tickets"),
+        "catalog.consultationticket",
+        "catalog.selectors.open_tickets",
+        "status=open",
+        scoped=True,
+    ),
+    # 试用申请: trial requests that are new or in progress.
+    ModelQueue(
+        _("Open trial requests"),
+        "catalog.trialrequest",
+        "catalog.selectors.open_trial_requests",
+        "status=open",
+        scoped=True,
+    ),
+    # 有异议的分账单: statements a partner disputed (销售: their companies' only).
+    ModelQueue(
+        _("Disputed statements"),
+        "billing.statement",
+        "billing.statements.selectors.disputed_statements",
+        "status__exact=disputed",
+        scoped=True,
+    ),
+    # 待复核财务操作: finance postings above the threshold waiting for a second user.
+    ModelQueue(
+        _("Finance postings to approve"),
+        "billing.pendingposting",
+        "billing.selectors.pending_postings",
+        "status=pending",
+    ),
 ]
+
+
+def dashboard_callback(request: HttpRequest, context: dict) -> dict:
+    from .dashboard_figures import dashboard_figures
+
+    cards = [card for provider in CARD_PROVIDERS for card in provider(request)]
+    context.update(
+        {"kpi_cards": cards, "work_queues": work_queues(request), **dashboard_figures(request)}
+    )
+    return context
+
+
+def environment_callback(request: HttpRequest) -> list[str] | None:
+    if settings.DEBUG:
+        return [str(_("Development")), "warning"]
+    return None

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import RadioFilter
 from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextareaWidget
@@ -31,7 +30,7 @@ from catalog.models import ConsultationTicket, LeadStatus, TrialRequest
 from partners.models import User
 
 from .base import ActionPageMixin, BaseAdmin, OwnerScopedMixin, guarded_action, status_column
-from .navigation import NavGroup
+from .queues import DefaultingRadioFilter
 
 STATUS_LABELS = {
     LeadStatus.NEW: "warning",
@@ -40,30 +39,19 @@ STATUS_LABELS = {
 }
 
 
-class LeadStatusFilter(RadioFilter):
+class LeadStatusFilter(DefaultingRadioFilter):
     """Defaults to the open leads, so the changelist opens as the work queue."""
 
     title = _("status")
     parameter_name = "status"
-    all_option = None
     OPEN = "open"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [(self.OPEN, _("Open leads")), *LeadStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or self.OPEN
+    default = OPEN
+    options = [(OPEN, _("Open leads")), *LeadStatus.choices]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value == self.OPEN:
+        if self.value() == self.OPEN:
             return queryset.exclude(status=LeadStatus.CLOSED)
-        if value not in LeadStatus.values:
-            return queryset.none()
-        return queryset.filter(status=value)
+        return super().queryset(request, queryset)
 
 
 class LeadChangeForm(forms.ModelForm):
@@ -90,7 +78,6 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     owner_user_fields = ("assignee",)
     # A salesperson works the leads assigned to them; assigning is 运营's.
     owner_readonly_fields = ("assignee",)
-    nav_group = NavGroup.CATALOG
 
     form = LeadChangeForm
     list_select_related = ("solution", "assignee")
@@ -98,7 +85,6 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
     list_filter_submit = True
     search_fields = ("name", "email", "phone", "company_name", "solution__name")
     search_help_text = _("Search by name, e-mail, phone, company or solution")
-    ordering = ("-created_at", "-pk")
     autocomplete_fields = ()
     actions = ("assign_to_me", "mark_in_progress", "mark_closed")
     actions_detail = ("reply_detail",)
@@ -225,8 +211,6 @@ class LeadAdmin(OwnerScopedMixin, ActionPageMixin, BaseAdmin):
 
 @admin.register(ConsultationTicket)
 class ConsultationTicketAdmin(LeadAdmin):
-    nav_icon = "support_agent"
-    nav_order = 60
     ATTACHMENT_URL_NAME = "catalog_consultationticket_attachment"
 
     list_display = (
@@ -288,9 +272,6 @@ class ConsultationTicketAdmin(LeadAdmin):
 
 @admin.register(TrialRequest)
 class TrialRequestAdmin(LeadAdmin):
-    nav_icon = "rocket_launch"
-    nav_order = 70
-
     list_display = (
         "company_name",
         "solution",

@@ -13,7 +13,6 @@ from backoffice.core.files import XLSX_CONTENT_TYPE, private_file_response
 from backoffice.core.models import ExportJob, ExportJobStatus
 
 from .base import ReadOnlyAdmin, guarded_action, status_column
-from .navigation import NavGroup
 
 EXPORT_JOB_LABELS = {
     ExportJobStatus.QUEUED: "info",
@@ -60,10 +59,6 @@ class ExportJobAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     """Every staff member sees only the exports they asked for, superusers included: a file
     holds what its requester's role could see, nobody else's business."""
 
-    nav_group = NavGroup.DASHBOARD
-    nav_icon = "download"
-    nav_order = 1
-
     list_display = (
         "filename",
         "status_label",
@@ -76,7 +71,6 @@ class ExportJobAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     list_display_links = ("filename",)
     list_filter = ("status",)
     search_fields = ("filename",)
-    ordering = ("-created_at", "-pk")
     fields = (
         "filename",
         "title",

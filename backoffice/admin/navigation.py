@@ -1,7 +1,7 @@
 """Sidebar navigation built from the console registry, grouped by domain.
 
-Each ModelAdmin states its ``nav_group``; a model appears only to staff who may
-view it, so the sidebar follows the role permissions without extra config.
+``SIDEBAR`` places each registered model (group, icon, order); a model appears only to
+staff who may view it, so the sidebar follows the role permissions without extra config.
 """
 
 from django.contrib import admin
@@ -23,6 +23,69 @@ class NavGroup(models.TextChoices):
 
 
 NAV_ORDER = [group for group in NavGroup if group != NavGroup.DASHBOARD]
+
+
+# The sidebar in one table: each registered model's group, icon and order in its group (ties
+# sort by the model's plural name). A registered model missing here goes last under 系统.
+SIDEBAR: dict[str, tuple[NavGroup, str, int]] = {
+    "backoffice.ExportJob": (NavGroup.DASHBOARD, "download", 1),
+    "partners.RegistrationApplication": (NavGroup.PARTNERS, "how_to_reg", 10),
+    "partners.Company": (NavGroup.PARTNERS, "apartment", 20),
+    "partners.Tier": (NavGroup.PARTNERS, "workspace_premium", 40),
+    "partners.Benefit": (NavGroup.PARTNERS, "loyalty", 50),
+    "partners.EndCustomer": (NavGroup.PARTNERS, "contacts", 60),
+    "partners.ApiKey": (NavGroup.PARTNERS, "key", 70),
+    "partners.WebhookEndpoint": (NavGroup.PARTNERS, "webhook", 70),
+    "partners.WebhookDelivery": (NavGroup.PARTNERS, "send", 71),
+    "partners.User": (NavGroup.PARTNERS, "person", 90),
+    "catalog.Category": (NavGroup.CATALOG, "category", 10),
+    "catalog.Solution": (NavGroup.CATALOG, "apps", 20),
+    "catalog.Brand": (NavGroup.CATALOG, "verified", 25),
+    "catalog.Sku": (NavGroup.CATALOG, "sell", 30),
+    "catalog.Banner": (NavGroup.CATALOG, "view_carousel", 40),
+    "catalog.NewsItem": (NavGroup.CATALOG, "newspaper", 50),
+    "catalog.ConsultationTicket": (NavGroup.CATALOG, "support_agent", 60),
+    "catalog.IndustryGroup": (NavGroup.CATALOG, "domain", 60),
+    "catalog.HelpCategory": (NavGroup.CATALOG, "help_center", 70),
+    "catalog.Review": (NavGroup.CATALOG, "reviews", 70),
+    "catalog.TrialRequest": (NavGroup.CATALOG, "rocket_launch", 70),
+    "catalog.HelpArticle": (NavGroup.CATALOG, "quiz", 75),
+    "billing.Order": (NavGroup.ORDERS, "receipt_long", 10),
+    "billing.Payment": (NavGroup.ORDERS, "payments", 20),
+    "billing.InvoiceRequest": (NavGroup.ORDERS, "request_quote", 30),
+    "contracts.Contract": (NavGroup.ORDERS, "contract", 70),
+    "contracts.ContractTemplate": (NavGroup.ORDERS, "contract_edit", 80),
+    "billing.PendingPosting": (NavGroup.FINANCE, "rule", 5),
+    "billing.RebateWallet": (NavGroup.FINANCE, "savings", 10),
+    "billing.RebateEntry": (NavGroup.FINANCE, "receipt_long", 15),
+    "billing.CreditAccount": (NavGroup.FINANCE, "credit_card", 20),
+    "billing.CreditEntry": (NavGroup.FINANCE, "receipt", 25),
+    "billing.Bill": (NavGroup.FINANCE, "request_quote", 30),
+    "billing.Receipt": (NavGroup.FINANCE, "savings", 33),
+    "billing.Repayment": (NavGroup.FINANCE, "price_check", 35),
+    "billing.RefundDue": (NavGroup.FINANCE, "currency_exchange", 36),
+    "billing.OnlineRepayment": (NavGroup.FINANCE, "credit_score", 37),
+    "billing.CouponCampaign": (NavGroup.FINANCE, "confirmation_number", 40),
+    "billing.Coupon": (NavGroup.FINANCE, "local_activity", 45),
+    "billing.CouponQuota": (NavGroup.FINANCE, "account_tree", 46),
+    "billing.CouponMove": (NavGroup.FINANCE, "swap_horiz", 47),
+    "billing.BankAccount": (NavGroup.FINANCE, "account_balance", 55),
+    "billing.Statement": (NavGroup.FINANCE, "request_quote", 60),
+    "billing.BankStatementProfile": (NavGroup.FINANCE, "view_column", 62),
+    "billing.BankStatementImport": (NavGroup.FINANCE, "upload_file", 63),
+    "billing.BankStatementLine": (NavGroup.FINANCE, "account_balance", 64),
+    "billing.StatementExport": (NavGroup.FINANCE, "download", 65),
+    "backoffice.OutboundEmail": (NavGroup.SYSTEM, "outgoing_mail", 5),
+    "auth.Group": (NavGroup.SYSTEM, "admin_panel_settings", 10),
+    "django_q.Schedule": (NavGroup.SYSTEM, "event_repeat", 20),
+    "django_q.Success": (NavGroup.SYSTEM, "task_alt", 30),
+    "django_q.Failure": (NavGroup.SYSTEM, "error", 40),
+    "django_q.OrmQ": (NavGroup.SYSTEM, "queue", 50),
+    "axes.AccessAttempt": (NavGroup.SYSTEM, "lock_person", 60),
+    "axes.AccessLog": (NavGroup.SYSTEM, "login", 70),
+    "axes.AccessFailureLog": (NavGroup.SYSTEM, "gpp_bad", 80),
+}
+_UNPLACED = (NavGroup.SYSTEM, "table_rows", 100)
 
 
 def queue_badges(request: HttpRequest) -> dict[str, int]:
@@ -88,14 +151,14 @@ def sidebar_navigation(request: HttpRequest) -> list[dict]:
             link = reverse(f"{site.name}:{opts.app_label}_{opts.model_name}_changelist")
         except NoReverseMatch:
             continue
-        group = getattr(model_admin, "nav_group", NavGroup.SYSTEM)
+        group, icon, order = SIDEBAR.get(opts.label, _UNPLACED)
         grouped.setdefault(group, []).append(
             (
-                getattr(model_admin, "nav_order", 100),
+                order,
                 str(opts.verbose_name_plural),
                 {
                     "title": sentence_case(opts.verbose_name_plural),
-                    "icon": getattr(model_admin, "nav_icon", "table_rows"),
+                    "icon": icon,
                     "link": link,
                     **_ITEM_DEFAULTS,
                     # A plain number string is shown as the item's badge by unfold.

@@ -12,17 +12,14 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.decorators import display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from backoffice.core.money import format_money
 from billing.models import (
-    Bill,
     OnlineRepayment,
     PaymentRecordStatus,
     RefundDue,
@@ -41,12 +38,11 @@ from .base import (
     OwnerScopedMixin,
     ReadOnlyAdmin,
     guarded_action,
-    money_column,
     posted,
     status_column,
     text_field,
 )
-from .navigation import NavGroup
+from .finance.common import RepaymentColumnsMixin
 from .orders.common import OrderRowColumnsMixin
 from .queues import DefaultingRadioFilter
 
@@ -234,9 +230,6 @@ class RefundActionsMixin(ActionPageMixin):
 class RefundDueAdmin(OrderRowColumnsMixin, RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     """待退款 of order payments."""
 
-    nav_group = NavGroup.FINANCE
-    nav_icon = "currency_exchange"
-    nav_order = 36
     owner_scope_path = "order__company"
     change_permission = "billing.change_refunddue"
     record_service = staticmethod(payment_refund_record)
@@ -299,12 +292,11 @@ class OnlineRepaymentStatusFilter(RefundStatusFilter):
 
 
 @admin.register(OnlineRepayment)
-class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
+class OnlineRepaymentAdmin(
+    RepaymentColumnsMixin, RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin
+):
     """线上还款 at the payment provider, with the refunds due among them."""
 
-    nav_group = NavGroup.FINANCE
-    nav_icon = "credit_score"
-    nav_order = 37
     owner_scope_path = "account__company"
     change_permission = "billing.change_onlinerepayment"
     record_service = staticmethod(online_repayment_refund_record)
@@ -324,7 +316,6 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
     list_filter = (OnlineRepaymentStatusFilter,)
     search_fields = ("reference", "account__company__name")
     search_help_text = _("Search by payment order no. or company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "reference",
         "account",
@@ -339,20 +330,6 @@ class OnlineRepaymentAdmin(RefundActionsMixin, OwnerScopedMixin, ReadOnlyAdmin):
         *REFUND_RECORD_FIELDS,
     )
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        bills = Bill.objects.only("pk", "number").order_by("pk")
-        return super().get_queryset(request).prefetch_related(Prefetch("bills", queryset=bills))
-
-    @display(description=_("company"), ordering="account__company__name")
-    def company(self, obj: OnlineRepayment) -> str:
-        return obj.account.company.name
-
-    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
-
-    @display(description=_("bills"))
-    def bill_numbers(self, obj: OnlineRepayment) -> str:
-        return ", ".join(bill.number for bill in obj.bills.all())
 
     status_label = status_column(REFUND_STATUS_LABELS)
 

@@ -13,7 +13,6 @@ from unfold.admin import ModelAdmin
 from backoffice.schedules import schedule_title
 
 from .base import BaseAdmin, ScopedViewsMixin, status_column
-from .navigation import NavGroup
 from .permission_labels import TranslatedPermissionsMixin
 
 admin.site.unregister(Group)
@@ -21,9 +20,6 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin, BaseAdmin):
-    nav_group = NavGroup.SYSTEM
-    nav_icon = "admin_panel_settings"
-    nav_order = 10
     search_fields = ("name",)
 
 
@@ -32,18 +28,13 @@ for model in (Schedule, Success, Failure, OrmQ):
         admin.site.unregister(model)
 
 
-def _console_admin(base: type, icon: str, order: int) -> type:
-    """django-q2's own ModelAdmin restyled by unfold and placed in the 系统 group, its object
-    views behind the console's one scoped lookup like every other admin."""
+def _console_admin(base: type) -> type:
+    """django-q2's own ModelAdmin restyled by unfold (navigation.SIDEBAR places it in the 系统
+    group), its object views behind the console's one scoped lookup like every other admin."""
     return type(
         base.__name__,
         (ScopedViewsMixin, base, ModelAdmin),
-        {
-            "nav_group": NavGroup.SYSTEM,
-            "nav_icon": icon,
-            "nav_order": order,
-            "show_full_result_count": False,
-        },
+        {"show_full_result_count": False},
     )
 
 
@@ -61,20 +52,20 @@ class ScheduleAdmin(q_admin.ScheduleAdmin):
         return schedule_title(obj.name)
 
 
-admin.site.register(Schedule, _console_admin(ScheduleAdmin, "event_repeat", 20))
-admin.site.register(Success, _console_admin(q_admin.TaskAdmin, "task_alt", 30))
-admin.site.register(Failure, _console_admin(q_admin.FailAdmin, "error", 40))
-admin.site.register(OrmQ, _console_admin(q_admin.QueueAdmin, "queue", 50))
+admin.site.register(Schedule, _console_admin(ScheduleAdmin))
+admin.site.register(Success, _console_admin(q_admin.TaskAdmin))
+admin.site.register(Failure, _console_admin(q_admin.FailAdmin))
+admin.site.register(OrmQ, _console_admin(q_admin.QueueAdmin))
 
 # django-axes' login-attempt screens, restyled and scoped the same way.
-for model, base, icon, order in (
-    (AccessAttempt, axes_admin.AccessAttemptAdmin, "lock_person", 60),
-    (AccessLog, axes_admin.AccessLogAdmin, "login", 70),
-    (AccessFailureLog, axes_admin.AccessFailureLogAdmin, "gpp_bad", 80),
+for model, base in (
+    (AccessAttempt, axes_admin.AccessAttemptAdmin),
+    (AccessLog, axes_admin.AccessLogAdmin),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
 ):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
-    admin.site.register(model, _console_admin(base, icon, order))
+    admin.site.register(model, _console_admin(base))
 
 
 # --- notifications outbox ----------------------------------------------------------------
@@ -107,9 +98,6 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     """The outbox: ``queued → sending → sent | failed`` (backoffice/core/mail.py). The lease
     column is the deadline the sweeper watches; a double delivery shares the Message-ID."""
 
-    nav_group = NavGroup.SYSTEM
-    nav_icon = "outgoing_mail"
-    nav_order = 5
     list_display = (
         "created_at",
         "to",

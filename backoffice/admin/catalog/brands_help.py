@@ -36,9 +36,6 @@ class BrandForm(forms.ModelForm):
 
 @admin.register(Brand)
 class BrandAdmin(CatalogAdmin):
-    nav_icon = "verified"
-    nav_order = 25
-
     form = BrandForm
     list_display = ("logo_thumbnail", "name", "solution_count", "position", "is_active")
     list_display_links = ("logo_thumbnail", "name")
@@ -74,9 +71,6 @@ class BrandAdmin(CatalogAdmin):
 
 @admin.register(HelpCategory)
 class HelpCategoryAdmin(CatalogAdmin):
-    nav_icon = "help_center"
-    nav_order = 70
-
     list_display = ("name", "slug", "article_count", "position", "is_active")
     list_editable = ("position",)
     list_filter = ("is_active",)
@@ -101,9 +95,6 @@ class HelpArticleForm(forms.ModelForm):
 
 @admin.register(HelpArticle)
 class HelpArticleAdmin(CatalogAdmin):
-    nav_icon = "quiz"
-    nav_order = 75
-
     form = HelpArticleForm
     list_display = ("title", "category", "position", "is_published", "updated_at")
     list_select_related = ("category",)

@@ -9,9 +9,6 @@ from .common import CatalogAdmin
 
 @admin.register(Category)
 class CategoryAdmin(CatalogAdmin):
-    nav_icon = "category"
-    nav_order = 10
-
     list_display = ("name", "name_en", "parent", "slug", "position", "is_active")
     list_display_links = ("name",)
     list_editable = ("position",)

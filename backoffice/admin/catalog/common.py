@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ..base import BaseAdmin
-from ..navigation import NavGroup
 
 EMPTY = "—"
 
@@ -41,7 +40,6 @@ class CatalogAdmin(BaseAdmin):
     the other catalog admins do not import at all (see ``importable``).
     """
 
-    nav_group = NavGroup.CATALOG
     importable = False
 
     def has_import_permission(self, request) -> bool:

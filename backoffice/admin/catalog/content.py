@@ -16,9 +16,6 @@ from .common import CatalogAdmin, _thumbnail
 
 @admin.register(Banner)
 class BannerAdmin(CatalogAdmin):
-    nav_icon = "view_carousel"
-    nav_order = 40
-
     list_display = (
         "image_preview",
         "title",
@@ -57,9 +54,6 @@ class NewsItemForm(forms.ModelForm):
 
 @admin.register(NewsItem)
 class NewsItemAdmin(CatalogAdmin):
-    nav_icon = "newspaper"
-    nav_order = 50
-
     form = NewsItemForm
     list_display = ("title", "slug", "is_published", "published_at")
     list_filter = ("is_published",)
@@ -74,9 +68,6 @@ class NewsItemAdmin(CatalogAdmin):
 
 @admin.register(IndustryGroup)
 class IndustryGroupAdmin(CatalogAdmin):
-    nav_icon = "domain"
-    nav_order = 60
-
     list_display = ("name", "position", "solution_count")
     list_editable = ("position",)
     search_fields = ("name",)

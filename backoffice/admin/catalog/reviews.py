@@ -16,15 +16,11 @@ from .common import CatalogAdmin, _back_to_change, confirm_dialog
 
 @admin.register(Review)
 class ReviewAdmin(CatalogAdmin):
-    nav_icon = "reviews"
-    nav_order = 70
-
     list_display = ("solution", "company", "stars", "short_text", "is_hidden", "created_at")
     list_select_related = ("solution", "company")
     list_filter = ("is_hidden", "rating")
     search_fields = ("solution__name", "company__name", "order_number", "text")
     search_help_text = _("Search by solution, company, order number or text")
-    ordering = ("-created_at", "-pk")
     readonly_fields = (
         "solution",
         "company",

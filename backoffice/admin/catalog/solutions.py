@@ -174,8 +174,6 @@ class SolutionForm(forms.ModelForm):
 @admin.register(Solution)
 class SolutionAdmin(CatalogAdmin):
     importable = True
-    nav_icon = "apps"
-    nav_order = 20
 
     form = SolutionForm
     resource_classes = [SolutionExcelResource]
@@ -369,8 +367,6 @@ class SolutionAdmin(CatalogAdmin):
 @admin.register(Sku)
 class SkuAdmin(CatalogAdmin):
     importable = True
-    nav_icon = "sell"
-    nav_order = 30
 
     form = SkuForm
     resource_classes = [SkuExcelResource]

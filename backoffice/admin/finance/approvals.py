@@ -13,7 +13,6 @@ from billing.models import PendingPosting, PendingPostingKind, PendingPostingSta
 from billing.services.approvals import posting_approve, posting_reject
 
 from ..base import ReadOnlyAdmin, guarded_action, posted, status_column, text_field
-from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import FinanceActionMixin
 
@@ -48,10 +47,6 @@ def _current_terms(company) -> str:
 
 @admin.register(PendingPosting)
 class PendingPostingAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "rule"
-    nav_order = 5
-
     review_statuses = PendingPostingStatus
     pending_status = PendingPostingStatus.PENDING
     review_permissions = ("billing.change_creditaccount", "billing.change_rebatewallet")

@@ -1,7 +1,6 @@
 """Bills and repayments (还款): the repayment review queue."""
 
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,9 +19,8 @@ from billing.services.credit import (
 )
 
 from ..base import ReadOnlyAdmin, money_column, status_column
-from ..navigation import NavGroup
 from ..queues import ALREADY, ReviewQueueAdmin, ReviewStatusFilter
-from .common import FinanceActionMixin, RejectRepaymentForm, _period
+from .common import FinanceActionMixin, RejectRepaymentForm, RepaymentColumnsMixin, _period
 
 BILL_STATUS_LABELS = {
     BillStatus.PENDING: "warning",
@@ -33,10 +31,6 @@ BILL_STATUS_LABELS = {
 
 @admin.register(Bill)
 class BillAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "request_quote"
-    nav_order = 30
-
     list_display = (
         "number",
         "company",
@@ -55,7 +49,6 @@ class BillAdmin(ReadOnlyAdmin):
     )
     search_fields = ("number", "account__company__name")
     search_help_text = _("Search by bill no. or company name")
-    ordering = ("-created_at", "-pk")
     fields = (
         "number",
         "account",
@@ -98,11 +91,7 @@ REPAYMENT_STATUS_LABELS = {
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "price_check"
-    nav_order = 35
-
+class RepaymentAdmin(RepaymentColumnsMixin, FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     review_statuses = RepaymentStatus
     pending_status = RepaymentStatus.SUBMITTED
     review_permissions = ("billing.change_repayment",)
@@ -125,7 +114,6 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     list_filter = (ReviewStatusFilter, "method", ("paid_on", RangeDateFilter))
     search_fields = ("account__company__name", "payer_account", "bills__number")
     search_help_text = _("Search by company name, paying account or bill no.")
-    ordering = ("-created_at", "-pk")
     fields = (
         "account",
         "method",
@@ -143,20 +131,6 @@ class RepaymentAdmin(FinanceActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
     readonly_fields = fields
     actions = ("confirm_selected",)
     actions_detail = ("confirm_detail", "reject_detail")
-
-    def get_queryset(self, request):
-        bills = Bill.objects.only("pk", "number").order_by("pk")
-        return super().get_queryset(request).prefetch_related(Prefetch("bills", queryset=bills))
-
-    @display(description=_("company"), ordering="account__company__name")
-    def company(self, obj: Repayment) -> str:
-        return obj.account.company.name
-
-    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
-
-    @display(description=_("bills"))
-    def bill_numbers(self, obj: Repayment) -> str:
-        return ", ".join(bill.number for bill in obj.bills.all())
 
     status_label = status_column(REPAYMENT_STATUS_LABELS)
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,6 @@ from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelect2MultipleWidget,
-    UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
 )
 
@@ -26,11 +26,11 @@ from backoffice.core.money import format_money
 from billing.models import MONEY_DIGITS, MONEY_PLACES, Bill, PendingPosting
 from billing.services.credit import local_today
 from billing.services.errors import BillingError
-from partners.models import Company, CompanyStatus, Tier
+from partners.models import Company, CompanyStatus
 
 from ..base import ActionPageMixin, ReadOnlyAdmin, money_column, text_field
 from ..exports import ExportResource
-from ..navigation import NavGroup
+from ..partners.common import tier_choice_field
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"  # as backoffice/formats (no seconds)
 
@@ -152,12 +152,26 @@ class IssueToCompaniesForm(forms.Form):
 
 
 class IssueToTierForm(forms.Form):
-    tier = forms.ModelChoiceField(
-        label=_("Membership tier"),
-        queryset=Tier.objects.order_by("rank"),
-        widget=UnfoldAdminSelectWidget,
-        help_text=_("Every enabled company of this tier gets one coupon."),
-    )
+    tier = tier_choice_field(_("Every enabled company of this tier gets one coupon."))
+
+
+class RepaymentColumnsMixin:
+    """A repayment's columns (offline or online, of an account's bills): its company, amount
+    and bills, the bills' numbers prefetched in one query."""
+
+    def get_queryset(self, request):
+        bills = Bill.objects.only("pk", "number").order_by("pk")
+        return super().get_queryset(request).prefetch_related(Prefetch("bills", queryset=bills))
+
+    @display(description=_("company"), ordering="account__company__name")
+    def company(self, obj) -> str:
+        return obj.account.company.name
+
+    amount_display = money_column("amount", _("amount"), ordering="amount", currency_of="account")
+
+    @display(description=_("bills"))
+    def bill_numbers(self, obj) -> str:
+        return ", ".join(bill.number for bill in obj.bills.all())
 
 
 class FinanceActionMixin(ActionPageMixin):
@@ -240,43 +254,26 @@ class LedgerEntryResource(ExportResource):
         return self.moment(entry.created_at)
 
 
+def _ledger_fields(*middle: str) -> tuple[str, ...]:
+    """A ledger's columns: its number and company, ``middle``, then the order no., the
+    reason, the operator and the date."""
+    return ("number", "company", *middle, "order_number", "reason", "actor", "created_at")
+
+
 def ledger_export_fields(balance_field: str) -> tuple[str, ...]:
     """A ledger export's columns, its balance after the amount."""
-    return (
-        "number",
-        "company",
-        "currency",
-        "entry_type",
-        "amount",
-        balance_field,
-        "order_number",
-        "reason",
-        "actor",
-        "created_at",
-    )
+    return _ledger_fields("currency", "entry_type", "amount", balance_field)
 
 
 def ledger_columns(balance_column: str) -> tuple[str, ...]:
     """A ledger changelist's columns, its balance column after the amount."""
-    return (
-        "number",
-        "company",
-        "entry_type",
-        "amount_display",
-        balance_column,
-        "order_number",
-        "reason",
-        "actor",
-        "created_at",
-    )
+    return _ledger_fields("entry_type", "amount_display", balance_column)
 
 
 class LedgerEntryAdmin(ReadOnlyAdmin):
     """A ledger's changelist; ``ledger_lookups(holder)`` gives its holder-bound options."""
 
-    nav_group = NavGroup.FINANCE
     search_help_text = _("Search by the start of the transaction or order no., or by company name")
-    ordering = ("-created_at", "-pk")
 
 
 def ledger_lookups(holder: str) -> tuple[tuple, tuple, tuple]:

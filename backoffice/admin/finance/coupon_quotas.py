@@ -20,7 +20,6 @@ from billing.services.coupon_quotas import coupon_quota_issue
 from partners.models import Company, CompanyStatus, CompanyType
 
 from ..base import ReadOnlyAdmin, guarded_action
-from ..navigation import NavGroup
 from .common import FinanceActionMixin
 
 
@@ -82,10 +81,6 @@ class QuotaIssueMixin(FinanceActionMixin):
 
 @admin.register(CouponQuota)
 class CouponQuotaAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "account_tree"
-    nav_order = 46
-
     list_display = (
         "campaign",
         "distributor",
@@ -109,10 +104,6 @@ class CouponQuotaAdmin(ReadOnlyAdmin):
 
 @admin.register(CouponMove)
 class CouponMoveAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "swap_horiz"
-    nav_order = 47
-
     list_display = (
         "created_at",
         "kind",
@@ -128,4 +119,3 @@ class CouponMoveAdmin(ReadOnlyAdmin):
     list_filter = ("kind", ("quota__distributor", RelatedDropdownFilter))
     search_fields = ("coupon__code", "from_company__name", "to_company__name")
     search_help_text = _("Search by coupon code or company name")
-    ordering = ("-created_at", "-pk")

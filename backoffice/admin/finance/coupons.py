@@ -21,7 +21,6 @@ from catalog.models import Region
 
 from ..base import BaseAdmin, ReadOnlyAdmin, guarded_action, money_column, status_column
 from ..exports import ExportResource
-from ..navigation import NavGroup
 from ..partners.common import _count_of
 from .common import IssueToCompaniesForm, IssueToTierForm, _local
 from .coupon_quotas import QuotaIssueMixin
@@ -79,10 +78,6 @@ CAMPAIGN_TERMS = (
 
 @admin.register(CouponCampaign)
 class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "confirmation_number"
-    nav_order = 40
-
     form = CouponCampaignForm
     list_display = (
         "name",
@@ -100,7 +95,6 @@ class CouponCampaignAdmin(QuotaIssueMixin, BaseAdmin):
     list_filter = ("currency",)
     search_fields = ("name",)
     search_help_text = _("Search by campaign name")
-    ordering = ("-created_at", "-pk")
     filter_horizontal = ("solutions",)
     fieldsets = (
         (None, {"fields": ("name", "currency", "face_value", "quantity")}),
@@ -290,10 +284,6 @@ COUPON_STATUS_LABELS = {
 
 @admin.register(Coupon)
 class CouponAdmin(ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "local_activity"
-    nav_order = 45
-
     resource_classes = (CouponResource,)
     list_display = (
         "code",

@@ -32,7 +32,6 @@ from billing.services.bills import (
 )
 
 from ..base import NoEditingMixin, ReadOnlyAdmin, guarded_action, money_column, posted
-from ..navigation import NavGroup
 from .common import (
     AmountReasonForm,
     FinanceActionMixin,
@@ -62,7 +61,6 @@ class CreditLimitChangeInline(NoEditingMixin, TabularInline):
         "actor",
     )
     readonly_fields = fields
-    ordering = ("-created_at", "-pk")
     verbose_name = _("credit limit change")
     verbose_name_plural = _("credit limit changes")
 
@@ -76,10 +74,6 @@ class CreditLimitChangeInline(NoEditingMixin, TabularInline):
 
 @admin.register(CreditAccount)
 class CreditAccountAdmin(FinanceActionMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "credit_card"
-    nav_order = 20
-
     list_display = (
         "company",
         "currency",
@@ -282,9 +276,6 @@ class CreditEntryResource(LedgerEntryResource):
 
 @admin.register(CreditEntry)
 class CreditEntryAdmin(LedgerEntryAdmin):
-    nav_icon = "receipt"
-    nav_order = 25
-
     resource_classes = (CreditEntryResource,)
     list_display = ledger_columns("available_display")
     list_select_related, list_filter, search_fields = ledger_lookups("account")

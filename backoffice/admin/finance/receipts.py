@@ -29,7 +29,6 @@ from billing.selectors.receipts import ALLOCATABLE_RECEIPT_STATUSES
 from billing.services.receipts import RECEIPT_PERMISSION
 
 from ..base import BaseAdmin, OwnerScopedMixin, ReadOnlyInline, money_column, status_column
-from ..navigation import NavGroup
 from ..queues import object_pk
 from .receipt_actions import ReceiptActionsMixin
 
@@ -45,10 +44,6 @@ RECEIPT_STATUS_LABELS = {
 @admin.register(BankAccount)
 class BankAccountAdmin(BaseAdmin):
     """Blue Cloud's own receiving accounts: reference data, deactivated rather than deleted."""
-
-    nav_group = NavGroup.FINANCE
-    nav_icon = "account_balance"
-    nav_order = 55
 
     list_display = ("name", "bank_name", "account_number", "currency", "active")
     list_filter = ("currency", "active")
@@ -104,9 +99,6 @@ class ReceiptAllocationInline(ReadOnlyInline):
 
 @admin.register(Receipt)
 class ReceiptAdmin(ReceiptActionsMixin, OwnerScopedMixin, BaseAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "savings"
-    nav_order = 33
     action_form_name = "receipts"
     action_form_multipart = "auto"
 
@@ -133,7 +125,6 @@ class ReceiptAdmin(ReceiptActionsMixin, OwnerScopedMixin, BaseAdmin):
     # The "Post a receipt" form's company search (scoped like the company list).
     autocomplete_fields = ("company",)
     search_help_text = _("Search by bank reference, payer or company name")
-    ordering = ("-created_at", "-pk")
     fields = (
         "number_display",
         "company",

@@ -45,7 +45,6 @@ from ..base import (
     posted,
     status_column,
 )
-from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
 from ..scope import company_owner_q, is_owner_scoped
 
@@ -72,10 +71,6 @@ IMPORT_STATUS_LABELS = {
 @admin.register(BankStatementProfile)
 class BankStatementProfileAdmin(BaseAdmin):
     """列映射: new bank formats are rows here, not code."""
-
-    nav_group = NavGroup.FINANCE
-    nav_icon = "view_column"
-    nav_order = 62
 
     list_display = ("name", "date_columns", "amount_columns", "encoding", "date_format", "active")
     list_filter = ("active", "encoding")
@@ -116,9 +111,6 @@ class UploadForm(forms.Form):
 
 @admin.register(BankStatementImport)
 class BankStatementImportAdmin(ActionPageMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "upload_file"
-    nav_order = 63
     action_form_name = "bank-import"
     action_form_multipart = "always"
 
@@ -136,7 +128,6 @@ class BankStatementImportAdmin(ActionPageMixin, ReadOnlyAdmin):
     list_select_related = ("bank_account", "created_by")
     list_filter = ("status", "file_format")
     search_fields = ("file_name",)
-    ordering = ("-created_at", "-pk")
     fields = (
         "file_name",
         "bank_account",
@@ -294,9 +285,6 @@ class IgnoreForm(forms.Form):
 
 @admin.register(BankStatementLine)
 class BankStatementLineAdmin(ActionPageMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "account_balance"
-    nav_order = 64
     action_form_name = "bank-line"
 
     list_display = (

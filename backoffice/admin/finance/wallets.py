@@ -17,7 +17,6 @@ from billing.services.approvals import posting_request
 from billing.services.wallet import wallet_clawback
 
 from ..base import ReadOnlyAdmin, ReadOnlyInline, guarded_action, money_column, posted
-from ..navigation import NavGroup
 from ..queues import DefaultingRadioFilter
 from .common import (
     AmountReasonForm,
@@ -53,7 +52,6 @@ class RebateEntryInline(ReadOnlyInline):
 
     model = RebateEntry
     per_page = 20
-    ordering = ("-created_at", "-pk")
     fields = ("number", "entry_type", "amount_display", "balance_display")
     fields += ("order_number", "reason", "actor", "created_at")
     readonly_fields = fields
@@ -68,10 +66,6 @@ class RebateEntryInline(ReadOnlyInline):
 
 @admin.register(RebateWallet)
 class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "savings"
-    nav_order = 10
-
     list_display = ("company", "currency", "balance_display", "updated_at")
     list_select_related = ("company",)
     list_filter = (WalletShownFilter, "currency", ("company__tier", RelatedDropdownFilter))
@@ -98,25 +92,19 @@ class RebateWalletAdmin(FinanceActionMixin, ReadOnlyAdmin):
         def perform(data) -> str | HttpResponse:
             key = f"console:{kind}:{wallet.pk}:{data['token']}"
             replay = RebateEntry.objects.filter(idempotency_key=key).exists()
+            posting = {
+                "company_id": wallet.company_id,
+                "currency": wallet.currency,
+                "amount": data["amount"],
+                "reason": data["reason"],
+                "idempotency_key": key,
+            }
             if granting:  # four-eyes: above the threshold it waits for a checker
                 entry = posting_request(
-                    kind=PendingPostingKind.WALLET_GRANT,
-                    company_id=wallet.company_id,
-                    currency=wallet.currency,
-                    amount=data["amount"],
-                    maker=request.user,
-                    reason=data["reason"],
-                    idempotency_key=key,
+                    kind=PendingPostingKind.WALLET_GRANT, maker=request.user, **posting
                 )
             else:
-                entry = wallet_clawback(
-                    company_id=wallet.company_id,
-                    currency=wallet.currency,
-                    amount=data["amount"],
-                    actor=request.user,
-                    reason=data["reason"],
-                    idempotency_key=key,
-                )
+                entry = wallet_clawback(actor=request.user, **posting)
             if replay or isinstance(entry, PendingPosting):
                 return self._not_posted(request, wallet, entry)
             return gettext(
@@ -178,9 +166,6 @@ class RebateEntryResource(LedgerEntryResource):
 
 @admin.register(RebateEntry)
 class RebateEntryAdmin(LedgerEntryAdmin):
-    nav_icon = "receipt_long"
-    nav_order = 15
-
     resource_classes = (RebateEntryResource,)
     list_display = ledger_columns("balance_display")
     list_select_related, list_filter, search_fields = ledger_lookups("wallet")

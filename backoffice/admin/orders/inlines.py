@@ -324,3 +324,15 @@ class PaymentInline(ReadOnlyInline):
     )
     readonly_fields = fields
     verbose_name_plural = _("Payments")
+
+
+# The order page's inlines, in page order (orders/tabs.py puts each on its tab).
+ORDER_INLINES = (
+    OrderLineInline,
+    DeliveryMilestoneInline,
+    PaymentMilestoneInline,
+    OrderAttachmentInline,
+    InvoiceRequestInline,
+    PaymentInline,
+    OrderEventInline,
+)

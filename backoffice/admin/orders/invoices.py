@@ -18,7 +18,6 @@ from billing.services.invoices import (
 )
 
 from ..base import ReadOnlyAdmin, guarded_action, posted, status_column
-from ..navigation import NavGroup
 from ..partners.common import DateOfDateTimeFilter
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
 from .common import (
@@ -32,10 +31,6 @@ from .common import (
 
 @admin.register(InvoiceRequest)
 class InvoiceRequestAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
-    nav_group = NavGroup.ORDERS
-    nav_icon = "request_quote"
-    nav_order = 30
-
     review_statuses = InvoiceRequestStatus
     pending_status = InvoiceRequestStatus.PENDING
     review_permissions = ("billing.change_invoicerequest",)

@@ -7,7 +7,6 @@ from unfold.contrib.filters.admin import RelatedDropdownFilter
 from billing.models import Order
 
 from ..base import BaseAdmin, OwnerScopedMixin
-from ..navigation import NavGroup
 from ..partners.common import DateOfDateTimeFilter
 from .actions import (
     OrderFulfilmentActionsMixin,
@@ -16,15 +15,7 @@ from .actions import (
 )
 from .common import OrdersActionMixin
 from .display import ORDER_FIELDSETS, ORDER_READONLY, OrderDisplayMixin, OrderResource, RegionFilter
-from .inlines import (
-    DeliveryMilestoneInline,
-    InvoiceRequestInline,
-    OrderAttachmentInline,
-    OrderEventInline,
-    OrderLineInline,
-    PaymentInline,
-    PaymentMilestoneInline,
-)
+from .inlines import ORDER_INLINES
 from .permissions import OrderPermissionsMixin
 from .saving import OrderSavingMixin
 from .tabs import OrderTabsMixin
@@ -43,10 +34,6 @@ class OrderAdmin(
     OrdersActionMixin,
     BaseAdmin,
 ):
-    nav_group = NavGroup.ORDERS
-    nav_icon = "receipt_long"
-    nav_order = 10
-
     resource_classes = (OrderResource,)
     list_display = (
         "number",
@@ -75,18 +62,9 @@ class OrderAdmin(
     search_help_text = _(
         "Search by the start of the order no., or by channel, customer company or sales e-mail"
     )
-    ordering = ("-created_at", "-pk")
     fieldsets = ORDER_FIELDSETS
     readonly_fields = ORDER_READONLY
-    inlines = (
-        OrderLineInline,
-        DeliveryMilestoneInline,
-        PaymentMilestoneInline,
-        OrderAttachmentInline,
-        InvoiceRequestInline,
-        PaymentInline,
-        OrderEventInline,
-    )
+    inlines = ORDER_INLINES
     actions_detail = (
         "deliver_detail",
         "complete_detail",

@@ -11,7 +11,6 @@ from billing.models import Payment, PaymentKind, PaymentRecordStatus
 from billing.services.orders import payment_confirm_offline, payment_reject_offline
 
 from ..base import ReadOnlyAdmin, status_column
-from ..navigation import NavGroup
 from ..queues import ALREADY, DefaultingRadioFilter, ReviewQueueAdmin, ReviewStatusFilter
 from .common import (
     OFFLINE_PAYMENT_CONFIRM,
@@ -38,10 +37,6 @@ PROVIDER_LABELS = {
 
 @admin.register(Payment)
 class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, ReadOnlyAdmin):
-    nav_group = NavGroup.ORDERS
-    nav_icon = "payments"
-    nav_order = 20
-
     review_statuses = PaymentRecordStatus
     pending_status = PaymentRecordStatus.PENDING
     pending_filter = {"kind": PaymentKind.OFFLINE}
@@ -73,7 +68,6 @@ class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, Re
     search_help_text = _(
         "Search by payment order no., order no., company, paying account or transfer reference"
     )
-    ordering = ("-created_at", "-pk")
     fields = (
         "reference",
         "order",

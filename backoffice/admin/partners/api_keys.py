@@ -9,15 +9,10 @@ from partners.models import ApiKey
 from partners.services import api_key_revoke
 
 from ..base import BaseAdmin, OwnerScopedMixin
-from ..navigation import NavGroup
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(OwnerScopedMixin, BaseAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "key"
-    nav_order = 70
-
     list_display = (
         "name",
         "prefix",
@@ -33,7 +28,6 @@ class ApiKeyAdmin(OwnerScopedMixin, BaseAdmin):
     list_filter_submit = True
     search_fields = ("name", "prefix", "company__name")
     search_help_text = _("Search by name, prefix or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "company",
         "name",

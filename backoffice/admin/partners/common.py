@@ -3,6 +3,7 @@ date filter for datetimes, and the staff-only qualification file views and previ
 
 from functools import partial
 
+from django import forms
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -14,9 +15,10 @@ from unfold.admin import StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import display
 from unfold.utils import parse_date_str
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from backoffice.core.files import private_file_response
-from partners.models import QualificationFile
+from partners.models import QualificationFile, Tier
 
 from ..base import NoEditingMixin
 
@@ -31,6 +33,16 @@ def _count_of(model, fk: str):
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def tier_choice_field(help_text) -> forms.ModelChoiceField:
+    """A choice of membership tier, in rank order."""
+    return forms.ModelChoiceField(
+        label=_("Membership tier"),
+        queryset=Tier.objects.order_by("rank"),
+        widget=UnfoldAdminSelectWidget,
+        help_text=help_text,
+    )
 
 
 # --------------------------------------------------------------------------

@@ -37,10 +37,12 @@ from ..base import (
     status_column,
 )
 from ..exports import ExportResource
-from ..navigation import NavGroup
 from .common import CompanyFileInline, QualificationFileViewsMixin, _count_of
 from .company_delegated import DelegatedCreditLineInline
 from .company_receipts import CompanyReceiptInline
+
+# A company's who-is-who columns, first in its list and in its export.
+COMPANY_COLUMNS = ("name", "company_type", "parent", "tier", "business_owner", "customer_manager")
 
 
 class CompanyResource(ExportResource):
@@ -60,17 +62,7 @@ class CompanyResource(ExportResource):
 
     class Meta:
         model = Company
-        fields = (
-            "name",
-            "company_type",
-            "parent",
-            "tier",
-            "business_owner",
-            "customer_manager",
-            "status",
-            "address",
-            "created_at",
-        )
+        fields = (*COMPANY_COLUMNS, "status", "address", "created_at")
         export_order = fields
 
     def dehydrate_company_type(self, company: Company) -> str:
@@ -196,23 +188,10 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
     owner_scope_path = ""
     # Who owns the company (and so who sees it) is not the salesperson's to change.
     owner_readonly_fields = ("parent", "business_owner", "customer_manager")
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "apartment"
-    nav_order = 20
 
     form = CompanyForm
     resource_classes = (CompanyResource,)
-    list_display = (
-        "name",
-        "company_type",
-        "parent",
-        "tier",
-        "business_owner",
-        "customer_manager",
-        "status_label",
-        "user_count",
-        "created_at",
-    )
+    list_display = (*COMPANY_COLUMNS, "status_label", "user_count", "created_at")
     list_select_related = ("parent", "tier", "business_owner", "customer_manager")
     list_filter = (
         "company_type",
@@ -222,7 +201,6 @@ class CompanyAdmin(QualificationFileViewsMixin, OwnerScopedMixin, ActionPageMixi
     )
     search_fields = ("name", "address", "users__email")
     search_help_text = _("Search by company name, address or a user's e-mail")
-    ordering = ("-created_at", "-pk")
     autocomplete_fields = ("parent", "business_owner", "customer_manager")
     fieldsets = (
         (None, {"fields": ("name", "company_type", "parent", "address")}),

@@ -8,16 +8,11 @@ from partners.models import EndCustomer
 from partners.services import END_CUSTOMER_FIELDS, end_customer_update
 
 from ..base import BaseAdmin, OwnerScopedMixin
-from ..navigation import NavGroup
 
 
 @admin.register(EndCustomer)
 class EndCustomerAdmin(OwnerScopedMixin, BaseAdmin):
     """Partners own their customers; staff look them up and may correct a record."""
-
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "contacts"
-    nav_order = 60
 
     list_display = ("name", "company_name", "email", "phone", "company", "created_at")
     list_select_related = ("company",)
@@ -25,7 +20,6 @@ class EndCustomerAdmin(OwnerScopedMixin, BaseAdmin):
     list_filter_submit = True
     search_fields = ("name", "company_name", "email", "phone", "company__name")
     search_help_text = _("Search by name, customer company, e-mail, phone or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "company",
         "name",

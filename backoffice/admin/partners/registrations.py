@@ -10,24 +10,22 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.decorators import display
 from unfold.enums import ActionVariant
-from unfold.widgets import UnfoldAdminSelectWidget
 
 from partners.models import ApplicationStatus, RegistrationApplication, Tier
 from partners.services import PartnerError, default_tier, registration_approve, registration_reject
 
 from ..base import BaseAdmin, OwnerScopedMixin, guarded_action, posted, status_column, text_field
-from ..navigation import NavGroup
 from ..queues import ReviewQueueAdmin, ReviewStatusFilter
-from .common import ApplicationFileInline, DateOfDateTimeFilter, QualificationFileViewsMixin
+from .common import (
+    ApplicationFileInline,
+    DateOfDateTimeFilter,
+    QualificationFileViewsMixin,
+    tier_choice_field,
+)
 
 
 class ApproveForm(forms.Form):
-    tier = forms.ModelChoiceField(
-        label=_("Membership tier"),
-        queryset=Tier.objects.order_by("rank"),
-        widget=UnfoldAdminSelectWidget,
-        help_text=_("The company starts at this tier; it can be changed later."),
-    )
+    tier = tier_choice_field(_("The company starts at this tier; it can be changed later."))
 
 
 class RejectForm(forms.Form):
@@ -62,9 +60,6 @@ class RegistrationApplicationAdmin(
 
     file_owner_field = "application"
     owner_user_fields = ("business_owner",)
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "how_to_reg"
-    nav_order = 10
 
     list_display = (
         "company_name",

@@ -8,7 +8,6 @@ from unfold.admin import TabularInline
 from partners.models import Benefit, Tier, TierBenefit
 
 from ..base import BaseAdmin
-from ..navigation import NavGroup
 
 
 class TierForm(forms.ModelForm):
@@ -27,10 +26,6 @@ class TierForm(forms.ModelForm):
 
 @admin.register(Tier)
 class TierAdmin(BaseAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "workspace_premium"
-    nav_order = 40
-
     form = TierForm
     list_display = ("code", "name", "rank", "is_default", "rebate_rate", "revenue_share_rate")
     list_display_links = ("code", "name")
@@ -55,10 +50,6 @@ class TierBenefitInline(TabularInline):
 
 @admin.register(Benefit)
 class BenefitAdmin(BaseAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "loyalty"
-    nav_order = 50
-
     list_display = ("category", "name", "position")
     list_display_links = ("name",)
     list_editable = ("position",)

@@ -12,7 +12,6 @@ from partners.services import activation_mail_enqueue
 
 from ..base import BaseAdmin
 from ..exports import ExportResource
-from ..navigation import NavGroup
 from ..permission_labels import TranslatedPermissionsMixin
 
 
@@ -115,10 +114,6 @@ class ActivatedFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin, BaseAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "person"
-    nav_order = 90
-
     form = ConsoleUserChangeForm
     add_form = ConsoleUserCreationForm
     change_password_form = AdminPasswordChangeForm

@@ -11,22 +11,16 @@ from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from partners.models import WebhookDelivery, WebhookEndpoint
 
 from ..base import OwnerScopedMixin, ReadOnlyAdmin
-from ..navigation import NavGroup
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(OwnerScopedMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "webhook"
-    nav_order = 70
-
     list_display = ("url", "company", "is_active", "failure_count", "disabled_at", "created_at")
     list_select_related = ("company",)
     list_filter = ("is_active", ("company", AutocompleteSelectFilter))
     list_filter_submit = True
     search_fields = ("url", "company__name")
     search_help_text = _("Search by URL or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "company",
         "url",
@@ -49,9 +43,6 @@ class WebhookEndpointAdmin(OwnerScopedMixin, ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(OwnerScopedMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.PARTNERS
-    nav_icon = "send"
-    nav_order = 71
     owner_scope_path = "endpoint__company"
 
     list_display = (
@@ -69,7 +60,6 @@ class WebhookDeliveryAdmin(OwnerScopedMixin, ReadOnlyAdmin):
     list_filter_submit = True
     search_fields = ("event__event_id", "endpoint__url", "endpoint__company__name")
     search_help_text = _("Search by event id, URL or partner company")
-    ordering = ("-created_at", "-pk")
     fields = (
         "event",
         "event_type",

@@ -7,16 +7,11 @@ from billing.models import StatementExport
 
 from ..base import ReadOnlyAdmin, status_column
 from ..my_exports import FileJobAdminMixin
-from ..navigation import NavGroup
 from .common import EXPORT_STATUS_LABELS
 
 
 @admin.register(StatementExport)
 class StatementExportAdmin(FileJobAdminMixin, ReadOnlyAdmin):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "download"
-    nav_order = 65
-
     list_display = (
         "created_at",
         "requested_by",
@@ -28,7 +23,6 @@ class StatementExportAdmin(FileJobAdminMixin, ReadOnlyAdmin):
     )
     list_select_related = ("requested_by",)
     list_filter = ("status",)
-    ordering = ("-created_at", "-pk")
     fields = (
         "created_at",
         "requested_by",

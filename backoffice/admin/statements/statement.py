@@ -9,7 +9,6 @@ from billing.models import Statement
 from billing.statements.services import StatementError
 
 from ..base import ActionPageMixin, BaseAdmin, OwnerScopedMixin
-from ..navigation import NavGroup
 from .actions import StatementActionsMixin
 from .common import (
     PeriodFilter,
@@ -32,10 +31,6 @@ class StatementAdmin(
     ActionPageMixin,
     BaseAdmin,
 ):
-    nav_group = NavGroup.FINANCE
-    nav_icon = "request_quote"
-    nav_order = 60
-
     list_display = (
         "number",
         "company_name",
