@@ -4,11 +4,10 @@ Every list table of the portal has the same frame: a ``.table-scroll`` wrapper (
 adds the scroll hint and the sticky first column at narrow widths, portal.css), a header
 row of ``<th scope="col">`` cells, one row per item and, when there is none, an empty row
 across all columns. The frame is ``portal/_data_table.html``; a page writes only what is
-its own::
+its own (header cells that are plain labels through ``{% columns %}``, below)::
 
     {% datatable "users" rows=page colspan=9 %}
-      <th scope="col">{% translate "E-mail" %}</th>
-      …
+      {% columns _("E-mail") _("Mobile") … %}
     {% rows %}
       <tr data-row="{{ row.pk }}"><td>{{ row.email }}</td>…</tr>
     {% empty %}
@@ -20,10 +19,20 @@ The first argument is the table's ``data-table`` name (a table without one omits
 the empty row (a table that is never empty, shown only when it has rows, omits it and has
 none); ``class`` adds classes to the table. Without ``{% empty %}`` the empty row says
 “No data.”.
+
+Header cells that are plain labels are written by ``{% columns %}``, one ``<th scope="col">``
+per label (``class`` gives them all a class)::
+
+    {% columns _("Time") _("Operator") _("Reason") %}
+    {% columns _("Price") _("Quantity") class="num" %}
+
+A label with a context or a "%" stays a ``<th>`` of its own: ``_()`` takes no context, and
+a literal ``_("…%…")`` is looked up as "%%".
 """
 
 from django import template
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -60,6 +69,16 @@ class DataTableNode(template.Node):
         frame = context.template.engine.get_template(FRAME)
         with context.push(table=table):
             return frame.render(context)
+
+
+@register.simple_tag
+def columns(*labels: str, **attrs: str) -> SafeString:
+    """``{% columns label… [class=…] %}``: a ``<th scope="col">`` header cell per label."""
+    unknown = set(attrs) - {"class"}
+    if unknown:
+        raise template.TemplateSyntaxError(f"'columns' does not take {sorted(unknown)}.")
+    klass = format_html(' class="{}"', attrs["class"]) if attrs else ""
+    return format_html_join("\n", '<th scope="col"{}>{}</th>', ((klass, label) for label in labels))
 
 
 @register.tag
