@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from backoffice.core.constraints import unique_where
 from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
 from backoffice.core.links import optional_user, required_link
 
@@ -93,13 +94,7 @@ class WebhookEvent(models.Model):
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         ordering = NEWEST_FIRST
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company", "key"],
-                condition=~models.Q(key=""),
-                name="partners_whev_once",
-            )
-        ]
+        constraints = [unique_where("partners_whev_once", ["company", "key"], ~models.Q(key=""))]
         indexes = [
             models.Index(fields=["company", "-created_at"], name="partners_whev_company_idx"),
         ]

@@ -43,7 +43,12 @@ def set_when(name: str, status: str, field: str) -> models.CheckConstraint:
     )
 
 
-def unique_where(name: str, fields: list[str], **condition) -> models.UniqueConstraint:
+def unique_where(
+    name: str, fields: list[str], condition: models.Q | None = None, **lookups
+) -> models.UniqueConstraint:
     """The partial unique index ``name``: at most one row per ``fields`` among the rows
-    that match ``condition`` (one open request per order, one default tier…)."""
-    return models.UniqueConstraint(fields=fields, condition=models.Q(**condition), name=name)
+    that match ``condition`` or ``lookups`` (one open request per order, one default
+    tier…)."""
+    if condition is None:
+        condition = models.Q(**lookups)
+    return models.UniqueConstraint(fields=fields, condition=condition, name=name)

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.constraints import positive_amount
+from backoffice.core.constraints import positive_amount, unique_where
 from backoffice.core.fields import NEWEST_FIRST, status_field
 from backoffice.core.links import optional_link, optional_user, required_link
 from backoffice.core.money import currency_field, money_field
@@ -97,10 +97,10 @@ class Receipt(models.Model):
         ordering = NEWEST_FIRST
         constraints = [
             # The same transfer is posted once (a rejected posting frees the key).
-            models.UniqueConstraint(
-                fields=["bank_account", "bank_reference"],
-                condition=~models.Q(status="rejected"),
-                name="billing_receipt_one_per_transfer",
+            unique_where(
+                "billing_receipt_one_per_transfer",
+                ["bank_account", "bank_reference"],
+                ~models.Q(status="rejected"),
             ),
             positive_amount("billing_receipt"),
             models.CheckConstraint(
