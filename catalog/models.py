@@ -8,7 +8,6 @@ matches with trigram indexes on PostgreSQL and a LIKE fallback on SQLite.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -16,8 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import in_range, not_negative
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import acting_user, optional_link, optional_user, required_link
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency, currency_field
+from backoffice.core.storage import dated_upload_name, file_extension, private_file
+from partners.fields import company_fk
 
 
 class Region(models.TextChoices):
@@ -36,14 +39,11 @@ class Category(models.Model):
     name = models.CharField(_("category name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=50, blank=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    parent = models.ForeignKey(
+    parent = optional_link(
         "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("parent category"),
         related_name="children",
         limit_choices_to={"parent__isnull": True},
-        verbose_name=_("parent category"),
     )
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -66,12 +66,16 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
 
+def solution_fk(related_name: str, *, on_delete=models.PROTECT) -> models.ForeignKey:
+    """The solution a row (image, resource, SKU, review) belongs to."""
+    return required_link(
+        "catalog.Solution", _("solution"), related_name=related_name, on_delete=on_delete
+    )
+
+
 def public_upload_to(folder: str):
     def upload_to(instance, filename: str) -> str:
-        import uuid
-
-        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
-        return f"catalog/{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+        return dated_upload_name(f"catalog/{folder}", file_extension(filename, "png"))
 
     upload_to.__name__ = f"upload_to_{folder}"
     upload_to.__qualname__ = upload_to.__name__
@@ -96,13 +100,11 @@ class Solution(models.Model):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     provider = models.CharField(_("provider / brand"), max_length=100, blank=True)
-    brand = models.ForeignKey(
+    brand = optional_link(
         "catalog.Brand",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+        _("brand"),
         related_name="solutions",
-        verbose_name=_("brand"),
+        on_delete=models.SET_NULL,
         help_text=_("Lists the solution in the brand zone under this brand."),
     )
     logo = models.ImageField(_("logo"), upload_to=upload_logo, blank=True, max_length=200)
@@ -119,7 +121,7 @@ class Solution(models.Model):
     agreement_html = models.TextField(_("user agreement"), blank=True)
     trial_enabled = models.BooleanField(_("trial available"), default=False)
     is_published = models.BooleanField(_("published"), default=False)
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = optional_time(_("published at"))
     related = models.ManyToManyField(
         "self", symmetrical=False, blank=True, verbose_name=_("related solutions")
     )
@@ -147,10 +149,7 @@ class Solution(models.Model):
         verbose_name_plural = _("solutions")
         ordering = ["name", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(rating_avg__gte=0, rating_avg__lte=5),
-                name="catalog_solution_rating_range",
-            ),
+            in_range("catalog_solution_rating_range", "rating_avg", 0, 5),
         ]
         indexes = [
             models.Index(fields=["is_published", "name"], name="catalog_sol_pub_name_idx"),
@@ -167,9 +166,7 @@ class Solution(models.Model):
 
 
 class SolutionImage(models.Model):
-    solution = models.ForeignKey(
-        Solution, on_delete=models.CASCADE, related_name="images", verbose_name=_("solution")
-    )
+    solution = solution_fk("images", on_delete=models.CASCADE)
     image = models.ImageField(_("image"), upload_to=upload_image, max_length=200)
     caption = models.CharField(_("caption"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
@@ -191,9 +188,7 @@ class ResourceKind(models.TextChoices):
 class SolutionResource(models.Model):
     """资源 tab: downloadable files (datasheets, whitepapers) and links (videos, docs)."""
 
-    solution = models.ForeignKey(
-        Solution, on_delete=models.CASCADE, related_name="resources", verbose_name=_("solution")
-    )
+    solution = solution_fk("resources", on_delete=models.CASCADE)
     title = models.CharField(_("title"), max_length=100)
     kind = models.CharField(
         _("kind"), max_length=10, choices=ResourceKind.choices, default=ResourceKind.LINK
@@ -225,17 +220,13 @@ class Sku(models.Model):
     list of ``{"key", "label", "required", "max_length"}`` objects.
     """
 
-    solution = models.ForeignKey(
-        Solution, on_delete=models.PROTECT, related_name="skus", verbose_name=_("solution")
-    )
+    solution = solution_fk("skus")
     code = models.CharField(_("SKU"), max_length=40, unique=True)
     plan_name = models.CharField(_("plan"), max_length=100)
     region = models.CharField(
         _("region"), max_length=10, choices=Region.choices, default=Region.MAINLAND_CHINA
     )
-    currency = models.CharField(
-        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
-    )
+    currency = currency_field(default=Currency.CNY)
     unit_price = models.DecimalField(
         _("unit price"),
         max_digits=MONEY_DIGITS,
@@ -263,13 +254,8 @@ class Sku(models.Model):
         verbose_name_plural = _("SKUs")
         ordering = ["solution_id", "position", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(unit_price__gte=0), name="catalog_sku_price_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(tax_rate__gte=0, tax_rate__lte=100),
-                name="catalog_sku_tax_rate_range",
-            ),
+            not_negative("catalog_sku_price_not_negative", "unit_price"),
+            in_range("catalog_sku_tax_rate_range", "tax_rate", 0, 100),
         ]
         indexes = [
             models.Index(fields=["solution", "is_active", "region"], name="catalog_sku_sol_idx")
@@ -302,7 +288,7 @@ class Banner(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     starts_at = models.DateTimeField(_("starts"), default=timezone.now)
-    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    ends_at = optional_time(_("ends"))
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()
@@ -371,22 +357,9 @@ class IndustryGroup(models.Model):
 class Review(models.Model):
     """评价: 1–5 stars and text, once per completed order, by the ordering company."""
 
-    solution = models.ForeignKey(
-        Solution, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("solution")
-    )
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.CASCADE,
-        related_name="reviews",
-        verbose_name=_("company"),
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("author"),
-    )
+    solution = solution_fk("reviews", on_delete=models.CASCADE)
+    company = company_fk("reviews", on_delete=models.CASCADE)
+    author = acting_user(_("author"), on_delete=models.SET_NULL, null=True)
     order_number = models.CharField(_("order number"), max_length=30)
     rating = models.PositiveSmallIntegerField(
         _("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -400,14 +373,12 @@ class Review(models.Model):
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             models.UniqueConstraint(
                 fields=["solution", "order_number"], name="catalog_review_once_per_order"
             ),
-            models.CheckConstraint(
-                condition=models.Q(rating__gte=1, rating__lte=5), name="catalog_review_rating_range"
-            ),
+            in_range("catalog_review_rating_range", "rating", 1, 5),
         ]
         indexes = [
             models.Index(
@@ -432,33 +403,11 @@ class Lead(models.Model):
     email = models.EmailField(_("e-mail"), max_length=254)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     company_name = models.CharField(_("company name"), max_length=100)
-    solution = models.ForeignKey(
-        Solution,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("solution"),
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("user"),
-    )
-    status = models.CharField(
-        _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        limit_choices_to={"is_staff": True},
-        verbose_name=_("assignee"),
+    solution = optional_link(Solution, _("solution"), on_delete=models.SET_NULL)
+    user = optional_user(_("user"), on_delete=models.SET_NULL)
+    status = status_field(LeadStatus.NEW, max_length=20)
+    assignee = optional_user(
+        _("assignee"), on_delete=models.SET_NULL, limit_choices_to={"is_staff": True}
     )
     internal_notes = models.TextField(_("internal notes"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -466,7 +415,7 @@ class Lead(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
 
 
 class ServiceType(models.TextChoices):
@@ -492,13 +441,7 @@ class ConsultationTicket(Lead):
     )
     subject = models.CharField(_("service subject"), max_length=100)
     details = models.TextField(_("service details"), max_length=300)
-    attachment = models.FileField(
-        _("attachment"),
-        upload_to="tickets/%Y/%m/",
-        blank=True,
-        max_length=200,
-        storage=private_storage,
-    )
+    attachment = private_file(_("attachment"), "tickets/%Y/%m/", blank=True)
 
     history = HistoricalRecords()
 

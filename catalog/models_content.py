@@ -13,21 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.storage import private_storage
+from backoffice.core.links import required_link
+from backoffice.core.storage import dated_upload_name, file_extension, private_file
 
 
 def upload_to_brand_logos(instance, filename: str) -> str:
-    import uuid
-
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
-    return f"catalog/logos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return dated_upload_name("catalog/logos", file_extension(filename, "png"))
 
 
 def upload_to_manuals(instance, filename: str) -> str:
-    import uuid
-
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "pdf"
-    return f"manuals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return dated_upload_name("manuals", file_extension(filename, "pdf"))
 
 
 class Brand(models.Model):
@@ -80,12 +75,7 @@ class HelpCategory(models.Model):
 class HelpArticle(models.Model):
     """A question and its answer (常见问题) in a help category."""
 
-    category = models.ForeignKey(
-        HelpCategory,
-        on_delete=models.PROTECT,
-        related_name="articles",
-        verbose_name=_("help category"),
-    )
+    category = required_link(HelpCategory, _("help category"), related_name="articles")
     title = models.CharField(_("title"), max_length=150)
     body_html = models.TextField(_("body"), blank=True)
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
@@ -111,16 +101,11 @@ class HelpArticle(models.Model):
 class SolutionManual(models.Model):
     """产品手册: a downloadable document of a solution (a private file, see the module doc)."""
 
-    solution = models.ForeignKey(
-        "catalog.Solution",
-        on_delete=models.CASCADE,
-        related_name="manuals",
-        verbose_name=_("solution"),
+    solution = required_link(
+        "catalog.Solution", _("solution"), related_name="manuals", on_delete=models.CASCADE
     )
     title = models.CharField(_("title"), max_length=100)
-    file = models.FileField(
-        _("file"), upload_to=upload_to_manuals, storage=private_storage, max_length=200
-    )
+    file = private_file(_("file"), upload_to_manuals)
     position = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -143,5 +128,4 @@ class SolutionManual(models.Model):
     @property
     def filename(self) -> str:
         """The download's name: the title with the stored file's extension."""
-        ext = self.file.name.rsplit(".", 1)[-1].lower() if "." in self.file.name else "pdf"
-        return f"{self.title}.{ext}"
+        return f"{self.title}.{file_extension(self.file.name, 'pdf')}"

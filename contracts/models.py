@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -19,8 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import not_negative, unique_where
+from backoffice.core.links import acting_user, optional_user, required_link
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, currency_field
+from backoffice.core.storage import private_file
+from partners.fields import company_fk
 
 from .constants import MERGE_FIELDS, PAYMENT_TERMS_FIELDS
 
@@ -74,15 +76,7 @@ class ContractTemplate(models.Model):
         help_text=_("New contracts use the active version. Exactly one version is active."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-        editable=False,
-    )
+    created_by = optional_user(_("created by"), on_delete=models.SET_NULL, editable=False)
 
     history = HistoricalRecords()
 
@@ -94,11 +88,7 @@ class ContractTemplate(models.Model):
             models.UniqueConstraint(
                 fields=["name", "version"], name="contracts_template_name_version_unique"
             ),
-            models.UniqueConstraint(
-                fields=["is_active"],
-                condition=models.Q(is_active=True),
-                name="contracts_template_one_active",
-            ),
+            unique_where("contracts_template_one_active", ["is_active"], is_active=True),
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="contracts_template_version_positive"
             ),
@@ -163,26 +153,11 @@ class Contract(models.Model):
     """电子合同: the e-order a partner agreed to. Never changed after it is created."""
 
     number = models.CharField(_("contract number"), max_length=32, unique=True)
-    template = models.ForeignKey(
-        ContractTemplate,
-        on_delete=models.PROTECT,
-        related_name="contracts",
-        verbose_name=_("template version"),
-    )
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="contracts",
-        verbose_name=_("company"),
-    )
-    agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="agreed_contracts",
-        verbose_name=_("agreed by"),
-    )
+    template = required_link(ContractTemplate, _("template version"), related_name="contracts")
+    company = company_fk("contracts")
+    agreed_by = acting_user(_("agreed by"), related_name="agreed_contracts")
     agreed_at = models.DateTimeField(_("agreed at"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     total = models.DecimalField(
         _("total amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES
     )
@@ -191,9 +166,7 @@ class Contract(models.Model):
     # task checks it before rendering.
     snapshot_sha256 = models.CharField(_("snapshot SHA-256"), max_length=64, blank=True)
     # Written once after the order's commit, from the snapshot (contracts.services).
-    pdf = models.FileField(
-        _("PDF"), upload_to="contracts/%Y/%m/", storage=private_storage, max_length=200, blank=True
-    )
+    pdf = private_file(_("PDF"), "contracts/%Y/%m/", blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     # Filled by the orders issue: the order this contract belongs to.
     order_number = models.CharField(_("order number"), max_length=32, blank=True, db_index=True)
@@ -203,9 +176,7 @@ class Contract(models.Model):
         verbose_name_plural = _("contracts")
         ordering = ["-agreed_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(total__gte=0), name="contracts_contract_total_not_negative"
-            ),
+            not_negative("contracts_contract_total_not_negative", "total"),
         ]
         indexes = [
             models.Index(fields=["company", "-agreed_at"], name="contracts_company_idx"),

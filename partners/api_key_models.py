@@ -1,11 +1,15 @@
 """Partner API keys (个人中心 › API 密钥): their own module, imported by ``partners.models``
 so Django finds them (app label ``partners``)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from backoffice.core.fields import NEWEST_FIRST, optional_time
+from backoffice.core.links import acting_user
+
+from .fields import company_fk
 
 
 class ApiScope(models.TextChoices):
@@ -24,33 +28,23 @@ class ApiKey(models.Model):
     """A partner API key. Only the secret's HMAC-SHA256 (keyed with SECRET_KEY) and its
     public prefix are stored; the full key is shown once, when it is created."""
 
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.CASCADE,
-        related_name="api_keys",
-        verbose_name=_("partner company"),
-    )
+    company = company_fk("api_keys", _("partner company"), on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=50)
     scopes = models.JSONField(_("scopes"), default=list)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = acting_user(_("created by"))
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = optional_time(_("expires"))
+    revoked_at = optional_time(_("revoked"))
+    last_used_at = optional_time(_("last used"))
 
     history = HistoricalRecords(excluded_fields=["last_used_at"])
 
     class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [models.Index(fields=["company", "-created_at"], name="partners_apikey_co_idx")]
 
     def __str__(self) -> str:

@@ -11,7 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import filled_when, in_range, set_when, unique_where
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import acting_user, optional_link, optional_user, required_link
+from backoffice.core.storage import dated_upload_name, private_file
+
+from .fields import company_fk
 
 phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9\- ]{5,19}$",
@@ -19,6 +24,18 @@ phone_validator = RegexValidator(
 )
 
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+def rate_field(verbose_name, help_text, **kwargs) -> models.DecimalField:
+    """A rate between 0 and 1 with four places (0.0100 = 1%)."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=5,
+        decimal_places=4,
+        validators=RATE_VALIDATORS,
+        help_text=help_text,
+        **kwargs,
+    )
 
 
 class Tier(models.Model):
@@ -35,21 +52,15 @@ class Tier(models.Model):
         default=False,
         help_text=_("Approved registrations start here."),
     )
-    rebate_rate = models.DecimalField(
+    rebate_rate = rate_field(
         _("rebate rate"),
-        max_digits=5,
-        decimal_places=4,
+        _("Half-yearly rebate as a fraction of paid order amounts, e.g. 0.0100 = 1%."),
         default=Decimal("0"),
-        validators=RATE_VALIDATORS,
-        help_text=_("Half-yearly rebate as a fraction of paid order amounts, e.g. 0.0100 = 1%."),
     )
-    revenue_share_rate = models.DecimalField(
+    revenue_share_rate = rate_field(
         _("revenue-share rate"),
-        max_digits=5,
-        decimal_places=4,
+        _("Default share of sales paid to companies of this tier, e.g. 0.0500 = 5%."),
         default=Decimal("0"),
-        validators=RATE_VALIDATORS,
-        help_text=_("Default share of sales paid to companies of this tier, e.g. 0.0500 = 5%."),
     )
 
     history = HistoricalRecords()
@@ -59,19 +70,9 @@ class Tier(models.Model):
         verbose_name_plural = _("tiers")
         ordering = ["rank"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"],
-                condition=models.Q(is_default=True),
-                name="partners_tier_one_default",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(rebate_rate__gte=0, rebate_rate__lte=1),
-                name="partners_tier_rebate_rate_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
-                name="partners_tier_share_rate_range",
-            ),
+            unique_where("partners_tier_one_default", ["is_default"], is_default=True),
+            in_range("partners_tier_rebate_rate_range", "rebate_rate", 0, 1),
+            in_range("partners_tier_share_rate_range", "revenue_share_rate", 0, 1),
         ]
 
     def __str__(self) -> str:
@@ -104,12 +105,8 @@ class TierBenefit(models.Model):
 
     INCLUDED = "✓"
 
-    benefit = models.ForeignKey(
-        Benefit, on_delete=models.CASCADE, related_name="cells", verbose_name=_("benefit")
-    )
-    tier = models.ForeignKey(
-        Tier, on_delete=models.CASCADE, related_name="benefit_cells", verbose_name=_("tier")
-    )
+    benefit = required_link(Benefit, _("benefit"), related_name="cells", on_delete=models.CASCADE)
+    tier = required_link(Tier, _("tier"), related_name="benefit_cells", on_delete=models.CASCADE)
     value = models.CharField(
         _("value"),
         max_length=200,
@@ -147,48 +144,26 @@ class Company(models.Model):
     company_type = models.CharField(
         _("type"), max_length=20, choices=CompanyType.choices, default=CompanyType.RESELLER
     )
-    parent = models.ForeignKey(
+    parent = optional_link(
         "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("parent distributor"),
         related_name="sub_resellers",
         limit_choices_to={"company_type": CompanyType.DISTRIBUTOR},
-        verbose_name=_("parent distributor"),
     )
-    tier = models.ForeignKey(
-        Tier, on_delete=models.PROTECT, related_name="companies", verbose_name=_("tier")
+    tier = required_link(Tier, _("tier"), related_name="companies")
+    business_owner = optional_user(
+        _("business owner"), related_name="owned_companies", limit_choices_to={"is_staff": True}
     )
-    business_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="owned_companies",
-        limit_choices_to={"is_staff": True},
-        verbose_name=_("business owner"),
-    )
-    customer_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    customer_manager = optional_user(
+        _("customer manager"),
         related_name="managed_companies",
+        on_delete=models.SET_NULL,
         limit_choices_to={"is_staff": True},
-        verbose_name=_("customer manager"),
     )
-    status = models.CharField(
-        _("status"), max_length=20, choices=CompanyStatus.choices, default=CompanyStatus.ENABLED
-    )
+    status = status_field(CompanyStatus.ENABLED, max_length=20)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    revenue_share_rate = models.DecimalField(
-        _("revenue-share rate"),
-        max_digits=5,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        validators=RATE_VALIDATORS,
-        help_text=_("Leave empty to use the tier's rate."),
+    revenue_share_rate = rate_field(
+        _("revenue-share rate"), _("Leave empty to use the tier's rate."), null=True, blank=True
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -198,7 +173,7 @@ class Company(models.Model):
     class Meta:
         verbose_name = _("company")
         verbose_name_plural = _("companies")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             models.UniqueConstraint(Lower("name"), name="partners_company_name_ci_unique"),
             models.CheckConstraint(
@@ -206,10 +181,8 @@ class Company(models.Model):
                 | models.Q(company_type=CompanyType.RESELLER),
                 name="partners_company_only_resellers_have_parent",
             ),
-            models.CheckConstraint(
-                condition=models.Q(revenue_share_rate__isnull=True)
-                | models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
-                name="partners_company_share_rate_range",
+            in_range(
+                "partners_company_share_rate_range", "revenue_share_rate", 0, 1, nullable=True
             ),
         ]
         indexes = [
@@ -297,14 +270,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Disabled users cannot sign in."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    company = models.ForeignKey(
-        Company,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="users",
-        verbose_name=_("company"),
-    )
+    company = optional_link(Company, _("company"), related_name="users")
     company_role = models.CharField(
         _("role"), max_length=20, choices=CompanyRole.choices, blank=True
     )
@@ -316,13 +282,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("A co-administrator may allocate and reclaim sub-resellers' credit."),
     )
-    activated_at = models.DateTimeField(
-        _("activated"),
-        null=True,
-        blank=True,
-        help_text=_("Set when the user has set a password from the e-mail link."),
+    activated_at = optional_time(
+        _("activated"), help_text=_("Set when the user has set a password from the e-mail link.")
     )
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_at = optional_time(_("deleted"), editable=False)
     # The language of the user's mails, set when they switch the portal's language;
     # blank: the site default (zh-hans).
     language = models.CharField(
@@ -343,11 +306,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="partners_user_email_ci_unique"),
             # Exactly one 管理员 per company: at most one here, at least one by the services.
-            models.UniqueConstraint(
-                fields=["company"],
-                condition=models.Q(company_role="admin"),
-                name="partners_user_one_admin_per_company",
-            ),
+            unique_where("partners_user_one_admin_per_company", ["company"], company_role="admin"),
             models.CheckConstraint(
                 condition=models.Q(company__isnull=True, company_role="")
                 | models.Q(company__isnull=False, company_role__in=["admin", "co_admin"]),
@@ -392,10 +351,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 def qualification_upload_to(instance: "QualificationFile", filename: str) -> str:
     # The stored name is random; the sanitised original name is kept in a column.
-    import uuid
-
-    ext = (instance.extension or "bin").lower()
-    return f"qualifications/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return dated_upload_name("qualifications", (instance.extension or "bin").lower())
 
 
 class ApplicationStatus(models.TextChoices):
@@ -407,19 +363,12 @@ class ApplicationStatus(models.TextChoices):
 class RegistrationApplication(models.Model):
     """A reseller's application (云睐经销商申请表), reviewed by staff."""
 
-    status = models.CharField(
-        _("status"),
-        max_length=20,
-        choices=ApplicationStatus.choices,
-        default=ApplicationStatus.PENDING,
-    )
+    status = status_field(ApplicationStatus.PENDING, max_length=20)
     company_name = models.CharField(_("company name"), max_length=100)
-    business_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+    business_owner = acting_user(
+        _("business owner"),
         related_name="owned_applications",
         limit_choices_to={"is_staff": True, "is_active": True},
-        verbose_name=_("business owner"),
     )
     contact_name = models.CharField(_("contact name"), max_length=50)
     email = models.EmailField(_("e-mail"), max_length=254)
@@ -428,24 +377,10 @@ class RegistrationApplication(models.Model):
     address = models.CharField(_("address"), max_length=200)
     agreed_at = models.DateTimeField(_("agreement accepted"))
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, editable=False)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="reviewed_applications",
-        verbose_name=_("reviewed by"),
-    )
-    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = optional_user(_("reviewed by"), related_name="reviewed_applications")
+    reviewed_at = optional_time(_("reviewed"))
     rejection_reason = models.TextField(_("rejection reason"), max_length=500, blank=True)
-    company = models.OneToOneField(
-        Company,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="application",
-        verbose_name=_("company"),
-    )
+    company = optional_link(Company, _("company"), related_name="application", one_to_one=True)
 
     history = HistoricalRecords()
 
@@ -465,14 +400,8 @@ class RegistrationApplication(models.Model):
                 condition=models.Q(status="pending"),
                 name="partners_app_pending_name_unique",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
-                name="partners_app_rejection_has_reason",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status="approved") | models.Q(company__isnull=False),
-                name="partners_app_approved_has_company",
-            ),
+            filled_when("partners_app_rejection_has_reason", "rejected", "rejection_reason"),
+            set_when("partners_app_approved_has_company", "approved", "company"),
         ]
         indexes = [models.Index(fields=["status", "-submitted_at"], name="partners_app_status_idx")]
 
@@ -483,25 +412,14 @@ class RegistrationApplication(models.Model):
 class QualificationFile(models.Model):
     """A qualification document (营业执照, ...) checked by content, stored privately."""
 
-    application = models.ForeignKey(
+    application = optional_link(
         RegistrationApplication,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
+        _("application"),
         related_name="files",
-        verbose_name=_("application"),
-    )
-    company = models.ForeignKey(
-        Company,
         on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="files",
-        verbose_name=_("company"),
     )
-    file = models.FileField(
-        _("file"), upload_to=qualification_upload_to, storage=private_storage, max_length=200
-    )
+    company = optional_link(Company, _("company"), related_name="files", on_delete=models.CASCADE)
+    file = private_file(_("file"), qualification_upload_to)
     original_name = models.CharField(_("file name"), max_length=120)
     extension = models.CharField(_("type"), max_length=10)
     content_type = models.CharField(_("content type"), max_length=50)
@@ -533,25 +451,13 @@ class QualificationFile(models.Model):
 class EndCustomer(models.Model):
     """我的客户: an end customer of a partner company (not a login user)."""
 
-    company = models.ForeignKey(
-        Company,
-        on_delete=models.CASCADE,
-        related_name="end_customers",
-        verbose_name=_("partner company"),
-    )
+    company = company_fk("end_customers", _("partner company"), on_delete=models.CASCADE)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     email = models.EmailField(_("e-mail"), max_length=254)
     company_name = models.CharField(_("company"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     address = models.CharField(_("address"), max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = optional_user(_("created by"), on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -560,7 +466,7 @@ class EndCustomer(models.Model):
     class Meta:
         verbose_name = _("end customer")
         verbose_name_plural = _("end customers")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [
             models.Index(fields=["company", "-created_at"], name="partners_cust_company_idx")
         ]

@@ -13,6 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from backoffice.core.constraints import unique_where
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import optional_user, required_link
+
+from .fields import company_fk
+
 
 class WebhookEventType(models.TextChoices):
     ORDER_PAID = "order.paid", _("Order paid")
@@ -40,38 +46,26 @@ class WebhookEndpoint(models.Model):
     endpoint page and rotatable there; it is left out of the history and the console.
     """
 
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.CASCADE,
-        related_name="webhook_endpoints",
-        verbose_name=_("company"),
-    )
+    company = company_fk("webhook_endpoints", on_delete=models.CASCADE)
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=100, blank=True)
     events = models.JSONField(_("events"), default=list)
     secret = models.CharField(_("signing secret"), max_length=100, default=webhook_secret_new)
     is_active = models.BooleanField(_("active"), default=True)
-    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_at = optional_time(_("disabled"))
     disabled_reason = models.CharField(_("reason disabled"), max_length=200, blank=True)
     failure_count = models.PositiveIntegerField(_("failures in a row"), default=0)
-    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    failing_since = optional_time(_("failing since"))
+    created_by = optional_user(_("created by"), on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    secret_rotated_at = models.DateTimeField(_("secret rotated"), null=True, blank=True)
+    secret_rotated_at = optional_time(_("secret rotated"))
 
     history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [
             models.Index(fields=["company", "is_active"], name="partners_whe_company_idx"),
         ]
@@ -89,12 +83,7 @@ class WebhookEvent(models.Model):
     event_id = models.CharField(
         _("event id"), max_length=40, unique=True, default=webhook_event_id_new, editable=False
     )
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.CASCADE,
-        related_name="webhook_events",
-        verbose_name=_("company"),
-    )
+    company = company_fk("webhook_events", on_delete=models.CASCADE)
     type = models.CharField(_("type"), max_length=40, choices=WebhookEventType.choices)
     payload = models.JSONField(_("payload"))
     # Once-only events (a statement ready, a bill due) carry a key: a re-run stores nothing.
@@ -104,14 +93,8 @@ class WebhookEvent(models.Model):
     class Meta:
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company", "key"],
-                condition=~models.Q(key=""),
-                name="partners_whev_once",
-            )
-        ]
+        ordering = NEWEST_FIRST
+        constraints = [unique_where("partners_whev_once", ["company", "key"], ~models.Q(key=""))]
         indexes = [
             models.Index(fields=["company", "-created_at"], name="partners_whev_company_idx"),
         ]
@@ -131,34 +114,26 @@ class WebhookDelivery(models.Model):
     """An event on its way to one endpoint: retried with backoff until it succeeds, its
     retries run out, or the endpoint is disabled. A resend is a new delivery."""
 
-    event = models.ForeignKey(
-        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    event = required_link(
+        WebhookEvent, _("event"), related_name="deliveries", on_delete=models.CASCADE
     )
-    endpoint = models.ForeignKey(
-        WebhookEndpoint,
-        on_delete=models.CASCADE,
-        related_name="deliveries",
-        verbose_name=_("endpoint"),
+    endpoint = required_link(
+        WebhookEndpoint, _("endpoint"), related_name="deliveries", on_delete=models.CASCADE
     )
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=WebhookDeliveryStatus.choices,
-        default=WebhookDeliveryStatus.PENDING,
-    )
+    status = status_field(WebhookDeliveryStatus.PENDING, max_length=10)
     attempt = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
-    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt_at = optional_time(_("next attempt"))
+    lease_until = optional_time(_("lease until"))
+    last_attempt_at = optional_time(_("last attempt"))
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = optional_time(_("delivered at"))
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="partners_whd_due_idx"),
             models.Index(fields=["endpoint", "-created_at"], name="partners_whd_endpoint_idx"),

@@ -9,7 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .storage import private_storage
+from .constraints import unique_where
+from .fields import NEWEST_FIRST, optional_time, status_field
+from .links import acting_user
+from .storage import dated_upload_name, private_file
+from .tasks import percent_done
 
 
 class OutboundEmailStatus(models.TextChoices):
@@ -43,14 +47,9 @@ class OutboundEmail(models.Model):
     language = models.CharField(_("language"), max_length=10)
     context = models.JSONField(_("context"), default=dict)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=OutboundEmailStatus.choices,
-        default=OutboundEmailStatus.QUEUED,
-    )
+    status = status_field(OutboundEmailStatus.QUEUED, max_length=10)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    lease_until = optional_time(_("lease until"))
     claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
     claim_token = models.CharField(_("claim token"), max_length=32, blank=True)
     message_token = models.CharField(
@@ -62,12 +61,12 @@ class OutboundEmail(models.Model):
     html = models.BooleanField(_("HTML part"), default=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_at = optional_time(_("sent"))
 
     class Meta:
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outbox")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [
             models.Index(fields=["status", "-created_at"], name="backoffice_outbox_status_idx"),
             models.Index(fields=["to", "-created_at"], name="backoffice_outbox_to_idx"),
@@ -98,30 +97,21 @@ class Notification(models.Model):
     database, and no second mail goes out.
     """
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        verbose_name=_("recipient"),
-    )
+    recipient = acting_user(_("recipient"), related_name="notifications", on_delete=models.CASCADE)
     kind = models.CharField(_("kind"), max_length=40)
     template = models.CharField(_("template"), max_length=120)
     context = models.JSONField(_("context"), default=dict)
     link = models.CharField(_("link"), max_length=300, blank=True)
     key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    read_at = optional_time(_("read"))
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
-            models.UniqueConstraint(
-                fields=["recipient", "key"],
-                condition=Q(key__isnull=False),
-                name="backoffice_notification_once",
-            ),
+            unique_where("backoffice_notification_once", ["recipient", "key"], key__isnull=False),
         ]
         indexes = [
             # The header badge (unread of one user) and the list, newest first.
@@ -161,11 +151,7 @@ class ExportJobStatus(models.TextChoices):
 
 
 def export_job_upload_to(instance: "ExportJob", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
-    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+    return dated_upload_name("exports", "xlsx")
 
 
 class ExportJob(models.Model):
@@ -178,12 +164,7 @@ class ExportJob(models.Model):
     requester cannot see. ``done_rows`` of ``total_rows`` is the progress.
     """
 
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = acting_user(_("requested by"), on_delete=models.CASCADE)
     model_label = models.CharField(_("model"), max_length=100)
     title = models.CharField(_("export"), max_length=100)
     filename = models.CharField(_("file name"), max_length=200)
@@ -192,29 +173,18 @@ class ExportJob(models.Model):
     object_ids = models.JSONField(_("selected rows"), default=list, blank=True)
     resource_index = models.PositiveSmallIntegerField(_("resource"), default=0)
     fields = models.JSONField(_("columns"), default=list, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=ExportJobStatus.choices,
-        default=ExportJobStatus.QUEUED,
-    )
+    status = status_field(ExportJobStatus.QUEUED, max_length=10)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     done_rows = models.PositiveIntegerField(_("rows written"), default=0)
-    file = models.FileField(
-        _("file"),
-        upload_to=export_job_upload_to,
-        storage=private_storage,
-        max_length=200,
-        blank=True,
-    )
+    file = private_file(_("file"), export_job_upload_to, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    finished_at = optional_time(_("finished"))
 
     class Meta:
         verbose_name = _("export")
         verbose_name_plural = _("my exports")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [
             models.Index(fields=["requested_by", "-created_at"], name="backoffice_export_user_idx"),
         ]
@@ -225,11 +195,9 @@ class ExportJob(models.Model):
     @property
     def percent(self) -> int:
         """The progress in percent (100 once the file is ready)."""
-        if self.status == ExportJobStatus.DONE:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(100, self.done_rows * 100 // self.total_rows)
+        return percent_done(
+            self.done_rows, self.total_rows, finished=self.status == ExportJobStatus.DONE
+        )
 
 
 class CheckResult(models.Model):

@@ -36,6 +36,11 @@ def money_field(verbose_name, **kwargs) -> models.DecimalField:
     )
 
 
+def currency_field(**kwargs) -> models.CharField:
+    """The currency of a row's money columns."""
+    return models.CharField(_("currency"), max_length=3, choices=Currency.choices, **kwargs)
+
+
 SYMBOLS = {"CNY": "¥", "USD": "$", "HKD": "HK$"}
 
 

@@ -35,3 +35,13 @@ def clear_expired_sessions() -> int:
 
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+def percent_done(done: int, total: int, *, finished: bool, cap: int = 100) -> int:
+    """The progress of a task that works through ``total`` rows: 100 once ``finished``,
+    else the share of rows ``done`` (0 before the total is known), at most ``cap``."""
+    if finished:
+        return 100
+    if not total:
+        return 0
+    return min(cap, done * 100 // total)

@@ -27,14 +27,7 @@ from .bills import (
     RepaymentMethod,
     RepaymentStatus,
 )
-from .coupons import (
-    Coupon,
-    CouponCampaign,
-    CouponMove,
-    CouponMoveKind,
-    CouponQuota,
-    CouponStatus,
-)
+from .coupons import Coupon, CouponCampaign, CouponMove, CouponMoveKind, CouponQuota, CouponStatus
 from .cart import CartLine
 from .orders import (
     CheckoutSubmission,

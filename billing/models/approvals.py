@@ -10,16 +10,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, Currency, format_money
-
-from .fields import (
-    acting_user,
-    company_fk,
-    optional_link,
-    optional_time,
-    optional_user,
-    status_field,
-)
+from backoffice.core.constraints import in_range, not_negative
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import acting_user, optional_link, optional_user
+from backoffice.core.money import MONEY_DIGITS, MONEY_PLACES, currency_field, format_money
+from partners.fields import company_fk
 
 
 class PendingPostingKind(models.TextChoices):
@@ -42,7 +37,7 @@ class PendingPosting(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PendingPostingKind.choices)
     company = company_fk("pending_postings")
     # Empty for a tier / revenue-share change, which moves no money.
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
+    currency = currency_field(blank=True)
     # The grant or consumption amount; for a credit-limit change the new limit; 0 for a
     # tier / revenue-share change.
     amount = models.DecimalField(_("amount"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
@@ -79,7 +74,7 @@ class PendingPosting(models.Model):
     class Meta:
         verbose_name = _("posting awaiting approval")
         verbose_name_plural = _("postings awaiting approval")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         indexes = [models.Index(fields=["status", "created_at"], name="billing_pending_status_idx")]
         constraints = [
             models.CheckConstraint(
@@ -87,9 +82,7 @@ class PendingPosting(models.Model):
                 | (models.Q(checker__isnull=False) & ~models.Q(checker=models.F("maker"))),
                 name="billing_pending_checker_not_maker",
             ),
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="billing_pending_amount_not_negative"
-            ),
+            not_negative("billing_pending_amount_not_negative", "amount"),
             models.CheckConstraint(
                 condition=~models.Q(kind="credit_limit") | models.Q(term_days__isnull=False),
                 name="billing_pending_limit_has_term",
@@ -106,11 +99,7 @@ class PendingPosting(models.Model):
                 ),
                 name="billing_pending_terms_or_money",
             ),
-            models.CheckConstraint(
-                condition=models.Q(revenue_share_rate__isnull=True)
-                | models.Q(revenue_share_rate__gte=0, revenue_share_rate__lte=1),
-                name="billing_pending_share_rate_range",
-            ),
+            in_range("billing_pending_share_rate_range", "revenue_share_rate", 0, 1, nullable=True),
         ]
 
     def __str__(self) -> str:

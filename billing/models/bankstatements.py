@@ -15,26 +15,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import money_field
-from backoffice.core.storage import private_storage
-
-from .fields import (
-    currency_field,
-    optional_link,
-    optional_time,
-    optional_user,
-    positive_amount,
-    status_field,
-)
+from backoffice.core.constraints import positive_amount
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import optional_link, optional_user, required_link
+from backoffice.core.money import currency_field, money_field
+from backoffice.core.storage import dated_upload_name, file_extension, private_file
+from backoffice.core.tasks import percent_done
 
 
 def bank_statement_upload_to(instance: "BankStatementImport", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
-    ext = filename.rsplit(".", 1)[-1].lower()[:10] if "." in filename else "bin"
-    return f"bankstatements/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return dated_upload_name("bankstatements", file_extension(filename, "bin", max_length=10))
 
 
 class BankFileFormat(models.TextChoices):
@@ -112,17 +102,12 @@ class BankImportStatus(models.TextChoices):
 class BankStatementImport(models.Model):
     """One uploaded statement file of one bank account."""
 
-    bank_account = models.ForeignKey(
-        "billing.BankAccount",
-        on_delete=models.PROTECT,
-        related_name="statement_imports",
-        verbose_name=_("bank account"),
+    bank_account = required_link(
+        "billing.BankAccount", _("bank account"), related_name="statement_imports"
     )
     profile = optional_link(BankStatementProfile, _("profile"), related_name="imports")
     file_format = models.CharField(_("format"), max_length=10, choices=BankFileFormat.choices)
-    file = models.FileField(
-        _("file"), upload_to=bank_statement_upload_to, storage=private_storage, max_length=200
-    )
+    file = private_file(_("file"), bank_statement_upload_to)
     file_name = models.CharField(_("file name"), max_length=200)
     status = status_field(BankImportStatus.PENDING, max_length=10)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
@@ -137,18 +122,17 @@ class BankStatementImport(models.Model):
     class Meta:
         verbose_name = _("bank statement import")
         verbose_name_plural = _("bank statement imports")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
 
     def __str__(self) -> str:
         return f"{self.file_name} · {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def progress_percent(self) -> int:
-        if self.status == BankImportStatus.DONE:
-            return 100
-        if not self.rows_total:
-            return 0
-        return min(99, self.rows_done * 100 // self.rows_total)
+        # Stays below 100 until the import is done.
+        return percent_done(
+            self.rows_done, self.rows_total, finished=self.status == BankImportStatus.DONE, cap=99
+        )
 
 
 class BankLineStatus(models.TextChoices):
@@ -186,17 +170,9 @@ class BankTargetKind(models.TextChoices):
 class BankStatementLine(models.Model):
     """银行流水: one credit line of a statement, and what it is proposed to settle."""
 
-    statement = models.ForeignKey(
-        BankStatementImport,
-        on_delete=models.PROTECT,
-        related_name="lines",
-        verbose_name=_("import"),
-    )
-    bank_account = models.ForeignKey(
-        "billing.BankAccount",
-        on_delete=models.PROTECT,
-        related_name="statement_lines",
-        verbose_name=_("bank account"),
+    statement = required_link(BankStatementImport, _("import"), related_name="lines")
+    bank_account = required_link(
+        "billing.BankAccount", _("bank account"), related_name="statement_lines"
     )
     dedupe_key = models.CharField(_("bank transaction id"), max_length=64)
     row = models.PositiveIntegerField(_("row"))

@@ -5,10 +5,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from backoffice.core.constraints import (
+    filled_when,
+    not_negative,
+    positive_amount,
+    unique_where,
+)
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import optional_user, required_link
 from backoffice.core.money import format_money, money_field
 
 from .credit import CreditEntry
-from .fields import credit_account_fk, optional_time, optional_user, positive_amount, status_field
+from .fields import credit_account_fk
 
 
 class BillStatus(models.TextChoices):
@@ -37,14 +45,12 @@ class Bill(models.Model):
     class Meta:
         verbose_name = _("bill")
         verbose_name_plural = _("bills")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "period_start", "period_end"], name="billing_bill_one_per_cycle"
             ),
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="billing_bill_amount_not_negative"
-            ),
+            not_negative("billing_bill_amount_not_negative", "amount"),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
                 name="billing_bill_period",
@@ -62,12 +68,8 @@ class Bill(models.Model):
 class BillItem(models.Model):
     """Links each charge (or reversal) entry to the one bill that contains it."""
 
-    bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, related_name="items", verbose_name=_("bill")
-    )
-    entry = models.OneToOneField(
-        CreditEntry, on_delete=models.PROTECT, related_name="bill_item", verbose_name=_("entry")
-    )
+    bill = required_link(Bill, _("bill"), related_name="items")
+    entry = required_link(CreditEntry, _("entry"), related_name="bill_item", one_to_one=True)
 
     class Meta:
         verbose_name = _("bill item")
@@ -119,13 +121,10 @@ class Repayment(models.Model):
     class Meta:
         verbose_name = _("repayment")
         verbose_name_plural = _("repayments")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             positive_amount("billing_repayment"),
-            models.CheckConstraint(
-                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
-                name="billing_repayment_rejection_has_reason",
-            ),
+            filled_when("billing_repayment_rejection_has_reason", "rejected", "rejection_reason"),
         ]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="billing_repayment_status_idx")
@@ -150,12 +149,10 @@ class RepaymentBill(models.Model):
     cannot both settle it, whatever the services do.
     """
 
-    repayment = models.ForeignKey(
-        Repayment, on_delete=models.CASCADE, related_name="claims", verbose_name=_("repayment")
+    repayment = required_link(
+        Repayment, _("repayment"), related_name="claims", on_delete=models.CASCADE
     )
-    bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, related_name="claims", verbose_name=_("bill")
-    )
+    bill = required_link(Bill, _("bill"), related_name="claims")
     active = models.BooleanField(_("claims the bill"), default=True)
 
     class Meta:
@@ -164,13 +161,7 @@ class RepaymentBill(models.Model):
         unique_together = [("repayment", "bill")]
         verbose_name = _("repayment of a bill")
         verbose_name_plural = _("repayments of bills")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["bill"],
-                condition=models.Q(active=True),
-                name="billing_bill_one_settling_repayment",
-            )
-        ]
+        constraints = [unique_where("billing_bill_one_settling_repayment", ["bill"], active=True)]
 
     def __str__(self) -> str:
         return f"{self.repayment_id}:{self.bill_id}"

@@ -3,16 +3,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.core.links import acting_user, required_link
+
 
 class CartLine(models.Model):
     """购物车 line, per user. Prices are never stored here: checkout reads the SKU."""
 
-    user = models.ForeignKey(
-        "partners.User", on_delete=models.CASCADE, related_name="cart_lines", verbose_name=_("user")
-    )
-    sku = models.ForeignKey(
-        "catalog.Sku", on_delete=models.CASCADE, related_name="+", verbose_name=_("SKU")
-    )
+    user = acting_user(_("user"), related_name="cart_lines", on_delete=models.CASCADE)
+    sku = required_link("catalog.Sku", _("SKU"), on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     parameters = models.JSONField(_("purchase parameters"), default=dict, blank=True)
     selected = models.BooleanField(_("selected"), default=True)

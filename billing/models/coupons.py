@@ -5,17 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, money_field
+from backoffice.core.constraints import filled_when, not_negative
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import acting_user, optional_link, required_link
+from backoffice.core.money import Currency, currency_field, money_field
 from catalog.models import Region
-
-from .fields import acting_user, company_fk, optional_link, optional_time, status_field
+from partners.fields import company_fk
 
 
 class CouponCampaign(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    currency = models.CharField(
-        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
-    )
+    currency = currency_field(default=Currency.CNY)
     face_value = money_field(_("face value"), default=None)
     threshold_amount = money_field(
         _("minimum order amount"), help_text=_("满X: usable when the order amount ≥ X.")
@@ -36,9 +36,7 @@ class CouponCampaign(models.Model):
         help_text=_("Empty: every region."),
     )
     valid_from = optional_time(_("valid from"))
-    valid_until = models.DateTimeField(
-        _("valid until"), null=True, blank=True, help_text=_("Both empty: never expires.")
-    )
+    valid_until = optional_time(_("valid until"), help_text=_("Both empty: never expires."))
     quantity = models.PositiveIntegerField(
         _("quantity"), help_text=_("How many coupons this campaign may issue.")
     )
@@ -50,14 +48,12 @@ class CouponCampaign(models.Model):
     class Meta:
         verbose_name = _("coupon campaign")
         verbose_name_plural = _("coupon campaigns")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(face_value__gt=0), name="billing_campaign_face_value_positive"
             ),
-            models.CheckConstraint(
-                condition=models.Q(threshold_amount__gte=0), name="billing_campaign_threshold_ok"
-            ),
+            not_negative("billing_campaign_threshold_ok", "threshold_amount"),
             models.CheckConstraint(
                 condition=models.Q(valid_from__isnull=True)
                 | models.Q(valid_until__isnull=True)
@@ -79,15 +75,9 @@ class CouponQuota(models.Model):
     keeps it within ``quantity``. Face value, currency and validity are the campaign's.
     """
 
-    campaign = models.ForeignKey(
-        CouponCampaign, on_delete=models.PROTECT, related_name="quotas", verbose_name=_("campaign")
-    )
-    distributor = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="coupon_quotas",
-        limit_choices_to={"company_type": "distributor"},
-        verbose_name=_("distributor"),
+    campaign = required_link(CouponCampaign, _("campaign"), related_name="quotas")
+    distributor = company_fk(
+        "coupon_quotas", _("distributor"), limit_choices_to={"company_type": "distributor"}
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     handed_out = models.PositiveIntegerField(_("handed out"), default=0)
@@ -126,9 +116,7 @@ class CouponStatus(models.TextChoices):
 
 
 class Coupon(models.Model):
-    campaign = models.ForeignKey(
-        CouponCampaign, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("campaign")
-    )
+    campaign = required_link(CouponCampaign, _("campaign"), related_name="coupons")
     company = company_fk("coupons")
     quota = optional_link(CouponQuota, _("coupon quota"), related_name="coupons")
     code = models.CharField(_("coupon code"), max_length=8, unique=True)
@@ -144,10 +132,7 @@ class Coupon(models.Model):
         verbose_name_plural = _("coupons")
         ordering = ["-issued_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="used") | ~models.Q(order_number=""),
-                name="billing_coupon_used_has_order",
-            ),
+            filled_when("billing_coupon_used_has_order", "used", "order_number"),
         ]
         indexes = [
             models.Index(
@@ -173,12 +158,8 @@ class CouponMove(models.Model):
     ``hand_out``: distributor → sub-reseller; ``reclaim``: sub-reseller → distributor.
     """
 
-    quota = models.ForeignKey(
-        CouponQuota, on_delete=models.PROTECT, related_name="moves", verbose_name=_("coupon quota")
-    )
-    coupon = models.ForeignKey(
-        Coupon, on_delete=models.PROTECT, related_name="moves", verbose_name=_("coupon")
-    )
+    quota = required_link(CouponQuota, _("coupon quota"), related_name="moves")
+    coupon = required_link(Coupon, _("coupon"), related_name="moves")
     kind = models.CharField(_("type"), max_length=10, choices=CouponMoveKind.choices)
     from_company = optional_link("partners.Company", _("from company"))
     to_company = company_fk("+", _("to company"))
@@ -192,7 +173,7 @@ class CouponMove(models.Model):
     class Meta:
         verbose_name = _("coupon move")
         verbose_name_plural = _("coupon moves")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="issue", from_company__isnull=True)

@@ -8,9 +8,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import format_money, money_field
+from backoffice.core.constraints import in_range, not_negative
+from backoffice.core.fields import NEWEST_FIRST, optional_time
+from backoffice.core.links import acting_user, optional_link
+from backoffice.core.money import currency_field, format_money, money_field
+from partners.fields import company_fk
 
-from .fields import acting_user, company_fk, credit_account_fk, currency_field, optional_link
+from .fields import credit_account_fk
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
@@ -28,10 +32,8 @@ class CreditAccount(models.Model):
     term_days = models.PositiveSmallIntegerField(
         _("term (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
-    overdue_block_lifted_until = models.DateTimeField(
+    overdue_block_lifted_until = optional_time(
         _("overdue block lifted until"),
-        null=True,
-        blank=True,
         help_text=_(
             "Finance may let an overdue company use credit pay until this time (reason required)."
         ),
@@ -51,12 +53,8 @@ class CreditAccount(models.Model):
             models.UniqueConstraint(
                 fields=["company", "currency"], name="billing_credit_company_currency_unique"
             ),
-            models.CheckConstraint(
-                condition=models.Q(credit_limit__gte=0), name="billing_credit_limit_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(used__gte=0), name="billing_credit_used_not_negative"
-            ),
+            not_negative("billing_credit_limit_not_negative", "credit_limit"),
+            not_negative("billing_credit_used_not_negative", "used"),
             models.CheckConstraint(
                 condition=models.Q(used__lte=models.F("credit_limit")),
                 name="billing_credit_used_within_limit",
@@ -76,10 +74,7 @@ class CreditAccount(models.Model):
                 ),
                 name="billing_credit_allocations_within_limit",
             ),
-            models.CheckConstraint(
-                condition=models.Q(term_days__gte=1, term_days__lte=365),
-                name="billing_credit_term_range",
-            ),
+            in_range("billing_credit_term_range", "term_days", 1, 365),
         ]
 
     def __str__(self) -> str:
@@ -145,7 +140,7 @@ class CreditLimitChange(models.Model):
     class Meta:
         verbose_name = _("credit limit change")
         verbose_name_plural = _("credit limit changes")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
 
     def __str__(self) -> str:
         return f"{self.account}: {self.old_limit} → {self.new_limit}"
@@ -154,9 +149,7 @@ class CreditLimitChange(models.Model):
 class CreditPayCode(models.Model):
     """The 6-digit code e-mailed for a credit payment: 10 minutes, single use, rate-limited."""
 
-    user = models.ForeignKey(
-        "partners.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
-    )
+    user = acting_user(_("user"), on_delete=models.CASCADE)
     code_hash = models.CharField(max_length=128)
     purpose = models.CharField(
         max_length=60, help_text=_("What the code authorises, e.g. the checkout key.")

@@ -14,9 +14,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import format_money, money_field
+from backoffice.core.constraints import not_negative
+from backoffice.core.links import optional_link, required_link
+from backoffice.core.money import currency_field, format_money, money_field
+from partners.fields import company_fk
 
-from .fields import company_fk, currency_field, optional_link
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
@@ -44,9 +46,7 @@ class DelegatedCreditLine(models.Model):
                 condition=~models.Q(distributor=models.F("reseller")),
                 name="billing_delegated_not_self",
             ),
-            models.CheckConstraint(
-                condition=models.Q(used__gte=0), name="billing_delegated_used_not_negative"
-            ),
+            not_negative("billing_delegated_used_not_negative", "used"),
             models.CheckConstraint(
                 condition=models.Q(used__lte=models.F("credit_limit")),
                 name="billing_delegated_used_within_limit",
@@ -82,12 +82,7 @@ class DelegatedCreditEntry(LedgerEntry):
     """调整记录 row of a delegated line: ``amount`` changes the limit (allocate +,
     reclaim −) or the used amount (charge +, release −); before and after are kept."""
 
-    line = models.ForeignKey(
-        DelegatedCreditLine,
-        on_delete=models.PROTECT,
-        related_name="entries",
-        verbose_name=_("delegated credit line"),
-    )
+    line = required_link(DelegatedCreditLine, _("delegated credit line"), related_name="entries")
     number = models.CharField(_("transaction no."), max_length=24, unique=True)
     entry_type = models.CharField(
         _("type"), max_length=20, choices=DelegatedCreditEntryType.choices

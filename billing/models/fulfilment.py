@@ -4,27 +4,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import money_field
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import positive_amount, set_when
+from backoffice.core.fields import optional_time, status_field
+from backoffice.core.links import acting_user, optional_user, required_link
+from backoffice.core.money import currency_field, money_field
+from backoffice.core.storage import dated_upload_name, file_extension, private_file
 
-from .fields import (
-    acting_user,
-    currency_field,
-    optional_time,
-    optional_user,
-    positive_amount,
-    status_field,
-)
 from .orders import Order
 
 
 def order_attachment_upload_to(instance: "OrderAttachment", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
-    ext = instance.original_name.rsplit(".", 1)[-1] if "." in instance.original_name else "bin"
-    return f"orders/attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext.lower()[:10]}"
+    ext = file_extension(instance.original_name, "bin", max_length=10)
+    return dated_upload_name("orders/attachments", ext)
 
 
 class DeliveryMilestoneStatus(models.TextChoices):
@@ -36,11 +27,8 @@ class DeliveryMilestoneStatus(models.TextChoices):
 class DeliveryMilestone(models.Model):
     """交付里程碑: a stage Blue Cloud delivers; the buyer's 确认 completes it (6.4.2)."""
 
-    order = models.ForeignKey(
-        Order,
-        on_delete=models.CASCADE,
-        related_name="delivery_milestones",
-        verbose_name=_("order"),
+    order = required_link(
+        Order, _("order"), related_name="delivery_milestones", on_delete=models.CASCADE
     )
     position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
     stage = models.CharField(_("stage"), max_length=100)
@@ -90,11 +78,8 @@ class PaymentMilestoneStatus(models.TextChoices):
 class PaymentMilestone(models.Model):
     """付款里程碑: an instalment of the order's amount, in the order's currency."""
 
-    order = models.ForeignKey(
-        Order,
-        on_delete=models.CASCADE,
-        related_name="payment_milestones",
-        verbose_name=_("order"),
+    order = required_link(
+        Order, _("order"), related_name="payment_milestones", on_delete=models.CASCADE
     )
     position = models.PositiveSmallIntegerField(_("sequence no."), default=0)
     stage = models.CharField(_("stage"), max_length=100)
@@ -115,10 +100,7 @@ class PaymentMilestone(models.Model):
         ordering = ["order_id", "position", "pk"]
         constraints = [
             positive_amount("billing_payment_ms"),
-            models.CheckConstraint(
-                condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False),
-                name="billing_payment_ms_paid_has_when",
-            ),
+            set_when("billing_payment_ms_paid_has_when", "paid", "paid_at"),
         ]
         indexes = [models.Index(fields=["order", "position"], name="billing_payment_ms_idx")]
 
@@ -133,13 +115,9 @@ class PaymentMilestone(models.Model):
 class OrderAttachment(models.Model):
     """附件: a file Blue Cloud shares with the buyer (SOW, progress material). Private storage."""
 
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("order")
-    )
+    order = required_link(Order, _("order"), related_name="attachments", on_delete=models.CASCADE)
     title = models.CharField(_("title"), max_length=100)
-    file = models.FileField(
-        _("file"), upload_to=order_attachment_upload_to, storage=private_storage, max_length=200
-    )
+    file = private_file(_("file"), order_attachment_upload_to)
     original_name = models.CharField(_("file name"), max_length=120)
     content_type = models.CharField(_("content type"), max_length=50)
     size = models.PositiveIntegerField(_("size (bytes)"))

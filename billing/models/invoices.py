@@ -6,19 +6,17 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import format_money, money_field
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import filled_when, unique_where
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import acting_user, optional_user, required_link
+from backoffice.core.money import currency_field, format_money, money_field
+from backoffice.core.storage import dated_upload_name, private_file
 
-from .fields import acting_user, currency_field, optional_time, optional_user, status_field
 from .orders import Order
 
 
 def invoice_pdf_upload_to(instance: "InvoiceRequest", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
-    return f"orders/invoices/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+    return dated_upload_name("orders/invoices", "pdf")
 
 
 class InvoiceType(models.TextChoices):
@@ -42,9 +40,7 @@ TAX_ID_VALIDATOR = RegexValidator(
 class InvoiceRequest(models.Model):
     """申请开票 (decision 10): 待开票 → 已开票 (number + PDF) or 已驳回 (reason)."""
 
-    order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="invoice_requests", verbose_name=_("order")
-    )
+    order = required_link(Order, _("order"), related_name="invoice_requests")
     invoice_type = models.CharField(_("invoice type"), max_length=10, choices=InvoiceType.choices)
     title = models.CharField(_("invoice title"), max_length=100)
     tax_id = models.CharField(_("tax ID"), max_length=20, validators=[TAX_ID_VALIDATOR])
@@ -55,13 +51,7 @@ class InvoiceRequest(models.Model):
     currency = currency_field()
     status = status_field(InvoiceRequestStatus.PENDING, max_length=10)
     invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
-    invoice_pdf = models.FileField(
-        _("invoice PDF"),
-        upload_to=invoice_pdf_upload_to,
-        storage=private_storage,
-        max_length=200,
-        blank=True,
-    )
+    invoice_pdf = private_file(_("invoice PDF"), invoice_pdf_upload_to, blank=True)
     rejection_reason = models.CharField(_("rejection reason"), max_length=200, blank=True)
     requested_by = acting_user(_("requested by"))
     processed_by = optional_user(_("processed by"))
@@ -73,21 +63,11 @@ class InvoiceRequest(models.Model):
     class Meta:
         verbose_name = _("invoice request")
         verbose_name_plural = _("invoice requests")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
-            models.UniqueConstraint(
-                fields=["order"],
-                condition=models.Q(status="pending"),
-                name="billing_invoice_one_open_per_order",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
-                name="billing_invoice_rejected_has_reason",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status="issued") | ~models.Q(invoice_number=""),
-                name="billing_invoice_issued_has_number",
-            ),
+            unique_where("billing_invoice_one_open_per_order", ["order"], status="pending"),
+            filled_when("billing_invoice_rejected_has_reason", "rejected", "rejection_reason"),
+            filled_when("billing_invoice_issued_has_number", "issued", "invoice_number"),
         ]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="billing_invoice_queue_idx"),

@@ -3,7 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .fields import optional_link, optional_user
+from backoffice.core.fields import NEWEST_FIRST
+from backoffice.core.links import optional_link, optional_user
 
 
 class LedgerEntry(models.Model):
@@ -20,7 +21,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
 
     def __str__(self) -> str:
         return f"{self.number} {self.amount}"

@@ -5,11 +5,14 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import cents, money_field
-from catalog.models import Region, SkuKind
+from backoffice.core.constraints import not_negative
+from backoffice.core.fields import NEWEST_FIRST, optional_time
+from backoffice.core.links import acting_user, optional_link, required_link
+from backoffice.core.money import cents, currency_field, money_field
+from catalog.models import Region, SkuKind, solution_fk
+from partners.fields import company_fk
 
 from .coupons import Coupon
-from .fields import company_fk, currency_field, optional_link, optional_time
 
 
 class OrderStatus(models.TextChoices):
@@ -40,15 +43,8 @@ class Order(models.Model):
 
     number = models.CharField(_("order no."), max_length=30, unique=True)
     company = company_fk("orders", _("channel"))
-    placed_by = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="orders", verbose_name=_("sales")
-    )
-    end_customer = models.ForeignKey(
-        "partners.EndCustomer",
-        on_delete=models.PROTECT,
-        related_name="orders",
-        verbose_name=_("end customer"),
-    )
+    placed_by = acting_user(_("sales"), related_name="orders")
+    end_customer = required_link("partners.EndCustomer", _("end customer"), related_name="orders")
     customer_name = models.CharField(_("customer name"), max_length=50)
     customer_company = models.CharField(_("customer company"), max_length=100)
     customer_email = models.EmailField(_("customer e-mail"))
@@ -88,16 +84,11 @@ class Order(models.Model):
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(goods_total__gte=0), name="billing_order_goods_ok"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(
-                    coupon_discount__gte=0, rebate_amount__gte=0, credit_amount__gte=0
-                ),
-                name="billing_order_deductions_ok",
+            not_negative("billing_order_goods_ok", "goods_total"),
+            not_negative(
+                "billing_order_deductions_ok", "coupon_discount", "rebate_amount", "credit_amount"
             ),
             models.CheckConstraint(
                 condition=models.Q(payable_total__gte=0)
@@ -143,18 +134,9 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
-    )
-    sku = models.ForeignKey(
-        "catalog.Sku", on_delete=models.PROTECT, related_name="+", verbose_name=_("SKU")
-    )
-    solution = models.ForeignKey(
-        "catalog.Solution",
-        on_delete=models.PROTECT,
-        related_name="order_lines",
-        verbose_name=_("solution"),
-    )
+    order = required_link(Order, _("order"), related_name="lines", on_delete=models.CASCADE)
+    sku = required_link("catalog.Sku", _("SKU"))
+    solution = solution_fk("order_lines")
     solution_name = models.CharField(_("solution"), max_length=100)
     sku_code = models.CharField(_("SKU"), max_length=40)
     plan_name = models.CharField(_("plan"), max_length=100)
@@ -173,9 +155,7 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="billing_orderline_quantity_ok"
             ),
-            models.CheckConstraint(
-                condition=models.Q(line_total__gte=0), name="billing_orderline_total_ok"
-            ),
+            not_negative("billing_orderline_total_ok", "line_total"),
         ]
         indexes = [models.Index(fields=["solution", "order"], name="billing_orderline_sol_idx")]
 
@@ -186,9 +166,7 @@ class OrderLine(models.Model):
 class OrderEvent(models.Model):
     """One row per status change (the transition table's audit trail)."""
 
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
-    )
+    order = required_link(Order, _("order"), related_name="events", on_delete=models.CASCADE)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20)
     payment_status = models.CharField(_("payment status"), max_length=24, blank=True)

@@ -5,18 +5,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import format_money, money_field
+from backoffice.core.constraints import not_negative, positive_amount, set_when, unique_where
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import optional_link, optional_user, required_link
+from backoffice.core.money import currency_field, format_money, money_field
 
 from .bills import Bill, Repayment
-from .fields import (
-    credit_account_fk,
-    currency_field,
-    optional_link,
-    optional_time,
-    optional_user,
-    positive_amount,
-    status_field,
-)
+from .fields import credit_account_fk
 from .orders import Order
 
 
@@ -95,9 +90,7 @@ def _received_money_constraints(prefix: str) -> list[models.BaseConstraint]:
 class Payment(ReceivedMoney):
     """A payment attempt for an order: online through a provider, or an offline transfer."""
 
-    order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
-    )
+    order = required_link(Order, _("order"), related_name="payments")
     kind = models.CharField(_("kind"), max_length=10, choices=PaymentKind.choices)
     provider = models.CharField(_("provider"), max_length=20, blank=True)
     reference = models.CharField(_("payment order no."), max_length=40, unique=True)
@@ -120,17 +113,11 @@ class Payment(ReceivedMoney):
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="billing_payment_amount_ok"
-            ),
+            not_negative("billing_payment_amount_ok", "amount"),
             # At most one successful payment per order.
-            models.UniqueConstraint(
-                fields=["order"],
-                condition=models.Q(status="succeeded"),
-                name="billing_payment_one_success",
-            ),
+            unique_where("billing_payment_one_success", ["order"], status="succeeded"),
             *_received_money_constraints("billing_payment"),
         ]
         indexes = [
@@ -192,16 +179,14 @@ class OnlineRepayment(ReceivedMoney):
     class Meta:
         verbose_name = _("online repayment")
         verbose_name_plural = _("online repayments")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             positive_amount("billing_onlinerepay"),
             models.UniqueConstraint(
                 fields=["account", "reference"], name="billing_onlinerepay_ref_per_account"
             ),
-            models.CheckConstraint(
-                condition=~models.Q(status=PaymentRecordStatus.SUCCEEDED)
-                | models.Q(repayment__isnull=False),
-                name="billing_onlinerepay_success_settles",
+            set_when(
+                "billing_onlinerepay_success_settles", PaymentRecordStatus.SUCCEEDED, "repayment"
             ),
             *_received_money_constraints("billing_onlinerepay"),
         ]

@@ -12,30 +12,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import money_field
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import positive_amount, unique_where
+from backoffice.core.fields import NEWEST_FIRST, status_field
+from backoffice.core.links import optional_link, optional_user, required_link
+from backoffice.core.money import currency_field, money_field
+from backoffice.core.storage import dated_upload_name, file_extension, private_file
+from partners.fields import company_fk
 
 from .approvals import PendingPosting
 from .bills import Repayment
-from .fields import (
-    company_fk,
-    currency_field,
-    optional_link,
-    optional_user,
-    positive_amount,
-    status_field,
-)
 from .payments import Payment
 
 
 def receipt_attachment_upload_to(instance: "Receipt", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
     name = instance.attachment_name or filename
-    ext = name.rsplit(".", 1)[-1].lower()[:10] if "." in name else "bin"
-    return f"receipts/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return dated_upload_name("receipts", file_extension(name, "bin", max_length=10))
 
 
 class BankAccount(models.Model):
@@ -79,12 +70,7 @@ class Receipt(models.Model):
     """到账: one incoming bank transfer for a company."""
 
     company = company_fk("receipts")
-    bank_account = models.ForeignKey(
-        BankAccount,
-        on_delete=models.PROTECT,
-        related_name="receipts",
-        verbose_name=_("receiving bank account"),
-    )
+    bank_account = required_link(BankAccount, _("receiving bank account"), related_name="receipts")
     amount = money_field(_("amount"))
     currency = currency_field()
     value_date = models.DateField(_("value date"))
@@ -92,13 +78,7 @@ class Receipt(models.Model):
     payer_name = models.CharField(_("payer name"), max_length=100, blank=True)
     payer_account = models.CharField(_("payer account"), max_length=50, blank=True)
     memo = models.CharField(_("memo"), max_length=200, blank=True)
-    attachment = models.FileField(
-        _("attachment"),
-        upload_to=receipt_attachment_upload_to,
-        storage=private_storage,
-        max_length=200,
-        blank=True,
-    )
+    attachment = private_file(_("attachment"), receipt_attachment_upload_to, blank=True)
     attachment_name = models.CharField(_("attachment file name"), max_length=120, blank=True)
     allocated = money_field(_("allocated"))
     status = status_field(ReceiptStatus.UNALLOCATED, max_length=20)
@@ -114,13 +94,13 @@ class Receipt(models.Model):
     class Meta:
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
             # The same transfer is posted once (a rejected posting frees the key).
-            models.UniqueConstraint(
-                fields=["bank_account", "bank_reference"],
-                condition=~models.Q(status="rejected"),
-                name="billing_receipt_one_per_transfer",
+            unique_where(
+                "billing_receipt_one_per_transfer",
+                ["bank_account", "bank_reference"],
+                ~models.Q(status="rejected"),
             ),
             positive_amount("billing_receipt"),
             models.CheckConstraint(
@@ -173,9 +153,7 @@ class ReceiptAllocationKind(models.TextChoices):
 class ReceiptAllocation(models.Model):
     """What part of a receipt settled which repayment or order payment. Append-only."""
 
-    receipt = models.ForeignKey(
-        Receipt, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("receipt")
-    )
+    receipt = required_link(Receipt, _("receipt"), related_name="allocations")
     kind = models.CharField(_("kind"), max_length=10, choices=ReceiptAllocationKind.choices)
     repayment = optional_link(
         Repayment, _("repayment"), related_name="receipt_allocation", one_to_one=True

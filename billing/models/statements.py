@@ -11,29 +11,23 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import Currency, cents, money_field
-from backoffice.core.storage import private_storage
+from backoffice.core.constraints import filled_when, in_range, not_negative
+from backoffice.core.fields import NEWEST_FIRST, optional_time, status_field
+from backoffice.core.links import acting_user, optional_link, optional_user, required_link
+from backoffice.core.money import cents, currency_field, money_field
+from backoffice.core.storage import dated_upload_name, file_extension, private_file
+from partners.fields import company_fk
 
-from .fields import optional_user
 from .orders import Order, OrderStatus, PaymentStatus
 
 
 def statement_voucher_upload_to(instance: "Statement", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
     name = instance.voucher_name or filename
-    ext = name.rsplit(".", 1)[-1].lower()[:10] if "." in name else "bin"
-    return f"statements/vouchers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return dated_upload_name("statements/vouchers", file_extension(name, "bin", max_length=10))
 
 
 def statement_export_upload_to(instance: "StatementExport", filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
-    return f"statements/exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+    return dated_upload_name("statements/exports", "xlsx")
 
 
 class StatementStatus(models.TextChoices):
@@ -52,18 +46,11 @@ class Statement(models.Model):
     """
 
     number = models.CharField(_("statement no."), max_length=20, unique=True)
-    company = models.ForeignKey(
-        "partners.Company",
-        on_delete=models.PROTECT,
-        related_name="statements",
-        verbose_name=_("company"),
-    )
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    company = company_fk("statements")
+    currency = currency_field()
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT
-    )
+    status = status_field(StatementStatus.DRAFT, max_length=10)
     order_count = models.PositiveIntegerField(_("total orders"), default=0)
     product_count = models.PositiveIntegerField(_("total products"), default=0)
     sales_amount = money_field(_("sales amount"))
@@ -79,13 +66,7 @@ class Statement(models.Model):
     business_owner_name = models.CharField(_("business owner"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     # 凭证 (payment voucher), recorded by finance
-    voucher = models.FileField(
-        _("voucher"),
-        upload_to=statement_voucher_upload_to,
-        storage=private_storage,
-        max_length=200,
-        blank=True,
-    )
+    voucher = private_file(_("voucher"), statement_voucher_upload_to, blank=True)
     voucher_name = models.CharField(_("voucher file name"), max_length=120, blank=True)
     voucher_content_type = models.CharField(_("voucher content type"), max_length=50, blank=True)
     voucher_sha256 = models.CharField(_("voucher SHA-256"), max_length=64, blank=True)
@@ -93,11 +74,11 @@ class Statement(models.Model):
     paid_on = models.DateField(_("payment date"), null=True, blank=True)
     paid_recorded_by = optional_user(_("payment recorded by"))
     confirmed_by = optional_user(_("confirmed by"))
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_at = optional_time(_("confirmed"))
     dispute_reason = models.CharField(_("dispute reason"), max_length=500, blank=True)
     disputed_by = optional_user(_("disputed by"))
-    disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    disputed_at = optional_time(_("disputed"))
+    completed_at = optional_time(_("completed"))
     generated_at = models.DateTimeField(_("generated"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -112,13 +93,9 @@ class Statement(models.Model):
                 fields=["company", "currency", "period_start"],
                 name="billing_statement_one_per_month",
             ),
-            models.CheckConstraint(
-                condition=models.Q(order_count__gte=0, product_count__gte=0),
-                name="billing_statement_counts_ok",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(sales_amount__gte=0, share_amount__gte=0, total_payable__gte=0),
-                name="billing_statement_amounts_ok",
+            not_negative("billing_statement_counts_ok", "order_count", "product_count"),
+            not_negative(
+                "billing_statement_amounts_ok", "sales_amount", "share_amount", "total_payable"
             ),
             models.CheckConstraint(
                 condition=Exact(
@@ -126,18 +103,12 @@ class Statement(models.Model):
                 ),
                 name="billing_statement_total_is_share_plus_adjustments",
             ),
-            models.CheckConstraint(
-                condition=models.Q(share_rate__gte=0, share_rate__lte=1),
-                name="billing_statement_rate_range",
-            ),
+            in_range("billing_statement_rate_range", "share_rate", 0, 1),
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
                 name="billing_statement_period",
             ),
-            models.CheckConstraint(
-                condition=~models.Q(status="disputed") | ~models.Q(dispute_reason=""),
-                name="billing_statement_dispute_has_reason",
-            ),
+            filled_when("billing_statement_dispute_has_reason", "disputed", "dispute_reason"),
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "disputed"])
                 | models.Q(confirmed_at__isnull=False),
@@ -186,17 +157,10 @@ class Statement(models.Model):
 class StatementLine(models.Model):
     """账单明细: one of the company's orders created in the month (cancelled ones too)."""
 
-    statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="lines", verbose_name=_("statement")
+    statement = required_link(
+        Statement, _("statement"), related_name="lines", on_delete=models.CASCADE
     )
-    order = models.ForeignKey(
-        Order,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("order"),
-    )
+    order = optional_link(Order, _("order"))
     order_number = models.CharField(_("order no."), max_length=30)
     order_total = money_field(_("order total"))
     products = models.CharField(_("related products"), max_length=500, blank=True)
@@ -220,9 +184,7 @@ class StatementLine(models.Model):
             models.UniqueConstraint(
                 fields=["statement", "order"], name="billing_statementline_one_per_order"
             ),
-            models.CheckConstraint(
-                condition=models.Q(order_total__gte=0), name="billing_statementline_total_ok"
-            ),
+            not_negative("billing_statementline_total_ok", "order_total"),
         ]
         indexes = [
             models.Index(
@@ -237,17 +199,10 @@ class StatementLine(models.Model):
 class StatementAdjustment(models.Model):
     """调整: a staff correction of a statement, signed, with its reason. Never edited."""
 
-    statement = models.ForeignKey(
-        Statement,
-        on_delete=models.PROTECT,
-        related_name="adjustments",
-        verbose_name=_("statement"),
-    )
+    statement = required_link(Statement, _("statement"), related_name="adjustments")
     amount = money_field(_("amount"))
     reason = models.CharField(_("adjustment reason"), max_length=200)
-    created_by = models.ForeignKey(
-        "partners.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
+    created_by = acting_user(_("by"))
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -272,8 +227,8 @@ class StatementAdjustment(models.Model):
 class StatementEvent(models.Model):
     """One row per generation and status change of a statement (the audit trail)."""
 
-    statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="events", verbose_name=_("statement")
+    statement = required_link(
+        Statement, _("statement"), related_name="events", on_delete=models.CASCADE
     )
     from_status = models.CharField(_("from status"), max_length=10, blank=True)
     to_status = models.CharField(_("to status"), max_length=10)
@@ -301,7 +256,7 @@ class StatementRollup(models.Model):
     """
 
     period_start = models.DateField(_("period start"))
-    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    currency = currency_field()
     status = models.CharField(_("status"), max_length=10, choices=StatementStatus.choices)
     statement_count = models.BigIntegerField(_("statements"), default=0)
     order_count = models.BigIntegerField(_("total orders"), default=0)
@@ -335,41 +290,22 @@ class StatementExportStatus(models.TextChoices):
 class StatementExport(models.Model):
     """A large Excel export of statements, built by a task into private storage."""
 
-    requested_by = models.ForeignKey(
-        "partners.User",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=StatementExportStatus.choices,
-        default=StatementExportStatus.PENDING,
-    )
+    requested_by = acting_user(_("requested by"))
+    status = status_field(StatementExportStatus.PENDING, max_length=10)
     statement_ids = models.JSONField(_("statements"), default=list)
     statement_count = models.PositiveIntegerField(_("statement count"), default=0)
     row_count = models.PositiveIntegerField(_("line rows"), default=0)
-    file = models.FileField(
-        _("file"),
-        upload_to=statement_export_upload_to,
-        storage=private_storage,
-        max_length=200,
-        blank=True,
-    )
+    file = private_file(_("file"), statement_export_upload_to, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    finished_at = optional_time(_("finished"))
 
     class Meta:
         verbose_name = _("statement export")
         verbose_name_plural = _("statement exports")
-        ordering = ["-created_at", "-pk"]
+        ordering = NEWEST_FIRST
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="done") | ~models.Q(file=""),
-                name="billing_stmt_export_done_has_file",
-            ),
+            filled_when("billing_stmt_export_done_has_file", "done", "file"),
         ]
 
     def __str__(self) -> str:

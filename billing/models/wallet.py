@@ -4,9 +4,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.core.money import money_field
+from backoffice.core.constraints import not_negative
+from backoffice.core.links import required_link
+from backoffice.core.money import currency_field, money_field
+from partners.fields import company_fk
 
-from .fields import company_fk, currency_field
 from .ledger import LedgerEntry, ledger_checks, ledger_indexes
 
 
@@ -28,9 +30,7 @@ class RebateWallet(models.Model):
             models.UniqueConstraint(
                 fields=["company", "currency"], name="billing_wallet_company_currency_unique"
             ),
-            models.CheckConstraint(
-                condition=models.Q(balance__gte=0), name="billing_wallet_balance_not_negative"
-            ),
+            not_negative("billing_wallet_balance_not_negative", "balance"),
         ]
 
     def __str__(self) -> str:
@@ -48,9 +48,7 @@ class RebateEntryType(models.TextChoices):
 class RebateEntry(LedgerEntry):
     """账户收支明细 row. Never edited: a correction is a new entry."""
 
-    wallet = models.ForeignKey(
-        RebateWallet, on_delete=models.PROTECT, related_name="entries", verbose_name=_("wallet")
-    )
+    wallet = required_link(RebateWallet, _("wallet"), related_name="entries")
     number = models.CharField(_("transaction no."), max_length=20, unique=True)
     entry_type = models.CharField(_("type"), max_length=20, choices=RebateEntryType.choices)
     amount = money_field(_("amount"))
