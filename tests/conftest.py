@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from tests.billing.order_helpers import Shop
 from tests.factories import UserFactory
 
 
@@ -15,6 +16,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def shop(db) -> Shop:
+    """A ``Shop`` (company, user, money, two SKUs) for the ordering, export and API tests."""
+    return Shop()
 
 
 @pytest.fixture

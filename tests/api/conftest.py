@@ -1,12 +1,6 @@
 import pytest
 
 from tests.api.helpers import Api, make_key
-from tests.billing.order_helpers import Shop
-
-
-@pytest.fixture
-def shop(db):
-    return Shop()
 
 
 @pytest.fixture

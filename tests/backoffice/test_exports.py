@@ -21,6 +21,7 @@ from billing.models import Order, OrderStatus
 from partners.services import staff_roles_sync
 from partners.staff_roles import StaffRole
 from tests.billing.order_helpers import Shop, paid_order
+from tests.exports import export_form, export_format_index
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,17 +30,13 @@ EXPORT_URL = "admin:billing_order_export"
 
 
 def _xlsx_index(model=Order) -> str:
-    formats = admin.site._registry[model].get_export_formats()
-    return str(next(i for i, fmt in enumerate(formats) if fmt().get_title() == "xlsx"))
+    return str(export_format_index(model))
 
 
 def _export_data(model=Order) -> dict:
     """The export form as a browser posts it: xlsx, every column ticked."""
-    model_admin = admin.site._registry[model]
-    resource = model_admin.get_export_resource_classes(None)[0]
-    data = {"format": _xlsx_index(model), "resource": "0"}
-    data.update({f"{resource.__name__.lower()}_{f}": "on" for f in resource().get_export_order()})
-    return data
+    resource = admin.site._registry[model].get_export_resource_classes(None)[0]
+    return export_form(model, resource, resource().get_export_order())
 
 
 def _body(response) -> bytes:
@@ -51,11 +48,6 @@ def _body(response) -> bytes:
 def _rows(response):
     workbook = openpyxl.load_workbook(io.BytesIO(_body(response)))
     return workbook, workbook.active
-
-
-@pytest.fixture
-def shop():
-    return Shop()
 
 
 @pytest.fixture

@@ -172,6 +172,11 @@ def _trial(email: str, n: int) -> dict:
     return {"name": "李雷", "email": email, "phone": "13900002222", "company_name": "示例"}
 
 
+def _email_only(url: str, status: int, title: str) -> Form:
+    """A form of the e-mail alone, about an existing account, that stores nothing."""
+    return Form(url, lambda email, n: {"email": email}, status, lambda: 0, title, account_for=True)
+
+
 def _solution():
     SolutionFactory(name="SaaSaMe", slug="saasame", published=True, trial_enabled=True)
 
@@ -180,22 +185,8 @@ FORMS = {
     "registration": Form(
         "/register/", _registration, 302, RegistrationApplication.objects.count, "云睐经销商申请表"
     ),
-    "password_reset": Form(
-        "/password-reset/",
-        lambda email, n: {"email": email},
-        302,
-        lambda: 0,
-        "重置密码",
-        account_for=True,
-    ),
-    "activation_resend": Form(
-        "/activate/resend/",
-        lambda email, n: {"email": email},
-        200,
-        lambda: 0,
-        "重新发送激活邮件",
-        account_for=True,
-    ),
+    "password_reset": _email_only("/password-reset/", 302, "重置密码"),
+    "activation_resend": _email_only("/activate/resend/", 200, "重新发送激活邮件"),
     "ticket": Form("/tickets/new/", _ticket, 302, ConsultationTicket.objects.count, "在线创建工单"),
     "trial": Form(
         "/solutions/saasame/trial/",

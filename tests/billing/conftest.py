@@ -1,14 +1,9 @@
-"""Fixtures shared by the billing tests: a ``Shop`` (company, user, money, two SKUs), its
-user signed in to the portal, and a paid order of it."""
+"""Fixtures shared by the billing tests: the ``shop``'s (tests/conftest.py) user signed in
+to the portal, and a paid order of it."""
 
 import pytest
 
-from tests.billing.order_helpers import Shop, paid_order
-
-
-@pytest.fixture
-def shop():
-    return Shop()
+from tests.billing.order_helpers import paid_order
 
 
 @pytest.fixture

@@ -51,23 +51,20 @@ class Tree:
         company.save(update_fields=["parent"])
         return company
 
-    def allocate(self, amount, *, actor=None, reseller=None, **kwargs):
-        return credit_allocate(
-            actor=actor or self.admin,
-            reseller_id=(reseller or self.sub).pk,
-            currency="CNY",
-            amount=amount,
-            reason=kwargs.pop("reason", "season"),
-            **kwargs,
-        )
+    def allocate(self, amount, *, reason="season", **kwargs):
+        return self._move(credit_allocate, amount, reason=reason, **kwargs)
 
-    def reclaim(self, amount, *, actor=None, reseller=None, **kwargs):
-        return credit_reclaim(
+    def reclaim(self, amount, *, reason="unused", **kwargs):
+        return self._move(credit_reclaim, amount, reason=reason, **kwargs)
+
+    def _move(self, service, amount, *, actor=None, reseller=None, **kwargs):
+        """Call ``credit_allocate``/``credit_reclaim`` in CNY, by the distributor's admin
+        for the sub-reseller unless ``actor``/``reseller`` say otherwise."""
+        return service(
             actor=actor or self.admin,
             reseller_id=(reseller or self.sub).pk,
             currency="CNY",
             amount=amount,
-            reason=kwargs.pop("reason", "unused"),
             **kwargs,
         )
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from billing.models import CartLine
 from billing.services.cart import cart_add
+from tests.pages import html_of, messages_of  # noqa: F401 (the ordering tests import them here)
 
 CART = reverse("portal:cart")
 CART_ADD = reverse("portal:cart_add")
@@ -20,15 +21,6 @@ BUY_NOW = reverse("portal:buy_now")
 CREDIT_CODE = reverse("portal:checkout_credit_code")
 ORDERS = reverse("portal:account_orders")
 CALLBACK = reverse("portal:payment_callback_sandbox")
-
-
-def html_of(response) -> str:
-    assert response.status_code == 200, (response.status_code, response.get("Location"))
-    return response.content.decode()
-
-
-def messages_of(response, level: str = "error") -> list[str]:
-    return [str(m) for m in response.context["messages"] if m.level_tag == level]
 
 
 def hidden(html: str, name: str) -> str:

@@ -36,11 +36,6 @@ FIELDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
 def _confirm_page(client, shop, **fields) -> str:
     html = start_checkout(client, shop)
     html = html_of(client.post(CHECKOUT, checkout_data(html, action="recalculate", **fields)))

@@ -1,14 +1,11 @@
 """Staff console, finance: wallets, credit lines, bills, repayments, coupons, exports,
 permissions, dashboard queues and changelist query counts."""
 
-import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 
-import openpyxl
 import pytest
-from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -44,6 +41,7 @@ from tests.billing.helpers import (
     numbered_charge,
     submit_offline_repayment,
 )
+from tests.exports import export_format_index, export_sheet
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -507,12 +505,10 @@ def test_issue_to_a_tier(staff_client, superuser):
 def _xlsx_rows(client, model, name: str) -> list[tuple]:
     export_url = url(f"{name}_export")
     assert client.get(export_url).status_code == 200
-    formats = admin.site._registry[model].get_export_formats()
-    xlsx = next(i for i, fmt in enumerate(formats) if fmt().get_title() == "xlsx")
-    response = client.post(export_url, {"format": xlsx, "resource": 0})
+    response = client.post(export_url, {"format": export_format_index(model), "resource": 0})
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = export_sheet(response)
     return list(sheet.iter_rows(values_only=True))
 
 

@@ -9,7 +9,6 @@ from unittest import mock
 
 import openpyxl
 import pytest
-from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.db import connection
@@ -54,7 +53,9 @@ from tests.billing.test_fulfilment import (
     invoice_fields,
     pdf_upload,
 )
+from tests.exports import export_form
 from tests.factories import UserFactory
+from tests.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +68,6 @@ def console(client, shop):
 
 def order_url(view: str, order: Order) -> str:
     return reverse(f"admin:billing_order_{view}", args=[order.pk])
-
-
-def messages_of(response, level: str) -> list[str]:
-    return [str(m) for m in response.context["messages"] if m.level_tag == level]
 
 
 def wallet_balance(shop) -> Decimal:
@@ -526,10 +523,7 @@ def test_export_has_chinese_headers_escapes_formulas_and_streams(console, shop, 
     evil = clone_orders(order, 1, customer_company='=HYPERLINK("http://evil.example")')[0]
     export_url = reverse("admin:billing_order_export")
     assert console.get(export_url).status_code == 200
-    formats = admin.site._registry[Order].get_export_formats()
-    xlsx = next(i for i, fmt in enumerate(formats) if fmt().get_title() == "xlsx")
-    data = {"format": xlsx, "resource": 0}
-    data.update({f"orderresource_{field}": "on" for field in OrderResource.Meta.fields})
+    data = export_form(Order, OrderResource, OrderResource.Meta.fields)
     with mock.patch.object(
         QuerySet, "iterator", autospec=True, side_effect=QuerySet.iterator
     ) as it:

@@ -24,18 +24,18 @@ LINES = [
 
 
 def hand_out(world, count=1, reseller=None, **kwargs):
-    return coupon_hand_out(
-        actor=kwargs.pop("actor", world.admin),
-        quota_id=world.quota.pk,
-        reseller_id=(reseller or world.reseller).pk,
-        count=count,
-        **kwargs,
-    )
+    return _quota_move(coupon_hand_out, world, count, reseller, **kwargs)
 
 
 def reclaim(world, count=1, reseller=None, **kwargs):
-    return coupon_reclaim(
-        actor=kwargs.pop("actor", world.admin),
+    return _quota_move(coupon_reclaim, world, count, reseller, **kwargs)
+
+
+def _quota_move(service, world, count, reseller, *, actor=None, **kwargs):
+    """``coupon_hand_out``/``coupon_reclaim`` of the world's quota, by its distributor's
+    admin for its reseller unless ``actor``/``reseller`` say otherwise."""
+    return service(
+        actor=actor or world.admin,
         quota_id=world.quota.pk,
         reseller_id=(reseller or world.reseller).pk,
         count=count,

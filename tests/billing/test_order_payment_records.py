@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from billing.models import Order, Payment, PaymentKind, PaymentRecordStatus, PaymentStatus
 from billing.selectors.payments import orders_without_payment_record
 from fixtures.bank_demo import OPEN_ORDERS
-from tests.e2e.test_console_queues import demo  # noqa: F401 - the fixture: `loaddemo`
+from tests.demo_data import demo  # noqa: F401 - the fixture: `loaddemo`
 
 # Every test starts from the demo data (`loaddemo`).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]

@@ -7,8 +7,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +37,7 @@ from tests.billing.helpers import (
     submit_offline_repayment,
 )
 from tests.factories import UserFactory
+from tests.pages import get_queries, html_of, messages_of, row_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +47,6 @@ REBATE = reverse("portal:assets_rebate")
 COUPONS = reverse("portal:assets_coupons")
 CREDIT = reverse("portal:assets_credit")
 REPAY = reverse("portal:assets_repay_offline")
-
-
-def html_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
-def row_ids(html: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'data-row="(\d+)"', html)]
-
-
-def messages_of(response, level: str) -> list[str]:
-    return [str(m) for m in response.context["messages"] if m.level_tag == level]
 
 
 @pytest.fixture
@@ -571,12 +557,6 @@ def test_company_b_rows_never_show_on_company_a_pages(client, company, user, oth
 # --------------------------------------------------------------------------
 
 
-def _queries(client, url: str, params: dict) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url, params).status_code == 200
-    return len(captured)
-
-
 def _add_rebate(company, user, staff, n):
     for _ in range(n):
         grant(company, staff, "1")
@@ -625,7 +605,7 @@ def test_list_queries_do_not_grow_with_rows(client, company, user, staff, url, p
     client.force_login(user)
     add(company, user, staff, 3)
     assert len(row_ids(html_of(client.get(url, params)))) == 3
-    with_three = _queries(client, url, params)
+    with_three = get_queries(client, url, params)
     add(company, user, staff, 27)
     assert len(row_ids(html_of(client.get(url, params)))) == 15
-    assert _queries(client, url, params) == with_three
+    assert get_queries(client, url, params) == with_three

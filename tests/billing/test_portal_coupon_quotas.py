@@ -4,14 +4,13 @@ only looks; sub-resellers and other distributors get 404s; query counts stay con
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import Coupon, CouponMove, CouponQuota
 from billing.services.coupon_quotas import coupon_hand_out
 from tests.billing.coupon_quota_helpers import Distribution, make_distribution_company
 from tests.billing.helpers import make_partner_user
+from tests.pages import get_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -120,20 +119,14 @@ def test_sub_reseller_sees_the_distributor_as_source(client):
     assert f'<td data-col="source">{world.distributor.name}</td>' in page
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 def test_query_counts_do_not_grow_with_resellers_coupons_or_moves(client):
     world = Distribution(subs=1, quantity=40)
     client.force_login(world.admin)
     coupon_hand_out(
         actor=world.admin, quota_id=world.quota.pk, reseller_id=world.reseller.pk, count=1
     )
-    _queries(client, LIST)  # the first request after signing in does more (session)
-    small = (_queries(client, LIST), _queries(client, detail(world)))
+    get_queries(client, LIST)  # the first request after signing in does more (session)
+    small = (get_queries(client, LIST), get_queries(client, detail(world)))
     for _ in range(6):
         reseller = make_distribution_company(parent=world.distributor)
         make_partner_user(reseller)
@@ -141,13 +134,13 @@ def test_query_counts_do_not_grow_with_resellers_coupons_or_moves(client):
             actor=world.admin, quota_id=world.quota.pk, reseller_id=reseller.pk, count=3
         )
     world.refresh()
-    assert (_queries(client, LIST), _queries(client, detail(world))) == small
+    assert (get_queries(client, LIST), get_queries(client, detail(world))) == small
     # the sub-reseller's 我的资产 coupons page too
     client.force_login(world.reseller_admins[0])
     coupons = reverse("portal:assets_coupons")
-    _queries(client, coupons)
-    one = _queries(client, coupons)
+    get_queries(client, coupons)
+    one = get_queries(client, coupons)
     coupon_hand_out(
         actor=world.admin, quota_id=world.quota.pk, reseller_id=world.reseller.pk, count=5
     )
-    assert _queries(client, coupons) == one
+    assert get_queries(client, coupons) == one

@@ -139,3 +139,25 @@ class NewsItemFactory(factory.django.DjangoModelFactory):
     summary = "摘要"
     body_html = "<p>正文</p>"
     is_published = True
+
+
+def storefront_categories(
+    *, managed: str = "managed", backup: str = "backup", migration: str = "migration"
+) -> dict[str, Category]:
+    """Two top categories with one child each, made in this order: 商务服务 (``business``)
+    › 托管服务, and 备份与迁移 (position 50) › 迁移工具. Keyed by role; the children's and
+    the second top category's slugs may be given."""
+    business = CategoryFactory(name="商务服务", name_en="Business services", slug="business")
+    child = CategoryFactory(name="托管服务", slug=managed, parent=business)
+    second = CategoryFactory(name="备份与迁移", slug=backup, position=50)
+    tools = CategoryFactory(name="迁移工具", slug=migration, parent=second)
+    return {"business": business, "managed": child, "backup": second, "migration": tools}
+
+
+def solution_with_skus(*, skus: list[dict], **fields) -> Solution:
+    """A published solution (``fields`` as for ``SolutionFactory``) with exactly ``skus``,
+    each a dict of ``SkuFactory`` fields, positioned in list order."""
+    solution = SolutionFactory(published=True, with_sku=False, **fields)
+    for position, sku in enumerate(skus):
+        SkuFactory(solution=solution, position=position, **sku)
+    return solution

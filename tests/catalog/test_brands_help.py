@@ -4,7 +4,6 @@ query counts, the console admins and the demo content."""
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -16,13 +15,6 @@ from tests.catalog.factories import PublishedSolutionFactory, SolutionFactory
 from tests.partners.factories import CompanyFactory, admin_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_brand(name: str, slug: str, **kwargs) -> Brand:

@@ -27,6 +27,12 @@ def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def _detail_action(client, name: str, pk: int, **extra):
+    """Confirm the row action ``admin:catalog_<name>_detail`` on object ``pk`` (a POST)."""
+    url = reverse(f"admin:catalog_{name}_detail", args=[pk])
+    return client.post(url, {"_form_submitted": "True"}, **extra)
+
+
 def _publishable(**kwargs) -> Solution:
     solution = SolutionFactory(categories=[SubCategoryFactory()], **kwargs)
     SkuFactory(solution=solution)
@@ -79,10 +85,8 @@ def test_detail_publish_needs_a_post_and_redirects_back(staff_client):
     solution.refresh_from_db()
     assert solution.is_published
 
-    response = staff_client.post(
-        reverse("admin:catalog_solution_unpublish_detail", args=[solution.pk]),
-        {"_form_submitted": "True"},
-        HTTP_HX_REQUEST="true",
+    response = _detail_action(
+        staff_client, "solution_unpublish", solution.pk, HTTP_HX_REQUEST="true"
     )
     assert response["HX-Redirect"] == reverse("admin:catalog_solution_change", args=[solution.pk])
     solution.refresh_from_db()
@@ -92,11 +96,7 @@ def test_detail_publish_needs_a_post_and_redirects_back(staff_client):
 def test_detail_publish_refused_shows_the_reason(staff_client):
     solution = SolutionFactory(name="无分类")
     SkuFactory(solution=solution)
-    response = staff_client.post(
-        reverse("admin:catalog_solution_publish_detail", args=[solution.pk]),
-        {"_form_submitted": "True"},
-        follow=True,
-    )
+    response = _detail_action(staff_client, "solution_publish", solution.pk, follow=True)
     assert "“无分类”未能发布：该方案不属于任何子分类。" in _messages(response)
     solution.refresh_from_db()
     assert not solution.is_published
@@ -239,11 +239,7 @@ def test_review_hide_and_unhide_actions_recompute_the_rating(staff_client):
     assert Review.objects.get(pk=low.pk).is_hidden
     assert solution.rating_count == 1 and solution.rating_avg == Decimal("5.00")
 
-    response = staff_client.post(
-        reverse("admin:catalog_review_unhide_detail", args=[low.pk]),
-        {"_form_submitted": "True"},
-        follow=True,
-    )
+    response = _detail_action(staff_client, "review_unhide", low.pk, follow=True)
     assert "已重新显示 1 条评价。" in _messages(response)
     solution.refresh_from_db()
     assert solution.rating_count == 2 and solution.rating_avg == Decimal("3.00")
@@ -318,10 +314,7 @@ def test_view_only_sales_role_can_export_but_not_import_or_publish(client):
     assert client.get(reverse(CHANGELIST)).status_code == 200
     assert client.get(reverse("admin:catalog_solution_export")).status_code == 200
     assert client.get(reverse("admin:catalog_solution_import")).status_code == 403
-    response = client.post(
-        reverse("admin:catalog_solution_publish_detail", args=[solution.pk]),
-        {"_form_submitted": "True"},
-    )
+    response = _detail_action(client, "solution_publish", solution.pk)
     assert response.status_code == 403
     client.post(
         reverse(CHANGELIST), {"action": "publish_selected", "_selected_action": [solution.pk]}

@@ -7,7 +7,6 @@ PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/storefront_helper
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from catalog import selectors
@@ -15,11 +14,6 @@ from catalog.services import solution_search_document_refresh
 from tests.catalog.factories import CategoryFactory, SkuFactory, SolutionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 # slug, name, summary, provider, published, its one SKU

@@ -24,65 +24,58 @@ from tests.catalog.factories import (
     NewsItemFactory,
     SkuFactory,
     SolutionFactory,
+    solution_with_skus,
+    storefront_categories,
 )
 from tests.partners.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def shop():
     """Two top categories with one child each, two published solutions and a draft."""
-    business = CategoryFactory(name="商务服务", name_en="Business services", slug="business")
-    managed = CategoryFactory(name="托管服务", slug="managed", parent=business)
-    backup = CategoryFactory(name="备份与迁移", slug="backup", position=50)
-    migration = CategoryFactory(name="迁移工具", slug="migration", parent=backup)
-    alpha = SolutionFactory(
+    categories = storefront_categories()
+    alpha = solution_with_skus(
         name="Alpha Cloud Manager",
         slug="alpha",
         summary="Manage Azure subscriptions",
-        published=True,
-        categories=[managed],
-        with_sku=False,
+        categories=[categories["managed"]],
+        skus=[
+            {
+                "code": "S-ALP-BUS-MGR-P-BASE-AAA",
+                "plan_name": "基础版",
+                "unit_price": Decimal("100.00"),
+            },
+            {
+                "code": "S-ALP-BUS-MGR-P-PROX-AAB",
+                "plan_name": "专业版",
+                "unit_price": Decimal("1188.00"),
+            },
+            {
+                "code": "S-ALP-BUS-MGR-P-HKXX-AAC",
+                "plan_name": "香港版",
+                "region": Region.HONG_KONG,
+                "currency": "HKD",
+                "unit_price": Decimal("57.75"),
+            },
+        ],
     )
-    alpha_skus = (
-        ("S-ALP-BUS-MGR-P-BASE-AAA", "基础版", {"unit_price": Decimal("100.00")}),
-        ("S-ALP-BUS-MGR-P-PROX-AAB", "专业版", {"unit_price": Decimal("1188.00")}),
-        (
-            "S-ALP-BUS-MGR-P-HKXX-AAC",
-            "香港版",
-            {"region": Region.HONG_KONG, "currency": "HKD", "unit_price": Decimal("57.75")},
-        ),
-    )
-    for position, (code, plan_name, fields) in enumerate(alpha_skus):
-        SkuFactory(solution=alpha, code=code, plan_name=plan_name, position=position, **fields)
-    migrator = SolutionFactory(
+    migrator = solution_with_skus(
         name="数据迁移专家",
         slug="migrator",
         summary="Office 365 数据迁移",
-        published=True,
-        categories=[migration],
-        with_sku=False,
+        categories=[categories["migration"]],
+        skus=[{"code": "S-MIG-MIG-EXP-P-PLAN-BBB", "unit_price": Decimal("0.01")}],
     )
-    SkuFactory(solution=migrator, code="S-MIG-MIG-EXP-P-PLAN-BBB", unit_price=Decimal("0.01"))
     draft = SolutionFactory(
-        name="草稿方案Zeta", slug="zeta-draft", categories=[managed], with_sku=False
+        name="草稿方案Zeta", slug="zeta-draft", categories=[categories["managed"]], with_sku=False
     )
     SkuFactory(solution=draft, code="S-ZET-BUS-DRF-P-PLAN-CCC")
     alpha.related.add(draft, migrator)
     solution_search_document_refresh(solution_ids=[alpha.pk, migrator.pk, draft.pk])
     return {
-        "business": business,
-        "managed": managed,
-        "backup": backup,
-        "migration": migration,
+        **categories,
         "alpha": alpha,
         "migrator": migrator,
         "draft": draft,

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_data import demo  # noqa: F401 - the demo data fixture
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

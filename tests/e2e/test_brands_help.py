@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from partners.models import CompanyRole, User
 from tests.e2e.test_checkout_flow import shot, sign_in
-from tests.e2e.test_console_queues import demo  # noqa: F401 - the demo data fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,12 @@ from playwright.sync_api import expect
 
 from catalog.models import Region
 from catalog.services import solution_search_document_refresh
-from tests.catalog.factories import BannerFactory, CategoryFactory, SkuFactory, SolutionFactory
+from tests.catalog.factories import (
+    BannerFactory,
+    SolutionFactory,
+    solution_with_skus,
+    storefront_categories,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,63 +26,53 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def shop():
     cache.clear()
-    business = CategoryFactory(name="商务服务", name_en="Business services", slug="business")
-    managed = CategoryFactory(name="托管服务", slug="managed-services", parent=business)
-    backup = CategoryFactory(name="备份与迁移", slug="backup-migration", position=50)
-    migration = CategoryFactory(name="迁移工具", slug="migration-tools", parent=backup)
+    categories = storefront_categories(
+        managed="managed-services", backup="backup-migration", migration="migration-tools"
+    )
+    managed, migration = categories["managed"], categories["migration"]
 
-    saasame = SolutionFactory(
+    saasame = solution_with_skus(
         name="SaaSaMe Transport",
         slug="saasame-transport",
         summary="P2C、V2C、C2C 线上及线下工作负载双向迁移的轻软件工具",
         provider="SaaSaMe",
-        published=True,
         trial_enabled=True,
         categories=[migration],
-        with_sku=False,
         details_html="<h3>产品特点</h3><p>自动化、因地制宜、无干扰</p>",
+        skus=[
+            {
+                "code": "S-BLU-BUS-PLA-P-PLAN-ABD",
+                "plan_name": "迁移至蓝云",
+                "unit_price": Decimal("1188.00"),
+            },
+            {
+                "code": "S-BLU-BUS-PLA-P-PLAN-ABE",
+                "plan_name": "SaaSaMe Transport DR",
+                "unit_price": Decimal("2388.50"),
+            },
+            {
+                "code": "S-BLU-BUS-PLA-P-PLAN-HKX",
+                "plan_name": "香港计划",
+                "region": Region.HONG_KONG,
+                "currency": "HKD",
+                "unit_price": Decimal("57.75"),
+            },
+        ],
     )
-    SkuFactory(
-        solution=saasame,
-        code="S-BLU-BUS-PLA-P-PLAN-ABD",
-        plan_name="迁移至蓝云",
-        unit_price=Decimal("1188.00"),
-        position=0,
-    )
-    SkuFactory(
-        solution=saasame,
-        code="S-BLU-BUS-PLA-P-PLAN-ABE",
-        plan_name="SaaSaMe Transport DR",
-        unit_price=Decimal("2388.50"),
-        position=1,
-    )
-    SkuFactory(
-        solution=saasame,
-        code="S-BLU-BUS-PLA-P-PLAN-HKX",
-        plan_name="香港计划",
-        region=Region.HONG_KONG,
-        currency="HKD",
-        unit_price=Decimal("57.75"),
-        position=2,
-    )
-    expert = SolutionFactory(
+    expert = solution_with_skus(
         name="数据迁移专家",
         slug="migration-expert",
         summary="Office 365 数据迁移",
-        published=True,
         categories=[migration],
-        with_sku=False,
+        skus=[{"code": "S-WXX-DES-SKY-P-SSSX-BCD", "unit_price": Decimal("0.01")}],
     )
-    SkuFactory(solution=expert, code="S-WXX-DES-SKY-P-SSSX-BCD", unit_price=Decimal("0.01"))
-    cloud = SolutionFactory(
+    cloud = solution_with_skus(
         name="蓝云用户连接服务",
         slug="bluecloud-connect",
         summary="Managed connectivity",
-        published=True,
         categories=[managed],
-        with_sku=False,
+        skus=[{"code": "M-BLU-BUS-CON-N-CONN-AAA", "unit_price": Decimal("99.00")}],
     )
-    SkuFactory(solution=cloud, code="M-BLU-BUS-CON-N-CONN-AAA", unit_price=Decimal("99.00"))
     draft = SolutionFactory(name="草稿方案", slug="draft", categories=[managed], with_sku=False)
     saasame.related.add(expert, draft)
     solution_search_document_refresh(solution_ids=[saasame.pk, expert.pk, cloud.pk, draft.pk])

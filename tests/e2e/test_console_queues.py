@@ -9,11 +9,9 @@ click 1 opens the queue's filtered list, click 2 is the row's 确认 (+ its dial
 (B) 财务 confirms the demo's offline repayment; its bills become settled.
 """
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from billing.models import BillStatus, Repayment, RepaymentStatus
 from fixtures.demo import DEMO_PASSWORD
@@ -21,17 +19,6 @@ from partners.models import ApplicationStatus, RegistrationApplication, User
 from tests.otp import browser_second_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(tmp_path / "mail")},
-        }
-    }
-    call_command("loaddemo", stdout=io.StringIO())
 
 
 def console_login(page, live_server, email: str) -> None:

@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 
 from catalog.models import Solution
 from partners.models import ApplicationStatus, Company, RegistrationApplication, User
-from tests.e2e.test_console_queues import demo  # noqa: F401 - the demo data fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,11 +4,9 @@ part of the order; the order list shows 创建时间 whole, on one line.
 A screenshot of the page is kept in var/screenshots/order_change_1440.png.
 """
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from billing.models import Order
 
@@ -18,17 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TABS = ["基本信息", "客户信息", "商品", "交付", "付款", "附件", "记录"]
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
-
-
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(tmp_path / "mail")},
-        }
-    }
-    call_command("loaddemo", stdout=io.StringIO())
 
 
 def test_order_page_tabs_and_list_at_1440(page, live_server, demo, screenshot_dir):

@@ -5,11 +5,14 @@
 - ``DistributorFactory``: a distributor; sub-resellers are ``CompanyFactory(parent=distributor)``.
 - ``PartnerUserFactory``: an activated, enabled company user, 协同管理员 by default.
 - ``admin_of(company)``: the company's 管理员, created if it has none yet.
+- ``registration_of(owner, ...)``: a registration application, through the service.
 """
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from partners import services
 from partners.models import (
     Company,
     CompanyRole,
@@ -17,10 +20,12 @@ from partners.models import (
     CompanyType,
     EndCustomer,
     QualificationFile,
+    RegistrationApplication,
     Tier,
     User,
 )
 from tests.factories import UserFactory
+from tests.files import pdf_bytes
 
 
 def registered_tier() -> Tier:
@@ -89,3 +94,26 @@ class QualificationFileFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = 15
     sha256 = "0" * 64
+
+
+def registration_of(
+    owner: User,
+    *,
+    company_name: str,
+    email: str,
+    contact_name: str,
+    address: str = "上海",
+    phone: str = "13800001111",
+    files: list[SimpleUploadedFile] | None = None,
+) -> RegistrationApplication:
+    """An application made through ``registration_submit``, with one licence PDF unless
+    ``files`` are given."""
+    return services.registration_submit(
+        company_name=company_name,
+        business_owner=owner,
+        contact_name=contact_name,
+        email=email,
+        phone=phone,
+        address=address,
+        files=files or [SimpleUploadedFile("licence.pdf", pdf_bytes())],
+    )

@@ -2,9 +2,7 @@
 
 import io
 
-import openpyxl
 import pytest
-from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,6 +22,7 @@ from partners.models import (
     Tier,
     User,
 )
+from tests.exports import export_form, export_sheet
 from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
 from tests.files import pdf_bytes
 from tests.partners.factories import (
@@ -553,16 +552,12 @@ def test_company_export_to_excel_has_chinese_headers_and_escapes_formulas(staff_
     export_url = reverse("admin:partners_company_export")
     assert staff_client.get(export_url).status_code == 200
 
-    model_admin = admin.site._registry[Company]
-    formats = model_admin.get_export_formats()
-    xlsx = next(i for i, fmt in enumerate(formats) if fmt().get_title() == "xlsx")
-    data = {"format": xlsx, "resource": 0}
-    data.update({f"companyresource_{field}": "on" for field in CompanyResource.Meta.fields})
+    data = export_form(Company, CompanyResource, CompanyResource.Meta.fields)
     response = staff_client.post(export_url, data)
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
 
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = export_sheet(response)
     rows = list(sheet.iter_rows(values_only=True))
     headers = rows[0]
     for header in ("公司名称", "类型", "上级分销商", "等级", "业务负责人", "状态", "创建日期"):
@@ -593,13 +588,9 @@ def test_history_pages_open(staff_client, superuser):
 def test_user_export_has_no_password_hashes(staff_client):
     PartnerUserFactory(email="exported@example.com")
     export_url = reverse("admin:partners_user_export")
-    model_admin = admin.site._registry[User]
-    formats = model_admin.get_export_formats()
-    csv_index = next(i for i, fmt in enumerate(formats) if fmt().get_title() == "csv")
     from backoffice.admin.partners import UserResource
 
-    data = {"format": csv_index, "resource": 0}
-    data.update({f"userresource_{field}": "on" for field in UserResource.Meta.fields})
+    data = export_form(User, UserResource, UserResource.Meta.fields, title="csv")
     response = staff_client.post(export_url, data)
     assert response.status_code == 200
     content = response.content.decode("utf-8-sig")

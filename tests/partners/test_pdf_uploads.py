@@ -30,7 +30,7 @@ from billing.statements.workflow import statement_confirm, statement_upload_vouc
 from catalog.models import ConsultationTicket
 from partners.models import QualificationFile, RegistrationApplication
 from partners.uploads import check_upload, pdf_problem
-from tests.billing.conftest import order, shop  # noqa: F401 (fixtures)
+from tests.billing.conftest import order  # noqa: F401 (fixture)
 from tests.billing.statements.conftest import statement_storage  # noqa: F401 (fixture)
 from tests.billing.statements.test_workflow import reload, seller, staff, statement  # noqa: F401
 from tests.billing.test_fulfilment import invoice_fields  # noqa: F401 (fixture)

@@ -4,11 +4,7 @@ sub-resellers, end customers, company files and the list query counts."""
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 
 from partners import services
 from partners.auth import PartnerAwareBackend
@@ -22,6 +18,7 @@ from partners.models import (
     User,
 )
 from tests.factories import UserFactory
+from tests.pages import get_queries, html_of, messages_of, row_ids, zh
 from tests.partners.factories import (
     CompanyFactory,
     DistributorFactory,
@@ -43,16 +40,6 @@ CUSTOMERS = reverse("portal:account_customers")
 CUSTOMER_ADD = reverse("portal:account_customer_add")
 
 
-def zh(msgid: str) -> str:
-    with translation.override("zh-hans"):
-        return gettext(msgid)
-
-
-def html_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
-
-
 COMMON_MENU = [
     "profile",
     "messages",
@@ -67,14 +54,6 @@ COMMON_MENU = [
 
 def menu_keys(html: str) -> list[str]:
     return re.findall(r'data-menu="([a-z_]+)"', html)
-
-
-def messages_of(response, level: str) -> list[str]:
-    return [str(m) for m in response.context["messages"] if m.level_tag == level]
-
-
-def row_ids(html: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'data-row="(\d+)"', html)]
 
 
 @pytest.fixture
@@ -698,12 +677,6 @@ def test_customers_are_paginated_by_15(client, co_admin):
 # --------------------------------------------------------------------------
 
 
-def _count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 @pytest.mark.parametrize("kind", ["users", "resellers", "customers"])
 def test_list_query_count_does_not_grow_with_rows(
     client, distributor, distributor_admin, kind, django_assert_max_num_queries
@@ -721,9 +694,9 @@ def test_list_query_count_does_not_grow_with_rows(
     client.force_login(distributor_admin)
     add(3 - (1 if kind == "users" else 0))  # the admin is the users list's first row
     assert len(row_ids(html_of(client.get(url)))) == 3
-    with_3 = _count_queries(client, url)
+    with_3 = get_queries(client, url)
     add(27)
     with django_assert_max_num_queries(with_3):
         html = html_of(client.get(url))
     assert len(row_ids(html)) == 15
-    assert _count_queries(client, url) == with_3
+    assert get_queries(client, url) == with_3

@@ -9,11 +9,9 @@ from urllib.parse import urlparse
 import pytest
 from axes.models import AccessAttempt
 from django.core import signing
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import gettext
 
 from backoffice.core.storage import private_storage
 from partners import captcha, services
@@ -21,11 +19,11 @@ from partners.captcha import challenge_issue, challenge_verify
 from partners.models import CompanyStatus, QualificationFile, User
 from partners.tokens import Purpose, token_make
 from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
-from tests.files import pdf_bytes
+from tests.pages import zh
+from tests.partners.factories import registration_of
 
 pytestmark = pytest.mark.django_db
 
-PDF = pdf_bytes()
 NEW_PASSWORD = "Blue-Cloud-2024!x"
 LINK = re.compile(r"https?://[^\s]+")
 
@@ -48,12 +46,6 @@ def _private_root(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(QualificationFile._meta.get_field("file"), "storage", private_storage())
 
 
-def zh(message: str, **params) -> str:
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return text % params if params else text
-
-
 def approved_user(
     email: str = "boss@acme.example.com",
     company_name: str = "Acme 科技",
@@ -63,14 +55,8 @@ def approved_user(
 ) -> User:
     """A company's 管理员 made through the real services: submit, approve, (activate)."""
     reviewer = sales_staff()
-    application = services.registration_submit(
-        company_name=company_name,
-        business_owner=reviewer,
-        contact_name="老板",
-        email=email,
-        phone="13800001111",
-        address="上海",
-        files=[SimpleUploadedFile("licence.pdf", PDF)],
+    application = registration_of(
+        reviewer, company_name=company_name, email=email, contact_name="老板"
     )
     company = services.registration_approve(application=application, reviewer=reviewer)
     user = company.users.get()

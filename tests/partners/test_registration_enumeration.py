@@ -26,33 +26,20 @@ from partners.services import registration as registration_services
 from partners.staff_roles import ROLE_GROUP_NAMES, StaffRole
 from tests.factories import UserFactory, sales_staff
 from tests.files import pdf_bytes
-from tests.partners.factories import CompanyFactory, PartnerUserFactory
-from tests.partners.test_registration_input import private_root, stored_files, zh  # noqa: F401
+from tests.pages import zh
+from tests.partners.factories import CompanyFactory, PartnerUserFactory, registration_of
+from tests.partners.test_registration_input import form_data as registration_form
+from tests.partners.test_registration_input import private_root, stored_files  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "zhang.san@example.com"
 
 
-@pytest.fixture
-def owner():
-    return sales_staff(name="王业务")
-
-
 def form_data(owner, **overrides) -> dict:
-    data = {
-        "company_name": "上海测试科技有限公司",
-        "business_owner": str(owner.pk),
-        "files": [SimpleUploadedFile("营业执照.pdf", pdf_bytes(), "application/pdf")],
-        "contact_name": "张三",
-        "email": EMAIL,
-        "phone": "13800001111",
-        "position": "采购经理",
-        "address": "上海市宝山区纪蕴路588号",
-        "agree": "on",
-    }
-    data.update(overrides)
-    return data
+    """The registration form of ``test_registration_input`` with one PDF (营业执照)."""
+    files = [SimpleUploadedFile("营业执照.pdf", pdf_bytes(), "application/pdf")]
+    return registration_form(owner, **{"files": files, **overrides})
 
 
 _VOLATILE = [
@@ -82,14 +69,8 @@ def register(client, captured, owner, **overrides) -> dict:
 
 
 def _pending(owner, *, email: str, company_name: str) -> RegistrationApplication:
-    return services.registration_submit(
-        company_name=company_name,
-        business_owner=owner,
-        contact_name="先来者",
-        email=email,
-        phone="13800002222",
-        address="上海",
-        files=[SimpleUploadedFile("licence.pdf", pdf_bytes())],
+    return registration_of(
+        owner, company_name=company_name, email=email, contact_name="先来者", phone="13800002222"
     )
 
 

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.html import escape
-from django.utils.translation import gettext
 from PIL import Image
 
 from backoffice.core.storage import private_storage
@@ -33,8 +32,9 @@ from partners.models import (
     phone_validator,
 )
 from partners.uploads import ACCEPT_ATTRIBUTE, ALLOWED_EXTENSIONS, MAX_FILE_SIZE, MAX_FILES
-from tests.factories import UserFactory, sales_staff
+from tests.factories import UserFactory
 from tests.files import pdf_bytes
+from tests.pages import zh
 
 pytestmark = pytest.mark.django_db
 
@@ -59,18 +59,6 @@ def private_root(settings, tmp_path, monkeypatch) -> Path:
 def stored_files() -> set[Path]:
     root = Path(settings.MEDIA_ROOT) / "private"
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
-
-
-@pytest.fixture
-def owner():
-    return sales_staff(name="王业务")
-
-
-def zh(message: str, **params) -> str:
-    """The Chinese text of a msgid, as the page shows it."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return text % params if params else text
 
 
 def form_data(owner, **overrides) -> dict:

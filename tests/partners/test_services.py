@@ -23,6 +23,7 @@ from partners.models import (
 from partners.tokens import Purpose, TokenState, token_check, token_make
 from tests.factories import TEST_PASSWORD, UserFactory, sales_staff
 from tests.files import pdf_bytes
+from tests.partners.factories import registration_of
 from tests.threads import run_together
 
 PDF = pdf_bytes()
@@ -36,17 +37,9 @@ def png_bytes() -> bytes:
 
 def submit(name: str = "Acme", email: str = "boss@acme.example.com", owner: User | None = None):
     owner = sales_staff(owner) if owner else sales_staff()
-    return services.registration_submit(
-        company_name=name,
-        business_owner=owner,
-        contact_name="Boss",
-        email=email,
-        phone="13800001111",
-        address="Shanghai",
-        files=[
-            SimpleUploadedFile("licence.pdf", PDF),
-            SimpleUploadedFile("photo.png", png_bytes()),
-        ],
+    files = [SimpleUploadedFile("licence.pdf", PDF), SimpleUploadedFile("photo.png", png_bytes())]
+    return registration_of(
+        owner, company_name=name, email=email, contact_name="Boss", address="Shanghai", files=files
     )
 
 
