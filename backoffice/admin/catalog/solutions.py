@@ -23,7 +23,7 @@ from catalog.models import (
     SolutionManual,
     SolutionResource,
 )
-from catalog.resources import SkuExcelResource, SolutionExcelResource
+from catalog.resources import SKU_OFFER_FIELDS, SkuExcelResource, SolutionExcelResource
 from catalog.services import (
     RICH_TEXT_FIELDS,
     sku_parameters_validate,
@@ -39,18 +39,7 @@ from partners.uploads import pdf_problem, pdf_refusal
 from .common import EMPTY, CatalogAdmin, _back_to_change, _thumbnail, confirm_dialog
 
 # An SKU's fields as the solution page edits them (its inline rows).
-SKU_FIELDS = (
-    "code",
-    "plan_name",
-    "region",
-    "currency",
-    "unit_price",
-    "tax_rate",
-    "kind",
-    "parameters",
-    "is_active",
-    "position",
-)
+SKU_FIELDS = ("code", *SKU_OFFER_FIELDS, "position")
 
 
 class SkuForm(forms.ModelForm):
