@@ -263,6 +263,20 @@ class SolutionExcelResource(CatalogResource):
         self.touched_solution_ids.add(instance.pk)
 
 
+# What an SKU offers (plan, region, price, kind, parameters, state): the columns of the
+# SKU sheet after its code and solution, and the console's SKU inline after the code.
+SKU_OFFER_FIELDS = (
+    "plan_name",
+    "region",
+    "currency",
+    "unit_price",
+    "tax_rate",
+    "kind",
+    "parameters",
+    "is_active",
+)
+
+
 class SkuExcelResource(CatalogResource):
     code = fields.Field(attribute="code", column_name="SKU编码", widget=TextWidget())
     solution = fields.Field(
@@ -283,18 +297,7 @@ class SkuExcelResource(CatalogResource):
 
     class Meta:
         model = Sku
-        fields = (
-            "code",
-            "solution",
-            "plan_name",
-            "region",
-            "currency",
-            "unit_price",
-            "tax_rate",
-            "kind",
-            "parameters",
-            "is_active",
-        )
+        fields = ("code", "solution", *SKU_OFFER_FIELDS)
         export_order = fields
         import_id_fields = ("code",)
         skip_unchanged = True

@@ -15,7 +15,8 @@ def private_file_response(
     """Stream a stored file with safe headers.
 
     Portal downloads are attachments; staff previews may be inline (images, PDF)
-    but are sandboxed so a crafted file cannot run script in our origin.
+    but are sandboxed so a crafted file cannot run script in our origin. An empty file
+    field (nothing uploaded yet) or a file missing from storage is a 404.
     """
     try:
         handle = field_file.open("rb")

@@ -23,6 +23,8 @@ that fails halfway leaves its first indexes built without recording the migratio
 builds here skip a *valid* index of the same name, so the re-run gets past them.
 """
 
+from typing import Literal
+
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import AddIndex, RemoveIndex
@@ -110,29 +112,26 @@ class _ConcurrentlyOnPostgres:
     def describe(self) -> str:
         return f"{self.plain.describe(self)} (concurrently on PostgreSQL)"
 
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        if is_postgresql(schema_editor):
-            self._postgres_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._run("forwards", app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._run("backwards", app_label, schema_editor, from_state, to_state)
+
+    def _run(
         self,
+        direction: Literal["forwards", "backwards"],
         app_label: str,
         schema_editor: BaseDatabaseSchemaEditor,
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
+        """Run ``_postgres_<direction>`` on PostgreSQL, else ``plain.database_<direction>``."""
         if is_postgresql(schema_editor):
-            self._postgres_backwards(app_label, schema_editor, from_state, to_state)
+            getattr(self, f"_postgres_{direction}")(app_label, schema_editor, from_state, to_state)
         else:
-            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
+            plain_run = getattr(self.plain, f"database_{direction}")
+            plain_run(self, app_label, schema_editor, from_state, to_state)
 
     def _build_concurrently(
         self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, to_state: ProjectState, index

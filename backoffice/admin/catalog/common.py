@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.decorators import action
 
 from ..base import BaseAdmin
 
@@ -56,3 +57,11 @@ class CatalogAdmin(BaseAdmin):
 def confirm_dialog(title, description, submit_text) -> dict:
     """The confirmation dialog of a one-click detail action (unfold's ``dialog``)."""
     return {"title": title, "description": description, "form_submit_text": submit_text}
+
+
+def confirmed_action(description, icon: str, dialog: dict, **options):
+    """A one-click detail action for staff who may change the object, confirmed by
+    ``dialog`` (a ``confirm_dialog``); ``options`` go to unfold's ``action``."""
+    return action(
+        description=description, permissions=["change"], icon=icon, dialog=dialog, **options
+    )

@@ -11,7 +11,14 @@ from unfold.decorators import action, display
 from catalog.models import Review
 from catalog.services import review_set_hidden, reviews_set_hidden
 
-from .common import CatalogAdmin, _back_to_change, confirm_dialog
+from .common import CatalogAdmin, _back_to_change, confirm_dialog, confirmed_action
+
+HIDE_DIALOG = confirm_dialog(
+    _("Hide this review?"), _("It no longer counts towards the solution's rating."), _("Hide")
+)
+SHOW_DIALOG = confirm_dialog(
+    _("Show this review again?"), _("It counts towards the solution's rating again."), _("Show")
+)
 
 
 @admin.register(Review)
@@ -73,28 +80,10 @@ class ReviewAdmin(CatalogAdmin):
         self._report(request, int(review.is_hidden != before), hidden=hidden)
         return _back_to_change(request, self, object_id)
 
-    @action(
-        description=_("Hide from the storefront"),
-        permissions=["change"],
-        icon="visibility_off",
-        dialog=confirm_dialog(
-            _("Hide this review?"),
-            _("It no longer counts towards the solution's rating."),
-            _("Hide"),
-        ),
-    )
+    @confirmed_action(_("Hide from the storefront"), "visibility_off", HIDE_DIALOG)
     def hide_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
         return self._set_hidden_detail(request, object_id, hidden=True)
 
-    @action(
-        description=_("Show on the storefront"),
-        permissions=["change"],
-        icon="visibility",
-        dialog=confirm_dialog(
-            _("Show this review again?"),
-            _("It counts towards the solution's rating again."),
-            _("Show"),
-        ),
-    )
+    @confirmed_action(_("Show on the storefront"), "visibility", SHOW_DIALOG)
     def unhide_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
         return self._set_hidden_detail(request, object_id, hidden=False)

@@ -23,7 +23,7 @@ from catalog.models import (
     SolutionManual,
     SolutionResource,
 )
-from catalog.resources import SkuExcelResource, SolutionExcelResource
+from catalog.resources import SKU_OFFER_FIELDS, SkuExcelResource, SolutionExcelResource
 from catalog.services import (
     RICH_TEXT_FIELDS,
     sku_parameters_validate,
@@ -36,20 +36,27 @@ from catalog.services import (
 from catalog.services_content import manual_file_check, manual_save
 from partners.uploads import pdf_problem, pdf_refusal
 
-from .common import EMPTY, CatalogAdmin, _back_to_change, _thumbnail, confirm_dialog
+from .common import (
+    EMPTY,
+    CatalogAdmin,
+    _back_to_change,
+    _thumbnail,
+    confirm_dialog,
+    confirmed_action,
+)
 
 # An SKU's fields as the solution page edits them (its inline rows).
-SKU_FIELDS = (
-    "code",
-    "plan_name",
-    "region",
-    "currency",
-    "unit_price",
-    "tax_rate",
-    "kind",
-    "parameters",
-    "is_active",
-    "position",
+SKU_FIELDS = ("code", *SKU_OFFER_FIELDS, "position")
+
+PUBLISH_DIALOG = confirm_dialog(
+    _("Publish this solution?"),
+    _("It appears on the storefront once it has an SKU on sale and a sub-category."),
+    _("Publish"),
+)
+UNPUBLISH_DIALOG = confirm_dialog(
+    _("Unpublish this solution?"),
+    _("It disappears from the storefront; orders already placed stay."),
+    _("Unpublish"),
 )
 
 
@@ -336,30 +343,11 @@ class SolutionAdmin(CatalogAdmin):
         self._report(request, done, refused, published=published)
         return _back_to_change(request, self, object_id)
 
-    @action(
-        description=_("Publish"),
-        permissions=["change"],
-        icon="public",
-        variant=ActionVariant.PRIMARY,
-        dialog=confirm_dialog(
-            _("Publish this solution?"),
-            _("It appears on the storefront once it has an SKU on sale and a sub-category."),
-            _("Publish"),
-        ),
-    )
+    @confirmed_action(_("Publish"), "public", PUBLISH_DIALOG, variant=ActionVariant.PRIMARY)
     def publish_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
         return self._publish_detail(request, object_id, published=True)
 
-    @action(
-        description=_("Unpublish"),
-        permissions=["change"],
-        icon="public_off",
-        dialog=confirm_dialog(
-            _("Unpublish this solution?"),
-            _("It disappears from the storefront; orders already placed stay."),
-            _("Unpublish"),
-        ),
-    )
+    @confirmed_action(_("Unpublish"), "public_off", UNPUBLISH_DIALOG)
     def unpublish_detail(self, request: HttpRequest, form, object_id) -> HttpResponse:
         return self._publish_detail(request, object_id, published=False)
 

@@ -25,22 +25,24 @@ from ..partners.common import _count_of
 from .common import IssueToCompaniesForm, IssueToTierForm, _local
 from .coupon_quotas import QuotaIssueMixin
 
+# Once coupons exist, their terms are what the partners hold: only name and quantity change.
+CAMPAIGN_TERMS = (
+    "currency",
+    "face_value",
+    "threshold_amount",
+    "min_quantity",
+    "solutions",
+    "region",
+    "valid_from",
+    "valid_until",
+)
+
 
 class CouponCampaignForm(forms.ModelForm):
     class Meta:
         model = CouponCampaign
-        fields = (
-            "name",
-            "currency",
-            "face_value",
-            "quantity",
-            "threshold_amount",
-            "min_quantity",
-            "solutions",
-            "region",
-            "valid_from",
-            "valid_until",
-        )
+        # The admin's fieldsets set the order on the page.
+        fields = ("name", "quantity", *CAMPAIGN_TERMS)
         help_texts = {
             "valid_from": _("Asia/Shanghai local time. Leave both dates empty for no expiry."),
             "valid_until": _("Asia/Shanghai local time. Leave both dates empty for no expiry."),
@@ -61,19 +63,6 @@ class CouponCampaignForm(forms.ModelForm):
                     % {"issued": issued},
                 )
         return cleaned
-
-
-# Once coupons exist, their terms are what the partners hold: only name and quantity change.
-CAMPAIGN_TERMS = (
-    "currency",
-    "face_value",
-    "threshold_amount",
-    "min_quantity",
-    "solutions",
-    "region",
-    "valid_from",
-    "valid_until",
-)
 
 
 @admin.register(CouponCampaign)

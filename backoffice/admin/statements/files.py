@@ -3,7 +3,7 @@
 from functools import partial
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -34,8 +34,7 @@ class StatementFilesMixin:
         ]
 
     def voucher_view(self, request: HttpRequest, statement: Statement) -> HttpResponse:
-        if not statement.voucher:
-            raise Http404
+        # No voucher yet: ``private_file_response`` answers 404.
         return private_file_response(
             statement.voucher,
             filename=statement.voucher_name or f"voucher-{statement.number}",

@@ -261,8 +261,7 @@ def statement_excel(request: HttpRequest, pk: int) -> HttpResponse:
 @partner_view(allowed=can_view_statements)
 def statement_voucher(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _statement_or_404(request, pk)
-    if not statement.voucher:
-        raise Http404
+    # No voucher yet: ``private_file_response`` answers 404.
     return private_file_response(
         statement.voucher,
         filename=statement.voucher_name or f"voucher-{statement.number}",
