@@ -140,11 +140,15 @@ def bare_spec(*, user, end_customer_id: int, sku, rebate: Decimal, payment_metho
 def _spec_of(company_id: int) -> dict | None:
     global _specs
     if _specs is None:
+        # Loaded whole, then published: gunicorn's threads share this module, and a
+        # thread must never see an empty dict while another is still reading the file
+        # (two 403s in the 2026-12-05 full-scale run).
         path = os.environ.get(SPEC_ENV, "")
-        _specs = {}
+        specs = {}
         if path:
             with open(path, encoding="utf-8") as handle:
-                _specs = json.load(handle)
+                specs = json.load(handle)
+        _specs = specs
     return _specs.get(str(company_id))
 
 

@@ -180,9 +180,11 @@ def verdicts(data: dict) -> list[dict]:
             _verdict(
                 "checkout",
                 "errors / orders placed = checkouts",
-                f"{checkout['errors']} / {checkout['orders_created']} = {checkout['checkouts']}",
+                f"{checkout['checkout_errors']} / {checkout['orders_created']} = "
+                f"{checkout['checkouts']}",
                 "0 errors, equal",
-                checkout["errors"] == 0 and checkout["orders_created"] == checkout["checkouts"],
+                checkout["checkout_errors"] == 0
+                and checkout["orders_created"] == checkout["checkouts"],
             )
         )
     statements = results.get("statements")

@@ -309,19 +309,20 @@ class OrderEventInline(ReadOnlyInline):
         return obj.payment_status or "—"
 
 
+# A payment's transfer and its times, as the order page's inline and the payments queue show
+# them (after the fields each adds before).
+PAYMENT_TRANSFER_FIELDS = (
+    "payer_account",
+    "paid_on",
+    "transfer_reference",
+    "created_at",
+    "completed_at",
+)
+
+
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = (
-        "reference",
-        "kind",
-        "amount",
-        "status",
-        "payer_account",
-        "paid_on",
-        "transfer_reference",
-        "created_at",
-        "completed_at",
-    )
+    fields = ("reference", "kind", "amount", "status", *PAYMENT_TRANSFER_FIELDS)
     readonly_fields = fields
     verbose_name_plural = _("Payments")
 

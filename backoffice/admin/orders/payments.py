@@ -19,6 +19,7 @@ from .common import (
     OrderRowColumnsMixin,
     OrdersActionMixin,
 )
+from .inlines import PAYMENT_TRANSFER_FIELDS
 
 
 class PaymentKindFilter(DefaultingRadioFilter):
@@ -76,11 +77,7 @@ class PaymentAdmin(OrderRowColumnsMixin, OrdersActionMixin, ReviewQueueAdmin, Re
         "amount",
         "currency",
         "status",
-        "payer_account",
-        "paid_on",
-        "transfer_reference",
-        "created_at",
-        "completed_at",
+        *PAYMENT_TRANSFER_FIELDS,
         "reviewed_by",
         "rejection_reason",
     )
