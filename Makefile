@@ -66,7 +66,7 @@ e2e: install
 	$(VENV)/bin/pytest -m e2e
 
 # Benchmarks at scale on PostgreSQL (bench/README.md): `make bench` is the full scale
-# (about 5 minutes on 2 cores); `make bench SCALE=0.01` takes about a minute. ARGS passes more
+# (about 11 minutes on 2 cores with the 100k-order export); `make bench SCALE=0.01` takes about a minute. ARGS passes more
 # options, e.g. ARGS="--reuse --only portal,pdf".
 bench: install
 	$(PY) -m bench $(if $(SCALE),--scale $(SCALE)) $(ARGS)
